@@ -1,0 +1,121 @@
+/**
+ * Roster's small set of typed errors. Each carries a stable `code`, the HTTP
+ * status it maps to, and whether its message is safe to show to a caller.
+ * They are turned into responses in one place (`toErrorResponse`); anything
+ * that is not a RosterError is a programming error: a 500 with a logged id,
+ * never a 400 echoing its message.
+ */
+export type ErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'config'
+  | 'store_busy'
+  | 'internal';
+
+export interface RosterErrorOptions {
+  cause?: unknown;
+  /** Extra machine-readable facts (field names, conflicting values). */
+  details?: Record<string, unknown>;
+}
+
+export class RosterError extends Error {
+  readonly expose: boolean = true;
+  readonly details?: Record<string, unknown>;
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    options: RosterErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options.details) this.details = options.details;
+  }
+}
+
+/** The caller sent something Roster cannot accept (bad JSON, unknown kind, missing field). */
+export class ValidationError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super('invalid_input', 400, message, options);
+  }
+}
+
+export class NotFoundError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super('not_found', 404, message, options);
+  }
+}
+
+/** The change would break a uniqueness rule (duplicate userName, name taken). */
+export class ConflictError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super('conflict', 409, message, options);
+  }
+}
+
+export class UnauthorizedError extends RosterError {
+  constructor(message = 'authentication required', options?: RosterErrorOptions) {
+    super('unauthorized', 401, message, options);
+  }
+}
+
+/** Roster is configured in a way that forbids the operation (e.g. no secret key to encrypt with). */
+export class ConfigError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super('config', 500, message, options);
+  }
+}
+
+/** The embedded database is held by another process that cannot serve this request. */
+export class StoreBusyError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super('store_busy', 503, message, options);
+  }
+}
+
+export function isRosterError(err: unknown): err is RosterError {
+  return err instanceof RosterError;
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown>; errorId?: string };
+}
+
+/** The one mapping from an error to an HTTP status and JSON body. */
+export function toErrorResponse(err: unknown, errorId: string): { status: number; body: ErrorBody } {
+  if (isRosterError(err) && err.expose) {
+    const body: ErrorBody = { error: { code: err.code, message: err.message } };
+    if (err.details) body.error.details = err.details;
+    return { status: err.status, body };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'internal', message: `internal error (id ${errorId}); see the server log`, errorId } },
+  };
+}
+
+/** Rebuild a typed error from a response body (the CLI talking to a running server). */
+export function fromErrorBody(status: number, body: unknown): RosterError {
+  const e = (body as Partial<ErrorBody> | undefined)?.error;
+  const message = typeof e?.message === 'string' ? e.message : `server answered HTTP ${status}`;
+  const options = e?.details ? { details: e.details } : {};
+  switch (e?.code) {
+    case 'invalid_input':
+      return new ValidationError(message, options);
+    case 'not_found':
+      return new NotFoundError(message, options);
+    case 'conflict':
+      return new ConflictError(message, options);
+    case 'unauthorized':
+      return new UnauthorizedError(message, options);
+    case 'config':
+      return new ConfigError(message, options);
+    case 'store_busy':
+      return new StoreBusyError(message, options);
+    default:
+      return new RosterError('internal', status, message, options);
+  }
+}

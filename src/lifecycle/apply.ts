@@ -1,0 +1,106 @@
+/**
+ * The lifecycle layer's entry point. A batch of changes is applied in one
+ * transaction, in order; consecutive changes of the same kind travel as one
+ * bulk statement (a reconcile of 100k users is a few dozen round trips, not
+ * 100k). IdP-mapped roles are recomputed for every user the batch touched
+ * before the transaction commits, so no reader ever sees a deactivated user
+ * still holding a mapped role.
+ */
+import type { Db } from '../store/index.js';
+import { ValidationError } from '../errors/index.js';
+import { emptyCounts, type Actor, type ApplyResult, type ChangeKind, type ChangeOf, type LifecycleChange } from './changes.js';
+import { addMembers, createGroups, deleteGroups, removeMembers, updateGroups } from './groups.js';
+import { addMappings, createRoles, grantRoles, recomputeIdpRoles, removeMappings, revokeRoles } from './roles.js';
+import { chunks, translateDbError, type ApplyContext } from './sql.js';
+import { createUsers, deactivateUsers, deleteUsers, reactivateUsers, updateUsers } from './users.js';
+
+interface Handler<K extends ChangeKind> {
+  /** Identity of the thing changed: a run never holds two changes of one key, so bulk order cannot matter. */
+  key(change: ChangeOf<K>): string;
+  apply(ctx: ApplyContext, changes: ChangeOf<K>[]): Promise<void>;
+}
+
+const byUser = (c: { userId: string }) => c.userId;
+const byGroup = (c: { groupId: string }) => c.groupId;
+const byMembership = (c: { groupId: string; userId: string }) => `${c.groupId}/${c.userId}`;
+const byUserRole = (c: { userId: string; roleId: string }) => `${c.userId}/${c.roleId}`;
+
+/** The typed registry: a change kind without a handler does not compile. */
+const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
+  'user.create': { key: (c) => c.id ?? `name:${c.attributes.userName?.toLowerCase()}`, apply: createUsers },
+  'user.update': { key: byUser, apply: updateUsers },
+  'user.deactivate': { key: byUser, apply: deactivateUsers },
+  'user.reactivate': { key: byUser, apply: reactivateUsers },
+  'user.delete': { key: byUser, apply: deleteUsers },
+  'group.create': { key: (c) => c.id ?? `ext:${c.connectionId}/${c.externalId ?? c.displayName}`, apply: createGroups },
+  'group.update': { key: byGroup, apply: updateGroups },
+  'group.delete': { key: byGroup, apply: deleteGroups },
+  'membership.add': { key: byMembership, apply: addMembers },
+  'membership.remove': { key: byMembership, apply: removeMembers },
+  'role.grant': { key: byUserRole, apply: grantRoles },
+  'role.revoke': { key: byUserRole, apply: revokeRoles },
+  'role.create': { key: (c) => c.name, apply: createRoles },
+  'mapping.add': { key: (c) => `${c.roleId}/${c.match.matchBy}/${c.match.groupRef}/${c.connectionId ?? ''}`, apply: addMappings },
+  'mapping.remove': { key: (c) => c.mappingId, apply: removeMappings },
+};
+
+interface Run {
+  kind: ChangeKind;
+  changes: LifecycleChange[];
+}
+
+/** Split the batch into runs of one kind with no key twice, keeping the order. */
+export function splitIntoRuns(changes: LifecycleChange[]): Run[] {
+  const runs: Run[] = [];
+  let current: Run | undefined;
+  let keys = new Set<string>();
+  for (const change of changes) {
+    const handler = HANDLERS[change.kind] as Handler<ChangeKind> | undefined;
+    if (!handler) throw new ValidationError(`unknown change kind "${(change as { kind?: unknown }).kind}"`);
+    const key = handler.key(change as never);
+    if (!current || current.kind !== change.kind || keys.has(key)) {
+      current = { kind: change.kind, changes: [] };
+      keys = new Set();
+      runs.push(current);
+    }
+    keys.add(key);
+    current.changes.push(change);
+  }
+  return runs;
+}
+
+export interface ApplyOptions {
+  tenantId: string;
+  actor: Actor;
+}
+
+/**
+ * Apply `changes` for one tenant, all or nothing. Throws a typed error
+ * (ValidationError, NotFoundError, ConflictError) and applies nothing when
+ * any change cannot be applied.
+ */
+export async function applyChanges(db: Db, options: ApplyOptions, changes: LifecycleChange[]): Promise<ApplyResult> {
+  const runs = splitIntoRuns(changes);
+  const result: ApplyResult = { counts: emptyCounts(), rowsWritten: 0, auditEvents: 0, createdIds: [] };
+  if (runs.length === 0) return result;
+  try {
+    await db.transaction(async (tx) => {
+      const ctx: ApplyContext = {
+        tx: tx as unknown as Db,
+        tenantId: options.tenantId,
+        actor: options.actor,
+        result,
+        affectedUsers: new Set(),
+        recomputeAll: false,
+      };
+      for (const run of runs) {
+        const handler = HANDLERS[run.kind] as Handler<ChangeKind>;
+        for (const part of chunks(run.changes)) await handler.apply(ctx, part as never);
+      }
+      await recomputeIdpRoles(ctx);
+    });
+  } catch (err) {
+    throw translateDbError(err);
+  }
+  return result;
+}

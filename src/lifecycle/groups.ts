@@ -1,0 +1,192 @@
+/** Bulk handlers for groups and memberships. Membership changes queue a role recompute for the users they touch. */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import { queryRows } from '../store/index.js';
+import type { ChangeOf } from './changes.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, type ApplyContext } from './sql.js';
+
+function requireDisplayName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('group displayName is required');
+  return name;
+}
+
+export async function createGroups(ctx: ApplyContext, changes: ChangeOf<'group.create'>[]): Promise<void> {
+  assertIds('connection id', changes.map((c) => c.connectionId));
+  const rows = changes.map((c, ord) => {
+    const id = c.id ?? randomUUID();
+    ctx.result.createdIds.push(id);
+    return {
+      ord,
+      id,
+      connection_id: c.connectionId,
+      external_id: c.externalId ?? null,
+      display_name: requireDisplayName(c.displayName),
+      source_hash: c.sourceHash ?? null,
+    };
+  });
+  assertIds('group id', rows.map((r) => r.id));
+  const t = ctx.tenantId;
+  const columns = 'ord int, id uuid, connection_id uuid, external_id text, display_name text, source_hash text';
+  const { n } = await firstRow<{ n: number }>(
+    ctx.tx,
+    sql`with input as (${jsonInput(rows, columns)}),
+    ins as (
+      insert into groups (id, tenant_id, connection_id, external_id, display_name, source_hash)
+      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.display_name, i.source_hash
+      from input i join connections c on c.id = i.connection_id and c.tenant_id = ${t}::uuid
+      order by i.ord
+      on conflict do nothing
+      returning *
+    ),
+    aud as (${auditInsert(ctx, { action: 'group.created', entityType: 'group', from: 'ins', entityId: 'ins.id', connectionId: 'ins.connection_id', before: 'null', after: 'to_jsonb(ins)' })})
+    select count(*)::int as n from ins`,
+  );
+  if (n !== rows.length) {
+    const [problem] = await queryRows<{ display_name: string; external_id: string | null; connection_ok: boolean }>(
+      ctx.tx,
+      sql`with input as (${jsonInput(rows, columns)})
+      select i.display_name, i.external_id,
+        exists (select 1 from connections c where c.id = i.connection_id and c.tenant_id = ${t}::uuid) as connection_ok
+      from input i where not exists (select 1 from groups g where g.id = i.id and g.tenant_id = ${t}::uuid)
+      order by i.ord limit 1`,
+    );
+    if (problem && !problem.connection_ok) throw new NotFoundError(`connection of group "${problem.display_name}" not found in this tenant`);
+    throw new ConflictError(
+      problem
+        ? `a group with externalId "${problem.external_id}" already exists in this connection (group "${problem.display_name}")`
+        : 'a group id given for creation is already in use',
+    );
+  }
+  count(ctx, 'groupsCreated', n);
+}
+
+/** The current members of the given groups: their roles may change with the group. */
+async function queueMembers(ctx: ApplyContext, groupIds: string[]): Promise<void> {
+  const rows = await queryRows<{ user_id: string }>(
+    ctx.tx,
+    sql`select distinct m.user_id from group_memberships m
+        where m.tenant_id = ${ctx.tenantId}::uuid and m.group_id in (select (value)::uuid from json_array_elements_text(${JSON.stringify(groupIds)}::text::json))`,
+  );
+  for (const r of rows) ctx.affectedUsers.add(r.user_id);
+}
+
+export async function updateGroups(ctx: ApplyContext, changes: ChangeOf<'group.update'>[]): Promise<void> {
+  assertIds('group id', changes.map((c) => c.groupId));
+  const rows = changes.map((c) => {
+    if (c.displayName !== undefined) requireDisplayName(c.displayName);
+    return {
+      id: c.groupId,
+      s_display_name: c.displayName !== undefined,
+      display_name: c.displayName ?? null,
+      s_external_id: c.externalId !== undefined,
+      external_id: c.externalId ?? null,
+      s_source_hash: c.sourceHash !== undefined,
+      source_hash: c.sourceHash ?? null,
+    };
+  });
+  const t = ctx.tenantId;
+  const result = await queryRows<{ id: string | null; renamed: boolean; found: number }>(
+    ctx.tx,
+    sql`with input as (${jsonInput(rows, 'id uuid, s_display_name boolean, display_name text, s_external_id boolean, external_id text, s_source_hash boolean, source_hash text')}),
+    old as (select g.* from groups g join input i on i.id = g.id where g.tenant_id = ${t}::uuid),
+    upd as (
+      update groups g set
+        display_name = case when i.s_display_name then i.display_name else g.display_name end,
+        external_id = case when i.s_external_id then i.external_id else g.external_id end,
+        source_hash = case when i.s_source_hash then i.source_hash else g.source_hash end,
+        updated_at = now()
+      from input i
+      where g.id = i.id and g.tenant_id = ${t}::uuid and (
+        (i.s_display_name and g.display_name is distinct from i.display_name) or
+        (i.s_external_id and g.external_id is distinct from i.external_id) or
+        (i.s_source_hash and g.source_hash is distinct from i.source_hash))
+      returning g.*
+    ),
+    aud as (${auditInsert(ctx, { action: 'group.updated', entityType: 'group', from: 'upd join old on old.id = upd.id', entityId: 'upd.id', connectionId: 'upd.connection_id', before: 'to_jsonb(old)', after: 'to_jsonb(upd)' })})
+    select upd.id, (upd.display_name <> old.display_name or upd.external_id is distinct from old.external_id) as renamed,
+           (select count(distinct id) from old)::int as found
+    from upd join old on old.id = upd.id
+    union all select null, false, (select count(distinct id) from old)::int`,
+  );
+  const ids = [...new Set(changes.map((c) => c.groupId))];
+  if ((result[0]?.found ?? 0) !== ids.length) throw notFound('group', await missingIds(ctx, 'groups', ids));
+  const written = result.filter((r) => r.id !== null);
+  // A renamed group may now match a different role mapping.
+  const renamed = written.filter((r) => r.renamed).map((r) => r.id as string);
+  if (renamed.length) await queueMembers(ctx, renamed);
+  count(ctx, 'groupsUpdated', written.length);
+}
+
+export async function deleteGroups(ctx: ApplyContext, changes: ChangeOf<'group.delete'>[]): Promise<void> {
+  const ids = [...new Set(changes.map((c) => c.groupId))];
+  assertIds('group id', ids);
+  await queueMembers(ctx, ids);
+  const t = ctx.tenantId;
+  const { n } = await firstRow<{ n: number }>(
+    ctx.tx,
+    sql`with input as (select (value)::uuid as id from json_array_elements_text(${JSON.stringify(ids)}::text::json)),
+    del as (delete from groups g using input i where g.id = i.id and g.tenant_id = ${t}::uuid returning g.*),
+    aud as (${auditInsert(ctx, {
+      action: 'group.deleted',
+      entityType: 'group',
+      from: 'del',
+      entityId: 'del.id',
+      connectionId: 'del.connection_id',
+      before: `to_jsonb(del) || jsonb_build_object('memberIds',
+        coalesce((select jsonb_agg(m.user_id) from group_memberships m where m.group_id = del.id), '[]'::jsonb))`,
+      after: 'null',
+    })})
+    select count(*)::int as n from del`,
+  );
+  if (n !== ids.length) throw notFound('group', await missingIds(ctx, 'groups', ids));
+  count(ctx, 'groupsDeleted', n);
+}
+
+type MemberChange = ChangeOf<'membership.add'> | ChangeOf<'membership.remove'>;
+
+async function changeMembers(ctx: ApplyContext, changes: MemberChange[], add: boolean): Promise<void> {
+  assertIds('group id', changes.map((c) => c.groupId));
+  assertIds('user id', changes.map((c) => c.userId));
+  const rows = changes.map((c) => ({ group_id: c.groupId, user_id: c.userId }));
+  const t = ctx.tenantId;
+  // Both ends must belong to the tenant: the join enforces it, the count reports it.
+  const valid = sql`select i.group_id, i.user_id, g.connection_id from input i
+      join groups g on g.id = i.group_id and g.tenant_id = ${t}::uuid
+      join users u on u.id = i.user_id and u.tenant_id = ${t}::uuid`;
+  const write = add
+    ? sql`insert into group_memberships (group_id, user_id, tenant_id)
+          select v.group_id, v.user_id, ${t}::uuid from valid v on conflict do nothing
+          returning group_id, user_id, (select connection_id from groups where id = group_id) as connection_id`
+    : sql`delete from group_memberships m using valid v
+          where m.group_id = v.group_id and m.user_id = v.user_id and m.tenant_id = ${t}::uuid
+          returning m.group_id, m.user_id, v.connection_id`;
+  const result = await queryRows<{ user_id: string | null; valid: number }>(
+    ctx.tx,
+    sql`with input as (${jsonInput(rows, 'group_id uuid, user_id uuid')}),
+    valid as (${valid}),
+    w as (${write}),
+    aud as (${auditInsert(ctx, {
+      action: add ? 'membership.added' : 'membership.removed',
+      entityType: 'group',
+      from: 'w',
+      entityId: 'w.group_id',
+      connectionId: 'w.connection_id',
+      before: add ? 'null' : "jsonb_build_object('groupId', w.group_id, 'userId', w.user_id)",
+      after: add ? "jsonb_build_object('groupId', w.group_id, 'userId', w.user_id)" : 'null',
+    })})
+    select w.user_id, (select count(*) from valid)::int as valid from w
+    union all select null, (select count(*) from valid)::int`,
+  );
+  if ((result[0]?.valid ?? 0) !== rows.length) {
+    const groups = await missingIds(ctx, 'groups', [...new Set(changes.map((c) => c.groupId))]);
+    if (groups.length) throw notFound('group', groups);
+    throw notFound('user', await missingIds(ctx, 'users', [...new Set(changes.map((c) => c.userId))]));
+  }
+  const written = result.filter((r) => r.user_id !== null);
+  for (const r of written) ctx.affectedUsers.add(r.user_id as string);
+  count(ctx, add ? 'membershipsAdded' : 'membershipsRemoved', written.length);
+}
+
+export const addMembers = (ctx: ApplyContext, changes: ChangeOf<'membership.add'>[]) => changeMembers(ctx, changes, true);
+export const removeMembers = (ctx: ApplyContext, changes: ChangeOf<'membership.remove'>[]) => changeMembers(ctx, changes, false);

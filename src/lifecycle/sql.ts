@@ -1,0 +1,142 @@
+/**
+ * Building blocks of the lifecycle's bulk statements. A run of same-kind
+ * changes travels to the database as one JSON document (one parameter,
+ * whatever the batch size), is unpacked with json_to_recordset, and the
+ * change and its audit events are written by one statement.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../store/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import type { ApplyCounts, ApplyResult, Actor } from './changes.js';
+
+export interface ApplyContext {
+  tx: Db;
+  tenantId: string;
+  actor: Actor;
+  result: ApplyResult;
+  /** Users whose IdP-mapped roles must be recomputed before the transaction ends. */
+  affectedUsers: Set<string>;
+  /** A mapping changed: recompute every user of the tenant. */
+  recomputeAll: boolean;
+}
+
+/** Rows per statement: large enough to amortise the round trip, small enough to keep JSON documents modest. */
+export const CHUNK_SIZE = 5000;
+
+export function chunks<T>(items: T[], size = CHUNK_SIZE): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `json_to_recordset($1) AS i(columns)` over the given rows. */
+export function jsonInput(rows: unknown[], columns: string): SQL {
+  return sql`select * from json_to_recordset(${JSON.stringify(rows)}::text::json) as i(${sql.raw(columns)})`;
+}
+
+export interface AuditSpec {
+  action: string;
+  /** A SQL expression giving the action per row, instead of the constant `action`. */
+  actionExpr?: string;
+  entityType: 'user' | 'group' | 'role' | 'mapping';
+  /** FROM clause naming the CTE(s) the events come from. */
+  from: string;
+  entityId: string;
+  connectionId: string;
+  before: string;
+  after: string;
+  reason?: string;
+}
+
+/** `INSERT INTO audit_events ... SELECT ...` for use as a data-modifying CTE. */
+export function auditInsert(ctx: ApplyContext, spec: AuditSpec): SQL {
+  return sql`insert into audit_events
+      (tenant_id, connection_id, action, entity_type, entity_id, actor_type, actor_id, run_id, reason, before, after)
+    select ${ctx.tenantId}::uuid, ${sql.raw(spec.connectionId)}, ${spec.actionExpr ? sql.raw(spec.actionExpr) : spec.action}, ${spec.entityType},
+      ${sql.raw(spec.entityId)}::text, ${ctx.actor.type}, ${ctx.actor.id ?? null}::text, ${ctx.actor.runId ?? null}::uuid,
+      ${sql.raw(spec.reason ?? 'null')}::text, ${sql.raw(spec.before)}, ${sql.raw(spec.after)}
+    from ${sql.raw(spec.from)}`;
+}
+
+export async function firstRow<T>(db: Db, query: SQL): Promise<T> {
+  const rows = await queryRows<T>(db, query);
+  if (!rows[0]) throw new Error('statement returned no row');
+  return rows[0];
+}
+
+export function count(ctx: ApplyContext, key: keyof ApplyCounts, written: number, audited = written): void {
+  ctx.result.counts[key] += written;
+  ctx.result.rowsWritten += written;
+  ctx.result.auditEvents += audited;
+}
+
+export function notFound(what: string, ids: string[]): NotFoundError {
+  const shown = ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '');
+  return new NotFoundError(`${what} not found in this tenant: ${shown}`, { details: { ids: ids.slice(0, 100) } });
+}
+
+/** Ids of `wanted` that have no row in `table` within the tenant. */
+export async function missingIds(ctx: ApplyContext, table: 'users' | 'groups' | 'roles' | 'group_role_mappings', wanted: string[]): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    ctx.tx,
+    sql`select w.id from json_array_elements_text(${JSON.stringify(wanted)}::text::json) as w(id)
+        where not exists (select 1 from ${sql.raw(table)} t where t.id::text = w.id and t.tenant_id = ${ctx.tenantId}::uuid)`,
+  );
+  return rows.map((r) => r.id);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are checked before they reach SQL, so a typo is a clear 400, not a cast error. */
+export function assertIds(what: string, ids: Iterable<string>): void {
+  for (const id of ids) {
+    if (typeof id !== 'string' || !UUID.test(id)) throw new ValidationError(`${what} "${String(id)}" is not a valid id`);
+  }
+}
+
+/** What the unique constraints mean, for a message a person can act on. */
+const UNIQUE_MESSAGES: Record<string, (value: string) => string> = {
+  users_tenant_username_uq: (v) => `userName "${v}" is already taken in this tenant`,
+  users_connection_external_id_uq: (v) => `a user with externalId "${v}" already exists in this connection`,
+  groups_connection_external_id_uq: (v) => `a group with externalId "${v}" already exists in this connection`,
+  roles_tenant_name_uq: (v) => `role "${v}" already exists in this tenant`,
+  group_role_mappings_uq: () => 'this group-to-role mapping already exists',
+  connections_tenant_name_uq: (v) => `connection "${v}" already exists in this tenant`,
+  tenants_slug_unique: (v) => `tenant "${v}" already exists`,
+};
+
+interface PgErrorLike {
+  code?: string;
+  constraint?: string;
+  constraint_name?: string;
+  detail?: string;
+  message?: string;
+  cause?: unknown;
+}
+
+/** The driver's Postgres error, found through drizzle's wrapping. */
+export function pgErrorOf(err: unknown): PgErrorLike | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const candidate = e as PgErrorLike;
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    e = candidate.cause;
+  }
+  return undefined;
+}
+
+/** Turn constraint violations into typed errors; anything else is rethrown as is. */
+export function translateDbError(err: unknown): unknown {
+  const pg = pgErrorOf(err);
+  if (!pg) return err;
+  if (pg.code === '23505') {
+    const constraint = pg.constraint ?? pg.constraint_name ?? '';
+    // detail: Key (tenant_id, lower(user_name))=(<uuid>, bob@x.test) already exists.
+    const values = /\)=\((.*)\) already exists/.exec(pg.detail ?? '')?.[1] ?? '';
+    const value = values.includes(', ') ? values.slice(values.lastIndexOf(', ') + 2) : values;
+    const message = UNIQUE_MESSAGES[constraint]?.(value) ?? `duplicate value violates ${constraint || 'a unique rule'}`;
+    return new ConflictError(message, { cause: err, details: { constraint } });
+  }
+  if (pg.code === '23503') return new NotFoundError('a referenced record does not exist in this tenant', { cause: err });
+  return err;
+}

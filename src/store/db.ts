@@ -1,0 +1,120 @@
+/**
+ * Opening the store: Postgres through postgres.js when DATABASE_URL is set,
+ * otherwise embedded PGlite in a data folder. Both are drizzle `PgDatabase`s
+ * over the same schema and migrations, so every query module works on both.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** A database or an open transaction: query modules accept either. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Backend = 'postgres' | 'pglite';
+
+export interface Store {
+  db: Db;
+  backend: Backend;
+  /** Where the data lives, for messages (a URL without password, or a folder). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  databaseUrl?: string | undefined;
+  /** PGlite data folder; `memory://` (or omitted with no URL) keeps it in memory. */
+  dataDir?: string | undefined;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+}
+
+export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparseable DATABASE_URL)';
+  }
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.databaseUrl) {
+    const client = postgres(options.databaseUrl, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      // Our bulk statements pass one JSON document per batch; nothing needs
+      // postgres.js's own type transforms.
+      connection: { application_name: 'roster' },
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      backend: 'postgres',
+      location: describeDatabaseUrl(options.databaseUrl),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const dir = options.dataDir ?? 'memory://';
+  const inMemory = dir.startsWith('memory://');
+  let dataFolder: string | undefined;
+  if (!inMemory) {
+    dataFolder = path.join(dir, 'pglite');
+    mkdirSync(dataFolder, { recursive: true });
+  }
+  const client = new PGlite(inMemory ? dir : dataFolder);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    backend: 'pglite',
+    location: inMemory ? 'embedded (in memory)' : `embedded (${dir})`,
+    close: () => client.close(),
+  };
+}
+
+const MIGRATION_LOCK_KEY = 727_001; // pg_advisory_lock key held while migrating
+
+/**
+ * Apply pending migrations. On Postgres several replicas may start at once,
+ * so the run holds an advisory lock on its own connection.
+ */
+export async function migrateStore(store: Store, databaseUrl?: string): Promise<void> {
+  if (store.backend === 'pglite') {
+    await migratePglite(store.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  if (!databaseUrl) throw new Error('migrateStore: the Postgres URL is required');
+  const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    await migratePostgres(drizzlePostgres(client), { migrationsFolder: MIGRATIONS_FOLDER });
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+/** How many migrations the code ships (for readiness checks). */
+export function shippedMigrationCount(): number {
+  const journal = path.join(MIGRATIONS_FOLDER, 'meta/_journal.json');
+  if (!existsSync(journal)) return 0;
+  return (JSON.parse(readFileSync(journal, 'utf8')) as { entries: unknown[] }).entries.length;
+}
+
+/** Run a raw statement and return its rows, whichever driver is underneath. */
+export async function queryRows<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

@@ -1,0 +1,286 @@
+/**
+ * The one schema Roster keeps, for Postgres and for embedded PGlite alike.
+ * `drizzle-kit generate` turns changes here into SQL migrations in `drizzle/`.
+ *
+ * Tenant boundaries: every tenant-owned table carries `tenant_id`, and every
+ * query in `src/store` and `src/lifecycle` filters on it, so one tenant's
+ * caller cannot name another tenant's rows even with a guessed id.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Postgres `xid8`: the id of the transaction that wrote a row (see audit_events.tx_id). */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Short, stable handle used by the CLI and URLs (`acme`). */
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const connections = pgTable(
+  'connections',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    /** Provider kind: `entra` | `okta` | `google` | `scim` (validated in code, see src/connections). */
+    kind: text('kind').notNull(),
+    /** Non-secret settings (tenant ids, URLs, scope filters, attribute mapping). */
+    settings: jsonb('settings').notNull().default({}),
+    /** Secret settings (client secrets, API tokens, private keys), AES-256-GCM encrypted; null when none. */
+    secrets: text('secrets'),
+    /** Cron expression of the scheduled sync; null = manual only. */
+    schedule: text('schedule'),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Hold a plan that deactivates/deletes more than this many users (null = default). */
+    deletionThresholdCount: integer('deletion_threshold_count'),
+    /** ...or more than this percent of the connection's users (null = default). */
+    deletionThresholdPercent: integer('deletion_threshold_percent'),
+    /** Provider-specific incremental-sync state (Graph deltaLinks, Okta watermarks); moves only after a successful apply. */
+    deltaCursor: jsonb('delta_cursor'),
+    /** Which replica runs this connection's sync now, and until when (a crashed holder's lease lapses). */
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('connections_tenant_name_uq').on(t.tenantId, t.name)],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    /** Roster's id for the user; also the SCIM `id`. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
+    /** The IdP's id for the user (Graph `id`, Okta `id`, Google `id`, SCIM `externalId`). */
+    externalId: text('external_id'),
+    userName: text('user_name').notNull(),
+    email: text('email'),
+    displayName: text('display_name'),
+    givenName: text('given_name'),
+    familyName: text('family_name'),
+    active: boolean('active').notNull().default(true),
+    /** Hash of the source record last applied: an unchanged source costs no write. */
+    sourceHash: text('source_hash'),
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_tenant_username_uq').on(t.tenantId, sql`lower(${t.userName})`),
+    uniqueIndex('users_connection_external_id_uq')
+      .on(t.connectionId, t.externalId)
+      .where(sql`${t.externalId} is not null`),
+    index('users_tenant_email_idx').on(t.tenantId, sql`lower(${t.email})`),
+  ],
+);
+
+export const groups = pgTable(
+  'groups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
+    externalId: text('external_id'),
+    displayName: text('display_name').notNull(),
+    sourceHash: text('source_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('groups_connection_external_id_uq')
+      .on(t.connectionId, t.externalId)
+      .where(sql`${t.externalId} is not null`),
+    index('groups_tenant_display_name_idx').on(t.tenantId, sql`lower(${t.displayName})`),
+  ],
+);
+
+export const groupMemberships = pgTable(
+  'group_memberships',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_memberships_user_idx').on(t.userId)],
+);
+
+export const roles = pgTable(
+  'roles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    /** The role's name as the host application knows it (`admin`, `billing-viewer`). */
+    name: text('name').notNull(),
+    description: text('description'),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('roles_tenant_name_uq').on(t.tenantId, t.name)],
+);
+
+/** An IdP group (by display name or external id) grants a role to its members. */
+export const groupRoleMappings = pgTable(
+  'group_role_mappings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    /** Only groups of this connection match; null = any connection of the tenant. */
+    connectionId: uuid('connection_id').references(() => connections.id, { onDelete: 'cascade' }),
+    /** `display_name` (case-insensitive) or `external_id` (exact). */
+    matchBy: text('match_by').notNull(),
+    groupRef: text('group_ref').notNull(),
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('group_role_mappings_uq')
+      .on(t.tenantId, t.connectionId, t.matchBy, t.groupRef, t.roleId)
+      .nullsNotDistinct(),
+    index('group_role_mappings_role_idx').on(t.roleId),
+  ],
+);
+
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    /** `idp` = derived from group memberships (sync owns it); `manual` = granted by an admin (sync never touches it). */
+    source: text('source').notNull(),
+    grantedBy: text('granted_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.roleId, t.source] }), index('user_roles_role_idx').on(t.roleId)],
+);
+
+export const scimTokens = pgTable(
+  'scim_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** SHA-256 of the token; the token itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull().unique(),
+    /** The token's first characters, to tell tokens apart in listings. */
+    prefix: text('prefix').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('scim_tokens_connection_idx').on(t.connectionId)],
+);
+
+/** One row per sync run: the report admins read and the metrics ops scrape. */
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    /** `schedule` | `manual` | `login` | `approval` */
+    trigger: text('trigger').notNull(),
+    /** `full` | `delta` | `dry-run` */
+    mode: text('mode').notNull(),
+    /** `running` | `succeeded` | `failed` | `partial` | `held` */
+    status: text('status').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    usersSynced: integer('users_synced').notNull().default(0),
+    groupsSynced: integer('groups_synced').notNull().default(0),
+    /** Counts per change kind (users created/updated/deactivated/..., memberships added/removed). */
+    counts: jsonb('counts').notNull().default({}),
+    apiRequests: integer('api_requests').notNull().default(0),
+    error: text('error'),
+    /** For a held run: the plan waiting for approval. */
+    heldPlan: jsonb('held_plan'),
+  },
+  (t) => [index('sync_runs_connection_started_idx').on(t.connectionId, t.startedAt)],
+);
+
+/**
+ * Append-only history of every applied change (a trigger refuses UPDATE and
+ * DELETE). `id` only grows, so `after=<id>` reads it as an event stream;
+ * `tx_id` lets a reader skip events of transactions still in flight, whose
+ * smaller ids could otherwise become visible after a larger one.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** No foreign keys: history outlives the users, groups and connections it describes. */
+    tenantId: uuid('tenant_id').notNull(),
+    connectionId: uuid('connection_id'),
+    /** `user.created`, `user.deactivated`, `membership.added`, `role.granted`, ... */
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    /** Who brought the change: `sync` | `scim` | `login` | `admin` | `cli`, and which one. */
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    runId: uuid('run_id'),
+    /** Why, where the change says (e.g. `user left the sync scope`). */
+    reason: text('reason'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    txId: xid8('tx_id')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_events_tenant_id_idx').on(t.tenantId, t.id), index('audit_events_entity_idx').on(t.entityId)],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type ConnectionRow = typeof connections.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
+export type RoleRow = typeof roles.$inferSelect;
+export type GroupRoleMappingRow = typeof groupRoleMappings.$inferSelect;
+export type UserRoleRow = typeof userRoles.$inferSelect;
+export type ScimTokenRow = typeof scimTokens.$inferSelect;
+export type SyncRunRow = typeof syncRuns.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
