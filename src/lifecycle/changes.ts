@@ -38,6 +38,11 @@ export interface UpdateUser {
   kind: 'user.update';
   userId: string;
   attributes: Partial<UserAttributes> & { externalId?: string | null };
+  /**
+   * Fingerprint of the mapped source record. When every update of a batch
+   * carries one, updates whose hash equals the stored hash are skipped without
+   * comparing attributes: the producer promises equal hashes mean equal records.
+   */
   sourceHash?: string | null;
 }
 

@@ -99,8 +99,31 @@ const UPDATABLE: Array<[field: string, column: string]> = [
   ['externalId', 'external_id'],
 ];
 
-export async function updateUsers(ctx: ApplyContext, changes: ChangeOf<'user.update'>[]): Promise<void> {
-  assertIds('user id', changes.map((c) => c.userId));
+/**
+ * The source hash is the fingerprint of the (mapped) source record: an update
+ * that carries the hash already stored is unchanged by definition. Checking
+ * ids and hashes first keeps an unchanged re-sync to one light statement per
+ * chunk, instead of shipping and comparing every attribute.
+ */
+async function dropUnchangedByHash(ctx: ApplyContext, changes: ChangeOf<'user.update'>[]): Promise<ChangeOf<'user.update'>[]> {
+  if (!changes.every((c) => typeof c.sourceHash === 'string')) return changes;
+  const pairs = changes.map((c) => ({ id: c.userId, h: c.sourceHash }));
+  const rows = await queryRows<{ id: string | null; found: number }>(
+    ctx.tx,
+    sql`with input as (${jsonInput(pairs, 'id uuid, h text')}),
+    found as (select u.id, u.source_hash, i.h from input i join users u on u.id = i.id and u.tenant_id = ${ctx.tenantId}::uuid)
+    select id, (select count(*) from found)::int as found from found where source_hash is distinct from h
+    union all select null, (select count(*) from found)::int`,
+  );
+  if ((rows[0]?.found ?? 0) !== new Set(changes.map((c) => c.userId)).size) return changes; // let the full path report what is missing
+  const changed = new Set(rows.filter((r) => r.id !== null).map((r) => r.id as string));
+  return changes.filter((c) => changed.has(c.userId));
+}
+
+export async function updateUsers(ctx: ApplyContext, all: ChangeOf<'user.update'>[]): Promise<void> {
+  assertIds('user id', all.map((c) => c.userId));
+  const changes = await dropUnchangedByHash(ctx, all);
+  if (changes.length === 0) return;
   const rows = changes.map((c) => {
     const row: Record<string, unknown> = { id: c.userId };
     const attrs = c.attributes as Record<string, unknown>;

@@ -116,6 +116,27 @@ describe('updating users', () => {
     expect(await countRows(store.db, 'audit_events')).toBe(auditBefore);
   });
 
+  it('skips updates whose source hash equals the stored one, and applies those whose hash moved', async () => {
+    const same = userCreate(connectionId, ++n);
+    const moved = userCreate(connectionId, ++n);
+    await apply([same, moved]);
+    const result = await apply([
+      { kind: 'user.update', userId: same.id!, attributes: { displayName: 'Ignored' }, sourceHash: same.sourceHash ?? null },
+      { kind: 'user.update', userId: moved.id!, attributes: { displayName: 'Applied' }, sourceHash: 'moved' },
+    ]);
+    expect(result.counts.usersUpdated).toBe(1);
+    expect((await userRow(store.db, same.id!))?.display_name).toBe(same.attributes.displayName);
+    expect((await userRow(store.db, moved.id!))?.display_name).toBe('Applied');
+  });
+
+  it('compares attributes when an update carries no source hash (a SCIM push)', async () => {
+    const change = userCreate(connectionId, ++n);
+    await apply([change]);
+    const result = await apply([{ kind: 'user.update', userId: change.id!, attributes: { displayName: 'Pushed' } }]);
+    expect(result.counts.usersUpdated).toBe(1);
+    expect((await userRow(store.db, change.id!))?.display_name).toBe('Pushed');
+  });
+
   it('stores a new source hash without an audit event when no kept attribute changed', async () => {
     const id = await newUser();
     const auditBefore = await countRows(store.db, 'audit_events');
