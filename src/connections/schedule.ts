@@ -1,0 +1,24 @@
+import { validate } from 'node-cron';
+import { ValidationError } from '../errors/index.js';
+
+/** A sync schedule is a cron expression node-cron accepts (5 or 6 fields). */
+export function parseSchedule(expression: string): string {
+  const trimmed = expression.trim();
+  if (!trimmed || !validate(trimmed)) {
+    throw new ValidationError(`schedule "${expression}" is not a valid cron expression (e.g. "*/30 * * * *")`);
+  }
+  return trimmed;
+}
+
+/** `--deletion-threshold 50` (users) or `10%` (of the connection's users). */
+export function parseDeletionThreshold(value: string | number): { count: number | null; percent: number | null } {
+  const text = String(value).trim();
+  const m = /^(\d+)(%?)$/.exec(text);
+  if (!m) throw new ValidationError(`deletion threshold "${text}" must be a number of users (50) or a percent (10%)`);
+  const n = Number(m[1]);
+  if (m[2]) {
+    if (n > 100) throw new ValidationError(`deletion threshold "${text}" must be at most 100%`);
+    return { count: null, percent: n };
+  }
+  return { count: n, percent: null };
+}

@@ -1,0 +1,141 @@
+/**
+ * Per-kind connection settings. Each kind has one zod schema and the list of
+ * its secret fields; secrets are split off before anything is stored, kept
+ * encrypted in `connections.secrets`, and shown only as "(set)".
+ *
+ * Schemas are strict: a misspelt field is an error, not silently ignored.
+ * Later issues extend them (sync `scope`, `attributeMapping`).
+ */
+import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
+import { parseWith } from '../validation/index.js';
+
+export const CONNECTION_KINDS = ['entra', 'okta', 'google', 'scim'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const text = () => z.string().trim().min(1, 'must not be empty');
+
+const entra = z.strictObject({
+  tenantId: text(),
+  clientId: text(),
+  clientSecret: text(),
+  graphBaseUrl: httpUrl().optional(),
+  authorityHost: httpUrl().optional(),
+});
+
+// Okta takes an SSWS API token, or an OAuth service app (client id + private key JWT).
+const OKTA_OAUTH = ['clientId', 'privateKey', 'keyId'] as const;
+const okta = z
+  .strictObject({
+    orgUrl: httpUrl(),
+    apiToken: text().optional(),
+    clientId: text().optional(),
+    privateKey: text().optional(),
+    keyId: text().optional(),
+  })
+  .superRefine((v, ctx) => {
+    const oauth = OKTA_OAUTH.filter((k) => v[k] !== undefined);
+    if (v.apiToken !== undefined && oauth.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['apiToken'], message: 'cannot be combined with clientId/privateKey/keyId; use one way to authenticate' });
+    } else if (v.apiToken === undefined && oauth.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['apiToken'], message: 'is required (or clientId, privateKey and keyId for OAuth)' });
+    } else if (v.apiToken === undefined) {
+      for (const k of OKTA_OAUTH) if (v[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required for OAuth' });
+    }
+  });
+
+const serviceAccountKey = z.looseObject(
+  {
+    type: z.literal('service_account').optional(),
+    client_email: z.email(),
+    private_key: text(),
+  },
+  { error: 'must be the service account JSON key (an object, or its JSON text)' },
+);
+
+const google = z.strictObject({
+  /** The admin the service account impersonates (domain-wide delegation). */
+  subject: z.email(),
+  // A key pasted as the JSON string Google downloads is accepted as well as the object.
+  serviceAccountKey: z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  }, serviceAccountKey),
+  customer: text().default('my_customer'),
+  domain: text().optional(),
+  rootUrl: httpUrl().optional(),
+  tokenUrl: httpUrl().optional(),
+});
+
+// SCIM connections are pushed to; their bearer tokens live in scim_tokens, not here.
+const scim = z.strictObject({});
+
+export interface KindSpec<S extends z.ZodType> {
+  schema: S;
+  secretFields: readonly string[];
+}
+
+/** The typed registry: a kind without a spec does not compile. */
+export const CONNECTION_SPECS: { [K in ConnectionKind]: KindSpec<z.ZodType<Record<string, unknown>>> } = {
+  entra: { schema: entra, secretFields: ['clientSecret'] },
+  okta: { schema: okta, secretFields: ['apiToken', 'privateKey'] },
+  google: { schema: google, secretFields: ['serviceAccountKey'] },
+  scim: { schema: scim, secretFields: [] },
+};
+
+export function parseKind(kind: string): ConnectionKind {
+  if ((CONNECTION_KINDS as readonly string[]).includes(kind)) return kind as ConnectionKind;
+  throw new ValidationError(`unknown connection kind "${kind}" (expected one of ${CONNECTION_KINDS.join(', ')})`);
+}
+
+export interface SplitSettings {
+  settings: Record<string, unknown>;
+  /** Null when the kind has no secret, or none was given. */
+  secrets: Record<string, unknown> | null;
+}
+
+/** Validate a kind's full settings and split the secret fields off. */
+export function validateSettings(kind: ConnectionKind, input: unknown): SplitSettings {
+  const spec = CONNECTION_SPECS[kind];
+  const parsed = parseWith(spec.schema, input ?? {}, `${kind} settings`);
+  const settings: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === undefined) continue;
+    (spec.secretFields.includes(key) ? secrets : settings)[key] = value;
+  }
+  return { settings, secrets: Object.keys(secrets).length ? secrets : null };
+}
+
+/**
+ * New settings for an existing connection. The file replaces the non-secret
+ * settings; a secret it leaves out keeps its stored value, so rotating a URL
+ * does not mean pasting the client secret again.
+ */
+export function mergeSettings(
+  kind: ConnectionKind,
+  input: Record<string, unknown>,
+  storedSecrets: Record<string, unknown> | null,
+): SplitSettings {
+  try {
+    return validateSettings(kind, input);
+  } catch (err) {
+    if (!storedSecrets) throw err;
+    const carried = Object.fromEntries(Object.entries(storedSecrets).filter(([k]) => !(k in input)));
+    return validateSettings(kind, { ...input, ...carried });
+  }
+}
+
+export const MASK = '(set)';
+
+/** Settings as shown to people: secrets present appear as "(set)", never their value. */
+export function maskedSettings(kind: ConnectionKind, settings: Record<string, unknown>, secretKeys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...settings };
+  for (const key of CONNECTION_SPECS[kind].secretFields) if (secretKeys.includes(key)) out[key] = MASK;
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * Connection administration. Secrets are encrypted before the transaction
+ * opens (a missing key fails before anything is written), bound to the
+ * connection's id, and never leave this module except as "(set)".
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  CONNECTION_SPECS,
+
+  maskedSettings,
+  mergeSettings,
+  parseDeletionThreshold,
+  parseKind,
+  parseSchedule,
+  validateSettings,
+  type ConnectionKind,
+} from '../connections/index.js';
+import { ConflictError } from '../errors/index.js';
+import { applyChanges, type LifecycleChange } from '../lifecycle/index.js';
+import { translateDbError } from '../lifecycle/sql.js';
+import {
+  countConnectionContents,
+  deleteConnection,
+  findConnectionByName,
+  insertAuditEvent,
+  insertConnection,
+  listAllConnections,
+  listConnectionMemberIds,
+  listConnectionsByTenant,
+  listMappings,
+  updateConnection,
+  type ConnectionPatch,
+  type ConnectionRow,
+  type Db,
+} from '../store/index.js';
+import { resolveConnection, resolveTenant } from './resolve.js';
+import { defineOperation, iso, type OperationContext } from './types.js';
+
+export interface ConnectionView {
+  id: string;
+  tenant: string;
+  tenantId: string;
+  name: string;
+  kind: string;
+  settings: Record<string, unknown>;
+  schedule: string | null;
+  enabled: boolean;
+  deletionThreshold: { count: number | null; percent: number | null };
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+const secretContext = (id: string) => `connection:${id}`;
+
+function readSecrets(ctx: OperationContext, row: ConnectionRow): Record<string, unknown> | null {
+  return row.secrets ? (ctx.keyring.decrypt(row.secrets, secretContext(row.id)) as Record<string, unknown>) : null;
+}
+
+/** Which secrets are set, for masking; a listing survives a key it cannot use. */
+function secretKeysOf(ctx: OperationContext, row: ConnectionRow): string[] {
+  if (!row.secrets) return [];
+  try {
+    return Object.keys(readSecrets(ctx, row) ?? {});
+  } catch (err) {
+    ctx.logger.warn(`cannot read the secrets of connection ${row.id}`, { error: err });
+    return [...(CONNECTION_SPECS[row.kind as ConnectionKind]?.secretFields ?? [])];
+  }
+}
+
+function connectionView(ctx: OperationContext, row: ConnectionRow, tenantSlug: string): ConnectionView {
+  const settings = (row.settings ?? {}) as Record<string, unknown>;
+  const kind = row.kind as ConnectionKind;
+  return {
+    id: row.id,
+    tenant: tenantSlug,
+    tenantId: row.tenantId,
+    name: row.name,
+    kind: row.kind,
+    settings: CONNECTION_SPECS[kind] ? maskedSettings(kind, settings, secretKeysOf(ctx, row)) : settings,
+    schedule: row.schedule,
+    enabled: row.enabled,
+    deletionThreshold: { count: row.deletionThresholdCount, percent: row.deletionThresholdPercent },
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+async function audit(ctx: OperationContext, db: Db, action: string, before: ConnectionView | null, after: ConnectionView | null) {
+  const subject = (after ?? before)!;
+  await insertAuditEvent(db, {
+    tenantId: subject.tenantId,
+    connectionId: subject.id,
+    action,
+    entityType: 'connection',
+    entityId: subject.id,
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.id,
+    before,
+    after,
+  });
+}
+
+const settingsInput = z.record(z.string(), z.unknown());
+const name = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be letters, digits, ".", "_" or "-" (at most 63), with no "/"');
+
+export const connectionCreate = defineOperation({
+  name: 'connection.create',
+  input: z.strictObject({
+    tenant: z.string().min(1),
+    name,
+    kind: z.string().min(1),
+    settings: settingsInput.optional(),
+    schedule: z.string().nullable().optional(),
+  }),
+  async run(ctx, input): Promise<ConnectionView> {
+    const kind = parseKind(input.kind);
+    const split = validateSettings(kind, input.settings ?? {});
+    const schedule = input.schedule ? parseSchedule(input.schedule) : null;
+    const db = ctx.store.db;
+    const tenant = await resolveTenant(db, input.tenant);
+    if (await findConnectionByName(db, tenant.id, input.name)) {
+      throw new ConflictError(`connection "${tenant.slug}/${input.name}" already exists`);
+    }
+    const id = randomUUID();
+    const secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(id), `the ${kind} credentials`) : null;
+    try {
+      return await db.transaction(async (tx) => {
+        const row = await insertConnection(tx, { id, tenantId: tenant.id, name: input.name, kind, settings: split.settings, secrets, schedule });
+        const view = connectionView(ctx, row, tenant.slug);
+        await audit(ctx, tx, 'connection.created', null, view);
+        return view;
+      });
+    } catch (err) {
+      throw translateDbError(err);
+    }
+  },
+});
+
+export const connectionList = defineOperation({
+  name: 'connection.list',
+  input: z.strictObject({ tenant: z.string().min(1).optional() }),
+  async run(ctx, input): Promise<ConnectionView[]> {
+    const db = ctx.store.db;
+    if (input.tenant) {
+      const tenant = await resolveTenant(db, input.tenant);
+      return (await listConnectionsByTenant(db, tenant.id)).map((r) => connectionView(ctx, r, tenant.slug));
+    }
+    return (await listAllConnections(db)).map((r) => connectionView(ctx, r, r.tenantSlug));
+  },
+});
+
+export const connectionShow = defineOperation({
+  name: 'connection.show',
+  input: z.strictObject({ connection: z.string().min(1) }),
+  async run(ctx, input): Promise<ConnectionView & { users: number; groups: number }> {
+    const db = ctx.store.db;
+    const row = await resolveConnection(db, input.connection);
+    const contents = await countConnectionContents(db, row.tenantId, row.id);
+    return { ...connectionView(ctx, row, row.tenant.slug), ...contents };
+  },
+});
+
+export const connectionUpdate = defineOperation({
+  name: 'connection.update',
+  input: z.strictObject({
+    connection: z.string().min(1),
+    settings: settingsInput.optional(),
+    /** A cron expression, or null to make the connection manual-only. */
+    schedule: z.string().nullable().optional(),
+    enabled: z.boolean().optional(),
+    deletionThreshold: z.union([z.string(), z.number().int().nonnegative()]).optional(),
+  }),
+  async run(ctx, input): Promise<ConnectionView> {
+    const db = ctx.store.db;
+    const row = await resolveConnection(db, input.connection);
+    const patch: ConnectionPatch = {};
+    if (input.settings) {
+      const kind = parseKind(row.kind);
+      const split = mergeSettings(kind, input.settings, readSecrets(ctx, row));
+      patch.settings = split.settings;
+      patch.secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(row.id), `the ${kind} credentials`) : null;
+    }
+    if (input.schedule !== undefined) patch.schedule = input.schedule === null ? null : parseSchedule(input.schedule);
+    if (input.enabled !== undefined) patch.enabled = input.enabled;
+    if (input.deletionThreshold !== undefined) {
+      const t = parseDeletionThreshold(input.deletionThreshold);
+      patch.deletionThresholdCount = t.count;
+      patch.deletionThresholdPercent = t.percent;
+    }
+    const before = connectionView(ctx, row, row.tenant.slug);
+    if (Object.keys(patch).length === 0) return before;
+    return db.transaction(async (tx) => {
+      const updated = await updateConnection(tx, row.tenantId, row.id, patch);
+      const view = connectionView(ctx, updated!, row.tenant.slug);
+      await audit(ctx, tx, 'connection.updated', before, view);
+      return view;
+    });
+  },
+});
+
+export const connectionDelete = defineOperation({
+  name: 'connection.delete',
+  input: z.strictObject({ connection: z.string().min(1), force: z.boolean().optional() }),
+  async run(ctx, input): Promise<{ id: string; deleted: true; usersDeleted: number; groupsDeleted: number; mappingsRemoved: number }> {
+    const db = ctx.store.db;
+    const row = await resolveConnection(db, input.connection);
+    const label = `${row.tenant.slug}/${row.name}`;
+    const before = connectionView(ctx, row, row.tenant.slug);
+    return db.transaction(async (tx) => {
+      const { userIds, groupIds } = await listConnectionMemberIds(tx, row.tenantId, row.id);
+      if ((userIds.length || groupIds.length) && !input.force) {
+        throw new ConflictError(
+          `connection "${label}" still has ${userIds.length} user(s) and ${groupIds.length} group(s); delete with --force to remove them too`,
+        );
+      }
+      // Mappings restricted to this connection would vanish by cascade; removing
+      // them through the lifecycle keeps the audit trail and recomputes roles.
+      const mappingIds = (await listMappings(tx, row.tenantId)).filter((m) => m.connectionId === row.id).map((m) => m.id);
+      const changes: LifecycleChange[] = [
+        ...mappingIds.map((mappingId): LifecycleChange => ({ kind: 'mapping.remove', mappingId })),
+        ...groupIds.map((groupId): LifecycleChange => ({ kind: 'group.delete', groupId })),
+        ...userIds.map((userId): LifecycleChange => ({ kind: 'user.delete', userId })),
+      ];
+      if (changes.length) await applyChanges(tx, { tenantId: row.tenantId, actor: ctx.actor }, changes);
+      await deleteConnection(tx, row.tenantId, row.id);
+      await audit(ctx, tx, 'connection.deleted', before, null);
+      return { id: row.id, deleted: true as const, usersDeleted: userIds.length, groupsDeleted: groupIds.length, mappingsRemoved: mappingIds.length };
+    });
+  },
+});
+

@@ -1,0 +1,53 @@
+/**
+ * The registry of operations, and the one way to run one: validate the raw
+ * input with the operation's schema, then run it. The CLI (in process) and
+ * the server's command endpoint both come through `runOperation`.
+ */
+import { NotFoundError } from '../errors/index.js';
+import { parseWith } from '../validation/index.js';
+import { connectionCreate, connectionDelete, connectionList, connectionShow, connectionUpdate } from './connections.js';
+import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
+import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
+import { tenantCreate, tenantList } from './tenants.js';
+import type { Operation, OperationContext } from './types.js';
+import { userList, userShow } from './users.js';
+
+const ALL = [
+  tenantCreate,
+  tenantList,
+  connectionCreate,
+  connectionList,
+  connectionShow,
+  connectionUpdate,
+  connectionDelete,
+  roleCreate,
+  roleList,
+  roleGrant,
+  roleRevoke,
+  mappingAdd,
+  mappingList,
+  mappingRemove,
+  userList,
+  userShow,
+] as const;
+
+export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(ALL.map((op) => [op.name, op as unknown as Operation]));
+
+export function getOperation(name: string): Operation {
+  const op = OPERATIONS.get(name);
+  if (!op) throw new NotFoundError(`unknown operation "${name}"`);
+  return op;
+}
+
+export async function runOperation(ctx: OperationContext, name: string, rawInput: unknown): Promise<unknown> {
+  const op = getOperation(name);
+  const input = parseWith(op.input, rawInput ?? {}, name);
+  return op.run(ctx, input);
+}
+
+export type { Operation, OperationContext } from './types.js';
+export type { ConnectionView } from './connections.js';
+export type { TenantView } from './tenants.js';
+export type { RoleView, GrantResult } from './roles.js';
+export type { MappingView } from './mappings.js';
+export type { UserView } from './users.js';

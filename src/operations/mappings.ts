@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { applyChanges } from '../lifecycle/index.js';
+import { findMappingById, findTenantById, listMappings, type MappingView as MappingRow } from '../store/index.js';
+import { resolveConnection, resolveRole, resolveTenant } from './resolve.js';
+import { defineOperation, iso } from './types.js';
+
+export interface MappingView {
+  id: string;
+  role: string;
+  roleId: string;
+  matchBy: 'display_name' | 'external_id';
+  group: string;
+  connection: string | null;
+  connectionId: string | null;
+  createdAt: string | null;
+}
+
+const mappingView = (m: MappingRow): MappingView => ({
+  id: m.id,
+  role: m.roleName,
+  roleId: m.roleId,
+  matchBy: m.matchBy,
+  group: m.groupRef,
+  connection: m.connectionName,
+  connectionId: m.connectionId,
+  createdAt: iso(m.createdAt),
+});
+
+export const mappingAdd = defineOperation({
+  name: 'mapping.add',
+  input: z.strictObject({
+    tenant: z.string().min(1),
+    /** The IdP group's display name (matched case-insensitively)... */
+    group: z.string().trim().min(1).optional(),
+    /** ...or its external id (exact). */
+    groupId: z.string().trim().min(1).optional(),
+    role: z.string().min(1),
+    /** Restrict to one connection's groups: id, name, or tenant/name. */
+    connection: z.string().min(1).optional(),
+  }),
+  async run(ctx, input): Promise<MappingView> {
+    if ((input.group === undefined) === (input.groupId === undefined)) {
+      throw new ValidationError('give exactly one of --group <displayName> or --group-id <externalId>');
+    }
+    const db = ctx.store.db;
+    const tenant = await resolveTenant(db, input.tenant);
+    const role = await resolveRole(db, tenant, input.role);
+    const connection = input.connection ? await resolveConnection(db, input.connection, tenant) : undefined;
+    const match = input.group !== undefined
+      ? { matchBy: 'display_name' as const, groupRef: input.group }
+      : { matchBy: 'external_id' as const, groupRef: input.groupId! };
+    const result = await applyChanges(db, { tenantId: tenant.id, actor: ctx.actor }, [
+      { kind: 'mapping.add', roleId: role.id, connectionId: connection?.id ?? null, match },
+    ]);
+    const id = result.createdIds[0]!;
+    const created = (await listMappings(db, tenant.id)).find((m) => m.id === id);
+    return mappingView(created!);
+  },
+});
+
+export const mappingList = defineOperation({
+  name: 'mapping.list',
+  input: z.strictObject({ tenant: z.string().min(1) }),
+  async run(ctx, input): Promise<MappingView[]> {
+    const tenant = await resolveTenant(ctx.store.db, input.tenant);
+    return (await listMappings(ctx.store.db, tenant.id)).map(mappingView);
+  },
+});
+
+export const mappingRemove = defineOperation({
+  name: 'mapping.remove',
+  input: z.strictObject({ id: z.string().min(1) }),
+  async run(ctx, input): Promise<{ id: string; removed: true; tenant: string }> {
+    const db = ctx.store.db;
+    const mapping = await findMappingById(db, input.id);
+    if (!mapping) throw new NotFoundError(`mapping "${input.id}" not found`);
+    await applyChanges(db, { tenantId: mapping.tenantId, actor: ctx.actor }, [{ kind: 'mapping.remove', mappingId: mapping.id }]);
+    const tenant = await findTenantById(db, mapping.tenantId);
+    return { id: mapping.id, removed: true, tenant: tenant?.slug ?? mapping.tenantId };
+  },
+});

@@ -1,0 +1,32 @@
+/**
+ * The service layer both the CLI and the HTTP server call. An operation is
+ * data (a name and a zod input schema) plus `run`, which returns plain
+ * JSON-able data, so the same call works in process and over HTTP.
+ */
+import type { z } from 'zod';
+import type { Actor } from '../lifecycle/index.js';
+import type { Logger } from '../logging/index.js';
+import type { SecretKeyring } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
+
+export interface OperationContext {
+  store: Store;
+  keyring: SecretKeyring;
+  logger: Logger;
+  actor: Actor;
+}
+
+export interface Operation<S extends z.ZodType = z.ZodType, R = unknown> {
+  name: string;
+  input: S;
+  run(ctx: OperationContext, input: z.output<S>): Promise<R>;
+}
+
+export function defineOperation<S extends z.ZodType, R>(op: Operation<S, R>): Operation<S, R> {
+  return op;
+}
+
+export function iso(date: Date | string | null | undefined): string | null {
+  if (date === null || date === undefined) return null;
+  return date instanceof Date ? date.toISOString() : new Date(date).toISOString();
+}
