@@ -1,0 +1,291 @@
+/**
+ * The command tree. Ops scripts depend on these shapes: keep names, options
+ * and `--json` output stable. Each action turns options into an operation's
+ * input and prints its result; the operation does the work.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
+import { details, table } from './output.js';
+import { blameSettingsFile, readSettingsFile } from './settings-file.js';
+
+export interface CliRuntime {
+  /** Run an operation wherever this invocation's database is. */
+  run(name: string, input: Record<string, unknown>): Promise<unknown>;
+  print(text: string): void;
+  migrate(): Promise<void>;
+  serve(port: number | undefined): Promise<void>;
+}
+
+type Opts = Record<string, unknown> & { json?: boolean };
+
+const CONNECTION_REF = '<connection> is the connection id or tenant/name (e.g. acme/okta).';
+const USER_REF = '<user> is a user id, tenant/userName (acme/ada@acme.test), or a userName with --tenant <slug>.';
+
+function show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void {
+  rt.print(opts.json ? JSON.stringify(result, null, 2) : human(result));
+}
+
+function parseIntOption(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+  return Number(value);
+}
+
+const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
+
+function tenantCommands(rt: CliRuntime): Command {
+  const tenant = new Command('tenant').description('manage tenants');
+  tenant
+    .command('create <slug>')
+    .description('create a tenant')
+    .option('--name <name>', 'display name (default: the slug)')
+    .addOption(jsonOption())
+    .action(async (slug: string, opts: Opts) => {
+      const t = (await rt.run('tenant.create', { slug, name: opts.name })) as TenantView;
+      show(rt, opts, t, (v) => `created tenant ${v.slug} (${v.id})`);
+    });
+  tenant
+    .command('list')
+    .description('list tenants')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const rows = (await rt.run('tenant.list', {})) as TenantView[];
+      show(rt, opts, rows, (r) => table(r, [['SLUG', (t) => t.slug], ['NAME', (t) => t.name], ['ID', (t) => t.id]]));
+    });
+  return tenant;
+}
+
+function connectionLine(c: ConnectionView & { users?: number; groups?: number }): string {
+  return details({
+    id: c.id,
+    connection: `${c.tenant}/${c.name}`,
+    kind: c.kind,
+    enabled: c.enabled,
+    schedule: c.schedule ?? '(manual only)',
+    deletionThreshold: c.deletionThreshold.percent !== null ? `${c.deletionThreshold.percent}%` : (c.deletionThreshold.count ?? '(default)'),
+    settings: c.settings,
+    ...(c.users !== undefined ? { users: c.users, groups: c.groups } : {}),
+  });
+}
+
+function connectionCommands(rt: CliRuntime): Command {
+  const connection = new Command('connection').description('manage IdP connections').addHelpText('after', `\n${CONNECTION_REF}`);
+  connection
+    .command('create')
+    .description('create a connection; secret settings are stored encrypted')
+    .requiredOption('--tenant <slug>', 'tenant slug or id')
+    .requiredOption('--name <name>', 'connection name, unique in the tenant')
+    .addOption(new Option('--kind <kind>', 'identity provider').choices(['entra', 'okta', 'google', 'scim']).makeOptionMandatory())
+    .option('--settings <file>', 'JSON file with the kind\'s settings (credentials included)')
+    .option('--schedule <cron>', 'cron expression of the scheduled sync (e.g. "*/30 * * * *")')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const file = opts.settings as string | undefined;
+      const settings = file ? readSettingsFile(file) : undefined;
+      const input = { tenant: opts.tenant, name: opts.name, kind: opts.kind, settings, schedule: opts.schedule };
+      const c = (await rt.run('connection.create', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
+      show(rt, opts, c, (v) => `created connection ${v.tenant}/${v.name} (${v.id})`);
+    });
+  connection
+    .command('list')
+    .description('list connections')
+    .option('--tenant <slug>', 'only this tenant\'s connections')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const rows = (await rt.run('connection.list', { tenant: opts.tenant })) as ConnectionView[];
+      show(rt, opts, rows, (r) =>
+        table(r, [
+          ['CONNECTION', (c) => `${c.tenant}/${c.name}`],
+          ['KIND', (c) => c.kind],
+          ['ENABLED', (c) => (c.enabled ? 'yes' : 'no')],
+          ['SCHEDULE', (c) => c.schedule],
+          ['ID', (c) => c.id],
+        ]),
+      );
+    });
+  connection
+    .command('show <connection>')
+    .description('show a connection (secrets masked)')
+    .addOption(jsonOption())
+    .action(async (ref: string, opts: Opts) => {
+      const c = (await rt.run('connection.show', { connection: ref })) as ConnectionView;
+      show(rt, opts, c, connectionLine);
+    });
+  connection
+    .command('update <connection>')
+    .description('change settings, schedule, enabled state or deletion threshold')
+    .option('--settings <file>', 'JSON file replacing the settings; secrets left out keep their stored values')
+    .option('--schedule <cron>', 'cron expression of the scheduled sync')
+    .option('--no-schedule', 'remove the schedule (manual syncs only)')
+    .option('--enable', 'enable the connection')
+    .option('--disable', 'disable the connection')
+    .option('--deletion-threshold <n|n%>', 'hold plans deactivating/deleting more than N users or N% of them')
+    .addOption(jsonOption())
+    .action(async function (this: Command, ref: string, opts: Opts) {
+      if (opts.enable && opts.disable) this.error('--enable and --disable cannot be used together', { exitCode: 2 });
+      const file = opts.settings as string | undefined;
+      const input: Record<string, unknown> = { connection: ref };
+      if (file) input.settings = readSettingsFile(file);
+      if (opts.schedule !== undefined) input.schedule = opts.schedule === false ? null : opts.schedule;
+      if (opts.enable) input.enabled = true;
+      if (opts.disable) input.enabled = false;
+      if (opts.deletionThreshold !== undefined) input.deletionThreshold = opts.deletionThreshold;
+      const c = (await rt.run('connection.update', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
+      show(rt, opts, c, (v) => `updated connection ${v.tenant}/${v.name}\n${connectionLine(v)}`);
+    });
+  connection
+    .command('delete <connection>')
+    .description('delete a connection; refuses while it has users or groups unless --force')
+    .option('--force', 'also delete its users and groups (audited)')
+    .addOption(jsonOption())
+    .action(async (ref: string, opts: Opts) => {
+      const r = (await rt.run('connection.delete', { connection: ref, force: opts.force === true })) as {
+        id: string;
+        usersDeleted: number;
+        groupsDeleted: number;
+      };
+      show(rt, opts, r, (v) => `deleted connection ${ref} (${v.usersDeleted} users, ${v.groupsDeleted} groups removed)`);
+    });
+  return connection;
+}
+
+function roleCommands(rt: CliRuntime): Command {
+  const role = new Command('role').description('manage roles');
+  role
+    .command('create <name>')
+    .description('create a role')
+    .requiredOption('--tenant <slug>', 'tenant slug or id')
+    .option('--description <text>', 'what the role allows')
+    .addOption(jsonOption())
+    .action(async (name: string, opts: Opts) => {
+      const r = (await rt.run('role.create', { tenant: opts.tenant, name, description: opts.description })) as RoleView;
+      show(rt, opts, r, (v) => `created role ${v.name} (${v.id})`);
+    });
+  role
+    .command('list')
+    .description('list a tenant\'s roles')
+    .requiredOption('--tenant <slug>', 'tenant slug or id')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const rows = (await rt.run('role.list', { tenant: opts.tenant })) as RoleView[];
+      show(rt, opts, rows, (r) => table(r, [['NAME', (x) => x.name], ['DESCRIPTION', (x) => x.description], ['ID', (x) => x.id]]));
+    });
+  return role;
+}
+
+function mappingCommands(rt: CliRuntime): Command {
+  const mapping = new Command('mapping').description('map IdP groups to roles');
+  mapping
+    .command('add')
+    .description('give members of an IdP group a role')
+    .requiredOption('--tenant <slug>', 'tenant slug or id')
+    .addOption(new Option('--group <displayName>', 'match the group by display name (case-insensitive)').conflicts('groupId'))
+    .option('--group-id <externalId>', 'match the group by its IdP id (exact)')
+    .requiredOption('--role <role>', 'role name or id')
+    .option('--connection <connection>', 'only groups of this connection (id, name or tenant/name)')
+    .addOption(jsonOption())
+    .action(async function (this: Command, opts: Opts) {
+      if (opts.group === undefined && opts.groupId === undefined) this.error('give --group <displayName> or --group-id <externalId>', { exitCode: 2 });
+      const input = { tenant: opts.tenant, group: opts.group, groupId: opts.groupId, role: opts.role, connection: opts.connection };
+      const m = (await rt.run('mapping.add', input)) as MappingView;
+      show(rt, opts, m, (v) => `added mapping ${v.id}: group ${v.matchBy === 'display_name' ? `"${v.group}"` : `id ${v.group}`} → role ${v.role}`);
+    });
+  mapping
+    .command('list')
+    .description('list a tenant\'s group-to-role mappings')
+    .requiredOption('--tenant <slug>', 'tenant slug or id')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const rows = (await rt.run('mapping.list', { tenant: opts.tenant })) as MappingView[];
+      show(rt, opts, rows, (r) =>
+        table(r, [
+          ['ID', (m) => m.id],
+          ['GROUP', (m) => (m.matchBy === 'display_name' ? m.group : `id:${m.group}`)],
+          ['ROLE', (m) => m.role],
+          ['CONNECTION', (m) => m.connection ?? '(any)'],
+        ]),
+      );
+    });
+  mapping
+    .command('remove <id>')
+    .description('remove a mapping (roles it gave are recomputed)')
+    .addOption(jsonOption())
+    .action(async (id: string, opts: Opts) => {
+      const r = await rt.run('mapping.remove', { id });
+      show(rt, opts, r, () => `removed mapping ${id}`);
+    });
+  return mapping;
+}
+
+function userCommands(rt: CliRuntime): Command {
+  const user = new Command('user').description('look at synced users').addHelpText('after', `\n${USER_REF}`);
+  user
+    .command('list')
+    .description('list a tenant\'s users')
+    .requiredOption('--tenant <slug>', 'tenant slug or id')
+    .option('--limit <n>', 'at most this many (default 100, max 1000)', parseIntOption)
+    .option('--offset <n>', 'skip this many', parseIntOption)
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const rows = (await rt.run('user.list', { tenant: opts.tenant, limit: opts.limit, offset: opts.offset })) as UserView[];
+      show(rt, opts, rows, (r) =>
+        table(r, [['USERNAME', (u) => u.userName], ['NAME', (u) => u.displayName], ['ACTIVE', (u) => (u.active ? 'yes' : 'no')], ['ID', (u) => u.id]]),
+      );
+    });
+  user
+    .command('show <user>')
+    .description('show a user with groups and roles (and where each role comes from)')
+    .option('--tenant <slug>', 'tenant of a userName')
+    .addOption(jsonOption())
+    .action(async (ref: string, opts: Opts) => {
+      const u = (await rt.run('user.show', { user: ref, tenant: opts.tenant })) as UserView & {
+        groups: Array<{ displayName: string }>;
+        roles: Array<{ name: string; source: string }>;
+      };
+      show(rt, opts, u, (v) =>
+        details({
+          ...v,
+          groups: v.groups.map((g) => g.displayName).join(', ') || '-',
+          roles: v.roles.map((r) => `${r.name} (${r.source})`).join(', ') || '-',
+        }),
+      );
+    });
+  return user;
+}
+
+function grantCommand(rt: CliRuntime, verb: 'grant' | 'revoke'): Command {
+  return new Command(verb)
+    .arguments('<user> <role>')
+    .description(verb === 'grant' ? 'grant a role manually (sync never removes it)' : 'revoke a manually granted role')
+    .option('--tenant <slug>', 'tenant of a userName')
+    .addOption(jsonOption())
+    .addHelpText('after', `\n${USER_REF}\n<role> is the role name or id.`)
+    .action(async (userRef: string, roleRef: string, opts: Opts) => {
+      const r = (await rt.run(`role.${verb}`, { user: userRef, role: roleRef, tenant: opts.tenant })) as GrantResult;
+      const done = verb === 'grant' ? 'granted' : 'revoked';
+      show(rt, opts, r, (v) =>
+        v.changed ? `${done} ${v.role.name} ${verb === 'grant' ? 'to' : 'from'} ${v.user.userName}` : `nothing to do: ${v.user.userName} ${verb === 'grant' ? 'already has' : 'has no manual grant of'} ${v.role.name}`,
+      );
+    });
+}
+
+export function buildProgram(rt: CliRuntime): Command {
+  const program = new Command('roster')
+    .description('Roster: keep your application\'s users, groups and roles in step with your identity provider');
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(() => rt.migrate());
+  program
+    .command('serve')
+    .description('run the HTTP server (PORT and HOST from the environment, default 8080 on 127.0.0.1)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', parseIntOption)
+    .action((opts: { port?: number }) => rt.serve(opts.port));
+  program.addCommand(tenantCommands(rt));
+  program.addCommand(connectionCommands(rt));
+  program.addCommand(roleCommands(rt));
+  program.addCommand(mappingCommands(rt));
+  program.addCommand(userCommands(rt));
+  program.addCommand(grantCommand(rt, 'grant'));
+  program.addCommand(grantCommand(rt, 'revoke'));
+  return program;
+}

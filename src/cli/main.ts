@@ -1,0 +1,125 @@
+/**
+ * The `roster` command line. `main` takes its argv, environment and output
+ * streams and returns an exit code (bin/roster.js exits with it), so tests
+ * run it in process. Exit codes: 0 ok, 1 the request failed (not found,
+ * invalid input, conflict, configuration), 2 usage error, 70 internal error.
+ */
+import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { loadConfig, type RosterConfig } from '../config/index.js';
+import { isRosterError } from '../errors/index.js';
+import type { Actor } from '../lifecycle/index.js';
+import { createLogger, redactText, type Logger } from '../logging/index.js';
+import { startServer } from '../server/index.js';
+import { buildProgram, type CliRuntime } from './commands.js';
+import { assertNoServer, openLocalStore, openSession, type Session } from './session.js';
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+export interface MainOptions {
+  /** Arguments after the program name. */
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  stdout?: Output;
+  stderr?: Output;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+
+function cliActor(env: NodeJS.ProcessEnv): Actor {
+  let name = env.USER ?? env.USERNAME;
+  try {
+    name ??= userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the actor stays anonymous.
+  }
+  return { type: 'cli', id: name };
+}
+
+/** Apply output and exit handling to every command: commander does not inherit them through addCommand. */
+function configureTree(command: Command, stdout: Output, stderr: Output): void {
+  command.exitOverride().configureOutput({
+    writeOut: (s) => stdout.write(s),
+    writeErr: (s) => stderr.write(s),
+    outputError: (s, write) => write(`roster: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
+  });
+  for (const sub of command.commands) configureTree(sub, stdout, stderr);
+}
+
+export async function main(options: MainOptions | string[] = {}): Promise<number> {
+  const opts: MainOptions = Array.isArray(options) ? { argv: options } : options;
+  const env = opts.env ?? process.env;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  let config: RosterConfig | undefined;
+  let logger: Logger | undefined;
+  let session: Session | undefined;
+
+  const setup = (defaultLevel: string) => {
+    config ??= loadConfig(env);
+    logger ??= createLogger({ level: env.LOG_LEVEL ? config.logLevel : defaultLevel, format: config.logFormat });
+    return { config, logger };
+  };
+
+  const runtime: CliRuntime = {
+    async run(name, input) {
+      const { config, logger } = setup('warn');
+      session ??= await openSession(config, logger, cliActor(env));
+      return session.execute(name, input);
+    },
+    print(text) {
+      stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    async migrate() {
+      const { config } = setup('warn');
+      assertNoServer(config);
+      const local = await openLocalStore(config, { migrate: true });
+      const where = local.store.location;
+      await local.close();
+      runtime.print(`migrations applied (${where})`);
+    },
+    async serve(port) {
+      const { config, logger } = setup('info');
+      assertNoServer(config);
+      const server = await startServer(config, logger, { port: port ?? config.port, actor: cliActor(env) });
+      await server.closed;
+    },
+  };
+
+  const program = buildProgram(runtime);
+  configureTree(program, stdout, stderr);
+  try {
+    await program.parseAsync(opts.argv ?? [], { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (isRosterError(err) && err.expose) {
+      stderr.write(`roster: ${redactText(err.message)}\n`);
+      return EXIT.failed;
+    }
+    const errorId = randomUUID().slice(0, 8);
+    logger ??= createLogger({ level: env.LOG_LEVEL?.toLowerCase() === 'debug' ? 'debug' : 'warn', format: 'pretty' });
+    logger.debug(`internal error (id ${errorId})`, { error: err });
+    stderr.write(`roster: internal error (id ${errorId}); run with LOG_LEVEL=debug for details\n`);
+    return EXIT.internal;
+  } finally {
+    await session?.close().catch(() => {});
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  process.exit(await main({ argv: process.argv.slice(2) }));
+}

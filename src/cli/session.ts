@@ -1,0 +1,163 @@
+/**
+ * Where a CLI command runs. With DATABASE_URL: directly on Postgres. Without:
+ * the embedded database is one process's, so if a live `roster serve` holds
+ * it the command goes to that server's command endpoint; otherwise the CLI
+ * takes the lock itself (waiting briefly for another CLI) and opens PGlite.
+ */
+import { sql } from 'drizzle-orm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RosterConfig } from '../config/index.js';
+import { ConfigError, StoreBusyError, fromErrorBody } from '../errors/index.js';
+import type { Actor } from '../lifecycle/index.js';
+import type { Logger } from '../logging/index.js';
+import { runOperation } from '../operations/index.js';
+import { SecretKeyring } from '../secrets/index.js';
+import {
+  acquireEmbeddedLock,
+  describeHolder,
+  migrateStore,
+  openStore,
+  queryRows,
+  readEmbeddedLock,
+  shippedMigrationCount,
+  type EmbeddedLock,
+  type EmbeddedLockInfo,
+  type Store,
+} from '../store/index.js';
+
+export interface Session {
+  execute(name: string, input: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+const SERVER_WAIT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** The live server holding the data folder, once it has published its URL; null if none. */
+async function serverHolder(dataDir: string): Promise<EmbeddedLockInfo | null> {
+  const deadline = Date.now() + SERVER_WAIT_MS;
+  for (;;) {
+    const holder = readEmbeddedLock(dataDir);
+    if (!holder || holder.role !== 'server') return null;
+    if (holder.url && holder.commandToken) return holder;
+    // A server that is still migrating has not published its URL yet.
+    if (Date.now() >= deadline) throw new StoreBusyError(`${describeHolder(holder, dataDir)} but has not started listening`);
+    await sleep(100);
+  }
+}
+
+function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor): Session {
+  return {
+    async execute(name, input) {
+      let response: Response;
+      try {
+        response = await fetch(`${holder.url}/internal/v1/operations/${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${holder.commandToken}`,
+            'content-type': 'application/json',
+            'x-roster-actor': actor.id ?? 'cli',
+          },
+          body: JSON.stringify(input ?? {}),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new StoreBusyError(`${describeHolder(holder, dataDir)} but did not answer (${(err as Error).message})`, { cause: err });
+      }
+      const body = (await response.json().catch(() => undefined)) as { result?: unknown } | undefined;
+      if (!response.ok) throw fromErrorBody(response.status, body);
+      return body?.result;
+    },
+    async close() {},
+  };
+}
+
+/** Postgres schemas are changed by `roster migrate` only (replicas must not race to do it). */
+async function assertMigrated(store: Store): Promise<void> {
+  let applied = 0;
+  try {
+    const [row] = await queryRows<{ n: number }>(store.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    applied = Number(row?.n ?? 0);
+  } catch {
+    applied = 0;
+  }
+  const shipped = shippedMigrationCount();
+  if (applied < shipped) {
+    throw new ConfigError(`the database at ${store.location} has ${applied} of ${shipped} migrations applied; run "roster migrate" first`);
+  }
+}
+
+export interface LocalStore {
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Open the store for this process: Postgres, or the embedded database under its lock. */
+export async function openLocalStore(config: RosterConfig, options: { migrate: boolean }): Promise<LocalStore> {
+  if (config.databaseUrl) {
+    const store = await openStore({ databaseUrl: config.databaseUrl, maxConnections: 2 });
+    try {
+      if (options.migrate) await migrateStore(store, config.databaseUrl);
+      else await assertMigrated(store);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return { store, close: () => store.close() };
+  }
+  const lock: EmbeddedLock = await acquireEmbeddedLock(config.dataDir, 'cli', { waitMs: SERVER_WAIT_MS });
+  let store: Store | undefined;
+  try {
+    store = await openStore({ dataDir: config.dataDir });
+    // The embedded database needs no set-up: it is brought up to date on open.
+    await migrateStore(store);
+  } catch (err) {
+    await store?.close().catch(() => {});
+    lock.release();
+    throw err;
+  }
+  const opened = store;
+  return {
+    store: opened,
+    async close() {
+      try {
+        await opened.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/** Refuse when a server holds the embedded database (for `migrate` and `serve`). */
+export function assertNoServer(config: RosterConfig): void {
+  if (config.databaseUrl) return;
+  const holder = readEmbeddedLock(config.dataDir);
+  if (holder?.role === 'server') {
+    throw new StoreBusyError(`${describeHolder(holder, config.dataDir)}; stop it first (it applies migrations itself at start)`);
+  }
+}
+
+export async function openSession(config: RosterConfig, logger: Logger, actor: Actor): Promise<Session> {
+  if (!config.databaseUrl) {
+    const holder = await serverHolder(config.dataDir);
+    if (holder) return remoteSession(holder, config.dataDir, actor);
+  }
+  let local: LocalStore;
+  try {
+    local = await openLocalStore(config, { migrate: false });
+  } catch (err) {
+    // A server may have taken the folder between our read and our lock.
+    if (err instanceof StoreBusyError && !config.databaseUrl) {
+      const holder = await serverHolder(config.dataDir);
+      if (holder) return remoteSession(holder, config.dataDir, actor);
+    }
+    throw err;
+  }
+  const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: local.store.backend, dataDir: config.dataDir, logger });
+  const ctx = { store: local.store, keyring, logger, actor };
+  return {
+    execute: (name, input) => runOperation(ctx, name, input),
+    close: () => local.close(),
+  };
+}

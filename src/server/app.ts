@@ -1,0 +1,80 @@
+/**
+ * The HTTP server: health probes and the internal command endpoint through
+ * which the CLI reaches the embedded database while `roster serve` holds it.
+ * Errors become responses in one place (the error handler, via
+ * toErrorResponse); an unknown error is a 500 with a logged id.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from '../errors/index.js';
+import type { Actor } from '../lifecycle/index.js';
+import { runOperation, type OperationContext } from '../operations/index.js';
+import { queryRows } from '../store/index.js';
+
+export interface ServerOptions {
+  /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
+  commandToken?: string | undefined;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Constant-time comparison: equal-length digests, so neither length nor prefix leaks. */
+export function tokenMatches(presented: string | undefined, expected: string | undefined): boolean {
+  if (!presented || !expected) return false;
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+/** Fastify's own 4xx errors (malformed JSON, wrong content type) are the caller's fault and safe to show. */
+function normalise(err: unknown): unknown {
+  if (err instanceof RosterError) return err;
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  if (typeof e?.code === 'string' && e.code.startsWith('FST_') && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ValidationError(e.message ?? 'bad request');
+  }
+  return err;
+}
+
+export function buildServer(ctx: OperationContext, options: ServerOptions = {}): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+
+  app.setErrorHandler((err, request, reply) => {
+    const errorId = randomUUID().slice(0, 8);
+    const normalised = normalise(err);
+    const { status, body } = toErrorResponse(normalised, errorId);
+    if (status >= 500) ctx.logger.error(`request failed (id ${errorId})`, { method: request.method, url: request.url, error: err });
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await queryRows(ctx.store.db, sql`select 1`);
+      return { status: 'ready', backend: ctx.store.backend };
+    } catch (err) {
+      ctx.logger.warn('readiness check failed: database unreachable', { error: err });
+      return reply.status(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  app.post<{ Params: { name: string }; Body: unknown }>('/internal/v1/operations/:name', async (request) => {
+    if (!tokenMatches(bearer(request.headers.authorization), options.commandToken)) {
+      throw new UnauthorizedError('a valid command token is required');
+    }
+    const actorHeader = request.headers['x-roster-actor'];
+    const actor: Actor = { type: 'cli', id: typeof actorHeader === 'string' && actorHeader ? actorHeader.slice(0, 200) : ctx.actor.id };
+    const result = await runOperation({ ...ctx, actor }, request.params.name, request.body ?? {});
+    return { result };
+  });
+
+  return app;
+}

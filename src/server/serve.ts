@@ -1,0 +1,77 @@
+/**
+ * `roster serve`: migrate, take the embedded database (when there is no
+ * DATABASE_URL), listen, publish the URL and command token in the lock file,
+ * and give everything back on SIGINT/SIGTERM.
+ */
+import type { AddressInfo } from 'node:net';
+import type { RosterConfig } from '../config/index.js';
+import type { Actor } from '../lifecycle/index.js';
+import type { Logger } from '../logging/index.js';
+import { SecretKeyring } from '../secrets/index.js';
+import { acquireEmbeddedLock, migrateStore, openStore, type EmbeddedLock, type Store } from '../store/index.js';
+import { buildServer } from './app.js';
+
+export interface RunningServer {
+  url: string;
+  /** Resolves once the server has shut down (after a signal or `close()`). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(config: RosterConfig, logger: Logger, options: { port: number; actor: Actor }): Promise<RunningServer> {
+  let lock: EmbeddedLock | undefined;
+  let store: Store | undefined;
+  try {
+    if (!config.databaseUrl) lock = await acquireEmbeddedLock(config.dataDir, 'server');
+    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    await migrateStore(store, config.databaseUrl);
+  } catch (err) {
+    await store?.close().catch(() => {});
+    lock?.release();
+    throw err;
+  }
+  const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
+  const app = buildServer({ store, keyring, logger, actor: options.actor }, { commandToken: lock?.info.commandToken });
+  try {
+    await app.listen({ port: options.port, host: config.host });
+  } catch (err) {
+    await store.close().catch(() => {});
+    lock?.release();
+    throw err;
+  }
+  const address = app.server.address() as AddressInfo;
+  const url = `http://${reachableHost(config.host)}:${address.port}`;
+  lock?.update({ url });
+  logger.info(`roster listening on ${url} (database: ${store.location})`);
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      try {
+        await app.close();
+        await store.close();
+      } finally {
+        lock?.release();
+        logger.info('roster stopped');
+        resolveClosed();
+      }
+    })();
+    return closing;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info(`${signal} received, shutting down`);
+    void close();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { url, closed, close };
+}
