@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConflictError } from '../errors/index.js';
 import { applyChanges } from '../lifecycle/index.js';
-import { findRoleByName, listRoles, type RoleRow } from '../store/index.js';
+import { findRoleById, findRoleByName, listRoles, type RoleRow } from '../store/index.js';
 import { resolveRole, resolveTenant, resolveUser } from './resolve.js';
 import { defineOperation, iso } from './types.js';
 
@@ -28,7 +28,7 @@ export const roleCreate = defineOperation({
     const result = await applyChanges(db, { tenantId: tenant.id, actor: ctx.actor }, [
       { kind: 'role.create', name: input.name, description: input.description ?? null },
     ]);
-    return { id: result.createdIds[0]!, name: input.name, description: input.description ?? null, createdAt: new Date().toISOString() };
+    return roleView((await findRoleById(db, tenant.id, result.createdIds[0]!))!);
   },
 });
 
