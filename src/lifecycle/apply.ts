@@ -11,7 +11,8 @@ import { ValidationError } from '../errors/index.js';
 import { emptyCounts, type Actor, type ApplyResult, type ChangeKind, type ChangeOf, type LifecycleChange } from './changes.js';
 import { addMembers, createGroups, deleteGroups, removeMembers, updateGroups } from './groups.js';
 import { addMappings, createRoles, grantRoles, recomputeIdpRoles, removeMappings, revokeRoles } from './roles.js';
-import { chunks, translateDbError, type ApplyContext } from './sql.js';
+import { translateDbError } from '../store/index.js';
+import { chunks, type ApplyContext } from './sql.js';
 import { createUsers, deactivateUsers, deleteUsers, reactivateUsers, updateUsers } from './users.js';
 
 interface Handler<K extends ChangeKind> {

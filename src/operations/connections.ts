@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   CONNECTION_SPECS,
-
   maskedSettings,
   mergeSettings,
   parseDeletionThreshold,
@@ -18,7 +17,6 @@ import {
 } from '../connections/index.js';
 import { ConflictError } from '../errors/index.js';
 import { applyChanges, type LifecycleChange } from '../lifecycle/index.js';
-import { translateDbError } from '../lifecycle/sql.js';
 import {
   countConnectionContents,
   deleteConnection,
@@ -29,6 +27,7 @@ import {
   listConnectionMemberIds,
   listConnectionsByTenant,
   listMappings,
+  translateDbError,
   updateConnection,
   type ConnectionPatch,
   type ConnectionRow,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ConflictError } from '../errors/index.js';
-import { translateDbError } from '../lifecycle/sql.js';
-import { findTenantBySlug, insertAuditEvent, insertTenant, listTenants, type TenantRow } from '../store/index.js';
+import { findTenantBySlug, insertAuditEvent, insertTenant, listTenants, translateDbError, type TenantRow } from '../store/index.js';
 import { defineOperation, iso } from './types.js';
 
 export interface TenantView {

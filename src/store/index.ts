@@ -9,3 +9,4 @@ export * from './users.js';
 export * from './roles.js';
 export * from './mappings.js';
 export * from './audit.js';
+export * from './errors.js';
