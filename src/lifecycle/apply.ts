@@ -12,7 +12,7 @@ import { emptyCounts, type Actor, type ApplyResult, type ChangeKind, type Change
 import { addMembers, createGroups, deleteGroups, removeMembers, updateGroups } from './groups.js';
 import { addMappings, createRoles, grantRoles, recomputeIdpRoles, removeMappings, revokeRoles } from './roles.js';
 import { translateDbError } from '../store/index.js';
-import { chunks, type ApplyContext } from './sql.js';
+import { assertIds, chunks, type ApplyContext } from './sql.js';
 import { createUsers, deactivateUsers, deleteUsers, reactivateUsers, updateUsers } from './users.js';
 
 interface Handler<K extends ChangeKind> {
@@ -81,6 +81,7 @@ export interface ApplyOptions {
  * any change cannot be applied.
  */
 export async function applyChanges(db: Db, options: ApplyOptions, changes: LifecycleChange[]): Promise<ApplyResult> {
+  assertIds('tenant id', [options.tenantId]);
   const runs = splitIntoRuns(changes);
   const result: ApplyResult = { counts: emptyCounts(), rowsWritten: 0, auditEvents: 0, createdIds: [] };
   if (runs.length === 0) return result;

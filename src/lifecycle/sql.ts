@@ -5,7 +5,7 @@
  * change and its audit events are written by one statement.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Db } from '../store/index.js';
+import { isUuid, queryRows, type Db } from '../store/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { ApplyCounts, ApplyResult, Actor } from './changes.js';
 
@@ -85,11 +85,9 @@ export async function missingIds(ctx: ApplyContext, table: 'users' | 'groups' | 
   return rows.map((r) => r.id);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Ids are checked before they reach SQL, so a typo is a clear 400, not a cast error. */
 export function assertIds(what: string, ids: Iterable<string>): void {
   for (const id of ids) {
-    if (typeof id !== 'string' || !UUID.test(id)) throw new ValidationError(`${what} "${String(id)}" is not a valid id`);
+    if (typeof id !== 'string' || !isUuid(id)) throw new ValidationError(`${what} "${String(id)}" is not a valid id`);
   }
 }

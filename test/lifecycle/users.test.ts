@@ -170,6 +170,9 @@ describe('updating users', () => {
 
   it('reports a malformed id as invalid input, not as a database error', async () => {
     await expect(apply([{ kind: 'user.deactivate', userId: 'not-a-uuid' }])).rejects.toThrow(ValidationError);
+    await expect(apply([{ kind: 'user.deactivate', userId: connectionId }], { tenantId: 'acme', actor })).rejects.toThrow(
+      /tenant id "acme" is not a valid id/,
+    );
   });
 });
 
