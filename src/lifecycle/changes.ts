@@ -19,6 +19,8 @@ export interface UserAttributes {
   displayName?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  /** Further SCIM-shaped attributes (emails, phoneNumbers, title, enterprise extension...); replaced whole when given. */
+  profile?: Record<string, unknown> | null;
 }
 
 export interface CreateUser {
@@ -70,6 +72,7 @@ export interface CreateGroup {
   id?: string;
   externalId?: string | null;
   displayName: string;
+  profile?: Record<string, unknown> | null;
   sourceHash?: string | null;
 }
 
@@ -78,6 +81,7 @@ export interface UpdateGroup {
   groupId: string;
   displayName?: string;
   externalId?: string | null;
+  profile?: Record<string, unknown> | null;
   sourceHash?: string | null;
 }
 

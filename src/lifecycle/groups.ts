@@ -22,18 +22,19 @@ export async function createGroups(ctx: ApplyContext, changes: ChangeOf<'group.c
       connection_id: c.connectionId,
       external_id: c.externalId ?? null,
       display_name: requireDisplayName(c.displayName),
+      profile: c.profile ?? null,
       source_hash: c.sourceHash ?? null,
     };
   });
   assertIds('group id', rows.map((r) => r.id));
   const t = ctx.tenantId;
-  const columns = 'ord int, id uuid, connection_id uuid, external_id text, display_name text, source_hash text';
+  const columns = 'ord int, id uuid, connection_id uuid, external_id text, display_name text, profile jsonb, source_hash text';
   const { n } = await firstRow<{ n: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, columns)}),
     ins as (
-      insert into groups (id, tenant_id, connection_id, external_id, display_name, source_hash)
-      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.display_name, i.source_hash
+      insert into groups (id, tenant_id, connection_id, external_id, display_name, profile, source_hash)
+      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.display_name, i.profile, i.source_hash
       from input i join connections c on c.id = i.connection_id and c.tenant_id = ${t}::uuid
       order by i.ord
       on conflict do nothing
@@ -81,6 +82,8 @@ export async function updateGroups(ctx: ApplyContext, changes: ChangeOf<'group.u
       display_name: c.displayName ?? null,
       s_external_id: c.externalId !== undefined,
       external_id: c.externalId ?? null,
+      s_profile: c.profile !== undefined,
+      profile: c.profile ?? null,
       s_source_hash: c.sourceHash !== undefined,
       source_hash: c.sourceHash ?? null,
     };
@@ -88,18 +91,20 @@ export async function updateGroups(ctx: ApplyContext, changes: ChangeOf<'group.u
   const t = ctx.tenantId;
   const result = await queryRows<{ id: string | null; renamed: boolean; found: number }>(
     ctx.tx,
-    sql`with input as (${jsonInput(rows, 'id uuid, s_display_name boolean, display_name text, s_external_id boolean, external_id text, s_source_hash boolean, source_hash text')}),
+    sql`with input as (${jsonInput(rows, 'id uuid, s_display_name boolean, display_name text, s_external_id boolean, external_id text, s_profile boolean, profile jsonb, s_source_hash boolean, source_hash text')}),
     old as (select g.* from groups g join input i on i.id = g.id where g.tenant_id = ${t}::uuid),
     upd as (
       update groups g set
         display_name = case when i.s_display_name then i.display_name else g.display_name end,
         external_id = case when i.s_external_id then i.external_id else g.external_id end,
+        profile = case when i.s_profile then i.profile else g.profile end,
         source_hash = case when i.s_source_hash then i.source_hash else g.source_hash end,
         updated_at = now()
       from input i
       where g.id = i.id and g.tenant_id = ${t}::uuid and (
         (i.s_display_name and g.display_name is distinct from i.display_name) or
         (i.s_external_id and g.external_id is distinct from i.external_id) or
+        (i.s_profile and g.profile is distinct from i.profile) or
         (i.s_source_hash and g.source_hash is distinct from i.source_hash))
       returning g.*
     ),
@@ -174,7 +179,9 @@ async function changeMembers(ctx: ApplyContext, changes: MemberChange[], add: bo
       connectionId: 'w.connection_id',
       before: add ? 'null' : "jsonb_build_object('groupId', w.group_id, 'userId', w.user_id)",
       after: add ? "jsonb_build_object('groupId', w.group_id, 'userId', w.user_id)" : 'null',
-    })})
+    })}),
+    -- A membership change is a change of the group: its updated_at (and so its ETag) moves.
+    touched as (update groups g set updated_at = now() where g.id in (select group_id from w) and g.tenant_id = ${t}::uuid)
     select w.user_id, (select count(*) from valid)::int as valid from w
     union all select null, (select count(*) from valid)::int`,
   );

@@ -7,7 +7,7 @@ import type { ChangeOf } from './changes.js';
 import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, type ApplyContext } from './sql.js';
 
 const USER_COLUMNS =
-  'ord int, id uuid, connection_id uuid, external_id text, user_name text, email text, display_name text, given_name text, family_name text, active boolean, source_hash text';
+  'ord int, id uuid, connection_id uuid, external_id text, user_name text, email text, display_name text, given_name text, family_name text, profile jsonb, active boolean, source_hash text';
 
 function requireUserName(userName: unknown): string {
   if (typeof userName !== 'string' || userName.trim() === '') throw new ValidationError('userName is required');
@@ -30,6 +30,7 @@ export async function createUsers(ctx: ApplyContext, changes: ChangeOf<'user.cre
       display_name: a.displayName ?? null,
       given_name: a.givenName ?? null,
       family_name: a.familyName ?? null,
+      profile: a.profile ?? null,
       active: c.active ?? true,
       source_hash: c.sourceHash ?? null,
     };
@@ -40,8 +41,8 @@ export async function createUsers(ctx: ApplyContext, changes: ChangeOf<'user.cre
     ctx.tx,
     sql`with input as (${jsonInput(rows, USER_COLUMNS)}),
     ins as (
-      insert into users (id, tenant_id, connection_id, external_id, user_name, email, display_name, given_name, family_name, active, source_hash, deactivated_at)
-      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.user_name, i.email, i.display_name, i.given_name, i.family_name,
+      insert into users (id, tenant_id, connection_id, external_id, user_name, email, display_name, given_name, family_name, profile, active, source_hash, deactivated_at)
+      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.user_name, i.email, i.display_name, i.given_name, i.family_name, i.profile,
              i.active, i.source_hash, case when i.active then null else now() end
       from input i join connections c on c.id = i.connection_id and c.tenant_id = ${t}::uuid
       order by i.ord
@@ -90,13 +91,15 @@ async function explainCreateConflict(ctx: ApplyContext, rows: Array<{ id: string
   }
 }
 
-const UPDATABLE: Array<[field: string, column: string]> = [
-  ['userName', 'user_name'],
-  ['email', 'email'],
-  ['displayName', 'display_name'],
-  ['givenName', 'given_name'],
-  ['familyName', 'family_name'],
-  ['externalId', 'external_id'],
+const UPDATABLE: Array<[field: string, column: string, type: 'text' | 'jsonb']> = [
+  ['userName', 'user_name', 'text'],
+  ['email', 'email', 'text'],
+  ['displayName', 'display_name', 'text'],
+  ['givenName', 'given_name', 'text'],
+  ['familyName', 'family_name', 'text'],
+  ['externalId', 'external_id', 'text'],
+  ['profile', 'profile', 'jsonb'],
+  ['sourceHash', 'source_hash', 'text'],
 ];
 
 /**
@@ -126,26 +129,18 @@ export async function updateUsers(ctx: ApplyContext, all: ChangeOf<'user.update'
   if (changes.length === 0) return;
   const rows = changes.map((c) => {
     const row: Record<string, unknown> = { id: c.userId };
-    const attrs = c.attributes as Record<string, unknown>;
+    const given: Record<string, unknown> = { ...c.attributes, sourceHash: c.sourceHash };
     for (const [field, column] of UPDATABLE) {
-      if (attrs[field] === undefined) continue;
-      if (field === 'userName') requireUserName(attrs[field]);
+      if (given[field] === undefined) continue;
+      if (field === 'userName') requireUserName(given[field]);
       row[`s_${column}`] = true;
-      row[column] = attrs[field];
-    }
-    if (c.sourceHash !== undefined) {
-      row.s_source_hash = true;
-      row.source_hash = c.sourceHash;
+      row[column] = given[field];
     }
     return row;
   });
-  const columns = ['id uuid', ...[...UPDATABLE.map(([, col]) => col), 'source_hash'].map((col) => `s_${col} boolean, ${col} text`)].join(', ');
-  const setters = [...UPDATABLE.map(([, col]) => col), 'source_hash']
-    .map((col) => `${col} = case when i.s_${col} then i.${col} else u.${col} end`)
-    .join(', ');
-  const differs = [...UPDATABLE.map(([, col]) => col), 'source_hash']
-    .map((col) => `(i.s_${col} is true and u.${col} is distinct from i.${col})`)
-    .join(' or ');
+  const columns = ['id uuid', ...UPDATABLE.map(([, col, type]) => `s_${col} boolean, ${col} ${type}`)].join(', ');
+  const setters = UPDATABLE.map(([, col]) => `${col} = case when i.s_${col} then i.${col} else u.${col} end`).join(', ');
+  const differs = UPDATABLE.map(([, col]) => `(i.s_${col} is true and u.${col} is distinct from i.${col})`).join(' or ');
   const t = ctx.tenantId;
   const { found, written, audited } = await firstRow<{ found: number; written: number; audited: number }>(
     ctx.tx,

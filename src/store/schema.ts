@@ -11,6 +11,7 @@ import {
   bigint,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -52,6 +53,11 @@ export const connections = pgTable(
     /** Cron expression of the scheduled sync; null = manual only. */
     schedule: text('schedule'),
     enabled: boolean('enabled').notNull().default(true),
+    /** Accept SCIM pushes for this connection (always true in effect for kind `scim`). */
+    pushEnabled: boolean('push_enabled').notNull().default(false),
+    /** Per-token SCIM rate limit: sustained requests per minute and burst (null = 60 and 20). */
+    scimRatePerMinute: integer('scim_rate_per_minute'),
+    scimBurst: integer('scim_burst'),
     /** Hold a plan that deactivates/deletes more than this many users (null = default). */
     deletionThresholdCount: integer('deletion_threshold_count'),
     /** ...or more than this percent of the connection's users (null = default). */
@@ -84,6 +90,12 @@ export const users = pgTable(
     givenName: text('given_name'),
     familyName: text('family_name'),
     active: boolean('active').notNull().default(true),
+    /**
+     * The rest of the user as SCIM attributes (name, emails, phoneNumbers, title,
+     * the enterprise extension under its URN...). The columns above are kept
+     * authoritative for what they hold; this carries everything else.
+     */
+    profile: jsonb('profile'),
     /** Hash of the source record last applied: an unchanged source costs no write. */
     sourceHash: text('source_hash'),
     deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
@@ -109,8 +121,11 @@ export const groups = pgTable(
       .references(() => connections.id),
     externalId: text('external_id'),
     displayName: text('display_name').notNull(),
+    /** Further SCIM attributes of the group, beyond displayName, externalId and members. */
+    profile: jsonb('profile'),
     sourceHash: text('source_hash'),
     createdAt: createdAt(),
+    /** Moves with membership changes too, so it can serve as the group's ETag. */
     updatedAt: updatedAt(),
   },
   (t) => [
@@ -212,6 +227,16 @@ export const scimTokens = pgTable(
   (t) => [index('scim_tokens_connection_idx').on(t.connectionId)],
 );
 
+/**
+ * Token buckets for rate limits, held in the database so that the limit holds
+ * across every replica sharing it. One row per limited key (e.g. a SCIM token).
+ */
+export const rateLimitBuckets = pgTable('rate_limit_buckets', {
+  key: text('key').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  refreshedAt: timestamp('refreshed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** One row per sync run: the report admins read and the metrics ops scrape. */
 export const syncRuns = pgTable(
   'sync_runs',
@@ -284,3 +309,4 @@ export type UserRoleRow = typeof userRoles.$inferSelect;
 export type ScimTokenRow = typeof scimTokens.$inferSelect;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type RateLimitBucketRow = typeof rateLimitBuckets.$inferSelect;

@@ -8,6 +8,8 @@ import { ConflictError, NotFoundError } from '../../src/errors/index.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { groupCreate, makeConnection, makeTenant, userCreate } from '../support/factories.js';
 import { auditOf, rolesOf } from '../support/inspect.js';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/store/index.js';
 
 const sync: Actor = { type: 'sync', id: 'run' };
 const admin: Actor = { type: 'admin', id: 'alice-admin' };
@@ -81,6 +83,17 @@ describe('group membership drives roles', () => {
     const events = await auditOf(store.db, w.ann);
     expect(events.at(-1)).toMatchObject({ action: 'role.granted', after: { role: 'developer', source: 'idp' } });
     expect((await auditOf(store.db, w.eng)).at(-1)).toMatchObject({ action: 'membership.added', after: { userId: w.ann } });
+  });
+
+  it('moves the group’s updated_at when its members change, so its version changes', async () => {
+    const stamp = async () =>
+      (await queryRows<{ t: string }>(store.db, sql`select updated_at::text as t from groups where id = ${w.eng}::uuid`))[0]!.t;
+    const before = await stamp();
+    await apply([{ kind: 'membership.add', groupId: w.eng, userId: w.ann }]);
+    const afterAdd = await stamp();
+    expect(afterAdd).not.toBe(before);
+    await apply([{ kind: 'membership.remove', groupId: w.eng, userId: w.ann }]);
+    expect(await stamp()).not.toBe(afterAdd);
   });
 
   it('matches a mapping by external id exactly', async () => {

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/
 import { createTestStore, type TestStore } from '../support/store.js';
 import { makeConnection, makeTenant, userCreate } from '../support/factories.js';
 import { auditOf, countRows, userRow } from '../support/inspect.js';
+import { queryRows } from '../../src/store/index.js';
 
 const actor: Actor = { type: 'sync', id: 'test-run' };
 let store: TestStore;
@@ -154,6 +155,18 @@ describe('updating users', () => {
       apply([{ kind: 'user.update', userId: b.id!, attributes: { userName: a.attributes.userName.toUpperCase() } }]),
     ).rejects.toThrow(ConflictError);
     expect((await userRow(store.db, b.id!))?.user_name).toBe(b.attributes.userName);
+  });
+
+  it('stores the SCIM-shaped profile, replaces it whole, and treats an equal profile as unchanged', async () => {
+    const profile = { emails: [{ value: 'p@example.test', type: 'work', primary: true }], title: 'Engineer' };
+    const change = userCreate(connectionId, ++n, { attributes: { userName: `profile${n}@example.test`, profile } });
+    await apply([change]);
+    const same = await apply([{ kind: 'user.update', userId: change.id!, attributes: { profile: { ...profile } } }]);
+    expect(same.rowsWritten).toBe(0);
+    const changed = await apply([{ kind: 'user.update', userId: change.id!, attributes: { profile: { title: 'Manager' } } }]);
+    expect(changed.counts.usersUpdated).toBe(1);
+    const [row] = await queryRows<{ profile: unknown }>(store.db, sql`select profile from users where id = ${change.id!}::uuid`);
+    expect(row!.profile).toEqual({ title: 'Manager' });
   });
 
   it('clears an attribute given as null', async () => {

@@ -1,0 +1,11 @@
+CREATE TABLE "rate_limit_buckets" (
+	"key" text PRIMARY KEY NOT NULL,
+	"tokens" double precision NOT NULL,
+	"refreshed_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "connections" ADD COLUMN "push_enabled" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "connections" ADD COLUMN "scim_rate_per_minute" integer;--> statement-breakpoint
+ALTER TABLE "connections" ADD COLUMN "scim_burst" integer;--> statement-breakpoint
+ALTER TABLE "groups" ADD COLUMN "profile" jsonb;--> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "profile" jsonb;
