@@ -203,6 +203,10 @@ class Parser {
       this.next();
       return { kind: 'not', filter: this.parseGroup(inValuePath) };
     }
+    const after = this.peek(1);
+    if (this.isKeyword(token, 'not') && after.type === 'word' && !COMPARE_OPERATORS.has(after.text.toLowerCase()) && after.text.toLowerCase() !== 'pr') {
+      throw new FilterSyntaxError(`'not' at character ${token.at + 1} must be followed by '(' as in not (active eq true)`);
+    }
     if (this.isPunct(token, '(')) return this.parseGroup(inValuePath);
     if (token.type === 'word') return this.parseAttributeExpression(inValuePath);
     throw new FilterSyntaxError(`expected an attribute, '(' or 'not (' but found ${describe(token)}`);
