@@ -1,6 +1,7 @@
 CREATE TABLE "rate_limit_buckets" (
 	"key" text PRIMARY KEY NOT NULL,
 	"tokens" double precision NOT NULL,
+	"allowed" boolean DEFAULT true NOT NULL,
 	"refreshed_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

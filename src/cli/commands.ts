@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
 import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
+import { tokenCommands } from './token-commands.js';
 
 export interface CliRuntime {
   /** Run an operation wherever this invocation's database is. */
@@ -16,12 +17,12 @@ export interface CliRuntime {
   serve(port: number | undefined): Promise<void>;
 }
 
-type Opts = Record<string, unknown> & { json?: boolean };
+export type Opts = Record<string, unknown> & { json?: boolean };
 
 const CONNECTION_REF = '<connection> is the connection id or tenant/name (e.g. acme/okta).';
 const USER_REF = '<user> is a user id, tenant/userName (acme/ada@acme.test), or a userName with --tenant <slug>.';
 
-function show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void {
+export function show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void {
   rt.print(opts.json ? JSON.stringify(result, null, 2) : human(result));
 }
 
@@ -62,6 +63,8 @@ function connectionLine(c: ConnectionView & { users?: number; groups?: number })
     enabled: c.enabled,
     schedule: c.schedule ?? '(manual only)',
     deletionThreshold: c.deletionThreshold.percent !== null ? `${c.deletionThreshold.percent}%` : (c.deletionThreshold.count ?? '(default)'),
+    scimPush: c.scimPush,
+    scimRateLimit: c.scimRateLimit.perMinute === 0 ? 'off' : `${c.scimRateLimit.perMinute}/min, burst ${c.scimRateLimit.burst}`,
     settings: c.settings,
     ...(c.users !== undefined ? { users: c.users, groups: c.groups } : {}),
   });
@@ -119,6 +122,10 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--enable', 'enable the connection')
     .option('--disable', 'disable the connection')
     .option('--deletion-threshold <n|n%>', 'hold plans deactivating/deleting more than N users or N% of them')
+    .option('--scim-push', 'accept SCIM pushes on this connection (always on for kind scim)')
+    .option('--no-scim-push', 'stop accepting SCIM pushes (pull connections)')
+    .option('--scim-rate-limit <perMinute>', 'SCIM requests per minute per token (0 = no limit; default 60)', parseIntOption)
+    .option('--scim-burst <n>', 'SCIM requests allowed in a burst per token (default 20)', parseIntOption)
     .addOption(jsonOption())
     .action(async function (this: Command, ref: string, opts: Opts) {
       if (opts.enable && opts.disable) this.error('--enable and --disable cannot be used together', { exitCode: 2 });
@@ -129,6 +136,9 @@ function connectionCommands(rt: CliRuntime): Command {
       if (opts.enable) input.enabled = true;
       if (opts.disable) input.enabled = false;
       if (opts.deletionThreshold !== undefined) input.deletionThreshold = opts.deletionThreshold;
+      if (opts.scimPush !== undefined) input.scimPush = opts.scimPush;
+      if (opts.scimRateLimit !== undefined) input.scimRatePerMinute = opts.scimRateLimit;
+      if (opts.scimBurst !== undefined) input.scimBurst = opts.scimBurst;
       const c = (await rt.run('connection.update', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
       show(rt, opts, c, (v) => `updated connection ${v.tenant}/${v.name}\n${connectionLine(v)}`);
     });
@@ -287,5 +297,6 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(userCommands(rt));
   program.addCommand(grantCommand(rt, 'grant'));
   program.addCommand(grantCommand(rt, 'revoke'));
+  program.addCommand(tokenCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
   return program;
 }

@@ -22,3 +22,12 @@ export function parseDeletionThreshold(value: string | number): { count: number 
   }
   return { count: n, percent: null };
 }
+
+/** A per-token SCIM rate limit: sustained requests per minute (0 = off) and burst. */
+export interface ScimRateLimit {
+  perMinute: number;
+  burst: number;
+}
+
+/** 60 requests a minute with a burst of 20: above what Entra's and Okta's provisioning send, below abuse. */
+export const DEFAULT_SCIM_RATE_LIMIT: ScimRateLimit = { perMinute: 60, burst: 20 };

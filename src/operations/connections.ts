@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   CONNECTION_SPECS,
+  DEFAULT_SCIM_RATE_LIMIT,
   maskedSettings,
   mergeSettings,
   parseDeletionThreshold,
@@ -46,6 +47,10 @@ export interface ConnectionView {
   schedule: string | null;
   enabled: boolean;
   deletionThreshold: { count: number | null; percent: number | null };
+  /** Whether IdPs may push to it over SCIM (always for kind `scim`). */
+  scimPush: boolean;
+  /** Per-token SCIM rate limit; `perMinute` 0 = off. */
+  scimRateLimit: { perMinute: number; burst: number };
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -80,6 +85,11 @@ function connectionView(ctx: OperationContext, row: ConnectionRow, tenantSlug: s
     schedule: row.schedule,
     enabled: row.enabled,
     deletionThreshold: { count: row.deletionThresholdCount, percent: row.deletionThresholdPercent },
+    scimPush: row.kind === 'scim' || row.pushEnabled,
+    scimRateLimit: {
+      perMinute: row.scimRatePerMinute ?? DEFAULT_SCIM_RATE_LIMIT.perMinute,
+      burst: row.scimBurst ?? DEFAULT_SCIM_RATE_LIMIT.burst,
+    },
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -172,6 +182,11 @@ export const connectionUpdate = defineOperation({
     schedule: z.string().nullable().optional(),
     enabled: z.boolean().optional(),
     deletionThreshold: z.union([z.string(), z.number().int().nonnegative()]).optional(),
+    /** Accept SCIM pushes on a pull connection too. */
+    scimPush: z.boolean().optional(),
+    /** Per-token SCIM requests per minute (0 = no limit) and burst. */
+    scimRatePerMinute: z.number().int().min(0).max(1_000_000).optional(),
+    scimBurst: z.number().int().min(1).max(1_000_000).optional(),
   }),
   async run(ctx, input): Promise<ConnectionView> {
     const db = ctx.store.db;
@@ -185,6 +200,9 @@ export const connectionUpdate = defineOperation({
     }
     if (input.schedule !== undefined) patch.schedule = input.schedule === null ? null : parseSchedule(input.schedule);
     if (input.enabled !== undefined) patch.enabled = input.enabled;
+    if (input.scimPush !== undefined) patch.pushEnabled = input.scimPush;
+    if (input.scimRatePerMinute !== undefined) patch.scimRatePerMinute = input.scimRatePerMinute;
+    if (input.scimBurst !== undefined) patch.scimBurst = input.scimBurst;
     if (input.deletionThreshold !== undefined) {
       const t = parseDeletionThreshold(input.deletionThreshold);
       patch.deletionThresholdCount = t.count;

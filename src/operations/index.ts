@@ -9,6 +9,7 @@ import { connectionCreate, connectionDelete, connectionList, connectionShow, con
 import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
 import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
 import { tenantCreate, tenantList } from './tenants.js';
+import { tokenCreate, tokenList, tokenRevoke } from './tokens.js';
 import type { Operation, OperationContext } from './types.js';
 import { userList, userShow } from './users.js';
 
@@ -29,6 +30,9 @@ const ALL = [
   mappingRemove,
   userList,
   userShow,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
 ] as const;
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(ALL.map((op) => [op.name, op as unknown as Operation]));
@@ -51,3 +55,4 @@ export type { TenantView } from './tenants.js';
 export type { RoleView, GrantResult } from './roles.js';
 export type { MappingView } from './mappings.js';
 export type { UserView } from './users.js';
+export type { ScimTokenView } from './tokens.js';

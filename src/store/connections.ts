@@ -9,7 +9,18 @@ export type NewConnection = Pick<ConnectionRow, 'tenantId' | 'name' | 'kind' | '
 };
 
 export type ConnectionPatch = Partial<
-  Pick<ConnectionRow, 'settings' | 'secrets' | 'schedule' | 'enabled' | 'deletionThresholdCount' | 'deletionThresholdPercent'>
+  Pick<
+    ConnectionRow,
+    | 'settings'
+    | 'secrets'
+    | 'schedule'
+    | 'enabled'
+    | 'deletionThresholdCount'
+    | 'deletionThresholdPercent'
+    | 'pushEnabled'
+    | 'scimRatePerMinute'
+    | 'scimBurst'
+  >
 >;
 
 export async function insertConnection(db: Db, values: NewConnection): Promise<ConnectionRow> {

@@ -10,3 +10,4 @@ export * from './roles.js';
 export * from './mappings.js';
 export * from './audit.js';
 export * from './errors.js';
+export * from './scim-tokens.js';

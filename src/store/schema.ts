@@ -233,7 +233,10 @@ export const scimTokens = pgTable(
  */
 export const rateLimitBuckets = pgTable('rate_limit_buckets', {
   key: text('key').primaryKey(),
+  /** Tokens left after the last request (refilled continuously up to the burst). */
   tokens: doublePrecision('tokens').notNull(),
+  /** Whether the last request was let through: a refused request does not spend a token. */
+  allowed: boolean('allowed').notNull().default(true),
   refreshedAt: timestamp('refreshed_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

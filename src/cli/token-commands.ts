@@ -1,0 +1,60 @@
+/** `roster token create|list|revoke`: SCIM bearer tokens, shown once at creation. */
+import { Command, type Option } from 'commander';
+import type { ScimTokenView } from '../operations/index.js';
+import type { CliRuntime, Opts } from './commands.js';
+import { table } from './output.js';
+
+interface Helpers {
+  show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void;
+  jsonOption(): Option;
+  connectionRef: string;
+}
+
+export function tokenCommands(rt: CliRuntime, { show, jsonOption, connectionRef }: Helpers): Command {
+  const token = new Command('token').description('manage SCIM bearer tokens').addHelpText('after', `\n${connectionRef}`);
+  token
+    .command('create <connection>')
+    .description('create a SCIM bearer token for a connection; it is shown once, only its hash is kept')
+    .requiredOption('--name <name>', 'what the token is for (e.g. "Okta SCIM")')
+    .option('--expires <when>', 'expiry: a duration (90d, 12h, 2w) or a date (2027-01-31); default: never')
+    .addOption(jsonOption())
+    .action(async (ref: string, opts: Opts) => {
+      const t = (await rt.run('token.create', { connection: ref, name: opts.name, expires: opts.expires })) as ScimTokenView & { token: string };
+      show(rt, opts, t, (v) =>
+        [
+          `created SCIM token "${v.name}" (${v.id}) for ${v.connection}${v.expiresAt ? `, expires ${v.expiresAt}` : ''}`,
+          '',
+          `  ${v.token}`,
+          '',
+          'Copy it now: Roster keeps only a hash and cannot show it again.',
+        ].join('\n'),
+      );
+    });
+  token
+    .command('list <connection>')
+    .description('list a connection\'s SCIM tokens with when they were last used')
+    .addOption(jsonOption())
+    .action(async (ref: string, opts: Opts) => {
+      const rows = (await rt.run('token.list', { connection: ref })) as ScimTokenView[];
+      show(rt, opts, rows, (r) =>
+        table(r, [
+          ['NAME', (t) => t.name],
+          ['PREFIX', (t) => `${t.prefix}…`],
+          ['STATUS', (t) => t.status],
+          ['CREATED', (t) => t.createdAt],
+          ['LAST USED', (t) => t.lastUsedAt ?? 'never'],
+          ['EXPIRES', (t) => t.expiresAt ?? 'never'],
+          ['ID', (t) => t.id],
+        ]),
+      );
+    });
+  token
+    .command('revoke <id>')
+    .description('revoke a SCIM token; it is refused from the next request on')
+    .addOption(jsonOption())
+    .action(async (id: string, opts: Opts) => {
+      const t = (await rt.run('token.revoke', { id })) as ScimTokenView;
+      show(rt, opts, t, (v) => `revoked SCIM token "${v.name}" (${v.id}) of ${v.connection} at ${v.revokedAt}`);
+    });
+  return token;
+}
