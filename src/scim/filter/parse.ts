@@ -111,6 +111,10 @@ function readString(text: string, start: number, tokens: Token[]): number {
   } catch {
     throw new FilterSyntaxError(`invalid string ${raw} at character ${start + 1} (bad escape or control character)`);
   }
+  // Postgres text cannot hold U+0000; binding it would be a database error (a 500), not a non-match.
+  if ((value as string).includes('\u0000')) {
+    throw new FilterSyntaxError(`the string at character ${start + 1} contains a NUL character, which no attribute can hold`);
+  }
   tokens.push({ type: 'string', value: value as string, text: raw, at: start });
   return i + 1;
 }

@@ -112,6 +112,7 @@ const rejects: Array<[string, RegExp]> = [
   ['userName eq "unterminated', /unterminated string/],
   ['userName eq "bad \\q escape"', /invalid string/],
   ['userName eq 12abc', /invalid number/],
+  ['userName eq "a\\u0000b"', /NUL character/],
   ['userName', /expected an operator/],
   ['userName eq "x" # 1', /unexpected character '#'/],
   ['emails[type eq "work" and phones[value pr]]', /cannot be nested/],

@@ -262,3 +262,48 @@ describe('the SQL is index-shaped and parameterised', () => {
     expect(plan.map((row) => Object.values(row)[0]).join('\n')).toContain('users_tenant_username_uq');
   });
 });
+
+describe('edge values reach the database without errors', () => {
+  const cases: Array<[string, string[]]> = [
+    ['meta.lastModified gt "0001-01-01T00:00:00Z"', ALL],
+    ['meta.lastModified gt "2024-01-07T00:00:00.123456789Z"', ['u8']],
+    ['meta.lastModified gt "2024-01-05T00:00:00"', ['u6', 'u7', 'u8']],
+    ['meta.lastModified ge "2024-01-05T14:00:00+14:00"', ['u5', 'u6', 'u7', 'u8']],
+    [`userName eq "${'x'.repeat(10_000)}"`, []],
+  ];
+  it.each(cases)('%s', async (filter, expected) => {
+    expect(await users(filter)).toEqual(expected);
+  });
+});
+
+describe('a catalog is data: a number attribute in the profile', () => {
+  const catalog: FilterCatalog = {
+    ...USER_FILTER_CATALOG,
+    attributes: {
+      ...USER_FILTER_CATALOG.attributes,
+      logincount: { kind: 'scalar', name: 'loginCount', type: 'number', caseExact: false, storage: { kind: 'json', path: ['loginCount'] } },
+    },
+  };
+  beforeAll(async () => {
+    await store.db.execute(sql`update users set profile = coalesce(profile, '{}'::jsonb) || '{"loginCount": 12}'::jsonb where id = ${ids.u7!}::uuid`);
+    await store.db.execute(sql`update users set profile = coalesce(profile, '{}'::jsonb) || '{"loginCount": "many"}'::jsonb where id = ${ids.u8!}::uuid`);
+  });
+  const run = async (filter: string) => {
+    const rows = await queryRows<{ id: string }>(
+      store.db,
+      sql`select u.id::text as id from users u where u.tenant_id = ${tenantId} and ${condition(filter, catalog, 'u')}`,
+    );
+    return rows.map((r) => keyOf.get(r.id)).sort();
+  };
+
+  it('compares numerically, and a non-number in the document reads as absent', async () => {
+    expect(await run('loginCount gt 9')).toEqual(['u7']);
+    expect(await run('loginCount le 12.0')).toEqual(['u7']);
+    expect(await run('loginCount ne 12')).toEqual(except('u7'));
+  });
+
+  it('rejects co on a number', () => {
+    const parsed = parseScimFilter('loginCount co 1');
+    expect(parsed.ok && filterToSql(parsed.value, catalog, { alias: 'u' })).toMatchObject({ ok: false, error: { scimType: 'invalidFilter' } });
+  });
+});
