@@ -95,7 +95,7 @@ export function keepOnePrimary(list: Element[], touched: Element[]): void {
  * `add` and `replace` create the element from the filter's equalities: Entra ID
  * sends `Add`/`Replace` to `emails[type eq "work"].value` for a user who has no
  * work email yet (RFC 7644 §3.5.2.3 would answer noTarget to the replace).
- * Clearing a value path's `value` (or the whole element) removes the element.
+ * Clearing or removing a value path's `value` (or the whole element) removes the element.
  */
 export function applyValuePath(
   current: Element[],
@@ -107,7 +107,8 @@ export function applyValuePath(
   const matched = current.filter((e) => matchesFilter(path.filter, e));
   const clearing = op === 'remove' || isClearing(value);
   if (clearing) {
-    if (sub === undefined || (op !== 'remove' && sub === 'value')) return ok(current.filter((e) => !matched.includes(e)));
+    // An element without its `value` means nothing (an email with no address), so it goes too.
+    if (sub === undefined || sub === 'value') return ok(current.filter((e) => !matched.includes(e)));
     return ok(current.map((e) => (matched.includes(e) ? withoutKey(e, sub) : e)));
   }
 

@@ -26,6 +26,11 @@ describe('Group PATCH plan: Entra ID', () => {
     expect(plan).toEqual({ displayName: 'Sales EMEA', members: { add: [], remove: [] } });
   });
 
+  it('reads a core-Group-URN-qualified displayName path', () => {
+    const plan = planGroup(patchBody({ op: 'Replace', path: 'urn:ietf:params:scim:schemas:core:2.0:Group:displayName', value: 'Ops' }));
+    expect(plan.displayName).toBe('Ops');
+  });
+
   it('clears externalId sent as ""', () => {
     expect(planGroup(patchBody({ op: 'Replace', path: 'externalId', value: '' })).externalId).toBeNull();
     expect(planGroup(patchBody({ op: 'Replace', path: 'externalId', value: 'e-9' })).externalId).toBe('e-9');

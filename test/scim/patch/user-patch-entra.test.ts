@@ -89,6 +89,12 @@ describe('User PATCH: Entra ID shapes', () => {
     expect(user).not.toHaveProperty('emails');
   });
 
+  it('removes the mobile phone with "Remove" of phoneNumbers[type eq "mobile"].value', () => {
+    const before = storedUser({ phoneNumbers: [{ type: 'mobile', value: '+1 555 0100' }, { type: 'work', value: '+1 555 0199' }] });
+    const user = patchUser(before, patchBody({ op: 'Remove', path: 'phoneNumbers[type eq "mobile"].value' }));
+    expect(user.phoneNumbers).toEqual([{ type: 'work', value: '+1 555 0199' }]);
+  });
+
   it('sets an enterprise attribute through a URN-qualified path', () => {
     const user = patchUser(storedUser(), patchBody({ op: 'Add', path: `${ENTERPRISE}:employeeNumber`, value: '000111222' }));
     expect(user[ENTERPRISE]).toEqual({ employeeNumber: '000111222' });
