@@ -270,7 +270,6 @@ class FilterCompiler {
   private scalarCompare(attribute: ScalarAttribute, scope: Scope, operator: CompareOperator, value: Exclude<FilterValue, null>): SQL {
     const target = this.target(attribute, scope);
     const name = attribute.name;
-    const kindOf = typeof value;
     switch (attribute.type) {
       case 'string': {
         if (typeof value === 'boolean') throw new FilterSqlError(`${name} is a string; it cannot be compared with ${value}`);
@@ -304,7 +303,7 @@ class FilterCompiler {
       }
       case 'number': {
         const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-        if (!Number.isFinite(number)) throw new FilterSqlError(`${name} is a number; it cannot be compared with a ${kindOf}`);
+        if (!Number.isFinite(number)) throw new FilterSqlError(`${name} is a number; it cannot be compared with ${JSON.stringify(value)}`);
         if (isSubstring(operator)) throw new FilterSqlError(`'${operator}' applies to strings, not to the number ${name}`);
         // Guarded cast: a non-number in the document reads as absent instead of raising.
         const left = target.json
