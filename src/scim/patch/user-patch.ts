@@ -57,10 +57,11 @@ function applyToPath(
     if (readOnly !== 'writable') return readOnly;
     if (/^urn:/i.test(path.attribute)) return applyToExtension(draft, op, path.attribute, value);
   }
-  const container = path.schema === undefined ? draft : extensionObject(draft, path.schema);
+  const schemaKey = path.schema === undefined ? undefined : (findKey(draft, path.schema) ?? path.schema);
+  const container = schemaKey === undefined ? draft : extensionObject(draft, schemaKey);
   const key = findKey(container, path.attribute) ?? path.attribute;
   const result = applyToAttribute(container, key, op, path, value);
-  if (path.schema !== undefined && Object.keys(container).length === 0) delete draft[path.schema];
+  if (schemaKey !== undefined && Object.keys(container).length === 0) delete draft[schemaKey];
   return result;
 }
 
@@ -84,8 +85,7 @@ function checkReadOnly(
 }
 
 /** The object holding an extension's attributes, created on first write. */
-function extensionObject(draft: Draft, schema: string): Draft {
-  const key = findKey(draft, schema) ?? schema;
+function extensionObject(draft: Draft, key: string): Draft {
   const existing = draft[key];
   if (isPlainObject(existing)) return existing;
   const created: Draft = {};
