@@ -1,0 +1,199 @@
+/**
+ * Google Workspace provider: the Admin SDK Directory API through a service
+ * account with domain-wide delegation.
+ *
+ * Google has no delta for users or groups (users.watch needs a public HTTPS
+ * receiver and covers users only), so every run is a full listing:
+ *   1. users.list (maxResults 500): every live user, active or not;
+ *   2. users.list?showDeleted=true: users Google deleted → `user.removed`
+ *      `deleted` (the only hard-delete signal; absence never is one);
+ *   3. groups.list (maxResults 200), and for each page of groups their
+ *      members.list (maxResults 200), `context.concurrency` groups at a time;
+ *   4. if a CUSTOMER member was seen: the synthetic customer group (map.ts).
+ * The reconciler makes re-listing cheap with source hashes.
+ */
+import type { admin_directory_v1 } from '@googleapis/admin';
+import type {
+  ConnectionTestResult,
+  DirectoryEvent,
+  DirectoryGroup,
+  DirectoryProvider,
+  DirectoryRun,
+  OneUserLookup,
+  ProviderContext,
+  UserWithGroups,
+} from '../types.js';
+import { ProviderError } from '../types.js';
+import { SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, createClient, readSettings, toProviderError, type GoogleSettings } from './client.js';
+import { customerGroup, mapGroup, mapMembersPage, mapUser } from './map.js';
+import { concurrentStream } from './stream.js';
+import { diagnoseToken } from './diagnose.js';
+
+export { CUSTOMER_GROUP_PREFIX, DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
+export { GOOGLE_SCOPES, SCOPE_GROUP_READONLY, SCOPE_USER_READONLY } from './client.js';
+
+const USERS_PAGE = 500; // users.list maxResults cap
+const GROUPS_PAGE = 200; // groups.list maxResults cap
+const MEMBERS_PAGE = 200; // members.list maxResults cap
+/** Synthetic customer-group members per event (no API page behind them). */
+const CUSTOMER_CHUNK = 1000;
+
+type Listing = { nextPageToken?: string | null };
+
+export function createGoogleProvider(context: ProviderContext): DirectoryProvider {
+  const settings = readSettings(context);
+  const client = createClient(settings, context);
+  const { directory } = client;
+  // customFieldMask needs projection=full (custom) to return customSchemas; basic is lighter.
+  const projection = Object.values(settings.mapping).some((p) => p.startsWith('customSchemas.')) ? 'full' : 'basic';
+  const scope = settings.domain ? { domain: settings.domain } : { customer: settings.customer };
+
+  /** Pages of one listing; a failed page (after retries) throws a ProviderError naming it. */
+  async function* paginate<T extends Listing>(what: string, fetch: (pageToken: string | undefined) => Promise<{ data: T }>): AsyncGenerator<T> {
+    let pageToken: string | undefined;
+    let page = 0;
+    do {
+      page += 1;
+      let data: T;
+      try {
+        data = (await fetch(pageToken)).data;
+      } catch (error) {
+        throw toProviderError(error, `${what} (page ${page})`, settings);
+      }
+      yield data;
+      const next = data.nextPageToken ?? undefined;
+      if (next !== undefined && next === pageToken) throw new ProviderError('bad-response', `Google repeated a page token while ${what}`);
+      pageToken = next;
+    } while (pageToken);
+  }
+
+  const listUsers = (showDeleted: boolean, signal: AbortSignal) =>
+    paginate<admin_directory_v1.Schema$Users>(showDeleted ? 'listing deleted users' : 'listing users', (pageToken) =>
+      directory.users.list(
+        { ...scope, maxResults: USERS_PAGE, projection, pageToken, ...(showDeleted ? { showDeleted: 'true' } : {}) },
+        { signal },
+      ),
+    );
+
+  async function* snapshot(signal: AbortSignal, stop: () => void): AsyncGenerator<DirectoryEvent[]> {
+    // Ids only, for a CUSTOMER member: ~100 bytes a user, not the directory.
+    const userIds: string[] = [];
+    for await (const data of listUsers(false, signal)) {
+      const users = data.users ?? [];
+      for (const u of users) if (u.id) userIds.push(u.id);
+      yield users.map((u) => ({ type: 'user', user: mapUser(u, settings.mapping) }));
+    }
+    for await (const data of listUsers(true, signal)) {
+      yield (data.users ?? []).filter((u) => u.id).map((u) => ({ type: 'user.removed', externalId: u.id!, reason: 'deleted' }));
+    }
+
+    const customers = new Set<string>();
+    const groupPages = paginate<admin_directory_v1.Schema$Groups>('listing groups', (pageToken) =>
+      directory.groups.list({ ...scope, maxResults: GROUPS_PAGE, pageToken }, { signal }),
+    );
+    for await (const data of groupPages) {
+      const groups = (data.groups ?? []).filter((g) => g.id);
+      yield groups.map((g) => ({ type: 'group', group: mapGroup(g) }));
+      yield* concurrentStream<admin_directory_v1.Schema$Group, DirectoryEvent[]>(
+        groups,
+        { limit: context.concurrency, onStop: stop },
+        async (group, emit) => {
+          let mode: 'set' | 'add' = 'set';
+          const pages = paginate<admin_directory_v1.Schema$Members>(`listing members of group ${group.email ?? group.id}`, (pageToken) =>
+            directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken }, { signal }),
+          );
+          for await (const page of pages) {
+            const { event, customers: seen } = mapMembersPage(group.id!, mode, page.members ?? []);
+            for (const c of seen) customers.add(c);
+            mode = 'add';
+            await emit([event]);
+          }
+        },
+      );
+    }
+
+    for (const customerId of customers) {
+      const group = customerGroup(customerId);
+      yield [{ type: 'group', group }];
+      for (let i = 0; i === 0 || i < userIds.length; i += CUSTOMER_CHUNK) {
+        const chunk = userIds.slice(i, i + CUSTOMER_CHUNK);
+        yield [{ type: 'members', groupExternalId: group.externalId, mode: i === 0 ? 'set' : 'add', userExternalIds: chunk, groupExternalIds: [] }];
+      }
+    }
+  }
+
+  async function run(): Promise<DirectoryRun> {
+    return {
+      mode: 'full',
+      pages: {
+        async *[Symbol.asyncIterator]() {
+          // One controller per run: stopping the run (or a failed member listing) aborts requests in flight.
+          const controller = new AbortController();
+          const onOuterAbort = () => controller.abort(context.signal?.reason);
+          context.signal?.addEventListener('abort', onOuterAbort, { once: true });
+          try {
+            yield* snapshot(controller.signal, () => controller.abort());
+          } finally {
+            context.signal?.removeEventListener('abort', onOuterAbort);
+            controller.abort();
+          }
+        },
+      },
+      nextCursor: () => null,
+    };
+  }
+
+  async function fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {
+    // users.get takes the id, the primary email or an alias as userKey.
+    const userKey = lookup.externalId ?? lookup.email ?? lookup.userName;
+    if (!userKey) return null;
+    const signal = context.signal;
+    let user: admin_directory_v1.Schema$User;
+    try {
+      user = (await directory.users.get({ userKey, projection }, signal ? { signal } : {})).data;
+    } catch (error) {
+      const e = toProviderError(error, `reading user ${userKey}`, settings);
+      if (e.kind === 'not-found') return null;
+      throw e;
+    }
+    const groups: DirectoryGroup[] = [];
+    const pages = paginate<admin_directory_v1.Schema$Groups>(`listing groups of user ${userKey}`, (pageToken) =>
+      directory.groups.list({ userKey: user.id!, maxResults: GROUPS_PAGE, pageToken }, signal ? { signal } : {}),
+    );
+    for await (const data of pages) for (const g of data.groups ?? []) if (g.id) groups.push(mapGroup(g));
+    return { user: mapUser(user, settings.mapping), groups };
+  }
+
+  async function test(): Promise<ConnectionTestResult> {
+    const checks: ConnectionTestResult['checks'] = [];
+    const token = await diagnoseToken(client.jwt, settings, context);
+    checks.push(token);
+    if (!token.ok) {
+      checks.push({ name: 'users.list', ok: false, detail: 'skipped: no access token' }, { name: 'groups.list', ok: false, detail: 'skipped: no access token' });
+      return { ok: false, checks };
+    }
+    checks.push(await probe('users.list', SCOPE_USER_READONLY, settings, () => directory.users.list({ ...scope, maxResults: 1 })));
+    checks.push(await probe('groups.list', SCOPE_GROUP_READONLY, settings, () => directory.groups.list({ ...scope, maxResults: 1 })));
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  return { test, run, fetchUser };
+}
+
+/** One read with the smallest page: readable, or why not (naming the scope or admin privilege). */
+async function probe(name: string, scope: string, settings: GoogleSettings, call: () => Promise<unknown>): Promise<ConnectionTestResult['checks'][number]> {
+  try {
+    await call();
+    return { name, ok: true };
+  } catch (error) {
+    const e = toProviderError(error, name, settings);
+    if (e.kind === 'permission') {
+      return {
+        name,
+        ok: false,
+        detail: `${name} refused (403): delegate scope ${scope} to the service account and give ${settings.subject} an admin role that can read ${name.split('.')[0]}`,
+      };
+    }
+    return { name, ok: false, detail: e.message };
+  }
+}

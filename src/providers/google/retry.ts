@@ -1,0 +1,92 @@
+/**
+ * Retries for Google calls, given to gaxios as `retryConfig`.
+ *
+ * gaxios on its own retries GET on 408/429/5xx three times, but ignores
+ * `Retry-After` and does not retry Google's quota errors, which come as 403
+ * with reason `rateLimitExceeded` / `userRateLimitExceeded` / `quotaExceeded`.
+ * Google asks for exponential backoff on those:
+ * https://developers.google.com/admin-sdk/directory/v1/limits#backoff
+ * A 403 with any other reason (`forbidden`, `insufficientPermissions`) is a
+ * real refusal and is not retried.
+ */
+import type { gaxios } from 'google-auth-library';
+import type { ProviderContext } from '../types.js';
+
+export interface RetryPolicy {
+  maxRetries: number;
+  /** First backoff; doubles each retry (plus up to 50% jitter), capped at maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded']);
+/** A server may ask for a long pause; past this the run fails rather than hang. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+function reasonOf(data: unknown): string | undefined {
+  const error = (data as { error?: { errors?: Array<{ reason?: string }> } } | undefined)?.error;
+  return typeof error === 'object' ? error?.errors?.[0]?.reason : undefined;
+}
+
+export function isThrottle(status: number | undefined, data: unknown): boolean {
+  if (status === 429) return true;
+  const reason = status === 403 ? reasonOf(data) : undefined;
+  return reason !== undefined && THROTTLE_REASONS.has(reason);
+}
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
+export function retryConfig(policy: RetryPolicy, context: ProviderContext): gaxios.RetryConfig {
+  return {
+    retry: policy.maxRetries,
+    // Connection refused/reset and timeouts: retried twice, like gaxios' default.
+    noResponseRetries: 2,
+    shouldRetry(err) {
+      const config = err.config.retryConfig ?? {};
+      const attempt = config.currentRetryAttempt ?? 0;
+      if (err.config.signal?.aborted || err.name === 'AbortError' || attempt >= policy.maxRetries) return false;
+      // gaxios fills httpMethodsToRetry (GET... for API calls, POST for the token request).
+      if (!config.httpMethodsToRetry?.includes((err.config.method ?? 'GET').toUpperCase())) return false;
+      const status = err.response?.status;
+      if (status === undefined) return attempt < (config.noResponseRetries ?? 2);
+      if (isThrottle(status, err.response?.data)) {
+        context.stats.throttled += 1;
+        return true;
+      }
+      return status === 408 || status >= 500;
+    },
+    async retryBackoff(err) {
+      // gaxios has already counted this retry: attempt 1 is the first retry.
+      const attempt = Math.max(1, err.config.retryConfig?.currentRetryAttempt ?? 1);
+      const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const jittered = exponential * (1 + Math.random() * 0.5);
+      const asked = retryAfterMs(err.response?.headers?.get('retry-after'));
+      const delay = asked === undefined ? Math.min(jittered, policy.maxDelayMs) : Math.min(asked, MAX_RETRY_AFTER_MS);
+      context.logger.debug('google: retrying', { status: err.response?.status, attempt, delayMs: Math.round(delay) });
+      await sleep(delay, err.config.signal ?? context.signal);
+    },
+  };
+}

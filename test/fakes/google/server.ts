@@ -1,0 +1,373 @@
+/**
+ * A fake Google Admin SDK Directory API (plus the OAuth token endpoint) on
+ * 127.0.0.1, reproducing the wire contract the official client sees:
+ * https://developers.google.com/admin-sdk/directory/reference/rest/v1/users/list
+ * https://developers.google.com/admin-sdk/directory/reference/rest/v1/groups/list
+ * https://developers.google.com/admin-sdk/directory/reference/rest/v1/members/list
+ * Errors use Google's JSON error body `{ error: { code, message, errors:
+ * [{ domain, reason, message }], status } }` and the quota reasons of
+ * https://developers.google.com/admin-sdk/directory/v1/limits.
+ *
+ * Plain node:http, no vitest: the benchmark and `roster demo` reuse it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeGoogleDirectory, type FakeGroup, type FakeUser } from './directory.js';
+import { FakeTokenIssuer, SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, type IssuedToken, type ServiceAccountKey } from './token.js';
+
+export type FakeGoogleEndpoint = 'token' | 'users' | 'user' | 'groups' | 'members';
+
+export type FakeFaultKind =
+  | 'rateLimitExceeded'
+  | 'userRateLimitExceeded'
+  | 'quotaExceeded'
+  | '429'
+  | '500'
+  | '503'
+  | 'forbidden'
+  | 'latency'
+  | 'hang';
+
+/** An injected fault: what to answer instead, on which requests, how many times. */
+export interface FakeFault {
+  endpoint: FakeGoogleEndpoint;
+  kind: FakeFaultKind;
+  /** 1-based page of a listing (first page = 1); absent = any request of the endpoint. */
+  page?: number;
+  /** Only requests whose query has showDeleted=true (true) or not (false). */
+  showDeleted?: boolean;
+  /** Matching requests affected; Infinity = persistent. Default 1. */
+  times?: number;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+}
+
+export interface FakeRequestRecord {
+  method: string;
+  endpoint: FakeGoogleEndpoint | 'unknown';
+  path: string;
+  query: Record<string, string>;
+  status: number;
+}
+
+export interface FakeGoogleOptions {
+  directory?: FakeGoogleDirectory;
+  /** Delay every API response by this many ms (the benchmark's network). */
+  latencyMs?: number;
+}
+
+const USER_SCOPES = [SCOPE_USER_READONLY, 'https://www.googleapis.com/auth/admin.directory.user'];
+const GROUP_SCOPES = [SCOPE_GROUP_READONLY, 'https://www.googleapis.com/auth/admin.directory.group'];
+const MEMBER_SCOPES = [...GROUP_SCOPES, 'https://www.googleapis.com/auth/admin.directory.group.member.readonly'];
+
+/** The error shape of Google APIs (JSON error body with `errors[].reason`). */
+function googleError(code: number, reason: string, message: string, status: string) {
+  return { error: { code, message, errors: [{ message, domain: reason.endsWith('Exceeded') ? 'usageLimits' : 'global', reason }], status } };
+}
+
+const FAULT_RESPONSES: Record<Exclude<FakeFaultKind, 'latency' | 'hang'>, [number, ReturnType<typeof googleError>]> = {
+  rateLimitExceeded: [403, googleError(403, 'rateLimitExceeded', 'Rate Limit Exceeded', 'PERMISSION_DENIED')],
+  userRateLimitExceeded: [403, googleError(403, 'userRateLimitExceeded', 'User Rate Limit Exceeded', 'PERMISSION_DENIED')],
+  quotaExceeded: [403, googleError(403, 'quotaExceeded', 'Quota exceeded for quota metric', 'PERMISSION_DENIED')],
+  '429': [429, googleError(429, 'rateLimitExceeded', 'Too Many Requests', 'RESOURCE_EXHAUSTED')],
+  '500': [500, googleError(500, 'backendError', 'Backend Error', 'INTERNAL')],
+  '503': [503, googleError(503, 'backendError', 'The service is currently unavailable.', 'UNAVAILABLE')],
+  forbidden: [403, googleError(403, 'forbidden', 'Not Authorized to access this resource/api', 'PERMISSION_DENIED')],
+};
+
+class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+const notFound = (what: string) => new HttpAnswer(404, googleError(404, 'notFound', `Resource Not Found: ${what}`, 'NOT_FOUND'));
+const badRequest = (message: string) => new HttpAnswer(400, googleError(400, 'invalid', message, 'INVALID_ARGUMENT'));
+
+/** Page tokens are opaque to clients; here they carry the array index to resume at and the page number. */
+function encodeToken(index: number, page: number): string {
+  return Buffer.from(JSON.stringify({ i: index, p: page })).toString('base64url');
+}
+function decodeToken(token: string | null): { i: number; p: number } {
+  if (!token) return { i: 0, p: 1 };
+  const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { i: number; p: number };
+  return parsed;
+}
+
+export class FakeGoogleServer {
+  readonly directory: FakeGoogleDirectory;
+  readonly tokens: FakeTokenIssuer;
+  readonly faults: FakeFault[] = [];
+  readonly requests: FakeRequestRecord[] = [];
+  /** Permission switches: false = the impersonated admin lacks the admin privilege (403 forbidden). */
+  readonly permissions = { users: true, groups: true, members: true };
+  latencyMs: number;
+  /** Highest number of member listings answered at once (the provider's concurrency bound). */
+  maxConcurrentMembers = 0;
+  private concurrentMembers = 0;
+  private readonly server = createServer((req, res) => void this.handle(req, res));
+  private port = 0;
+
+  constructor(options: FakeGoogleOptions = {}) {
+    this.directory = options.directory ?? new FakeGoogleDirectory();
+    this.latencyMs = options.latencyMs ?? 0;
+    this.tokens = new FakeTokenIssuer((email) => this.directory.user(email) !== undefined);
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The provider's `rootUrl` setting. */
+  get rootUrl(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  /** The provider's `tokenUrl` setting. */
+  get tokenUrl(): string {
+    return `http://127.0.0.1:${this.port}/token`;
+  }
+
+  /** A service account registered with this fake, the given scopes delegated (default: both read-only scopes). */
+  createServiceAccount(options: { delegatedScopes?: string[] } = {}): ServiceAccountKey {
+    return this.tokens.createServiceAccount(options);
+  }
+
+  addFault(fault: FakeFault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  /** Requests seen, optionally of one endpoint. */
+  count(endpoint?: FakeGoogleEndpoint, filter: (r: FakeRequestRecord) => boolean = () => true): number {
+    return this.requests.filter((r) => (endpoint === undefined || r.endpoint === endpoint) && filter(r)).length;
+  }
+
+  resetRequests(): void {
+    this.requests.length = 0;
+    this.maxConcurrentMembers = 0;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const route = this.route(req.method ?? 'GET', url.pathname);
+    const record: FakeRequestRecord = { method: req.method ?? 'GET', endpoint: route?.endpoint ?? 'unknown', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
+    this.requests.push(record);
+    const body = await readBody(req);
+    if (record.endpoint === 'members') this.concurrentMembers += 1;
+    this.maxConcurrentMembers = Math.max(this.maxConcurrentMembers, this.concurrentMembers);
+    try {
+      if (this.latencyMs > 0 && record.endpoint !== 'token') await sleep(this.latencyMs);
+      let answer: HttpAnswer | 'hang';
+      if (!route) answer = notFound(url.pathname);
+      else answer = (await this.injected(route.endpoint, url)) ?? this.answer(route, url, req, body);
+      if (answer === 'hang') return; // never answered; close() drops the socket
+      record.status = answer.status;
+      res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...answer.headers });
+      res.end(JSON.stringify(answer.body));
+    } finally {
+      if (record.endpoint === 'members') this.concurrentMembers -= 1;
+    }
+  }
+
+  private route(method: string, path: string): { endpoint: FakeGoogleEndpoint; key?: string } | null {
+    if (method === 'POST' && path === '/token') return { endpoint: 'token' };
+    if (method !== 'GET') return null;
+    if (path === '/admin/directory/v1/users') return { endpoint: 'users' };
+    if (path === '/admin/directory/v1/groups') return { endpoint: 'groups' };
+    let m = /^\/admin\/directory\/v1\/users\/([^/]+)$/.exec(path);
+    if (m) return { endpoint: 'user', key: decodeURIComponent(m[1]!) };
+    m = /^\/admin\/directory\/v1\/groups\/([^/]+)\/members$/.exec(path);
+    if (m) return { endpoint: 'members', key: decodeURIComponent(m[1]!) };
+    return null;
+  }
+
+  private async injected(endpoint: FakeGoogleEndpoint, url: URL): Promise<HttpAnswer | 'hang' | null> {
+    let page = 1;
+    try {
+      page = decodeToken(url.searchParams.get('pageToken')).p;
+    } catch {
+      /* a bad token is answered by the handler */
+    }
+    const showDeleted = url.searchParams.get('showDeleted') === 'true';
+    for (const fault of this.faults) {
+      if (fault.endpoint !== endpoint || (fault.times ?? 1) <= 0) continue;
+      if (fault.page !== undefined && fault.page !== page) continue;
+      if (fault.showDeleted !== undefined && fault.showDeleted !== showDeleted) continue;
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.kind === 'hang') return 'hang';
+      if (fault.kind === 'latency') {
+        await sleep(fault.latencyMs ?? 100);
+        return null;
+      }
+      const [status, body] = FAULT_RESPONSES[fault.kind];
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      return new HttpAnswer(status, body, headers);
+    }
+    return null;
+  }
+
+  private answer(route: { endpoint: FakeGoogleEndpoint; key?: string }, url: URL, req: IncomingMessage, body: string): HttpAnswer {
+    if (route.endpoint === 'token') {
+      const result = this.tokens.exchange(new URLSearchParams(body));
+      return new HttpAnswer(result.status, result.body);
+    }
+    const token = this.bearer(req);
+    if (!token) {
+      return new HttpAnswer(
+        401,
+        googleError(401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token.', 'UNAUTHENTICATED'),
+        { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' },
+      );
+    }
+    const needed = route.endpoint === 'members' ? MEMBER_SCOPES : route.endpoint === 'groups' ? GROUP_SCOPES : USER_SCOPES;
+    if (!needed.some((s) => token.scopes.has(s))) {
+      return new HttpAnswer(403, googleError(403, 'insufficientPermissions', 'Request had insufficient authentication scopes.', 'PERMISSION_DENIED'));
+    }
+    const allowed = route.endpoint === 'members' ? this.permissions.members : route.endpoint === 'groups' ? this.permissions.groups : this.permissions.users;
+    if (!allowed) return new HttpAnswer(...FAULT_RESPONSES.forbidden);
+    try {
+      switch (route.endpoint) {
+        case 'users':
+          return this.listUsers(url.searchParams);
+        case 'user': {
+          const user = this.directory.user(route.key!);
+          return user ? new HttpAnswer(200, userJson(user)) : notFound('userKey');
+        }
+        case 'groups':
+          return this.listGroups(url.searchParams);
+        case 'members':
+          return this.listMembers(route.key!, url.searchParams);
+        default:
+          return notFound(url.pathname);
+      }
+    } catch (error) {
+      if (error instanceof HttpAnswer) return error;
+      throw error;
+    }
+  }
+
+  private bearer(req: IncomingMessage): IssuedToken | undefined {
+    const match = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+    return match ? this.tokens.lookup(match[1]!) : undefined;
+  }
+
+  /** customer (my_customer or the id) or domain; Google answers 400 without either. */
+  private scope(params: URLSearchParams): { domain?: string } {
+    const customer = params.get('customer');
+    const domain = params.get('domain');
+    if (customer) {
+      if (customer !== 'my_customer' && customer !== this.directory.customerId) throw badRequest('Bad Request');
+      return {};
+    }
+    if (domain) return { domain };
+    throw new HttpAnswer(400, googleError(400, 'badRequest', 'Bad Request', 'INVALID_ARGUMENT'));
+  }
+
+  private maxResults(params: URLSearchParams, fallback: number, max: number): number {
+    const raw = params.get('maxResults');
+    if (raw === null) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`Invalid value '${raw}'. Values must be within the range: [1, ${max}]`);
+    return n;
+  }
+
+  private position(params: URLSearchParams): { i: number; p: number } {
+    try {
+      return decodeToken(params.get('pageToken'));
+    } catch {
+      throw badRequest('Invalid Input: pageToken');
+    }
+  }
+
+  private listUsers(params: URLSearchParams): HttpAnswer {
+    const { domain } = this.scope(params);
+    const limit = this.maxResults(params, 100, 500);
+    const at = this.position(params);
+    const deleted = params.get('showDeleted') === 'true';
+    const query = params.get('query');
+    if (query) return this.queryUsers(query);
+    const { items, next } = this.directory.scanUsers({ from: at.i, limit, deleted, domain });
+    return new HttpAnswer(200, page('admin#directory#users', 'users', items.map(userJson), next === null ? null : encodeToken(next, at.p + 1)));
+  }
+
+  /** Only the `email:` / `email=` form, the one a single lookup needs (Search for users guide). */
+  private queryUsers(query: string): HttpAnswer {
+    const m = /^email\s*[:=]\s*'?([^'\s]+)'?$/.exec(query.trim());
+    if (!m) throw badRequest('Invalid Input: query');
+    const user = this.directory.user(m[1]!);
+    return new HttpAnswer(200, page('admin#directory#users', 'users', user ? [userJson(user)] : [], null));
+  }
+
+  private listGroups(params: URLSearchParams): HttpAnswer {
+    const limit = this.maxResults(params, 200, 200);
+    const at = this.position(params);
+    const userKey = params.get('userKey');
+    let groups: readonly FakeGroup[];
+    if (userKey) {
+      const user = this.directory.user(userKey);
+      if (!user) throw notFound('userKey');
+      groups = this.directory.groupsOf(user.id);
+    } else {
+      this.scope(params);
+      groups = this.directory.listGroups();
+    }
+    const slice = groups.slice(at.i, at.i + limit);
+    const next = at.i + limit < groups.length ? encodeToken(at.i + limit, at.p + 1) : null;
+    return new HttpAnswer(200, page('admin#directory#groups', 'groups', slice.map((g) => this.groupJson(g)), next));
+  }
+
+  private listMembers(groupKey: string, params: URLSearchParams): HttpAnswer {
+    const group = this.directory.group(groupKey);
+    if (!group) throw notFound('groupKey');
+    const limit = this.maxResults(params, 200, 200);
+    const at = this.position(params);
+    const members = this.directory.membersOf(group.id);
+    const slice = members.slice(at.i, at.i + limit).map((m) => ({ kind: 'admin#directory#member', etag: etag(m.id), ...m }));
+    const next = at.i + limit < members.length ? encodeToken(at.i + limit, at.p + 1) : null;
+    return new HttpAnswer(200, page('admin#directory#members', 'members', slice, next));
+  }
+
+  private groupJson(g: FakeGroup) {
+    return { kind: 'admin#directory#group', id: g.id, etag: etag(g.id), email: g.email, name: g.name, description: g.description ?? '', directMembersCount: String(this.directory.membersOf(g.id).length), adminCreated: true };
+  }
+}
+
+/** A list page: the array is absent when empty, `nextPageToken` only when more follow. */
+function page(kind: string, field: string, items: unknown[], nextPageToken: string | null) {
+  return { kind, etag: etag(String(items.length)), ...(items.length ? { [field]: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) };
+}
+
+function userJson(u: FakeUser) {
+  return { kind: 'admin#directory#user', etag: etag(u.id), ...u };
+}
+
+function etag(seed: string): string {
+  return `"fake-${seed}"`;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Starts a fake on 127.0.0.1 with an ephemeral port. */
+export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<FakeGoogleServer> {
+  return new FakeGoogleServer(options).listen();
+}
