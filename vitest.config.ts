@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // One test CA per run for the HTTPS fakes (sets NODE_EXTRA_CA_CERTS before workers fork).
+    globalSetup: ['test/fakes/tls-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
