@@ -57,6 +57,9 @@ export class FakeEntra {
   private latencyMs = 0;
   private expiredStatus: 400 | 410 = 400;
   private port = 0;
+  private inFlight = 0;
+  /** The most requests that were being handled at the same time (to check client concurrency limits). */
+  maxInFlight = 0;
 
   private constructor(private readonly server: Server, options: FakeEntraOptions) {
     this.directory = options.directory ?? new FakeDirectory();
@@ -154,6 +157,7 @@ export class FakeEntra {
 
   resetLog(): void {
     this.requests.length = 0;
+    this.maxInFlight = 0;
   }
 
   // ---- HTTP ----
@@ -162,7 +166,9 @@ export class FakeEntra {
     const url = new URL(req.url ?? '/', this.url);
     const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: 0, kind: url.pathname.startsWith('/v1.0/') ? 'graph' : 'identity' };
     this.requests.push(entry);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      this.inFlight--;
       entry.status = status;
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': randomUUID(), ...headers });
       res.end(JSON.stringify(body));
