@@ -59,6 +59,11 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** Aborted by the caller, not by gaxios' own per-request `timeout` (which a retry may recover from). */
+function cancelled(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && (signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError';
+}
+
 export function retryConfig(policy: RetryPolicy, context: ProviderContext): gaxios.RetryConfig {
   return {
     retry: policy.maxRetries,
@@ -67,7 +72,7 @@ export function retryConfig(policy: RetryPolicy, context: ProviderContext): gaxi
     shouldRetry(err) {
       const config = err.config.retryConfig ?? {};
       const attempt = config.currentRetryAttempt ?? 0;
-      if (err.config.signal?.aborted || err.name === 'AbortError' || attempt >= policy.maxRetries) return false;
+      if (cancelled(err.config.signal) || attempt >= policy.maxRetries) return false;
       // gaxios fills httpMethodsToRetry (GET... for API calls, POST for the token request).
       if (!config.httpMethodsToRetry?.includes((err.config.method ?? 'GET').toUpperCase())) return false;
       const status = err.response?.status;
@@ -86,7 +91,8 @@ export function retryConfig(policy: RetryPolicy, context: ProviderContext): gaxi
       const asked = retryAfterMs(err.response?.headers?.get('retry-after'));
       const delay = asked === undefined ? Math.min(jittered, policy.maxDelayMs) : Math.min(asked, MAX_RETRY_AFTER_MS);
       context.logger.debug('google: retrying', { status: err.response?.status, attempt, delayMs: Math.round(delay) });
-      await sleep(delay, err.config.signal ?? context.signal);
+      // After a timeout gaxios' signal is spent (it gives the retry a fresh one): wait on the connection's.
+      await sleep(delay, cancelled(err.config.signal) ? err.config.signal : context.signal);
     },
   };
 }

@@ -1,0 +1,223 @@
+/**
+ * The Google Workspace provider through the real SDK (@googleapis/admin +
+ * google-auth-library) against the fake Admin SDK Directory API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUSTOMER_GROUP_PREFIX } from '../../src/providers/google/index.js';
+import type { DirectoryEvent, DirectoryUser } from '../../src/providers/types.js';
+import { startFakeGoogle, type FakeGoogleServer, type FakeGroup, type FakeUser } from '../fakes/google/index.js';
+import { collectPages, connectToFake, minimumRequests } from '../fakes/google/harness.js';
+
+type MembersEvent = Extract<DirectoryEvent, { type: 'members' }>;
+
+describe('Google provider: a full listing', () => {
+  let fake: FakeGoogleServer;
+  let suspended: FakeUser;
+  let archived: FakeUser;
+  let deleted: FakeUser[];
+  let big: FakeGroup;
+  let child: FakeGroup;
+  let events: DirectoryEvent[];
+  let pages: DirectoryEvent[][];
+  let connection: ReturnType<typeof connectToFake>;
+  let runMode: string;
+  let cursor: unknown;
+
+  beforeAll(async () => {
+    fake = await startFakeGoogle();
+    const dir = fake.directory;
+    // 1,203 live users (3 pages of 500) + 2 deleted; 450 groups (3 pages of 200).
+    for (let i = 0; i < 1204; i++) dir.addUser();
+    suspended = dir.suspendUser(dir.addUser({ organizations: [{ title: 'CFO', department: 'Finance', primary: true }] }).id);
+    archived = dir.archiveUser(dir.addUser().id);
+    deleted = [dir.addUser(), dir.addUser()];
+    for (let g = 0; g < 449; g++) dir.addGroup();
+    big = dir.addGroup({ name: 'Everyone-ish' });
+    child = dir.listGroups()[0]!;
+    const users = [...Array(1206)].map((_, i) => `user${i + 1}@example.com`);
+    for (const email of users.slice(0, 450)) dir.addMember(big.id, { user: email });
+    dir.addMember(big.id, { group: child.id });
+    dir.addMember(big.id, { type: 'CUSTOMER' });
+    dir.addMember(child.id, { user: suspended.id });
+    for (const u of deleted) {
+      dir.addMember(child.id, { user: u.id });
+      dir.deleteUser(u.id);
+    }
+    connection = connectToFake(fake); // adds the admin: 1,207 live users
+    const run = await connection.provider.run({ cursor: null });
+    runMode = run.mode;
+    pages = await collectPages(run);
+    events = pages.flat();
+    cursor = run.nextCursor();
+  }, 60_000);
+
+  afterAll(() => fake.close());
+
+  const usersOut = () => events.filter((e): e is Extract<DirectoryEvent, { type: 'user' }> => e.type === 'user').map((e) => e.user);
+  const membersOf = (groupId: string) => events.filter((e): e is MembersEvent => e.type === 'members' && e.groupExternalId === groupId);
+
+  it('is a full run with no cursor, since Google has no delta', () => {
+    expect(runMode).toBe('full');
+    expect(cursor).toBeNull();
+  });
+
+  it('lists every live user once, 500 to a page', () => {
+    const users = usersOut();
+    expect(users).toHaveLength(1207);
+    expect(new Set(users.map((u) => u.externalId)).size).toBe(1207);
+    const userPages = fake.requests.filter((r) => r.endpoint === 'users' && r.query.showDeleted !== 'true');
+    expect(userPages).toHaveLength(3);
+    expect(userPages.every((r) => r.query.maxResults === '500' && r.query.customer === 'my_customer' && r.query.projection === 'basic')).toBe(true);
+    expect(pages[0]).toHaveLength(500);
+  });
+
+  it('maps suspended and archived users to inactive, with SCIM-shaped extras', () => {
+    const byId = new Map(usersOut().map((u) => [u.externalId, u] as [string, DirectoryUser]));
+    expect(byId.get(suspended.id)).toMatchObject({ active: false, status: 'suspended', userName: suspended.primaryEmail });
+    expect(byId.get(suspended.id)!.profile).toMatchObject({
+      title: 'CFO',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Finance' },
+    });
+    expect(byId.get(archived.id)).toMatchObject({ active: false, status: 'archived' });
+    const active = usersOut().filter((u) => u.active);
+    expect(active).toHaveLength(1205);
+    expect(active[0]).toMatchObject({ email: active[0]!.userName, givenName: 'Test' });
+  });
+
+  it('reports deleted users as hard deletes from the showDeleted listing', () => {
+    const removed = events.filter((e) => e.type === 'user.removed');
+    expect(removed).toEqual(deleted.map((u) => ({ type: 'user.removed', externalId: u.id, reason: 'deleted' })));
+    expect(fake.count('users', (r) => r.query.showDeleted === 'true')).toBe(1);
+  });
+
+  it('lists groups 200 to a page and each group’s members 200 to a page', () => {
+    const groups = events.filter((e) => e.type === 'group');
+    expect(groups).toHaveLength(451); // 450 + the synthetic customer group
+    expect(fake.count('groups')).toBe(3);
+    expect(fake.requests.filter((r) => r.endpoint === 'groups').every((r) => r.query.maxResults === '200')).toBe(true);
+    expect(fake.requests.filter((r) => r.endpoint === 'members').every((r) => r.query.maxResults === '200')).toBe(true);
+    expect(fake.count('members', (r) => r.path.includes(big.id))).toBe(3);
+  });
+
+  it('gives a group’s members as one set page then add pages, nested groups and the CUSTOMER member included', () => {
+    const bigEvents = membersOf(big.id);
+    expect(bigEvents.map((e) => e.mode)).toEqual(['set', 'add', 'add']);
+    const userIds = bigEvents.flatMap((e) => e.userExternalIds);
+    expect(userIds).toHaveLength(450);
+    expect(bigEvents.flatMap((e) => e.groupExternalIds)).toEqual([child.id, CUSTOMER_GROUP_PREFIX + fake.directory.customerId]);
+    // A deleted user is no longer a member anywhere.
+    expect(membersOf(child.id)).toEqual([{ type: 'members', groupExternalId: child.id, mode: 'set', userExternalIds: [suspended.id], groupExternalIds: [] }]);
+    // Every group gets its `set`, empty ones too.
+    const setGroups = new Set(events.filter((e): e is MembersEvent => e.type === 'members' && e.mode === 'set').map((e) => e.groupExternalId));
+    expect(setGroups.size).toBe(451);
+  });
+
+  it('expands the CUSTOMER member as a synthetic group holding every live user', () => {
+    const id = CUSTOMER_GROUP_PREFIX + fake.directory.customerId;
+    expect(events.some((e) => e.type === 'group' && e.group.externalId === id)).toBe(true);
+    const members = membersOf(id);
+    expect(members[0]!.mode).toBe('set');
+    expect(members.slice(1).every((e) => e.mode === 'add')).toBe(true);
+    expect(new Set(members.flatMap((e) => e.userExternalIds))).toEqual(new Set(usersOut().map((u) => u.externalId)));
+  });
+
+  it('makes exactly the minimum number of requests, and counts each one', () => {
+    // 1 token + 3 user pages + 1 deleted page + 3 group pages + 449 + 3 member pages
+    expect(minimumRequests(fake)).toBe(460);
+    expect(fake.requests).toHaveLength(460);
+    expect(connection.stats.apiRequests).toBe(460);
+    expect(connection.stats.throttled).toBe(0);
+  });
+
+  it('gets its token from the configured token URL, not Google’s', () => {
+    expect(fake.count('token')).toBe(1);
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/token', status: 200 });
+  });
+});
+
+describe('Google provider: one user, settings and connection test', () => {
+  let fake: FakeGoogleServer;
+
+  beforeAll(async () => {
+    fake = await startFakeGoogle();
+  });
+  afterAll(() => fake.close());
+
+  it('fetches one user by id, email or userName with their direct groups', async () => {
+    const dir = fake.directory;
+    const user = dir.addUser({ primaryEmail: 'ada@example.com', name: { givenName: 'Ada', familyName: 'Lovelace' } });
+    const [a, b] = [dir.addGroup({ name: 'Engineering' }), dir.addGroup({ name: 'Admins' })];
+    dir.addGroup({ name: 'Unrelated' });
+    dir.addMember(a.id, { user: user.id });
+    dir.addMember(b.id, { user: user.id });
+    const { provider } = connectToFake(fake);
+    for (const lookup of [{ externalId: user.id }, { email: 'ada@example.com' }, { userName: 'ada@example.com' }]) {
+      const found = await provider.fetchUser(lookup);
+      expect(found?.user).toMatchObject({ externalId: user.id, displayName: 'Ada Lovelace', active: true });
+      expect(found?.groups.map((g) => g.displayName).sort()).toEqual(['Admins', 'Engineering']);
+    }
+    expect(fake.requests.filter((r) => r.endpoint === 'groups').every((r) => r.query.userKey === user.id)).toBe(true);
+  });
+
+  it('returns null for a user Google does not have, or deleted', async () => {
+    const gone = fake.directory.addUser();
+    fake.directory.deleteUser(gone.id);
+    const { provider } = connectToFake(fake);
+    expect(await provider.fetchUser({ email: 'nobody@example.com' })).toBeNull();
+    expect(await provider.fetchUser({ externalId: gone.id })).toBeNull();
+  });
+
+  it('maps user fields as the attribute mapping says, fetching custom fields when named', async () => {
+    fake.directory.addUser({ primaryEmail: 'grace@example.com', name: { givenName: 'Grace', familyName: 'Hopper' }, customSchemas: { Roster: { login: 'ghopper' } } });
+    const { provider } = connectToFake(fake, {
+      settings: { attributeMapping: { userName: 'customSchemas.Roster.login', displayName: 'name.givenName', email: 'primaryEmail' } },
+    });
+    const found = await provider.fetchUser({ email: 'grace@example.com' });
+    expect(found?.user).toMatchObject({ userName: 'ghopper', displayName: 'Grace', email: 'grace@example.com', familyName: 'Hopper' });
+    expect(fake.requests.at(-2)?.query.projection).toBe('full');
+  });
+
+  it('lists one domain when `domain` is set instead of the customer', async () => {
+    fake.directory.addUser({ primaryEmail: 'x@other.example' });
+    fake.resetRequests();
+    const { provider } = connectToFake(fake, { settings: { domain: 'other.example' } });
+    const users = (await collectPages(await provider.run({ cursor: null }))).flat().filter((e) => e.type === 'user');
+    expect(users.map((e) => e.type === 'user' && e.user.userName)).toEqual(['x@other.example']);
+    expect(fake.requests.find((r) => r.endpoint === 'users')?.query).toMatchObject({ domain: 'other.example' });
+    expect(fake.requests.find((r) => r.endpoint === 'users')?.query.customer).toBeUndefined();
+  });
+
+  it('passes the connection test when the token and both listings work', async () => {
+    const result = await connectToFake(fake).provider.test();
+    expect(result.ok).toBe(true);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([['token', true], ['users.list', true], ['groups.list', true]]);
+  });
+
+  it('names the scopes not delegated to the client when the token is refused', async () => {
+    const key = fake.createServiceAccount({ delegatedScopes: ['https://www.googleapis.com/auth/admin.directory.user.readonly'] });
+    const result = await connectToFake(fake, { key }).provider.test();
+    expect(result.ok).toBe(false);
+    const token = result.checks.find((c) => c.name === 'token')!;
+    expect(token.ok).toBe(false);
+    expect(token.detail).toContain(`domain-wide delegation not granted for these scopes to client ${key.client_id}`);
+    expect(token.detail).toContain('admin.directory.group.readonly');
+    expect(token.detail).not.toContain('admin.directory.user.readonly');
+  });
+
+  it('fails a run with an auth error naming the scopes when delegation is missing', async () => {
+    const key = fake.createServiceAccount({ delegatedScopes: [] });
+    const run = await connectToFake(fake, { key }).provider.run({ cursor: null });
+    await expect(collectPages(run)).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth', message: expect.stringContaining('admin.directory.user.readonly') });
+  });
+
+  it('says which listing is refused when the admin may not read groups', async () => {
+    fake.permissions.groups = false;
+    try {
+      const result = await connectToFake(fake).provider.test();
+      expect(result.checks.map((c) => [c.name, c.ok])).toEqual([['token', true], ['users.list', true], ['groups.list', false]]);
+      expect(result.checks[2]!.detail).toContain('admin.directory.group.readonly');
+    } finally {
+      fake.permissions.groups = true;
+    }
+  });
+});
