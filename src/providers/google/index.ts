@@ -144,7 +144,8 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
   }
 
   async function fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {
-    // users.get takes the id, the primary email or an alias as userKey.
+    // users.get takes the id, the primary email or an alias as userKey; a userName
+    // therefore finds the user only while userName maps to primaryEmail (the default).
     const userKey = lookup.externalId ?? lookup.email ?? lookup.userName;
     if (!userKey) return null;
     const signal = context.signal;

@@ -60,7 +60,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Aborted by the caller, not by gaxios' own per-request `timeout` (which a retry may recover from). */
-function cancelled(signal: AbortSignal | undefined): boolean {
+function cancelled(signal: AbortSignal | null | undefined): boolean {
   return signal?.aborted === true && (signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError';
 }
 
@@ -92,7 +92,7 @@ export function retryConfig(policy: RetryPolicy, context: ProviderContext): gaxi
       const delay = asked === undefined ? Math.min(jittered, policy.maxDelayMs) : Math.min(asked, MAX_RETRY_AFTER_MS);
       context.logger.debug('google: retrying', { status: err.response?.status, attempt, delayMs: Math.round(delay) });
       // After a timeout gaxios' signal is spent (it gives the retry a fresh one): wait on the connection's.
-      await sleep(delay, cancelled(err.config.signal) ? err.config.signal : context.signal);
+      await sleep(delay, cancelled(err.config.signal) ? (err.config.signal ?? undefined) : context.signal);
     },
   };
 }

@@ -173,6 +173,11 @@ export class FakeGoogleServer {
       record.status = answer.status;
       res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...answer.headers });
       res.end(JSON.stringify(answer.body));
+    } catch (error) {
+      // A bug in the fake must show as a 500 to the client, not crash the process hosting it.
+      record.status = 500;
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(googleError(500, 'backendError', `fake error: ${String(error)}`, 'INTERNAL')));
     } finally {
       if (record.endpoint === 'members') this.concurrentMembers -= 1;
     }
