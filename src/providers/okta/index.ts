@@ -1,0 +1,142 @@
+/**
+ * The Okta provider (`@okta/okta-sdk-nodejs`, imported only in this folder).
+ *
+ * Auth: an API token (`Authorization: SSWS …`) or an OAuth service app
+ * (private_key_jwt, scopes okta.users.read okta.groups.read).
+ * Runs: see run.ts (full snapshot, `lastUpdated` delta). Pacing: rate-gate.ts.
+ *
+ * Decisions:
+ * - STAGED / PROVISIONED users are `active: false` with `status` kept (map.ts).
+ * - DEPROVISIONED is a deactivation (`user` with active false), never a delete.
+ * - The built-in Everyone group is skipped (run.ts): every user is in it.
+ */
+import { ConfigError } from '../../errors/index.js';
+import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { ProviderError } from '../types.js';
+import { buildClient } from './client.js';
+import { toProviderError } from './errors.js';
+import { isBuiltIn, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
+import { pagesOf, parseCursor, startRun, type RunDeps } from './run.js';
+import { OAUTH_SCOPES, parseOktaSettings } from './settings.js';
+
+export { DEFAULT_MAPPING, OAUTH_SCOPES, parseOktaSettings, type AttributeMapping, type OktaSettings } from './settings.js';
+export type { OktaCursor } from './run.js';
+
+/** A value inside an Okta expression string: backslash and double quote are escaped. */
+export const quoteOkta = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+export function createOktaProvider(context: ProviderContext): DirectoryProvider {
+  const settings = parseOktaSettings(context.settings, context.secrets);
+  let built: ReturnType<typeof buildClient>;
+  try {
+    built = buildClient(context, settings);
+  } catch (e) {
+    // The SDK validates its config in the constructor (and reads okta.yaml files, which may be malformed).
+    throw new ConfigError(`Okta client: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  const { client } = built;
+  const deps: RunDeps = { client, context, settings, tokenFailure: built.tokenFailure, serverDate: built.serverDate };
+  const fail = (e: unknown, what: string) => toProviderError(e, what, built.tokenFailure());
+
+  async function firstPage<T>(what: string, open: () => Promise<unknown>): Promise<T[]> {
+    for await (const page of pagesOf<T>(deps, what, open as never)) return page;
+    return [];
+  }
+
+  async function getUser(idOrLogin: string): Promise<OktaUserLike | null> {
+    try {
+      return (await client.userApi.getUser({ userId: idOrLogin })) as OktaUserLike;
+    } catch (e) {
+      const pe = fail(e, 'reading an Okta user');
+      if (pe instanceof ProviderError && pe.kind === 'not-found') return null;
+      throw pe;
+    }
+  }
+
+  /**
+   * `filter` reads the most up-to-date data but supports only a few attributes
+   * (login, email, names, status...); `search` takes any profile attribute but
+   * is eventually consistent. The login hook wants fresh data: filter when it can.
+   */
+  async function findOne(attr: string, value: string): Promise<OktaUserLike | null> {
+    const expr = `profile.${attr} eq ${quoteOkta(value)}`;
+    const byFilter = ['login', 'email', 'firstName', 'lastName'].includes(attr);
+    const found = await firstPage<OktaUserLike>(`looking up the Okta user with ${attr} ${value}`, () =>
+      client.userApi.listUsers(byFilter ? { filter: expr, limit: 2 } : { search: expr, limit: 2 }),
+    );
+    if (found.length > 1) {
+      throw new ProviderError('bad-response', `several Okta users have ${attr} "${value}"; look the user up by userName or externalId`);
+    }
+    return found[0] ?? null;
+  }
+
+  return {
+    async test(): Promise<ConnectionTestResult> {
+      const checks: ConnectionTestResult['checks'] = [];
+      const credentials = settings.auth.mode === 'ssws' ? 'API token' : `OAuth service app ${settings.auth.clientId}`;
+      const probe = async (name: string, need: string, open: () => Promise<unknown>): Promise<boolean> => {
+        try {
+          await firstPage(name, open);
+          checks.push({ name, ok: true });
+          return true;
+        } catch (e) {
+          const pe = fail(e, name);
+          if (!(pe instanceof ProviderError)) throw pe;
+          if (pe.kind === 'auth' || pe.kind === 'network') {
+            if (!checks.some((c) => c.name === credentials)) checks.push({ name: credentials, ok: false, detail: pe.message });
+            return false;
+          }
+          const missing = settings.auth.mode === 'ssws'
+            ? `the API token's admin cannot ${need} (give it a read-only admin role or higher)`
+            : `scope ${need === 'read users' ? OAUTH_SCOPES[0] : OAUTH_SCOPES[1]} not granted to the service app`;
+          // A 403 names what is missing; a refused token request (400 invalid_scope) already says it.
+          checks.push({ name, ok: false, detail: pe.kind === 'permission' && pe.status === 403 ? missing : pe.message });
+          return true;
+        }
+      };
+      // The first call proves the credentials; each call then proves one permission.
+      const credOk = await probe('read users', 'read users', () => client.userApi.listUsers({ limit: 1 }));
+      if (credOk) {
+        checks.unshift({ name: credentials, ok: true });
+        await probe('read groups', 'read groups', () => client.groupApi.listGroups({ limit: 1 }));
+      } else {
+        checks.push({ name: 'read users', ok: false, detail: 'not checked: credentials rejected' });
+        checks.push({ name: 'read groups', ok: false, detail: 'not checked: credentials rejected' });
+      }
+      return { ok: checks.every((c) => c.ok), checks };
+    },
+
+    async run({ cursor, full }) {
+      const parsed = full ? null : parseCursor(cursor);
+      if (!full && cursor !== null && cursor !== undefined && !parsed) {
+        context.logger.warn('Okta delta cursor not understood; running a full snapshot');
+      }
+      return startRun(deps, parsed);
+    },
+
+    async fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {
+      const m = settings.mapping;
+      let user: OktaUserLike | null;
+      // GET /api/v1/users/{id} also accepts a login in place of the id.
+      if (lookup.externalId) user = await getUser(lookup.externalId);
+      else if (lookup.userName) user = m.userName === 'login' ? await getUser(lookup.userName) : await findOne(m.userName, lookup.userName);
+      else if (lookup.email) user = await findOne(m.email, lookup.email);
+      else throw new Error('fetchUser needs externalId, userName or email');
+      if (!user?.id) return null;
+      const userId = user.id;
+      const groups: DirectoryGroup[] = [];
+      try {
+        for await (const page of pagesOf<OktaGroupLike>(deps, `listing the groups of Okta user ${userId}`, () =>
+          client.userApi.listUserGroups({ userId }) as never,
+        )) {
+          for (const g of page) if (!isBuiltIn(g)) groups.push(mapGroup(g));
+        }
+      } catch (e) {
+        // Deleted between the two calls.
+        if (e instanceof ProviderError && e.kind === 'not-found') return null;
+        throw e;
+      }
+      return { user: mapUser(user, m), groups };
+    },
+  };
+}

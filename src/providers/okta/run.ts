@@ -1,0 +1,178 @@
+/**
+ * Full and delta runs against Okta.
+ *
+ * Full: users with `search=lastUpdated gt "1970-01-01T00:00:00.000Z"`, all
+ * groups, then the members of every group. The plain `/api/v1/users` omits
+ * DEPROVISIONED users; `search` includes every status, and using the very
+ * expression of the delta (with the epoch) keeps one query shape, one that
+ * Okta documents, and covers statuses Okta may add later (a status list
+ * would not).
+ *
+ * Delta (the cursor `{ users, groups }`, ISO watermarks): users with
+ * `search=lastUpdated gt "<users>"` (DEPROVISIONED included), groups with
+ * `filter=lastUpdated gt "<groups>" or lastMembershipUpdated gt "<groups>"`,
+ * and a fresh member list (`set`) only for groups whose
+ * lastMembershipUpdated moved: Okta has no membership delta.
+ * Users API: https://developer.okta.com/docs/reference/api/users/#list-users-with-search
+ * Groups API: https://developer.okta.com/docs/reference/api/groups/#list-groups-with-a-filter
+ *
+ * What a delta cannot see: a user deleted in Okta (DELETE after
+ * DEPROVISIONED) or a deleted group simply stops being listed. The
+ * reconciler's periodic full run catches both: the snapshot no longer lists
+ * them, and a *complete* snapshot is the only thing allowed to remove.
+ */
+import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
+import { ProviderError } from '../types.js';
+import type { OktaClient } from './client.js';
+import { mergeConcurrent } from './concurrent.js';
+import { toProviderError, type TokenFailure } from './errors.js';
+import { isBuiltIn, isoOf, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
+import type { OktaSettings } from './settings.js';
+
+/** Okta's page caps: users 200 (search), group members 1000. Groups take up to 10,000; 1,000 keeps pages small. */
+export const USERS_PAGE = 200;
+export const GROUPS_PAGE = 1000;
+export const MEMBERS_PAGE = 1000;
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+export interface OktaCursor {
+  v: 1;
+  users: string;
+  groups: string;
+}
+
+export function parseCursor(cursor: unknown): OktaCursor | null {
+  if (typeof cursor !== 'object' || cursor === null) return null;
+  const c = cursor as Record<string, unknown>;
+  const ok = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+  return c.v === 1 && ok(c.users) && ok(c.groups) ? { v: 1, users: c.users as string, groups: c.groups as string } : null;
+}
+
+export interface RunDeps {
+  client: OktaClient;
+  context: ProviderContext;
+  settings: OktaSettings;
+  tokenFailure: () => TokenFailure | null;
+  serverDate: () => number | null;
+}
+
+/** A page source: the SDK's Collection, read one API page at a time. */
+interface PageSource<T> {
+  nextUri?: string;
+  getNextPage(): Promise<unknown[]>;
+  readonly __item?: T;
+}
+
+export async function* pagesOf<T>(deps: RunDeps, what: string, open: () => Promise<PageSource<T>>): AsyncGenerator<T[]> {
+  const fail = (e: unknown) => toProviderError(e, what, deps.tokenFailure());
+  let source: PageSource<T>;
+  try {
+    source = await open();
+  } catch (e) {
+    throw fail(e);
+  }
+  // The Collection starts with nextUri = the first page and clears it after the last.
+  while (source.nextUri) {
+    try {
+      yield (await source.getNextPage()) as T[];
+    } catch (e) {
+      throw fail(e);
+    }
+  }
+}
+
+/**
+ * The next watermark: Okta's time at the listing's first answer, minus an
+ * overlap for Okta's eventually consistent search; never backwards. Not the
+ * newest `lastUpdated` seen: in a quiet directory that would return the last
+ * batch of changes on every delta forever, and a record changed during a long
+ * listing, on a page already read, can be older than the newest one seen on
+ * a later page and would be skipped. Anything changed after the listing
+ * started is newer than its start, so it comes back next time.
+ */
+function nextWatermark(previous: string, serverStart: number, overlapS: number): string {
+  return new Date(Math.max(Date.parse(previous), serverStart - overlapS * 1000)).toISOString();
+}
+
+export function startRun(deps: RunDeps, cursor: OktaCursor | null): DirectoryRun {
+  const { client, context, settings } = deps;
+  const mode = cursor ? 'delta' : 'full';
+  const since = cursor ?? { v: 1 as const, users: EPOCH, groups: EPOCH };
+  let next: OktaCursor | null = null;
+
+  async function* pages(): AsyncGenerator<DirectoryEvent[]> {
+    // Watermarks use Okta's clock (the Date header of each listing's first answer), not
+    // ours: a local clock running ahead would otherwise skip changes.
+    const serverNow = () => deps.serverDate() ?? Date.now();
+    let userStart = Date.now();
+    let first = true;
+    for await (const page of pagesOf<OktaUserLike>(deps, 'listing Okta users', () =>
+      client.userApi.listUsers({ search: `lastUpdated gt "${since.users}"`, limit: USERS_PAGE }) as never,
+    )) {
+      if (first) userStart = serverNow();
+      first = false;
+      yield page.map((u) => ({ type: 'user', user: mapUser(u, settings.mapping) }));
+    }
+
+    let groupStart = Date.now();
+    const memberJobs: string[] = [];
+    const sinceGroups = Date.parse(since.groups);
+    const filter = cursor ? `lastUpdated gt "${since.groups}" or lastMembershipUpdated gt "${since.groups}"` : undefined;
+    first = true;
+    for await (const page of pagesOf<OktaGroupLike>(deps, 'listing Okta groups', () =>
+      client.groupApi.listGroups({ ...(filter ? { filter } : {}), limit: GROUPS_PAGE }) as never,
+    )) {
+      if (first) groupStart = serverNow();
+      first = false;
+      const events: DirectoryEvent[] = [];
+      for (const g of page) {
+        const lm = Date.parse(isoOf(g.lastMembershipUpdated) ?? '');
+        // Everyone (BUILT_IN) holds every user: listing it costs users/1000 requests and says
+        // nothing a user listing does not. It is left out of snapshots and deltas alike.
+        if (isBuiltIn(g) || !g.id) continue;
+        events.push({ type: 'group', group: mapGroup(g) });
+        if (!cursor || !Number.isFinite(lm) || lm > sinceGroups) memberJobs.push(g.id);
+      }
+      yield events;
+    }
+
+    yield* mergeConcurrent(memberJobs, Math.max(1, context.concurrency), (groupId) => groupMembers(groupId));
+
+    next = {
+      v: 1,
+      users: nextWatermark(since.users, userStart, settings.deltaOverlapSeconds),
+      groups: nextWatermark(since.groups, groupStart, settings.deltaOverlapSeconds),
+    };
+    context.logger.debug('Okta run complete', { mode, cursor: next });
+  }
+
+  async function* groupMembers(groupId: string): AsyncGenerator<DirectoryEvent[]> {
+    let mode: 'set' | 'add' = 'set';
+    try {
+      for await (const page of pagesOf<OktaUserLike>(deps, `listing members of Okta group ${groupId}`, () =>
+        client.groupApi.listGroupUsers({ groupId, limit: MEMBERS_PAGE }) as never,
+      )) {
+        yield [{ type: 'members', groupExternalId: groupId, mode, userExternalIds: page.flatMap((u) => (u.id ? [u.id] : [])), groupExternalIds: [] }];
+        mode = 'add';
+      }
+    } catch (e) {
+      // Deleted between the group listing and its member listing. A delta says so; a
+      // snapshot just leaves it out (the next snapshot no longer lists the group).
+      if (e instanceof ProviderError && e.kind === 'not-found' && mode === 'set') {
+        context.logger.info('Okta group disappeared during the run', { groupId });
+        if (cursor) yield [{ type: 'group.removed', externalId: groupId }];
+        return;
+      }
+      throw e;
+    }
+  }
+
+  return {
+    mode,
+    pages: pages(),
+    nextCursor() {
+      if (!next) throw new Error('nextCursor() is only known once pages have been read to the end');
+      return next;
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The Okta provider through the real SDK against the fake org: full
+ * snapshots, deltas, members and the concurrency bound.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOktaProvider } from '../../src/providers/okta/index.js';
+import type { DirectoryProvider } from '../../src/providers/types.js';
+import {
+  collect, fakeOktaContext, groupsOf, membersOf, startFakeOkta, usersOf,
+  type FakeOkta, type OktaUserStatus,
+} from '../fakes/okta/index.js';
+
+const DAY = 86_400_000;
+let fake: FakeOkta;
+
+beforeEach(async () => {
+  fake = await startFakeOkta();
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+/** Seeds users whose last change was yesterday, so a delta after a snapshot sees only what a test changes. */
+function seedUsers(n: number, status: (i: number) => OktaUserStatus = () => 'ACTIVE') {
+  const at = Date.now() - DAY;
+  return Array.from({ length: n }, (_, i) =>
+    fake.directory.addUser({ status: status(i), lastUpdated: at, profile: { login: `u${i}@example.com`, firstName: `F${i}`, lastName: `L${i}` } }),
+  );
+}
+
+function provider(options: Parameters<typeof fakeOktaContext>[1] = {}): { p: DirectoryProvider; ctx: ReturnType<typeof fakeOktaContext> } {
+  const ctx = fakeOktaContext(fake, options);
+  return { p: createOktaProvider(ctx), ctx };
+}
+
+describe('full snapshot', () => {
+  it('pages through users 200 at a time and includes DEPROVISIONED users, inactive', async () => {
+    const users = seedUsers(450, (i) => (i === 7 ? 'DEPROVISIONED' : 'ACTIVE'));
+    const { p, ctx } = provider();
+    const run = await p.run({ cursor: null });
+    expect(run.mode).toBe('full');
+    const { pages, events } = await collect(run);
+
+    const userPages = pages.filter((pg) => pg.some((e) => e.type === 'user'));
+    expect(userPages.map((pg) => pg.length)).toEqual([200, 200, 50]);
+    const listed = usersOf(events);
+    expect(new Set(listed.map((u) => u.externalId)).size).toBe(450);
+    expect(listed.find((u) => u.externalId === users[7]!.id)).toMatchObject({ active: false, status: 'DEPROVISIONED' });
+    // Every user listing used `search` (the plain listing would omit DEPROVISIONED users).
+    const userCalls = fake.requestsTo('users');
+    expect(userCalls).toHaveLength(3);
+    expect(userCalls.every((r) => r.query.search?.startsWith('lastUpdated gt'))).toBe(true);
+    expect(ctx.stats.apiRequests).toBe(fake.requests.length);
+  });
+
+  it('maps each Okta status to active or inactive and keeps the status word', async () => {
+    const statuses: OktaUserStatus[] = ['ACTIVE', 'SUSPENDED', 'DEPROVISIONED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY', 'STAGED', 'PROVISIONED'];
+    seedUsers(statuses.length, (i) => statuses[i]!);
+    const { events } = await collect(await provider().p.run({ cursor: null }));
+    const byStatus = Object.fromEntries(usersOf(events).map((u) => [u.status, u.active]));
+    expect(byStatus).toEqual({
+      ACTIVE: true, LOCKED_OUT: true, PASSWORD_EXPIRED: true, RECOVERY: true,
+      SUSPENDED: false, DEPROVISIONED: false, STAGED: false, PROVISIONED: false,
+    });
+  });
+
+  it('maps names, email and SCIM-shaped profile extras', async () => {
+    fake.directory.addUser({
+      profile: { login: 'ada@example.com', email: 'ada@work.example', firstName: 'Ada', lastName: 'Lovelace', title: 'Countess', department: 'Math', employeeNumber: '42', mobilePhone: '+44 1' },
+    });
+    fake.directory.addUser({ profile: { login: 'alan@example.com', firstName: 'Alan', lastName: 'Turing', displayName: 'A. M. Turing' } });
+    const users = usersOf((await collect(await provider().p.run({ cursor: null }))).events);
+    expect(users[0]).toMatchObject({
+      userName: 'ada@example.com', email: 'ada@work.example', displayName: 'Ada Lovelace', givenName: 'Ada', familyName: 'Lovelace', active: true,
+      profile: {
+        title: 'Countess',
+        phoneNumbers: [{ value: '+44 1', type: 'mobile' }],
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Math', employeeNumber: '42' },
+      },
+    });
+    expect(users[1]!.displayName).toBe('A. M. Turing');
+  });
+
+  it('lists members as a set page then add pages, skips Everyone, and lists empty groups as an empty set', async () => {
+    const users = seedUsers(2500);
+    const big = fake.directory.addGroup({ name: 'Big' });
+    const empty = fake.directory.addGroup({ name: 'Empty', type: 'APP_GROUP' });
+    for (const u of users) fake.directory.addMember(big.id, u.id);
+    const { events } = await collect(await provider().p.run({ cursor: null }));
+
+    expect(groupsOf(events).map((g) => g.displayName)).toEqual(['Big', 'Empty']);
+    const pages = membersOf(events, big.id);
+    expect(pages.map((e) => [e.mode, e.userExternalIds.length])).toEqual([['set', 1000], ['add', 1000], ['add', 500]]);
+    expect(new Set(pages.flatMap((e) => e.userExternalIds))).toEqual(new Set(users.map((u) => u.id)));
+    expect(membersOf(events, empty.id)).toEqual([{ type: 'members', groupExternalId: empty.id, mode: 'set', userExternalIds: [], groupExternalIds: [] }]);
+    // The Everyone group is neither reported nor listed (it would cost users/1000 requests).
+    expect(membersOf(events, fake.directory.everyone.id)).toEqual([]);
+    expect(fake.requestsTo('groupMembers').some((r) => r.path.includes(fake.directory.everyone.id))).toBe(false);
+  });
+
+  it('lists group members concurrently, never more than the connection allows', async () => {
+    const users = seedUsers(5);
+    for (let i = 0; i < 12; i++) {
+      const g = fake.directory.addGroup({ name: `G${i}` });
+      fake.directory.addMember(g.id, users[i % 5]!.id);
+    }
+    fake.latencyMs = 25;
+    const { events } = await collect(await provider({ concurrency: 3 }).p.run({ cursor: null }));
+    expect(events.filter((e) => e.type === 'members')).toHaveLength(12);
+    expect(fake.maxInFlight.get('groupMembers')).toBeLessThanOrEqual(3);
+    expect(fake.maxInFlight.get('groupMembers')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('makes the minimum number of requests: ceil(N/200) + ceil(G/1000) + one per group page of 1000 members', async () => {
+    const users = seedUsers(1001);
+    for (let i = 0; i < 3; i++) {
+      const g = fake.directory.addGroup({ name: `G${i}` });
+      for (const u of users.slice(0, i === 0 ? 1001 : 10)) fake.directory.addMember(g.id, u.id);
+    }
+    const { ctx, p } = provider();
+    await collect(await p.run({ cursor: null }));
+    // 6 user pages + 1 group page + (2 + 1 + 1) member pages.
+    expect(ctx.stats.apiRequests).toBe(6 + 1 + 4);
+    expect(fake.requests).toHaveLength(11);
+  });
+});
+
+describe('delta', () => {
+  it('returns only what changed since the cursor and re-lists members only of groups whose membership moved', async () => {
+    const at = Date.now() - DAY;
+    const users = seedUsers(300);
+    const groups = ['Eng', 'Sales', 'Ops'].map((name) => fake.directory.addGroup({ name, lastUpdated: at }));
+    for (const g of groups) fake.directory.addMember(g.id, users[0]!.id, at);
+    const { p } = provider();
+    const first = await p.run({ cursor: null });
+    await collect(first);
+    const cursor = first.nextCursor() as { users: string; groups: string };
+    expect(Date.parse(cursor.users)).toBeGreaterThan(at - DAY);
+    expect(Date.parse(cursor.users)).toBeLessThan(Date.now());
+
+    const [a, b, c, d] = [users[1]!, users[2]!, users[3]!, users[4]!];
+    fake.directory.updateUser(a.id, { title: 'Director' });
+    fake.directory.suspend(b.id);
+    fake.directory.deactivate(c.id);
+    fake.directory.deactivate(d.id);
+    fake.directory.deleteUser(d.id); // DEPROVISIONED, then deleted for good: invisible to a delta
+    fake.directory.addMember(groups[0]!.id, users[5]!.id);
+    fake.directory.updateGroup(groups[1]!.id, { name: 'Sales EMEA' });
+    fake.requests.length = 0;
+
+    const delta = await p.run({ cursor });
+    expect(delta.mode).toBe('delta');
+    const { events } = await collect(delta);
+    const changed = usersOf(events);
+    expect(changed.map((u) => u.externalId).sort()).toEqual([a.id, b.id, c.id].sort());
+    expect(changed.find((u) => u.externalId === c.id)).toMatchObject({ active: false, status: 'DEPROVISIONED' });
+    expect(changed.find((u) => u.externalId === b.id)).toMatchObject({ active: false, status: 'SUSPENDED' });
+    expect(events.some((e) => e.type === 'user.removed')).toBe(false);
+    expect(groupsOf(events).map((g) => g.displayName).sort()).toEqual(['Eng', 'Sales EMEA']);
+    // Membership moved for Eng only (Sales changed its name): one member listing, a full `set`.
+    expect(fake.requestsTo('groupMembers').map((r) => r.path)).toEqual([`/api/v1/groups/${groups[0]!.id}/users`]);
+    expect(membersOf(events, groups[0]!.id)).toMatchObject([{ mode: 'set', userExternalIds: [users[0]!.id, users[5]!.id] }]);
+    expect(fake.requestsTo('groups')[0]!.query.filter).toBe(`lastUpdated gt "${cursor.groups}" or lastMembershipUpdated gt "${cursor.groups}"`);
+    expect(fake.requestsTo('users')[0]!.query.search).toBe(`lastUpdated gt "${cursor.users}"`);
+
+    // A later full run is what notices the deleted user: it is simply no longer listed.
+    const full = usersOf((await collect(await p.run({ cursor: delta.nextCursor(), full: true }))).events);
+    expect(full.some((u) => u.externalId === d.id)).toBe(false);
+    expect(full).toHaveLength(299);
+  });
+
+  it('costs two requests when nothing changed', async () => {
+    seedUsers(250);
+    fake.directory.addGroup({ name: 'Eng', lastUpdated: Date.now() - DAY });
+    const { p } = provider();
+    const first = await p.run({ cursor: null });
+    await collect(first);
+    fake.requests.length = 0;
+    const delta = await p.run({ cursor: first.nextCursor() });
+    const { events } = await collect(delta);
+    expect(events).toEqual([]);
+    expect(fake.requests.map((r) => r.route)).toEqual(['users', 'groups']);
+    expect(delta.nextCursor()).toEqual(first.nextCursor());
+  });
+
+  it('falls back to a full snapshot when the cursor is not one it wrote', async () => {
+    seedUsers(3);
+    const run = await provider().p.run({ cursor: { deltaLink: 'https://graph.microsoft.com/…' } });
+    expect(run.mode).toBe('full');
+    expect(usersOf((await collect(run)).events)).toHaveLength(3);
+  });
+
+  it('throws when nextCursor is asked before the pages were read', async () => {
+    const run = await provider().p.run({ cursor: null });
+    expect(() => run.nextCursor()).toThrow(/read to the end/);
+  });
+});
