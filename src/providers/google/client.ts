@@ -143,7 +143,6 @@ interface GoogleErrorBody {
   error_description?: string;
 }
 
-
 /**
  * One ProviderError per way a Google call fails. `what` names the call for
  * the message ("listing users"). OAuth token errors have a string `error`
