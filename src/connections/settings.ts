@@ -73,7 +73,10 @@ const google = z.strictObject({
 });
 
 // SCIM connections are pushed to; their bearer tokens live in scim_tokens, not here.
-const scim = z.strictObject({});
+const scim = z.strictObject({
+  /** PATCH answers 200 with the resource (default) or 204 No Content (RFC 7644 §3.5.2 allows both). */
+  patchResponse: z.enum(['resource', 'no-content']).optional(),
+});
 
 export interface KindSpec<S extends z.ZodType> {
   schema: S;

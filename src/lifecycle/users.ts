@@ -59,17 +59,16 @@ export async function createUsers(ctx: ApplyContext, changes: ChangeOf<'user.cre
 /** Only on the error path: say which user could not be created, and why. */
 async function explainCreateConflict(ctx: ApplyContext, rows: Array<{ id: string; connection_id: string; external_id: string | null; user_name: string }>) {
   const t = ctx.tenantId;
-  const [problem] = await queryRows<{ user_name: string; external_id: string | null; why: string }>(
+  const [problem] = await queryRows<{ user_name: string; why: string }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, USER_COLUMNS)})
-    select i.user_name, i.external_id,
+    select i.user_name,
       case
         when not exists (select 1 from connections c where c.id = i.connection_id and c.tenant_id = ${t}::uuid) then 'connection'
         when exists (select 1 from users u where u.id = i.id and u.tenant_id = ${t}::uuid
                      and (u.user_name <> i.user_name or u.connection_id <> i.connection_id)) then 'id'
         when (select count(*) from input j where lower(j.user_name) = lower(i.user_name)) > 1 then 'batch'
-        when exists (select 1 from users u where u.tenant_id = ${t}::uuid and lower(u.user_name) = lower(i.user_name) and u.id <> i.id) then 'userName'
-        else 'externalId'
+        else 'userName'
       end as why
     from input i
     where not exists (select 1 from users u where u.id = i.id and u.tenant_id = ${t}::uuid and u.user_name = i.user_name and u.connection_id = i.connection_id)
@@ -82,12 +81,10 @@ async function explainCreateConflict(ctx: ApplyContext, rows: Array<{ id: string
       return new NotFoundError(`connection of user "${problem.user_name}" not found in this tenant`);
     case 'batch':
       return new ConflictError(`userName "${problem.user_name}" appears twice in one batch`);
-    case 'userName':
-      return new ConflictError(`userName "${problem.user_name}" is already taken in this tenant`, { details: { userName: problem.user_name } });
     case 'id':
       return new ConflictError(`the id given for user "${problem.user_name}" is already in use`);
     default:
-      return new ConflictError(`a user with externalId "${problem.external_id}" already exists in this connection`, { details: { externalId: problem.external_id } });
+      return new ConflictError(`userName "${problem.user_name}" is already taken in this tenant`, { details: { userName: problem.user_name } });
   }
 }
 

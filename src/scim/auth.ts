@@ -15,6 +15,8 @@ export interface ScimCaller {
   tenantId: string;
   connectionId: string;
   rateLimit: RateLimit;
+  /** The connection asks for 204 No Content on PATCH (some IdPs' reference clients expect it). */
+  patchNoContent: boolean;
 }
 
 export function hashScimToken(token: string): string {
@@ -32,6 +34,7 @@ interface TokenRow {
   enabled: boolean;
   scim_rate_per_minute: number | null;
   scim_burst: number | null;
+  patch_response: string | null;
 }
 
 /** Writes `last_used_at` at most once a minute per token and replica: no write per request. */
@@ -67,7 +70,7 @@ export async function authenticateScim(db: Db, authorization: string | undefined
                (t.expires_at is not null and t.expires_at <= now()) as expired,
                (t.revoked_at is not null) as revoked,
                (c.kind = 'scim' or c.push_enabled) as accepts_push, c.enabled,
-               c.scim_rate_per_minute, c.scim_burst
+               c.scim_rate_per_minute, c.scim_burst, c.settings->>'patchResponse' as patch_response
         from scim_tokens t join connections c on c.id = t.connection_id
         where t.token_hash = ${hash}`,
   );
@@ -90,5 +93,6 @@ export async function authenticateScim(db: Db, authorization: string | undefined
       perMinute: row.scim_rate_per_minute ?? DEFAULT_SCIM_RATE_LIMIT.perMinute,
       burst: row.scim_burst ?? DEFAULT_SCIM_RATE_LIMIT.burst,
     },
+    patchNoContent: row.patch_response === 'no-content',
   };
 }

@@ -11,6 +11,7 @@ import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from
 import type { Actor } from '../lifecycle/index.js';
 import { runOperation, type OperationContext } from '../operations/index.js';
 import { queryRows } from '../store/index.js';
+import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
@@ -41,7 +42,13 @@ function normalise(err: unknown): unknown {
 }
 
 export function buildServer(ctx: OperationContext, options: ServerOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // Paths match case-insensitively and with a trailing slash: IdPs send `/users` and `/Users/`
+  // (Microsoft's reference collection does both), and RFC 7644 names resources case-insensitively.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: SCIM_BODY_LIMIT,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+  });
 
   app.setErrorHandler((err, request, reply) => {
     const errorId = randomUUID().slice(0, 8);
@@ -53,6 +60,8 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
+
+  registerScim(app, { db: ctx.store.db, logger: ctx.logger });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -104,7 +104,10 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_tenant_username_uq').on(t.tenantId, sql`lower(${t.userName})`),
-    uniqueIndex('users_connection_external_id_uq')
+    // Not unique: for SCIM, externalId is the client's identifier (RFC 7643 §3.1) and
+    // clients reuse it (Microsoft's reference collection does); for pull connections the
+    // reconciler keeps one user per IdP id, creating only ids it has not stored.
+    index('users_connection_external_id_idx')
       .on(t.connectionId, t.externalId)
       .where(sql`${t.externalId} is not null`),
     index('users_tenant_email_idx').on(t.tenantId, sql`lower(${t.email})`),

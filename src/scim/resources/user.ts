@@ -1,0 +1,119 @@
+/**
+ * The SCIM User resource (RFC 7643 §4.1, enterprise extension §4.3) and how
+ * it maps onto a stored user: core fields live in columns (indexed, used by
+ * sync and the lifecycle rules), everything else in `profile` as SCIM JSON.
+ */
+import type { UserAttributes } from '../../lifecycle/index.js';
+import { fail, ok, scimErrors, type Result } from '../errors.js';
+import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, metaOf, withoutNulls, type ResourceRow } from './common.js';
+
+export type ScimUser = Record<string, unknown> & { id: string; userName: string };
+
+export interface UserRowForScim extends ResourceRow {
+  external_id: string | null;
+  user_name: string;
+  email: string | null;
+  display_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  active: boolean;
+  profile: Record<string, unknown> | null;
+}
+
+/** Attributes a client may send that are not kept: read-only or write-only (RFC 7643 §7). */
+const NOT_STORED = new Set(['schemas', 'id', 'meta', 'password', 'groups', 'username', 'externalid', 'active', 'displayname']);
+
+export function renderUser(row: UserRowForScim, location: string): ScimUser {
+  const profile = row.profile ?? {};
+  const name = { ...(profile.name as Record<string, unknown> | undefined), givenName: row.given_name, familyName: row.family_name };
+  const emails =
+    profile.emails ?? (row.email ? [{ value: row.email, type: 'work', primary: true }] : undefined);
+  const schemas = [CORE_USER_SCHEMA];
+  if (profile[ENTERPRISE_USER_SCHEMA]) schemas.push(ENTERPRISE_USER_SCHEMA);
+  return withoutNulls({
+    schemas,
+    id: row.id,
+    externalId: row.external_id,
+    userName: row.user_name,
+    ...profile,
+    name,
+    displayName: row.display_name,
+    emails,
+    active: row.active,
+    meta: metaOf('User', row, location),
+  }) as ScimUser;
+}
+
+/** SCIM booleans as some IdPs send them: Entra sends "True"/"False" strings. */
+export function scimBoolean(value: unknown, attribute: string): Result<boolean> {
+  if (typeof value === 'boolean') return ok(value);
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return ok(value.trim().toLowerCase() === 'true');
+  return fail(scimErrors.invalidValue(`"${attribute}" must be a boolean`));
+}
+
+function optionalString(body: Record<string, unknown>, key: string): Result<string | null> {
+  const value = body[key];
+  if (value === undefined || value === null || value === '') return ok(null);
+  if (typeof value !== 'string') return fail(scimErrors.invalidValue(`"${key}" must be a string`));
+  return ok(value);
+}
+
+/** Find a key case-insensitively (RFC 7643 §2.1: attribute names are case-insensitive). */
+function pick(body: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : body[key];
+}
+
+export interface ParsedUser {
+  externalId: string | null;
+  active: boolean;
+  attributes: Required<Pick<UserAttributes, 'userName'>> & Omit<UserAttributes, 'userName'>;
+}
+
+/**
+ * A full User from a POST or PUT body (or the result of a PATCH). Unknown
+ * attributes are kept in the profile as sent; read-only ones are ignored.
+ */
+export function parseUser(input: unknown): Result<ParsedUser> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return fail(scimErrors.invalidSyntax('the request body must be a SCIM User object'));
+  }
+  const body = input as Record<string, unknown>;
+  const userName = pick(body, 'userName');
+  if (typeof userName !== 'string' || userName.trim() === '') return fail(scimErrors.invalidValue('"userName" is required'));
+  const active = pick(body, 'active');
+  const activeResult = active === undefined || active === null ? ok(true) : scimBoolean(active, 'active');
+  if (!activeResult.ok) return activeResult;
+  const externalId = optionalString({ externalId: pick(body, 'externalId') }, 'externalId');
+  if (!externalId.ok) return externalId;
+  const displayName = optionalString({ displayName: pick(body, 'displayName') }, 'displayName');
+  if (!displayName.ok) return displayName;
+
+  const profile: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (NOT_STORED.has(key.toLowerCase()) || value === null || value === undefined) continue;
+    profile[key] = value;
+  }
+  const name = (pick(body, 'name') ?? null) as Record<string, unknown> | null;
+  if (name !== null && (typeof name !== 'object' || Array.isArray(name))) return fail(scimErrors.invalidValue('"name" must be an object'));
+  const emails = pick(body, 'emails');
+  if (emails !== undefined && emails !== null && !Array.isArray(emails)) return fail(scimErrors.invalidValue('"emails" must be an array'));
+  const emailList = (emails ?? []) as Array<Record<string, unknown>>;
+  const primaryEmail = emailList.find((e) => e?.primary === true) ?? emailList.find((e) => e?.type === 'work') ?? emailList[0];
+  const nameField = (k: string) => {
+    const v = name ? pick(name, k) : undefined;
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+  return ok({
+    externalId: externalId.value,
+    active: activeResult.value,
+    attributes: {
+      userName: userName.trim(),
+      displayName: displayName.value,
+      givenName: nameField('givenName'),
+      familyName: nameField('familyName'),
+      email: typeof primaryEmail?.value === 'string' ? primaryEmail.value : null,
+      profile: Object.keys(profile).length ? profile : null,
+    },
+  });
+}

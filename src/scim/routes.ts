@@ -1,0 +1,237 @@
+/**
+ * The SCIM 2.0 HTTP surface (RFC 7644), mounted at `/scim/v2` (the token
+ * decides the connection) and `/scim/v2/enterprise-idps/{connectionId}` (the
+ * token must belong to that connection). Routes only parse, call the service
+ * and format; errors become SCIM error bodies in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../logging/index.js';
+import type { Db } from '../store/index.js';
+import { LastUsedRecorder, authenticateScim, type ScimCaller } from './auth.js';
+import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
+import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
+import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
+import { listGroupRows, listUserRows, type ListOptions } from './queries.js';
+import { takeToken } from './rate-limit.js';
+import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
+import { isExcluded, parseAttributeList, projectResource } from './resources/projection.js';
+import { renderUser } from './resources/user.js';
+import { orThrow, type ScimRequestContext } from './service/context.js';
+import * as groups from './service/groups.js';
+import * as users from './service/users.js';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+/** Largest request body accepted (RFC 7644 §3.12 413 above it). */
+export const SCIM_BODY_LIMIT = 2 * 1024 * 1024;
+
+export interface ScimRoutesOptions {
+  db: Db;
+  logger: Logger;
+}
+
+interface ListQuery {
+  filter?: string;
+  startIndex?: string;
+  count?: string;
+  attributes?: string;
+  excludedAttributes?: string;
+  sortBy?: string;
+  sortOrder?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scimCaller?: ScimCaller;
+  }
+}
+
+/** `startIndex`/`count` per RFC 7644 §3.4.2.4: 1-based, negative or zero index means 1, count capped. */
+function paging(query: ListQuery): { startIndex: number; count: number } {
+  const int = (v: string | undefined, name: string) => {
+    if (v === undefined || v === '') return undefined;
+    if (!/^-?\d+$/.test(v)) throw scimErrors.invalidValue(`"${name}" must be an integer`);
+    return Number(v);
+  };
+  const startIndex = Math.max(1, int(query.startIndex, 'startIndex') ?? 1);
+  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, int(query.count, 'count') ?? MAX_PAGE_SIZE));
+  return { startIndex, count };
+}
+
+function listOptions(query: ListQuery, catalog: FilterCatalog, alias: string): ListOptions & { startIndex: number } {
+  const { startIndex, count } = paging(query);
+  const where = query.filter ? orThrow(filterToSql(orThrow(parseScimFilter(query.filter)), catalog, { alias })) : undefined;
+  const orderBy = query.sortBy ? orThrow(sortColumn(query.sortBy, catalog, { alias })) : undefined;
+  return { where, orderBy, descending: query.sortOrder?.toLowerCase() === 'descending', offset: startIndex - 1, limit: count, startIndex };
+}
+
+const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger }) => {
+  const lastUsed = new LastUsedRecorder(db, logger);
+  // SCIM clients send application/scim+json or application/json (with a charset), and some
+  // send a content type on bodiless DELETEs: an empty body is no body, not an error.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ['application/scim+json', 'application/json'],
+    { parseAs: 'string', bodyLimit: SCIM_BODY_LIMIT },
+    (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(scimErrors.invalidSyntax(`the request body is not valid JSON: ${(err as Error).message}`), undefined);
+      }
+    },
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    const pathConnection = (request.params as { connectionId?: string }).connectionId;
+    const caller = await authenticateScim(db, request.headers.authorization, pathConnection);
+    const decision = await takeToken(db, `scim-token:${caller.tokenId}`, caller.rateLimit);
+    if (!decision.allowed) {
+      void reply.header('Retry-After', String(decision.retryAfterSeconds));
+      throw scimErrors.tooManyRequests(`rate limit exceeded for this token; retry after ${decision.retryAfterSeconds} s`);
+    }
+    lastUsed.record(caller.tokenId);
+    request.scimCaller = caller;
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (payload !== undefined && payload !== null && reply.statusCode !== 204) void reply.header('content-type', SCIM_CONTENT_TYPE);
+    return payload;
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const errorId = randomUUID().slice(0, 8);
+    const known = fastifyClientError(err) ?? err;
+    const scim = toScimError(known, errorId);
+    if (scim.status >= 500) logger.error(`SCIM request failed (id ${errorId})`, { method: request.method, url: request.url, error: err });
+    void reply.status(scim.status).type(SCIM_CONTENT_TYPE).send(scimErrorBody(scim));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).type(SCIM_CONTENT_TYPE).send(scimErrorBody(scimErrors.notFound(`no SCIM endpoint ${request.method} ${request.url}`)));
+  });
+
+  const context = (request: FastifyRequest): ScimRequestContext => {
+    const caller = request.scimCaller!;
+    const connectionId = (request.params as { connectionId?: string }).connectionId;
+    return {
+      db,
+      scope: { tenantId: caller.tenantId, connectionId: caller.connectionId },
+      apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}` } },
+      baseUrl: `${request.protocol}://${request.host}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
+    };
+  };
+  const selectors = (query: ListQuery) => ({
+    attributes: parseAttributeList(query.attributes),
+    excluded: parseAttributeList(query.excludedAttributes),
+  });
+  const single = (reply: FastifyReply, status: number, resource: Record<string, unknown>, etag: string, query: ListQuery) => {
+    const { attributes, excluded } = selectors(query);
+    return reply.status(status).header('ETag', etag).send(projectResource(resource, attributes, excluded));
+  };
+  // RFC 7644 §3.5.2: 200 with the resource, or 204 when the client prefers a minimal return (RFC 7240).
+  const wantsMinimal = (request: FastifyRequest) => /return=minimal/i.test(String(request.headers.prefer ?? ''));
+
+  registerDiscovery(app, context);
+
+  app.get<{ Querystring: ListQuery }>('/Users', async (request) => {
+    const ctx = context(request);
+    const options = listOptions(request.query, USER_FILTER_CATALOG, 'u');
+    const { rows, total } = await listUserRows(db, ctx.scope, options);
+    const { attributes, excluded } = selectors(request.query);
+    const resources = rows.map((row) => projectResource(renderUser(row, `${ctx.baseUrl}/Users/${row.id}`), attributes, excluded));
+    return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: resources.length, startIndex: options.startIndex, Resources: resources };
+  });
+  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/Users/:id', async (request, reply) => {
+    const { resource, etag } = await users.getUser(context(request), request.params.id);
+    return single(reply, 200, resource, etag, request.query);
+  });
+  app.post<{ Querystring: ListQuery }>('/Users', async (request, reply) => {
+    const { resource, etag, created } = await users.createUser(context(request), request.body);
+    if (created) void reply.header('Location', (resource.meta as { location: string }).location);
+    return single(reply, 201, resource, etag, request.query);
+  });
+  app.put<{ Params: { id: string }; Querystring: ListQuery }>('/Users/:id', async (request, reply) => {
+    const { resource, etag } = await users.replaceUser(context(request), request.params.id, request.body, request.headers['if-match']);
+    return single(reply, 200, resource, etag, request.query);
+  });
+  app.patch<{ Params: { id: string }; Querystring: ListQuery }>('/Users/:id', async (request, reply) => {
+    const { resource, etag } = await users.patchUser(context(request), request.params.id, request.body, request.headers['if-match']);
+    if (wantsMinimal(request) || request.scimCaller!.patchNoContent) return reply.status(204).header('ETag', etag).send();
+    return single(reply, 200, resource, etag, request.query);
+  });
+  app.delete<{ Params: { id: string } }>('/Users/:id', async (request, reply) => {
+    await users.deleteUser(context(request), request.params.id, request.headers['if-match']);
+    return reply.status(204).send();
+  });
+
+  app.get<{ Querystring: ListQuery }>('/Groups', async (request) => {
+    const ctx = context(request);
+    const options = listOptions(request.query, GROUP_FILTER_CATALOG, 'g');
+    const { rows, total } = await listGroupRows(db, ctx.scope, options);
+    const { attributes, excluded } = selectors(request.query);
+    const rendered = await groups.renderGroups(ctx, rows, !isExcluded('members', attributes, excluded));
+    const resources = rendered.map((r) => projectResource(r, attributes, excluded));
+    return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: resources.length, startIndex: options.startIndex, Resources: resources };
+  });
+  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/Groups/:id', async (request, reply) => {
+    const { attributes, excluded } = selectors(request.query);
+    const { resource, etag } = await groups.getGroup(context(request), request.params.id, !isExcluded('members', attributes, excluded));
+    return single(reply, 200, resource, etag, request.query);
+  });
+  app.post<{ Querystring: ListQuery }>('/Groups', async (request, reply) => {
+    const { resource, etag } = await groups.createGroup(context(request), request.body, logger);
+    void reply.header('Location', (resource.meta as { location: string }).location);
+    return single(reply, 201, resource, etag, request.query);
+  });
+  app.put<{ Params: { id: string }; Querystring: ListQuery }>('/Groups/:id', async (request, reply) => {
+    const { resource, etag } = await groups.replaceGroup(context(request), request.params.id, request.body, logger, request.headers['if-match']);
+    return single(reply, 200, resource, etag, request.query);
+  });
+  app.patch<{ Params: { id: string }; Querystring: ListQuery }>('/Groups/:id', async (request, reply) => {
+    const ctx = context(request);
+    const { etag } = await groups.patchGroup(ctx, request.params.id, request.body, logger, request.headers['if-match']);
+    if (wantsMinimal(request) || request.scimCaller!.patchNoContent) return reply.status(204).header('ETag', etag).send();
+    const { attributes, excluded } = selectors(request.query);
+    const { resource } = await groups.getGroup(ctx, request.params.id, !isExcluded('members', attributes, excluded));
+    return single(reply, 200, resource, etag, request.query);
+  });
+  app.delete<{ Params: { id: string } }>('/Groups/:id', async (request, reply) => {
+    await groups.deleteGroup(context(request), request.params.id, request.headers['if-match']);
+    return reply.status(204).send();
+  });
+};
+
+function registerDiscovery(app: FastifyInstance, context: (r: FastifyRequest) => ScimRequestContext): void {
+  const base = (r: FastifyRequest) => context(r).baseUrl;
+  const byId = <T extends { id: string }>(items: T[], id: string, what: string) => {
+    const found = items.find((i) => i.id.toLowerCase() === id.toLowerCase());
+    if (!found) throw scimErrors.notFound(`${what} ${id} not found`);
+    return found;
+  };
+  // Microsoft's reference collection asks for /serviceConfiguration: served as an alias.
+  for (const path of ['/ServiceProviderConfig', '/serviceConfiguration']) app.get(path, async (r) => serviceProviderConfig(base(r)));
+  app.get('/ResourceTypes', async (r) => listResponse(resourceTypes(base(r))));
+  app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (r) => byId(resourceTypes(base(r)), r.params.id, 'ResourceType'));
+  app.get('/Schemas', async (r) => listResponse(schemas(base(r))));
+  app.get<{ Params: { id: string } }>('/Schemas/:id', async (r) => byId(schemas(base(r)), r.params.id, 'Schema'));
+}
+
+/** Fastify's own client errors (bad JSON, body too large, wrong media type) as SCIM errors. */
+function fastifyClientError(err: unknown): ScimError | undefined {
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return scimErrors.payloadTooLarge(`the request body is larger than ${SCIM_BODY_LIMIT} bytes`);
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ScimError(415, undefined, 'send application/scim+json or application/json');
+  if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return scimErrors.invalidSyntax('the request body is empty');
+  if (e instanceof SyntaxError || e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return scimErrors.invalidSyntax(`the request body is not valid JSON: ${e.message}`);
+  if (e?.code?.startsWith('FST_') && e.statusCode && e.statusCode < 500) return scimErrors.invalidSyntax(e.message ?? 'bad request');
+  return undefined;
+}
+
+export const SCIM_PREFIXES = ['/scim/v2', '/scim/v2/enterprise-idps/:connectionId'] as const;
+
+/** Mount the SCIM routes on both prefixes (fastify loads them when the server gets ready). */
+export function registerScim(app: FastifyInstance, options: ScimRoutesOptions): void {
+  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { ...options, prefix });
+}

@@ -1,0 +1,135 @@
+/**
+ * SCIM Groups as lifecycle changes. Membership is changed by difference, never
+ * by reloading a large group into memory for a PATCH: an add or remove names
+ * the members it touches, and only a wholesale replace reads the current list.
+ * Member ids that are not users of this connection are skipped, not fatal
+ * (one stale id must not fail an IdP's whole batch).
+ */
+import { applyChanges, type LifecycleChange } from '../../lifecycle/index.js';
+import type { Logger } from '../../logging/index.js';
+import type { Db } from '../../store/index.js';
+import { scimErrors } from '../errors.js';
+import { parsePatchRequest, planGroupPatch } from '../patch/index.js';
+import { existingUserIds, getGroupRow, membersOf, type ScimScope } from '../queries.js';
+import { etagOf } from '../resources/common.js';
+import { parseGroup, renderGroup, type GroupRowForScim } from '../resources/group.js';
+import { orThrow, type ScimRequestContext } from './context.js';
+import { checkIfMatch } from './users.js';
+
+export interface GroupResult {
+  resource: Record<string, unknown>;
+  etag: string;
+}
+
+async function load(db: Db, scope: ScimScope, id: string): Promise<GroupRowForScim> {
+  const row = await getGroupRow(db, scope, id);
+  if (!row) throw scimErrors.notFound(`Group ${id} not found`);
+  return row;
+}
+
+export async function renderGroups(ctx: ScimRequestContext, rows: GroupRowForScim[], withMembers: boolean) {
+  const members = withMembers ? await membersOf(ctx.db, ctx.scope, rows.map((r) => r.id)) : undefined;
+  return rows.map((row) =>
+    renderGroup(
+      row,
+      members?.get(row.id)?.map((m) => ({ value: m.id, display: m.display, location: `${ctx.baseUrl}/Users/${m.id}` })),
+      `${ctx.baseUrl}/Groups/${row.id}`,
+    ),
+  );
+}
+
+export async function getGroup(ctx: ScimRequestContext, id: string, withMembers: boolean): Promise<GroupResult> {
+  const row = await load(ctx.db, ctx.scope, id);
+  const [resource] = await renderGroups(ctx, [row], withMembers);
+  return { resource: resource!, etag: etagOf(row) };
+}
+
+async function knownMembers(ctx: ScimRequestContext, ids: string[], logger: Logger): Promise<string[]> {
+  const known = await existingUserIds(ctx.db, ctx.scope, ids);
+  if (known.length < ids.length) {
+    const unknown = ids.filter((id) => !known.includes(id));
+    logger.warn('SCIM group change names members that are not users of this connection; skipped', {
+      connectionId: ctx.scope.connectionId,
+      skipped: unknown.slice(0, 10),
+      count: unknown.length,
+    });
+  }
+  return known;
+}
+
+function membershipChanges(groupId: string, add: string[], remove: string[]): LifecycleChange[] {
+  return [
+    ...add.map((userId): LifecycleChange => ({ kind: 'membership.add', groupId, userId })),
+    ...remove.map((userId): LifecycleChange => ({ kind: 'membership.remove', groupId, userId })),
+  ];
+}
+
+/** The adds and removes that turn the current member list into `wanted`. */
+async function replaceMembers(ctx: ScimRequestContext, groupId: string, wanted: string[]): Promise<LifecycleChange[]> {
+  const current = new Set((await membersOf(ctx.db, ctx.scope, [groupId])).get(groupId)?.map((m) => m.id));
+  const target = new Set(wanted);
+  return membershipChanges(
+    groupId,
+    wanted.filter((id) => !current.has(id)),
+    [...current].filter((id) => !target.has(id)),
+  );
+}
+
+export async function createGroup(ctx: ScimRequestContext, body: unknown, logger: Logger): Promise<GroupResult> {
+  const parsed = orThrow(parseGroup(body));
+  const members = await knownMembers(ctx, parsed.memberIds, logger);
+  const result = await applyChanges(ctx.db, ctx.apply, [
+    {
+      kind: 'group.create',
+      connectionId: ctx.scope.connectionId,
+      externalId: parsed.externalId,
+      displayName: parsed.displayName,
+      profile: parsed.profile,
+    },
+  ]);
+  const id = result.createdIds[0]!;
+  if (members.length) await applyChanges(ctx.db, ctx.apply, membershipChanges(id, members, []));
+  return getGroup(ctx, id, true);
+}
+
+export async function replaceGroup(ctx: ScimRequestContext, id: string, body: unknown, logger: Logger, ifMatch?: string): Promise<GroupResult> {
+  const row = await load(ctx.db, ctx.scope, id);
+  checkIfMatch(ifMatch, etagOf(row));
+  const sentId = (body as { id?: unknown } | null)?.id;
+  if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
+  const parsed = orThrow(parseGroup(body));
+  const members = await knownMembers(ctx, parsed.memberIds, logger);
+  await applyChanges(ctx.db, ctx.apply, [
+    { kind: 'group.update', groupId: id, displayName: parsed.displayName, externalId: parsed.externalId, profile: parsed.profile },
+    ...(await replaceMembers(ctx, id, members)),
+  ]);
+  return getGroup(ctx, id, true);
+}
+
+export async function patchGroup(ctx: ScimRequestContext, id: string, body: unknown, logger: Logger, ifMatch?: string): Promise<GroupResult | { etag: string; resource?: undefined }> {
+  const ops = orThrow(parsePatchRequest(body));
+  const plan = orThrow(planGroupPatch(ops, { groupId: id }));
+  const row = await load(ctx.db, ctx.scope, id);
+  checkIfMatch(ifMatch, etagOf(row));
+  const changes: LifecycleChange[] = [];
+  if (plan.displayName !== undefined || plan.externalId !== undefined) {
+    changes.push({
+      kind: 'group.update',
+      groupId: id,
+      ...(plan.displayName !== undefined ? { displayName: plan.displayName } : {}),
+      ...(plan.externalId !== undefined ? { externalId: plan.externalId } : {}),
+    });
+  }
+  if (plan.members.replaceWith) changes.push(...(await replaceMembers(ctx, id, await knownMembers(ctx, plan.members.replaceWith, logger))));
+  const add = plan.members.add.length ? await knownMembers(ctx, plan.members.add, logger) : [];
+  const remove = plan.members.remove.length ? await existingUserIds(ctx.db, ctx.scope, plan.members.remove) : [];
+  changes.push(...membershipChanges(id, add, remove));
+  if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
+  return { etag: etagOf(await load(ctx.db, ctx.scope, id)) };
+}
+
+export async function deleteGroup(ctx: ScimRequestContext, id: string, ifMatch?: string): Promise<void> {
+  const row = await load(ctx.db, ctx.scope, id);
+  checkIfMatch(ifMatch, etagOf(row));
+  await applyChanges(ctx.db, ctx.apply, [{ kind: 'group.delete', groupId: id }]);
+}

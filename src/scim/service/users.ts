@@ -1,0 +1,111 @@
+/**
+ * SCIM Users as lifecycle changes. The routes parse and format; this module
+ * decides what a POST, PUT, PATCH or DELETE means and hands the lifecycle
+ * layer typed changes, so deactivation over SCIM follows the same rules as
+ * deactivation by sync.
+ */
+import { applyChanges, type LifecycleChange } from '../../lifecycle/index.js';
+import type { Db } from '../../store/index.js';
+import { scimErrors } from '../errors.js';
+import { applyUserPatch, parsePatchRequest, type ScimUser as PatchableUser } from '../patch/index.js';
+import { connectionKindOf, findLinkableUser, getUserRow, type ScimScope } from '../queries.js';
+import { etagOf } from '../resources/common.js';
+import { parseUser, renderUser, type ParsedUser, type ScimUser, type UserRowForScim } from '../resources/user.js';
+import { orThrow, type ScimRequestContext } from './context.js';
+
+export interface UserResult {
+  resource: ScimUser;
+  etag: string;
+  /** True when a POST created the user (201), false when it linked an existing one. */
+  created?: boolean;
+}
+
+function render(ctx: ScimRequestContext, row: UserRowForScim): UserResult {
+  return { resource: renderUser(row, `${ctx.baseUrl}/Users/${row.id}`), etag: etagOf(row) };
+}
+
+async function load(db: Db, scope: ScimScope, id: string): Promise<UserRowForScim> {
+  const row = await getUserRow(db, scope, id);
+  if (!row) throw scimErrors.notFound(`User ${id} not found`);
+  return row;
+}
+
+/** RFC 7644 §3.14: a write with If-Match applies only to the version the client saw. */
+export function checkIfMatch(ifMatch: string | undefined, etag: string): void {
+  if (!ifMatch) return;
+  const accepted = ifMatch.split(',').map((s) => s.trim());
+  if (!accepted.includes('*') && !accepted.includes(etag)) {
+    throw scimErrors.preconditionFailed(`the resource has changed (version ${etag}); fetch it again`);
+  }
+}
+
+/** The changes that make a stored user equal to `parsed`: attributes, then the active state. */
+function changesToMatch(row: UserRowForScim, parsed: ParsedUser, reason: string): LifecycleChange[] {
+  const changes: LifecycleChange[] = [
+    { kind: 'user.update', userId: row.id, attributes: { ...parsed.attributes, externalId: parsed.externalId } },
+  ];
+  if (row.active && !parsed.active) changes.push({ kind: 'user.deactivate', userId: row.id, reason });
+  if (!row.active && parsed.active) changes.push({ kind: 'user.reactivate', userId: row.id });
+  return changes;
+}
+
+export async function getUser(ctx: ScimRequestContext, id: string): Promise<UserResult> {
+  return render(ctx, await load(ctx.db, ctx.scope, id));
+}
+
+/**
+ * POST creates the user. On a pull connection that also accepts pushes, a
+ * user the pull already brought in (same externalId or userName) is linked
+ * and updated instead of duplicated; on a SCIM connection a second POST of a
+ * userName is a 409 uniqueness error, as RFC 7644 §3.3 and Okta expect.
+ */
+export async function createUser(ctx: ScimRequestContext, body: unknown): Promise<UserResult> {
+  const parsed = orThrow(parseUser(body));
+  if ((await connectionKindOf(ctx.db, ctx.scope)) !== 'scim') {
+    const existing = await findLinkableUser(ctx.db, ctx.scope, parsed.externalId, parsed.attributes.userName);
+    if (existing) {
+      await applyChanges(ctx.db, ctx.apply, changesToMatch(existing, parsed, 'SCIM active:false'));
+      return { ...render(ctx, await load(ctx.db, ctx.scope, existing.id)), created: false };
+    }
+  }
+  const result = await applyChanges(ctx.db, ctx.apply, [
+    {
+      kind: 'user.create',
+      connectionId: ctx.scope.connectionId,
+      externalId: parsed.externalId,
+      attributes: parsed.attributes,
+      active: parsed.active,
+    },
+  ]);
+  return { ...render(ctx, await load(ctx.db, ctx.scope, result.createdIds[0]!)), created: true };
+}
+
+/** PUT replaces the user (Okta deactivates with PUT active:false as well as with PATCH). */
+export async function replaceUser(ctx: ScimRequestContext, id: string, body: unknown, ifMatch?: string): Promise<UserResult> {
+  const row = await load(ctx.db, ctx.scope, id);
+  checkIfMatch(ifMatch, etagOf(row));
+  const sentId = (body as { id?: unknown } | null)?.id;
+  if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
+  const parsed = orThrow(parseUser(body));
+  await applyChanges(ctx.db, ctx.apply, changesToMatch(row, parsed, 'SCIM PUT active:false'));
+  return render(ctx, await load(ctx.db, ctx.scope, id));
+}
+
+/** PATCH (RFC 7644 §3.5.2): apply the operations to the resource as the client sees it, then store the result. */
+export async function patchUser(ctx: ScimRequestContext, id: string, body: unknown, ifMatch?: string): Promise<UserResult> {
+  const ops = orThrow(parsePatchRequest(body));
+  const row = await load(ctx.db, ctx.scope, id);
+  checkIfMatch(ifMatch, etagOf(row));
+  const current = renderUser(row, '');
+  const patched = orThrow(applyUserPatch(current as unknown as PatchableUser, ops));
+  const parsed = orThrow(parseUser(patched));
+  await applyChanges(ctx.db, ctx.apply, changesToMatch(row, parsed, 'SCIM PATCH active:false'));
+  return render(ctx, await load(ctx.db, ctx.scope, id));
+}
+
+/** DELETE is a hard delete (the IdP really removed the user); the audit history stays. */
+export async function deleteUser(ctx: ScimRequestContext, id: string, ifMatch?: string): Promise<void> {
+  const row = await load(ctx.db, ctx.scope, id);
+  checkIfMatch(ifMatch, etagOf(row));
+  await applyChanges(ctx.db, ctx.apply, [{ kind: 'user.delete', userId: id }]);
+}
