@@ -68,7 +68,13 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
     if (this.context.signal?.aborted) throw new ProviderError('network', 'Okta sync aborted', { cause: this.context.signal.reason });
     await this.gate.acquire(request.url);
     this.context.stats.apiRequests++;
-    const res = (await super.fetch(request as never)) as unknown as FetchResponse;
+    let res: FetchResponse;
+    try {
+      res = (await super.fetch(request as never)) as unknown as FetchResponse;
+    } catch (e) {
+      this.gate.release(request.url);
+      throw e;
+    }
     const method = (request.method ?? 'get').toLowerCase();
     const attempt = Number(request.headers?.[ATTEMPT] ?? 0);
     if (RETRYABLE.has(res.status) && method === 'get' && attempt < this.settings.serverErrorRetries) {

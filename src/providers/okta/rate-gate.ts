@@ -3,18 +3,16 @@
  * response carries X-Rate-Limit-Limit / -Remaining / -Reset (epoch seconds)
  * for the bucket of the endpoint it answered
  * (https://developer.okta.com/docs/reference/rl-best-practices/). When the
- * remaining budget of a bucket falls under the reserve, the next request to
- * that bucket waits for the reset. The budget is also decremented locally
- * when a request leaves, so concurrent requests do not all spend the last
- * units on the strength of one stale header.
+ * remaining budget of a bucket, less the requests still in flight, falls
+ * under the reserve, the next request to that bucket waits for the reset:
+ * concurrent requests do not all spend the last units on one stale header.
  */
 
 interface Bucket {
-  limit: number;
-  remaining: number;
-  reset: number;
-  /** Local clock time at which the window resets. */
-  resetAt: number;
+  /** Unknown (undefined) until a response of the current window says. */
+  window?: { limit: number; remaining: number; reset: number; resetAt: number };
+  /** Requests sent and not yet answered: the last header does not count them yet. */
+  inFlight: number;
 }
 
 export interface HeaderReader {
@@ -36,25 +34,40 @@ export class RateGate {
     private readonly signal?: AbortSignal,
   ) {}
 
+  private bucket(url: string): [string, Bucket] {
+    const key = bucketOf(url);
+    let b = this.buckets.get(key);
+    if (!b) this.buckets.set(key, (b = { inFlight: 0 }));
+    return [key, b];
+  }
+
   /** Call before a request leaves: waits for the reset when the budget is nearly spent. */
   async acquire(url: string): Promise<void> {
-    const key = bucketOf(url);
-    const b = this.buckets.get(key);
-    if (!b) return;
-    const keep = Math.max(1, Math.ceil(b.limit * this.reserve));
-    const wait = b.resetAt - Date.now();
-    if (b.remaining < keep && wait > 0) {
-      this.onWait(key, wait);
-      await sleep(wait, this.signal);
-      // A new window: its budget is unknown until the next response says it.
-      this.buckets.delete(key);
-      return;
+    const [key, b] = this.bucket(url);
+    const w = b.window;
+    if (w) {
+      const keep = Math.max(1, Math.ceil(w.limit * this.reserve));
+      const wait = w.resetAt - Date.now();
+      if (w.remaining - b.inFlight < keep && wait > 0) {
+        this.onWait(key, wait);
+        await sleep(wait, this.signal);
+        // A new window: its budget is unknown until the next response says it.
+        if (b.window === w) b.window = undefined;
+      }
     }
-    b.remaining--;
+    b.inFlight++;
+  }
+
+  /** Call when a request failed without a response. */
+  release(url: string): void {
+    const [, b] = this.bucket(url);
+    b.inFlight = Math.max(0, b.inFlight - 1);
   }
 
   /** Call with every response's headers. */
   observe(url: string, headers: HeaderReader): void {
+    const [, b] = this.bucket(url);
+    b.inFlight = Math.max(0, b.inFlight - 1);
     const limit = Number(headers.get('x-rate-limit-limit'));
     const remaining = Number(headers.get('x-rate-limit-remaining'));
     const reset = Number(headers.get('x-rate-limit-reset'));
@@ -63,11 +76,9 @@ export class RateGate {
     // Date is whole seconds, so this errs on the late side (never wakes early).
     const date = Date.parse(headers.get('date') ?? '');
     const resetAt = Date.now() + (Number.isFinite(date) ? reset * 1000 - date : reset * 1000 - Date.now()) + 50;
-    const key = bucketOf(url);
-    const b = this.buckets.get(key);
-    // Same window: keep the lower figure (requests still in flight were already counted locally).
-    if (b && b.reset === reset) b.remaining = Math.min(b.remaining, remaining);
-    else this.buckets.set(key, { limit, remaining, reset, resetAt });
+    // Answers can arrive out of order: within one window the lowest figure is the truest.
+    if (b.window && b.window.reset === reset) b.window.remaining = Math.min(b.window.remaining, remaining);
+    else b.window = { limit, remaining, reset, resetAt };
   }
 }
 
