@@ -15,7 +15,7 @@ import okta from '@okta/okta-sdk-nodejs';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import { RateGate, sleep } from './rate-gate.js';
-import type { TokenFailure } from './errors.js';
+import { tokenError } from './errors.js';
 import { OAUTH_SCOPES, type OktaSettings } from './settings.js';
 
 const { Client, DefaultRequestExecutor } = okta;
@@ -42,7 +42,6 @@ const ATTEMPT = 'x-roster-attempt';
  * request: that is where they are counted, paced and, for 5xx, retried.
  */
 class RosterRequestExecutor extends DefaultRequestExecutor {
-  lastTokenFailure: TokenFailure | null = null;
   /** The Date header of the latest response: Okta's clock, for delta watermarks. */
   lastServerDate: number | null = null;
 
@@ -84,11 +83,13 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
       return this.fetch({ ...request, headers: { ...request.headers, [ATTEMPT]: attempt + 1 } });
     }
     if (res.status >= 400 && request.url.endsWith('/oauth2/v1/token')) {
+      let body: Record<string, unknown> | null = null;
       try {
-        this.lastTokenFailure = JSON.parse(await res.clone().text()) as TokenFailure;
+        body = JSON.parse(await res.clone().text()) as Record<string, unknown>;
       } catch {
-        this.lastTokenFailure = null;
+        /* not JSON: reported by status */
       }
+      throw tokenError(res.status, body);
     }
     return res as never;
   }
@@ -96,8 +97,6 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
 
 export interface BuiltClient {
   client: OktaClient;
-  /** The body of the last failed OAuth token request, for error messages. */
-  tokenFailure(): TokenFailure | null;
   /** Okta's time as of the latest response (whole seconds, so never ahead), or null before any. */
   serverDate(): number | null;
 }
@@ -124,5 +123,5 @@ export function buildClient(context: ProviderContext, settings: OktaSettings): B
     cacheMiddleware: null,
     requestExecutor: executor,
   });
-  return { client, tokenFailure: () => executor.lastTokenFailure, serverDate: () => executor.lastServerDate };
+  return { client, serverDate: () => executor.lastServerDate };
 }

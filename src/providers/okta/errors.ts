@@ -19,13 +19,22 @@ interface SdkErrorShape {
   message?: unknown;
 }
 
-/** The body of the last failed token request (the SDK keeps only the status). */
-export interface TokenFailure {
-  error?: string;
-  error_description?: string;
+/**
+ * A refused OAuth token request. The SDK (8.1.0, src/oauth.js) never checks
+ * the token endpoint's status (it calls `Http.errorFilter` on the module
+ * object, which is undefined) and would go on with "Bearer undefined", so the
+ * request executor raises this itself, with Okta's error_description.
+ */
+export function tokenError(status: number, body: { error?: unknown; error_description?: unknown } | null): ProviderError {
+  const detail = String(body?.error_description ?? body?.error ?? `HTTP ${status}`);
+  if (body?.error === 'invalid_scope') {
+    return new ProviderError('permission', `the Okta service app is not granted the scopes ${OAUTH_SCOPES.join(' and ')}: ${detail}`, { status });
+  }
+  if (status === 429) return new ProviderError('rate-limited', `Okta token endpoint rate limit: ${detail}`, { status });
+  return new ProviderError('auth', `Okta rejected the OAuth service app's client assertion (check clientId, keyId and the private key): ${detail}`, { status });
 }
 
-export function toProviderError(err: unknown, what: string, tokenFailure: TokenFailure | null = null): unknown {
+export function toProviderError(err: unknown, what: string): unknown {
   if (err instanceof ProviderError) return err;
   if (typeof err !== 'object' || err === null) return err;
   const e = err as SdkErrorShape;
@@ -36,13 +45,6 @@ export function toProviderError(err: unknown, what: string, tokenFailure: TokenF
     const code = typeof e.errorCode === 'string' ? e.errorCode : '';
     const summary = typeof e.errorSummary === 'string' ? e.errorSummary : '';
     const opts = { cause: err, status };
-    if (typeof e.url === 'string' && e.url.endsWith('/oauth2/v1/token')) {
-      const detail = tokenFailure?.error_description ?? tokenFailure?.error ?? `HTTP ${status}`;
-      if (tokenFailure?.error === 'invalid_scope') {
-        return new ProviderError('permission', `the Okta service app is not granted the scopes ${OAUTH_SCOPES.join(' and ')}: ${detail}`, opts);
-      }
-      return new ProviderError('auth', `Okta rejected the OAuth service app's client assertion (check clientId, keyId and the private key): ${detail}`, opts);
-    }
     if (status === 401) {
       const m = code === 'E0000011' ? 'API token is invalid or revoked' : `Okta refused the credentials (${code || status}): ${summary}`;
       return new ProviderError('auth', `${what}: ${m}`, opts);

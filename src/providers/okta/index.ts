@@ -35,8 +35,8 @@ export function createOktaProvider(context: ProviderContext): DirectoryProvider 
     throw new ConfigError(`Okta client: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const { client } = built;
-  const deps: RunDeps = { client, context, settings, tokenFailure: built.tokenFailure, serverDate: built.serverDate };
-  const fail = (e: unknown, what: string) => toProviderError(e, what, built.tokenFailure());
+  const deps: RunDeps = { client, context, settings, serverDate: built.serverDate };
+  const fail = (e: unknown, what: string) => toProviderError(e, what);
 
   async function firstPage<T>(what: string, open: () => Promise<unknown>): Promise<T[]> {
     for await (const page of pagesOf<T>(deps, what, open as never)) return page;

@@ -25,7 +25,7 @@ import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js'
 import { ProviderError } from '../types.js';
 import type { OktaClient } from './client.js';
 import { mergeConcurrent } from './concurrent.js';
-import { toProviderError, type TokenFailure } from './errors.js';
+import { toProviderError } from './errors.js';
 import { isBuiltIn, isoOf, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
 import type { OktaSettings } from './settings.js';
 
@@ -52,7 +52,6 @@ export interface RunDeps {
   client: OktaClient;
   context: ProviderContext;
   settings: OktaSettings;
-  tokenFailure: () => TokenFailure | null;
   serverDate: () => number | null;
 }
 
@@ -64,7 +63,7 @@ interface PageSource<T> {
 }
 
 export async function* pagesOf<T>(deps: RunDeps, what: string, open: () => Promise<PageSource<T>>): AsyncGenerator<T[]> {
-  const fail = (e: unknown) => toProviderError(e, what, deps.tokenFailure());
+  const fail = (e: unknown) => toProviderError(e, what);
   let source: PageSource<T>;
   try {
     source = await open();
