@@ -48,7 +48,8 @@ export function generateDirectory(options: GeneratedDirectoryOptions, into = new
   const domain = options.domain ?? 'example.com';
   const now = into.now();
   const span = (options.ageDays ?? 365) * 86_400_000;
-  const past = () => now - 60_000 - Math.floor(rand() * span);
+  // At least an hour old, so a delta right after a snapshot (overlap: minutes) sees none of them.
+  const past = () => now - 3_600_000 - Math.floor(rand() * span);
 
   const userIds: string[] = new Array(options.users);
   for (let i = 0; i < options.users; i++) {
