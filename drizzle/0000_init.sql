@@ -24,6 +24,9 @@ CREATE TABLE "connections" (
 	"secrets" text,
 	"schedule" text,
 	"enabled" boolean DEFAULT true NOT NULL,
+	"push_enabled" boolean DEFAULT false NOT NULL,
+	"scim_rate_per_minute" integer,
+	"scim_burst" integer,
 	"deletion_threshold_count" integer,
 	"deletion_threshold_percent" integer,
 	"delta_cursor" jsonb,
@@ -38,6 +41,7 @@ CREATE TABLE "group_memberships" (
 	"group_id" uuid NOT NULL,
 	"user_id" uuid NOT NULL,
 	"tenant_id" uuid NOT NULL,
+	"display" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "group_memberships_group_id_user_id_pk" PRIMARY KEY("group_id","user_id")
 );
@@ -59,9 +63,17 @@ CREATE TABLE "groups" (
 	"connection_id" uuid NOT NULL,
 	"external_id" text,
 	"display_name" text NOT NULL,
+	"profile" jsonb,
 	"source_hash" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "rate_limit_buckets" (
+	"key" text PRIMARY KEY NOT NULL,
+	"tokens" double precision NOT NULL,
+	"allowed" boolean DEFAULT true NOT NULL,
+	"refreshed_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "roles" (
@@ -133,6 +145,7 @@ CREATE TABLE "users" (
 	"given_name" text,
 	"family_name" text,
 	"active" boolean DEFAULT true NOT NULL,
+	"profile" jsonb,
 	"source_hash" text,
 	"deactivated_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -162,11 +175,11 @@ CREATE INDEX "audit_events_tenant_id_idx" ON "audit_events" USING btree ("tenant
 CREATE INDEX "audit_events_entity_idx" ON "audit_events" USING btree ("entity_id");--> statement-breakpoint
 CREATE INDEX "group_memberships_user_idx" ON "group_memberships" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "group_role_mappings_role_idx" ON "group_role_mappings" USING btree ("role_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "groups_connection_external_id_uq" ON "groups" USING btree ("connection_id","external_id") WHERE "groups"."external_id" is not null;--> statement-breakpoint
+CREATE INDEX "groups_connection_external_id_idx" ON "groups" USING btree ("connection_id","external_id") WHERE "groups"."external_id" is not null;--> statement-breakpoint
 CREATE INDEX "groups_tenant_display_name_idx" ON "groups" USING btree ("tenant_id",lower("display_name"));--> statement-breakpoint
 CREATE INDEX "scim_tokens_connection_idx" ON "scim_tokens" USING btree ("connection_id");--> statement-breakpoint
 CREATE INDEX "sync_runs_connection_started_idx" ON "sync_runs" USING btree ("connection_id","started_at");--> statement-breakpoint
 CREATE INDEX "user_roles_role_idx" ON "user_roles" USING btree ("role_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_tenant_username_uq" ON "users" USING btree ("tenant_id",lower("user_name"));--> statement-breakpoint
-CREATE UNIQUE INDEX "users_connection_external_id_uq" ON "users" USING btree ("connection_id","external_id") WHERE "users"."external_id" is not null;--> statement-breakpoint
+CREATE INDEX "users_connection_external_id_idx" ON "users" USING btree ("connection_id","external_id") WHERE "users"."external_id" is not null;--> statement-breakpoint
 CREATE INDEX "users_tenant_email_idx" ON "users" USING btree ("tenant_id",lower("email"));

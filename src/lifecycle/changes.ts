@@ -94,6 +94,8 @@ export interface AddMember {
   kind: 'membership.add';
   groupId: string;
   userId: string;
+  /** How the IdP names the member in this group (SCIM `members.display`), if it said. */
+  display?: string | null;
 }
 
 export interface RemoveMember {

@@ -44,20 +44,16 @@ export async function createGroups(ctx: ApplyContext, changes: ChangeOf<'group.c
     select count(*)::int as n from ins`,
   );
   if (n !== rows.length) {
-    const [problem] = await queryRows<{ display_name: string; external_id: string | null; connection_ok: boolean }>(
+    const [problem] = await queryRows<{ display_name: string; connection_ok: boolean }>(
       ctx.tx,
       sql`with input as (${jsonInput(rows, columns)})
-      select i.display_name, i.external_id,
+      select i.display_name,
         exists (select 1 from connections c where c.id = i.connection_id and c.tenant_id = ${t}::uuid) as connection_ok
       from input i where not exists (select 1 from groups g where g.id = i.id and g.tenant_id = ${t}::uuid)
       order by i.ord limit 1`,
     );
     if (problem && !problem.connection_ok) throw new NotFoundError(`connection of group "${problem.display_name}" not found in this tenant`);
-    throw new ConflictError(
-      problem
-        ? `a group with externalId "${problem.external_id}" already exists in this connection (group "${problem.display_name}")`
-        : 'a group id given for creation is already in use',
-    );
+    throw new ConflictError(`the id given for group "${problem?.display_name ?? '?'}" is already in use`);
   }
   count(ctx, 'groupsCreated', n);
 }
@@ -153,22 +149,22 @@ type MemberChange = ChangeOf<'membership.add'> | ChangeOf<'membership.remove'>;
 async function changeMembers(ctx: ApplyContext, changes: MemberChange[], add: boolean): Promise<void> {
   assertIds('group id', changes.map((c) => c.groupId));
   assertIds('user id', changes.map((c) => c.userId));
-  const rows = changes.map((c) => ({ group_id: c.groupId, user_id: c.userId }));
+  const rows = changes.map((c) => ({ group_id: c.groupId, user_id: c.userId, display: 'display' in c ? (c.display ?? null) : null }));
   const t = ctx.tenantId;
   // Both ends must belong to the tenant: the join enforces it, the count reports it.
-  const valid = sql`select i.group_id, i.user_id, g.connection_id from input i
+  const valid = sql`select i.group_id, i.user_id, i.display, g.connection_id from input i
       join groups g on g.id = i.group_id and g.tenant_id = ${t}::uuid
       join users u on u.id = i.user_id and u.tenant_id = ${t}::uuid`;
   const write = add
-    ? sql`insert into group_memberships (group_id, user_id, tenant_id)
-          select v.group_id, v.user_id, ${t}::uuid from valid v on conflict do nothing
+    ? sql`insert into group_memberships (group_id, user_id, tenant_id, display)
+          select v.group_id, v.user_id, ${t}::uuid, v.display from valid v on conflict do nothing
           returning group_id, user_id, (select connection_id from groups where id = group_id) as connection_id`
     : sql`delete from group_memberships m using valid v
           where m.group_id = v.group_id and m.user_id = v.user_id and m.tenant_id = ${t}::uuid
           returning m.group_id, m.user_id, v.connection_id`;
   const result = await queryRows<{ user_id: string | null; valid: number }>(
     ctx.tx,
-    sql`with input as (${jsonInput(rows, 'group_id uuid, user_id uuid')}),
+    sql`with input as (${jsonInput(rows, 'group_id uuid, user_id uuid, display text')}),
     valid as (${valid}),
     w as (${write}),
     aud as (${auditInsert(ctx, {

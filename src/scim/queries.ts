@@ -75,7 +75,7 @@ export async function membersOf(
   if (groupIds.length === 0) return result;
   const rows = await queryRows<{ group_id: string; id: string; display: string | null }>(
     db,
-    sql`select m.group_id, u.id, coalesce(u.display_name, u.user_name) as display
+    sql`select m.group_id, u.id, coalesce(m.display, u.display_name, u.user_name) as display
         from group_memberships m join users u on u.id = m.user_id
         where m.tenant_id = ${scope.tenantId}::uuid and u.connection_id = ${scope.connectionId}::uuid
           and m.group_id in (select value::uuid from json_array_elements_text(${JSON.stringify(groupIds)}::text::json))

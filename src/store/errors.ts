@@ -8,7 +8,6 @@ import { ConflictError, NotFoundError } from '../errors/index.js';
 /** What the unique constraints mean, for a message a person can act on. */
 const UNIQUE_MESSAGES: Record<string, (value: string) => string> = {
   users_tenant_username_uq: (v) => `userName "${v}" is already taken in this tenant`,
-  groups_connection_external_id_uq: (v) => `a group with externalId "${v}" already exists in this connection`,
   roles_tenant_name_uq: (v) => `role "${v}" already exists in this tenant`,
   group_role_mappings_uq: () => 'this group-to-role mapping already exists',
   connections_tenant_name_uq: (v) => `connection "${v}" already exists in this tenant`,

@@ -132,7 +132,8 @@ export const groups = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('groups_connection_external_id_uq')
+    // Not unique, for the same reason as users.external_id: a SCIM client owns it.
+    index('groups_connection_external_id_idx')
       .on(t.connectionId, t.externalId)
       .where(sql`${t.externalId} is not null`),
     index('groups_tenant_display_name_idx').on(t.tenantId, sql`lower(${t.displayName})`),
@@ -149,6 +150,8 @@ export const groupMemberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    /** How the IdP named the member when it added it (SCIM `members.display`); null = the user's own name. */
+    display: text('display'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_memberships_user_idx').on(t.userId)],

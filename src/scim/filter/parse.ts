@@ -77,6 +77,8 @@ function tokenize(text: string): Token[] {
       i++;
     } else if (ch === '"') {
       i = readString(text, i, tokens);
+    } else if (followsCompareOperator(tokens)) {
+      i = readBareValue(text, i, tokens);
     } else if (ch === '-' || (ch >= '0' && ch <= '9')) {
       NUMBER.lastIndex = i;
       const match = NUMBER.exec(text);
@@ -97,6 +99,32 @@ function tokenize(text: string): Token[] {
   }
   tokens.push({ type: 'end', text: '', at: text.length });
   return tokens;
+}
+
+
+/** The previous token is a comparison operator that follows an attribute: a value comes next. */
+function followsCompareOperator(tokens: Token[]): boolean {
+  const op = tokens.at(-1);
+  const attr = tokens.at(-2);
+  return op?.type === 'word' && COMPARE_OPERATORS.has(op.text.toLowerCase()) && (attr?.type === 'word' || (attr?.type === 'punct' && attr.text === ']'));
+}
+
+/**
+ * An unquoted value (`userName sw O`, `meta.created gt 2015-10-10T14:38:21-07:00`).
+ * Not RFC 7644 syntax, but Microsoft's SCIM reference collection sends it and
+ * expects results, so it is read leniently: up to a space, ')' or ']'; a bare
+ * true/false/null or a whole JSON number keeps that type, anything else is a string.
+ */
+function readBareValue(text: string, start: number, tokens: Token[]): number {
+  let end = start;
+  while (end < text.length && !/[\s)\]]/.test(text[end]!)) end++;
+  const raw = text.slice(start, end);
+  NUMBER.lastIndex = 0;
+  const number = NUMBER.exec(raw);
+  if (/^(true|false|null)$/i.test(raw)) tokens.push({ type: 'word', text: raw, at: start });
+  else if (number && number[0].length === raw.length) tokens.push({ type: 'number', value: Number(raw), text: raw, at: start });
+  else tokens.push({ type: 'string', value: raw, text: raw, at: start });
+  return end;
 }
 
 /** A JSON string (RFC 7644 §3.4.2.2: compValue is a JSON literal), escapes decoded by JSON.parse. */

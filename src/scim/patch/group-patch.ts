@@ -97,6 +97,8 @@ function planMembers(members: GroupPatchPlan['members'], op: PatchOpKind, path: 
   }
   const ids = memberIds(isClearing(value) ? [] : value);
   if (!ids.ok) return ids;
+  const displays = op === 'remove' ? {} : memberDisplays(value);
+  if (Object.keys(displays).length) Object.assign((members.displays ??= {}), displays);
   if (op === 'add') addMembers(members, ids.value);
   else if (op === 'replace') replaceMembers(members, ids.value);
   else removeMembers(members, ids.value);
@@ -115,6 +117,18 @@ function memberIds(value: unknown): Result<string[]> {
     ids.push(id);
   }
   return ok(ids);
+}
+
+/** `display` (RFC 7643) or `displayName` (as Microsoft's reference client sends it) of each member object. */
+function memberDisplays(value: unknown): Record<string, string> {
+  const displays: Record<string, string> = {};
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (!isPlainObject(item)) continue;
+    const id = item[findKey(item, 'value') ?? ''];
+    const display = item[findKey(item, 'display') ?? findKey(item, 'displayName') ?? ''];
+    if (typeof id === 'string' && typeof display === 'string' && display !== '') displays[id] = display;
+  }
+  return displays;
 }
 
 const unique = (ids: string[]) => [...new Set(ids)];

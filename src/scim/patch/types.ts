@@ -119,5 +119,11 @@ export interface GroupPatchPlan {
   displayName?: string;
   /** `null` clears the externalId. */
   externalId?: string | null;
-  members: { add: string[]; remove: string[]; replaceWith?: string[] };
+  members: {
+    add: string[];
+    remove: string[];
+    replaceWith?: string[];
+    /** The `display` (or `displayName`) a client sent with an added member, by member id. */
+    displays?: Record<string, string>;
+  };
 }

@@ -32,6 +32,8 @@ export interface ParsedGroup {
   externalId: string | null;
   /** Member ids as sent; the caller keeps the ones that name users of the connection. */
   memberIds: string[];
+  /** The `display` (or `displayName`) sent with a member, by id. */
+  memberDisplays: Record<string, string>;
   profile: Record<string, unknown> | null;
 }
 
@@ -52,10 +54,14 @@ export function parseGroup(input: unknown): Result<ParsedGroup> {
   const members = get('members') ?? [];
   if (!Array.isArray(members)) return fail(scimErrors.invalidValue('"members" must be an array'));
   const memberIds: string[] = [];
+  const memberDisplays: Record<string, string> = {};
   for (const m of members) {
-    const value = typeof m === 'string' ? m : (m as { value?: unknown } | null)?.value;
+    const member = (typeof m === 'string' ? { value: m } : m) as { value?: unknown; display?: unknown; displayName?: unknown } | null;
+    const value = member?.value;
     if (typeof value !== 'string' || value === '') return fail(scimErrors.invalidValue('each member needs a "value" (the user id)'));
     memberIds.push(value);
+    const display = member?.display ?? member?.displayName;
+    if (typeof display === 'string' && display !== '') memberDisplays[value] = display;
   }
   const profile: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -65,6 +71,7 @@ export function parseGroup(input: unknown): Result<ParsedGroup> {
     displayName: displayName.trim(),
     externalId: (externalId as string | null | undefined) || null,
     memberIds: [...new Set(memberIds)],
+    memberDisplays,
     profile: Object.keys(profile).length ? profile : null,
   });
 }

@@ -57,21 +57,27 @@ async function knownMembers(ctx: ScimRequestContext, ids: string[], logger: Logg
   return known;
 }
 
-function membershipChanges(groupId: string, add: string[], remove: string[]): LifecycleChange[] {
+function membershipChanges(groupId: string, add: string[], remove: string[], displays: Record<string, string> = {}): LifecycleChange[] {
   return [
-    ...add.map((userId): LifecycleChange => ({ kind: 'membership.add', groupId, userId })),
+    ...add.map((userId): LifecycleChange => ({ kind: 'membership.add', groupId, userId, display: displays[userId] ?? null })),
     ...remove.map((userId): LifecycleChange => ({ kind: 'membership.remove', groupId, userId })),
   ];
 }
 
 /** The adds and removes that turn the current member list into `wanted`. */
-async function replaceMembers(ctx: ScimRequestContext, groupId: string, wanted: string[]): Promise<LifecycleChange[]> {
+async function replaceMembers(
+  ctx: ScimRequestContext,
+  groupId: string,
+  wanted: string[],
+  displays: Record<string, string> = {},
+): Promise<LifecycleChange[]> {
   const current = new Set((await membersOf(ctx.db, ctx.scope, [groupId])).get(groupId)?.map((m) => m.id));
   const target = new Set(wanted);
   return membershipChanges(
     groupId,
     wanted.filter((id) => !current.has(id)),
     [...current].filter((id) => !target.has(id)),
+    displays,
   );
 }
 
@@ -88,7 +94,7 @@ export async function createGroup(ctx: ScimRequestContext, body: unknown, logger
     },
   ]);
   const id = result.createdIds[0]!;
-  if (members.length) await applyChanges(ctx.db, ctx.apply, membershipChanges(id, members, []));
+  if (members.length) await applyChanges(ctx.db, ctx.apply, membershipChanges(id, members, [], parsed.memberDisplays));
   return getGroup(ctx, id, true);
 }
 
@@ -101,7 +107,7 @@ export async function replaceGroup(ctx: ScimRequestContext, id: string, body: un
   const members = await knownMembers(ctx, parsed.memberIds, logger);
   await applyChanges(ctx.db, ctx.apply, [
     { kind: 'group.update', groupId: id, displayName: parsed.displayName, externalId: parsed.externalId, profile: parsed.profile },
-    ...(await replaceMembers(ctx, id, members)),
+    ...(await replaceMembers(ctx, id, members, parsed.memberDisplays)),
   ]);
   return getGroup(ctx, id, true);
 }
@@ -120,10 +126,13 @@ export async function patchGroup(ctx: ScimRequestContext, id: string, body: unkn
       ...(plan.externalId !== undefined ? { externalId: plan.externalId } : {}),
     });
   }
-  if (plan.members.replaceWith) changes.push(...(await replaceMembers(ctx, id, await knownMembers(ctx, plan.members.replaceWith, logger))));
+  const displays = plan.members.displays ?? {};
+  if (plan.members.replaceWith) {
+    changes.push(...(await replaceMembers(ctx, id, await knownMembers(ctx, plan.members.replaceWith, logger), displays)));
+  }
   const add = plan.members.add.length ? await knownMembers(ctx, plan.members.add, logger) : [];
   const remove = plan.members.remove.length ? await existingUserIds(ctx.db, ctx.scope, plan.members.remove) : [];
-  changes.push(...membershipChanges(id, add, remove));
+  changes.push(...membershipChanges(id, add, remove, displays));
   if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
   return { etag: etagOf(await load(ctx.db, ctx.scope, id)) };
 }

@@ -98,6 +98,28 @@ describe('parseScimFilter accepts RFC 7644 §3.4.2.2 filters and the shapes IdPs
   });
 });
 
+// Unquoted values are not RFC 7644 syntax, but Microsoft's SCIM reference collection
+// sends them and expects results: they are read as strings (or a number, or a literal).
+const cmp = (name: string, operator: 'sw' | 'gt' | 'co', value: string): FilterNode => ({ kind: 'compare', attribute: { names: name.split('.') }, operator, value });
+const lenient: Array<[string, FilterNode]> = [
+  ['userName eq bjensen', eq('userName', 'bjensen')],
+  ['userName sw O', cmp('userName', 'sw', 'O')],
+  ['userName eq 12abc', eq('userName', '12abc')],
+  ['employeeNumber eq 7', eq('employeeNumber', 7)],
+  ['active eq TRUE', eq('active', true)],
+  ['meta.created gt 2015-10-10T14:38:21.8617979-07:00', cmp('meta.created', 'gt', '2015-10-10T14:38:21.8617979-07:00')],
+  [
+    'name.familyName eq Employee and (emails.value co example.com)',
+    { kind: 'and', filters: [eq('name.familyName', 'Employee'), cmp('emails.value', 'co', 'example.com')] },
+  ],
+];
+
+describe('parseScimFilter reads unquoted values leniently', () => {
+  it.each(lenient)('%s', (text, expected) => {
+    expect(parseScimFilter(text)).toEqual({ ok: true, value: expected });
+  });
+});
+
 const rejects: Array<[string, RegExp]> = [
   ['', /empty/],
   ['   ', /empty/],
@@ -108,10 +130,8 @@ const rejects: Array<[string, RegExp]> = [
   ['userName eq', /missing value after 'eq'/],
   ['userName eq "x" garbage', /unexpected 'garbage'/],
   ['userName eq "x" and', /expected an attribute/],
-  ['userName eq bjensen', /must be in double quotes/],
   ['userName eq "unterminated', /unterminated string/],
   ['userName eq "bad \\q escape"', /invalid string/],
-  ['userName eq 12abc', /invalid number/],
   ['userName eq "a\\u0000b"', /NUL character/],
   ['userName', /expected an operator/],
   ['userName eq "x" # 1', /unexpected character '#'/],

@@ -85,6 +85,17 @@ describe('Group PATCH plan: Microsoft SCIM reference collection', () => {
       Operations: [{ name: 'addMember', op: 'add', path: 'members', value: [{ displayName: 'new User', value: ID1 }] }],
     });
     expect(plan.members.add).toEqual([ID1]);
+    expect(plan.members.displays).toEqual({ [ID1]: 'new User' });
+  });
+
+  it('keeps the display an IdP sent with added members, and none for removals', () => {
+    const plan = planGroup(
+      patchBody(
+        { op: 'add', path: 'members', value: [{ value: ID1, display: 'Ada' }] },
+        { op: 'remove', path: 'members', value: [{ value: ID2, display: 'Bob' }] },
+      ),
+    );
+    expect(plan.members.displays).toEqual({ [ID1]: 'Ada' });
   });
 
   it('accepts a bare-string member value, which the collection expects to succeed ("Group patch add member")', () => {

@@ -88,6 +88,13 @@ describe('SCIM groups', () => {
     expect((await h.request('GET', `/scim/v2/Groups?filter=${filter}`)).body.totalResults).toBe(1);
   });
 
+  it('shows a member with the display the IdP sent, else the user’s own name', async () => {
+    const g = await createGroup([users[0]!]);
+    const res = await patch(g.id, [{ op: 'add', path: 'members', value: [{ value: users[1], displayName: 'new User' }] }]);
+    const displays = Object.fromEntries(res.body.members.map((m: { value: string; display: string }) => [m.value, m.display]));
+    expect(displays).toEqual({ [users[0]!]: 'member0@acme.test', [users[1]!]: 'new User' });
+  });
+
   it('moves the group’s version when its members change', async () => {
     const g = await createGroup();
     const res = await patch(g.id, [{ op: 'add', path: 'members', value: [{ value: users[1] }] }]);
