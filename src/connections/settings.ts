@@ -4,7 +4,6 @@
  * encrypted in `connections.secrets`, and shown only as "(set)".
  *
  * Schemas are strict: a misspelt field is an error, not silently ignored.
- * Later issues extend them (sync `scope`, `attributeMapping`).
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
@@ -15,6 +14,28 @@ export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const text = () => z.string().trim().min(1, 'must not be empty');
+const posInt = () => z.number().int().positive();
+
+/**
+ * Settings every pull connection shares: which IdP field becomes which
+ * common-model field (each provider validates the field names it knows),
+ * which users are in scope, and how many requests may run at once.
+ */
+const pullCommon = {
+  attributeMapping: z
+    .strictObject({ userName: text(), email: text(), displayName: text(), givenName: text(), familyName: text() })
+    .partial()
+    .optional(),
+  scope: z
+    .strictObject({
+      /** Group external ids or display names: only their (flattened) members are synced. */
+      groups: z.array(text()).optional(),
+      /** Globs like `*@contractors.example`: matching users are left out. */
+      excludeEmailPatterns: z.array(text()).optional(),
+    })
+    .optional(),
+  concurrency: z.number().int().min(1).max(16).optional(),
+};
 
 const entra = z.strictObject({
   tenantId: text(),
@@ -22,6 +43,8 @@ const entra = z.strictObject({
   clientSecret: text(),
   graphBaseUrl: httpUrl().optional(),
   authorityHost: httpUrl().optional(),
+  requestTimeoutMs: posInt().optional(),
+  ...pullCommon,
 });
 
 // Okta takes an SSWS API token, or an OAuth service app (client id + private key JWT).
@@ -33,6 +56,13 @@ const okta = z
     clientId: text().optional(),
     privateKey: text().optional(),
     keyId: text().optional(),
+    requestTimeoutMs: posInt().optional(),
+    maxRetries: z.number().int().min(0).max(10).optional(),
+    serverErrorRetries: z.number().int().min(0).max(10).optional(),
+    retryDelayMs: z.number().int().min(0).optional(),
+    rateLimitReserve: z.number().min(0).max(0.9).optional(),
+    deltaOverlapSeconds: z.number().int().min(0).optional(),
+    ...pullCommon,
   })
   .superRefine((v, ctx) => {
     const oauth = OKTA_OAUTH.filter((k) => v[k] !== undefined);
@@ -70,6 +100,11 @@ const google = z.strictObject({
   domain: text().optional(),
   rootUrl: httpUrl().optional(),
   tokenUrl: httpUrl().optional(),
+  maxRetries: z.number().int().min(0).max(10).optional(),
+  retryBaseDelayMs: z.number().int().min(0).optional(),
+  maxRetryDelayMs: z.number().int().min(0).optional(),
+  requestTimeoutMs: posInt().optional(),
+  ...pullCommon,
 });
 
 // SCIM connections are pushed to; their bearer tokens live in scim_tokens, not here.
