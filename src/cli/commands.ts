@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
 import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
+import { registerSyncCommands } from './sync-commands.js';
 import { tokenCommands } from './token-commands.js';
 
 export interface CliRuntime {
@@ -298,5 +299,6 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(grantCommand(rt, 'grant'));
   program.addCommand(grantCommand(rt, 'revoke'));
   program.addCommand(tokenCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
+  registerSyncCommands(program, rt, { show, jsonOption, connectionRef: CONNECTION_REF });
   return program;
 }

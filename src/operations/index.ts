@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors/index.js';
 import { parseWith } from '../validation/index.js';
 import { connectionCreate, connectionDelete, connectionList, connectionShow, connectionUpdate } from './connections.js';
 import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
+import { connectionTest, syncRun } from './sync.js';
 import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
 import { tenantCreate, tenantList } from './tenants.js';
 import { tokenCreate, tokenList, tokenRevoke } from './tokens.js';
@@ -33,6 +34,7 @@ const ALL = [
   tokenCreate,
   tokenList,
   tokenRevoke,
+  syncRun, connectionTest,
 ] as const;
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(ALL.map((op) => [op.name, op as unknown as Operation]));

@@ -1,0 +1,72 @@
+/**
+ * `sync.run` and `connection.test`: the pull side of a connection. The work
+ * is in src/reconcile; this resolves the connection, decrypts its secrets and
+ * returns the report.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
+import { createProvider, isProviderKind, type ConnectionTestResult } from '../providers/index.js';
+import { approveHeldRun, syncConnection } from '../reconcile/run.js';
+import type { SyncReport } from '../reconcile/report.js';
+import type { ConnectionRow } from '../store/index.js';
+import { resolveConnection } from './resolve.js';
+import { defineOperation, type OperationContext } from './types.js';
+
+function secretsOf(ctx: OperationContext, row: ConnectionRow): Record<string, unknown> {
+  return row.secrets ? (ctx.keyring.decrypt(row.secrets, `connection:${row.id}`) as Record<string, unknown>) : {};
+}
+
+export const syncRun = defineOperation({
+  name: 'sync.run',
+  input: z.strictObject({
+    connection: z.string().min(1),
+    full: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+    /** A held run's id: apply its plan instead of syncing. */
+    approve: z.string().min(1).optional(),
+    trigger: z.enum(['manual', 'schedule', 'login']).optional(),
+  }),
+  async run(ctx, input): Promise<SyncReport> {
+    const row = await resolveConnection(ctx.store.db, input.connection);
+    const label = `${row.tenant.slug}/${row.name}`;
+    const deps = { db: ctx.store.db, logger: ctx.logger, actor: ctx.actor };
+    if (input.approve) {
+      if (input.dryRun || input.full) throw new ValidationError('--approve applies a held plan as it is: it cannot be combined with --full or --dry-run');
+      return approveHeldRun(deps, row, { label, runId: input.approve });
+    }
+    let reported = 0;
+    return syncConnection(deps, row, {
+      label,
+      secrets: secretsOf(ctx, row),
+      full: input.full,
+      dryRun: input.dryRun,
+      trigger: input.trigger ?? 'manual',
+      // Structured progress lines, one per 10 pages, for logs and for whoever watches a long listing.
+      onProgress: (p) => {
+        if (p.pages - reported < 10) return;
+        reported = p.pages;
+        ctx.logger.info('sync progress', { connection: label, ...p });
+      },
+    });
+  },
+});
+
+export const connectionTest = defineOperation({
+  name: 'connection.test',
+  input: z.strictObject({ connection: z.string().min(1) }),
+  async run(ctx, input): Promise<ConnectionTestResult & { connection: string; kind: string }> {
+    const row = await resolveConnection(ctx.store.db, input.connection);
+    const label = `${row.tenant.slug}/${row.name}`;
+    if (!isProviderKind(row.kind)) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only entra, okta and google connections can be tested`);
+    const settings = (row.settings ?? {}) as Record<string, unknown>;
+    const provider = createProvider(row.kind, {
+      settings,
+      secrets: secretsOf(ctx, row),
+      logger: ctx.logger,
+      stats: { apiRequests: 0, throttled: 0 },
+      concurrency: typeof settings.concurrency === 'number' ? settings.concurrency : 4,
+    });
+    const result = await provider.test();
+    return { connection: label, kind: row.kind, ...result };
+  },
+});

@@ -1,0 +1,87 @@
+/**
+ * The guard between a plan and the store (pure). Two rules:
+ * - an incomplete listing says nothing about absence: every destructive
+ *   change (deactivate, delete, membership removal, group delete) is stripped;
+ * - a plan removing more users than the threshold allows is held whole for an
+ *   admin: the safe part applies, the destructive part waits in the run row.
+ */
+import type { LifecycleChange } from '../lifecycle/index.js';
+
+export const DEFAULT_THRESHOLD = { percent: 10, count: 500 } as const;
+
+export interface Threshold {
+  count: number | null;
+  percent: number | null;
+}
+
+export type GuardStatus = 'succeeded' | 'partial' | 'failed' | 'held';
+
+export interface GuardInput {
+  changes: LifecycleChange[];
+  /** Whether every page of the listing was read. */
+  complete: boolean;
+  /** Why the listing stopped, when it did. */
+  error?: string | undefined;
+  /** Pages read before the stop (none = nothing usable). */
+  pages: number;
+  /** Users of the connection before the run (the percent's base). */
+  storedUsers: number;
+  threshold: Threshold;
+}
+
+export interface GuardResult {
+  status: GuardStatus;
+  /** What may be applied now. */
+  apply: LifecycleChange[];
+  /** Destructive changes waiting for approval (held) or dropped (incomplete). */
+  withheld: LifecycleChange[];
+  /** Users the plan would deactivate or delete, and the most allowed. */
+  removals: number;
+  limit: number;
+  message: string | null;
+}
+
+const USER_REMOVAL = new Set<LifecycleChange['kind']>(['user.deactivate', 'user.delete']);
+const DESTRUCTIVE = new Set<LifecycleChange['kind']>(['user.deactivate', 'user.delete', 'membership.remove', 'group.delete']);
+
+export const isDestructive = (c: LifecycleChange) => DESTRUCTIVE.has(c.kind);
+
+/**
+ * The most users one run may remove. Default: 10% of the connection's users
+ * or 500, whichever is smaller; a connection's count or percent replaces it.
+ */
+export function removalLimit(threshold: Threshold, storedUsers: number): number {
+  const limits: number[] = [];
+  if (threshold.count !== null) limits.push(threshold.count);
+  if (threshold.percent !== null) limits.push(Math.floor((storedUsers * threshold.percent) / 100));
+  if (limits.length === 0) return Math.min(DEFAULT_THRESHOLD.count, Math.floor((storedUsers * DEFAULT_THRESHOLD.percent) / 100));
+  return Math.min(...limits);
+}
+
+export function guardPlan(input: GuardInput): GuardResult {
+  const removals = input.changes.filter((c) => USER_REMOVAL.has(c.kind)).length;
+  const limit = removalLimit(input.threshold, input.storedUsers);
+  if (!input.complete) {
+    const apply = input.changes.filter((c) => !isDestructive(c));
+    const withheld = input.changes.filter(isDestructive);
+    const status = input.pages === 0 ? 'failed' : 'partial';
+    const why = input.error ?? 'the listing did not complete';
+    const message =
+      status === 'failed'
+        ? `sync failed: ${why}`
+        : `listing incomplete after ${input.pages} page(s): ${why}; nobody was deactivated or deleted` +
+          (withheld.length ? ` (${withheld.length} destructive change(s) skipped)` : '');
+    return { status, apply, withheld, removals, limit, message };
+  }
+  if (removals > limit) {
+    return {
+      status: 'held',
+      apply: input.changes.filter((c) => !isDestructive(c)),
+      withheld: input.changes.filter(isDestructive),
+      removals,
+      limit,
+      message: `held: the plan deactivates or deletes ${removals} of ${input.storedUsers} user(s), more than the threshold allows (${limit})`,
+    };
+  }
+  return { status: 'succeeded', apply: input.changes, withheld: [], removals, limit, message: null };
+}

@@ -1,0 +1,271 @@
+/**
+ * The plan: a pure function from (what the store holds, what the directory
+ * said) to typed lifecycle changes. No I/O, no clock: ids for new records come
+ * from `newId`, so tests can pin them.
+ *
+ * Both modes build the *desired* state and diff it against the stored one.
+ * Full: the desired state is the snapshot. Delta: the stored state with the
+ * events laid over it, so only what the events say changes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LifecycleChange } from '../lifecycle/index.js';
+import type { SyncMode } from '../providers/types.js';
+import { flattenAll, type GroupEdges } from './flatten.js';
+import { createScopeFilter, type ScopeSettings } from './scope.js';
+import type { Snapshot } from './snapshot.js';
+
+export interface StoredUser {
+  id: string;
+  externalId: string;
+  active: boolean;
+  sourceHash: string | null;
+  email: string | null;
+}
+
+export interface StoredGroup {
+  id: string;
+  externalId: string;
+  displayName: string;
+  sourceHash: string | null;
+}
+
+export interface StoredState {
+  connectionId: string;
+  users: StoredUser[];
+  groups: StoredGroup[];
+  memberships: Array<{ groupId: string; userId: string }>;
+  /** Group-in-group edges the last run saw (parent external id → child external ids): deltas name direct members only. */
+  nesting: Record<string, string[]>;
+}
+
+export const LEFT_SCOPE = 'left the directory or scope';
+export const DISABLED = 'disabled in the IdP';
+export const SOFT_DELETED = 'deleted in the IdP (restorable)';
+
+export interface PlanOptions {
+  mode: SyncMode;
+  scope?: ScopeSettings | undefined;
+  newId?: () => string;
+}
+
+export type PlanCounts = Record<LifecycleChange['kind'], number>;
+
+export interface Plan {
+  changes: LifecycleChange[];
+  counts: Partial<PlanCounts>;
+  /** Users and groups in the desired state (the report's "synced"). */
+  usersSynced: number;
+  groupsSynced: number;
+  /** Group-in-group edges to keep for the next delta. */
+  nesting: Record<string, string[]>;
+  /** Scope groups that matched nothing (a typo in settings should be visible). */
+  warnings: string[];
+}
+
+/** The order the lifecycle layer applies a batch in: creates first, destruction last. */
+const ORDER: LifecycleChange['kind'][] = [
+  'group.create',
+  'user.create',
+  'group.update',
+  'user.update',
+  'user.reactivate',
+  'membership.add',
+  'membership.remove',
+  'user.deactivate',
+  'user.delete',
+  'group.delete',
+];
+
+export function sortChanges(changes: LifecycleChange[]): LifecycleChange[] {
+  const rank = new Map(ORDER.map((k, i) => [k, i]));
+  return changes
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => (rank.get(a.c.kind) ?? 99) - (rank.get(b.c.kind) ?? 99) || a.i - b.i)
+    .map((x) => x.c);
+}
+
+export function countChanges(changes: LifecycleChange[]): Partial<PlanCounts> {
+  const counts: Partial<PlanCounts> = {};
+  for (const c of changes) counts[c.kind] = (counts[c.kind] ?? 0) + 1;
+  return counts;
+}
+
+const setMap = (m: Record<string, string[]>) => new Map(Object.entries(m).map(([k, v]) => [k, new Set(v)]));
+
+export function planChanges(stored: StoredState, directory: Snapshot, options: PlanOptions): Plan {
+  const newId = options.newId ?? randomUUID;
+  const full = options.mode === 'full';
+  const storedUsers = new Map(stored.users.map((u) => [u.externalId, u]));
+  const storedGroups = new Map(stored.groups.map((g) => [g.externalId, g]));
+  const userExt = new Map(stored.users.map((u) => [u.id, u.externalId]));
+  const groupExt = new Map(stored.groups.map((g) => [g.id, g.externalId]));
+  const storedFlat = new Map<string, Set<string>>();
+  for (const m of stored.memberships) {
+    const g = groupExt.get(m.groupId);
+    const u = userExt.get(m.userId);
+    if (g === undefined || u === undefined) continue;
+    let s = storedFlat.get(g);
+    if (!s) storedFlat.set(g, (s = new Set()));
+    s.add(u);
+  }
+
+  // Desired groups: external id → display name.
+  const groups = new Map<string, string>();
+  if (!full) for (const g of stored.groups) groups.set(g.externalId, g.displayName);
+  for (const [id, g] of directory.groups) groups.set(id, g.displayName);
+  for (const id of directory.removedGroups) groups.delete(id);
+
+  // Desired users: external id → {active, email}. In delta mode unchanged users come from the store.
+  const users = new Map<string, { active: boolean; email: string | null }>();
+  if (!full) for (const u of stored.users) users.set(u.externalId, { active: u.active, email: u.email });
+  for (const [id, u] of directory.users) users.set(id, { active: u.active, email: u.email });
+  for (const id of directory.removedUsers.keys()) users.delete(id);
+
+  const edges = desiredEdges(stored, directory, storedFlat, full);
+  const flat = flattenAll(edges, groups.keys());
+
+  const scope = createScopeFilter(options.scope, groups);
+  let inScope: (id: string) => boolean = () => true;
+  if (scope.byGroup) {
+    const allowed = new Set<string>();
+    for (const g of scope.groupIds) for (const u of flat.get(g) ?? []) allowed.add(u);
+    inScope = (id) => allowed.has(id);
+  }
+  const wanted = (id: string) => {
+    const u = users.get(id);
+    return !!u && inScope(id) && !scope.excludesEmail(u.email);
+  };
+
+  const changes: LifecycleChange[] = [];
+  const groupIds = new Map<string, string>();
+  for (const [ext, name] of groups) {
+    const s = storedGroups.get(ext);
+    const d = directory.groups.get(ext);
+    if (!s) {
+      const id = newId();
+      groupIds.set(ext, id);
+      changes.push({ kind: 'group.create', connectionId: stored.connectionId, id, externalId: ext, displayName: name, profile: d?.profile ?? null, sourceHash: d?.hash ?? null });
+    } else {
+      groupIds.set(ext, s.id);
+      if (d && d.hash !== s.sourceHash) changes.push({ kind: 'group.update', groupId: s.id, displayName: d.displayName, profile: d.profile, sourceHash: d.hash });
+    }
+  }
+
+  const userIds = new Map<string, string>();
+  let usersSynced = 0;
+  for (const [ext, u] of users) {
+    if (!wanted(ext)) continue;
+    usersSynced += 1;
+    const s = storedUsers.get(ext);
+    const d = directory.users.get(ext);
+    if (!s) {
+      // A user new to the store always carries its record (no stored hash to match).
+      if (!d?.record) continue;
+      const id = newId();
+      userIds.set(ext, id);
+      const r = d.record;
+      changes.push({
+        kind: 'user.create',
+        connectionId: stored.connectionId,
+        id,
+        externalId: ext,
+        attributes: { userName: r.userName, email: r.email, displayName: r.displayName, givenName: r.givenName, familyName: r.familyName, profile: r.profile ?? null },
+        active: u.active,
+        sourceHash: d.hash,
+      });
+      continue;
+    }
+    userIds.set(ext, s.id);
+    if (d?.record && d.hash !== s.sourceHash) {
+      const r = d.record;
+      changes.push({
+        kind: 'user.update',
+        userId: s.id,
+        attributes: { userName: r.userName, email: r.email, displayName: r.displayName, givenName: r.givenName, familyName: r.familyName, profile: r.profile ?? null },
+        sourceHash: d.hash,
+      });
+    }
+    if (u.active && !s.active) changes.push({ kind: 'user.reactivate', userId: s.id });
+    if (!u.active && s.active) changes.push({ kind: 'user.deactivate', userId: s.id, reason: DISABLED });
+  }
+
+  // Stored users the desired state no longer holds (or holds out of scope).
+  for (const s of stored.users) {
+    if (userIds.has(s.externalId)) continue;
+    const removed = directory.removedUsers.get(s.externalId);
+    if (removed === 'deleted') changes.push({ kind: 'user.delete', userId: s.id });
+    else if (!s.active) continue;
+    else if (removed === 'soft-deleted') changes.push({ kind: 'user.deactivate', userId: s.id, reason: SOFT_DELETED });
+    else if (full || users.has(s.externalId)) changes.push({ kind: 'user.deactivate', userId: s.id, reason: LEFT_SCOPE });
+  }
+
+  // Membership diff, per group, among users the run keeps. Users leaving keep their rows
+  // (their mapped roles go with deactivation; a return finds them again).
+  for (const [ext, members] of flat) {
+    const groupId = groupIds.get(ext)!;
+    const before = storedFlat.get(ext) ?? new Set<string>();
+    for (const u of members) {
+      if (before.has(u)) continue;
+      const userId = userIds.get(u);
+      if (userId) changes.push({ kind: 'membership.add', groupId, userId });
+    }
+    for (const u of before) {
+      if (members.has(u) || !userIds.has(u)) continue;
+      changes.push({ kind: 'membership.remove', groupId, userId: userIds.get(u)! });
+    }
+  }
+
+  for (const s of stored.groups) {
+    if (groups.has(s.externalId)) continue;
+    if (full || directory.removedGroups.has(s.externalId)) changes.push({ kind: 'group.delete', groupId: s.id });
+  }
+
+  const sorted = sortChanges(changes);
+  const nesting: Record<string, string[]> = {};
+  for (const [g, children] of edges.children) if (children.size && groups.has(g)) nesting[g] = [...children].filter((c) => groups.has(c));
+  return {
+    changes: sorted,
+    counts: countChanges(sorted),
+    usersSynced,
+    groupsSynced: groups.size,
+    nesting,
+    warnings: scope.unmatched.map((r) => `scope group "${r}" matches no group of the directory`),
+  };
+}
+
+/**
+ * Direct edges of the desired state. Full: exactly the snapshot's. Delta: a
+ * group the run re-listed (`set`) takes the new list; another group keeps its
+ * stored members with the run's adds and removes. Stored members are
+ * flattened, so a delta group's own direct users are taken as its stored
+ * members minus those its children brought: a user who was both a direct
+ * member and a member through a child that drops them loses the parent until
+ * the next full run (the safe side: access removed, never kept wrongly).
+ */
+function desiredEdges(stored: StoredState, directory: Snapshot, storedFlat: Map<string, Set<string>>, full: boolean): GroupEdges {
+  const users = new Map<string, Set<string>>();
+  const children = full ? new Map<string, Set<string>>() : setMap(stored.nesting);
+  if (!full) {
+    for (const [g, members] of storedFlat) {
+      const direct = new Set(members);
+      for (const c of children.get(g) ?? []) for (const u of storedFlat.get(c) ?? []) direct.delete(u);
+      users.set(g, direct);
+    }
+  }
+  for (const [g, m] of directory.members) {
+    if (full || m.complete) {
+      users.set(g, new Set(m.users));
+      children.set(g, new Set(m.groups));
+      continue;
+    }
+    const u = users.get(g) ?? new Set<string>();
+    for (const id of m.users) u.add(id);
+    for (const id of m.removedUsers) u.delete(id);
+    users.set(g, u);
+    const c = children.get(g) ?? new Set<string>();
+    for (const id of m.groups) c.add(id);
+    for (const id of m.removedGroups) c.delete(id);
+    children.set(g, c);
+  }
+  return { users, children };
+}

@@ -1,0 +1,219 @@
+/**
+ * The edge of the reconciler: lease the connection, record a sync run, read
+ * the provider into a snapshot, load the stored state, plan, guard, apply
+ * through the lifecycle layer, move the cursor, finish the run row.
+ *
+ * The cursor moves only after the whole plan applied: a crash in between
+ * leaves the old cursor, and the next run replays the same changes (the
+ * hash-skipping makes that cheap).
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/index.js';
+import type { Logger } from '../logging/index.js';
+import { createProvider, isProviderKind, ProviderError, type ProviderContext, type ProviderStats, type DirectoryProvider } from '../providers/index.js';
+import type { ConnectionRow, Db } from '../store/index.js';
+import { guardPlan } from './guard.js';
+import { planChanges } from './plan.js';
+import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
+import type { ScopeSettings } from './scope.js';
+import { createSnapshotBuilder } from './snapshot.js';
+import { acquireLease, finishRun, findRun, insertRun, latestRun, loadStoredState, releaseLease, saveCursor } from './store.js';
+
+export interface SyncProgress {
+  pages: number;
+  users: number;
+  groups: number;
+}
+
+export interface SyncDeps {
+  db: Db;
+  logger: Logger;
+  actor: Actor;
+  /** Builds the provider; tests and the demo may swap it. Default: the registry. */
+  providerFor?: (kind: string, context: ProviderContext) => DirectoryProvider;
+}
+
+export interface SyncOptions {
+  /** The connection's label in reports and the approve command (`tenant/name`). */
+  label: string;
+  secrets: Record<string, unknown>;
+  full?: boolean;
+  dryRun?: boolean;
+  trigger?: string;
+  onProgress?: (p: SyncProgress) => void;
+  /** Changes per transaction. */
+  chunkSize?: number;
+  leaseTtlMs?: number;
+}
+
+/** What the connection's delta_cursor holds: the provider's cursor, plus the group nesting deltas cannot repeat. */
+interface StoredCursor {
+  v: 1;
+  provider: unknown;
+  nesting: Record<string, string[]>;
+}
+
+interface HeldPlan {
+  changes: LifecycleChange[];
+  counts: Partial<Record<LifecycleChange['kind'], number>>;
+  cursor: StoredCursor | null;
+}
+
+function readCursor(raw: unknown): StoredCursor | null {
+  if (raw && typeof raw === 'object' && (raw as { v?: unknown }).v === 1) return raw as StoredCursor;
+  return null;
+}
+
+const owner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, changes: LifecycleChange[], size: number, counts: SyncCounts) {
+  for (let i = 0; i < changes.length; i += size) {
+    const result = await applyChanges(deps.db, { tenantId, actor }, changes.slice(i, i + size));
+    addApplied(counts, result.counts, result.rowsWritten);
+  }
+}
+
+async function withLease<T>(deps: SyncDeps, connection: ConnectionRow, label: string, ttlMs: number, body: (renew: () => Promise<void>) => Promise<T>): Promise<T> {
+  const me = owner();
+  if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`a sync of ${label} is already running`);
+  let renewedAt = Date.now();
+  // Long listings renew the lease as they go, so it lapses only when its holder died.
+  const renew = async () => {
+    if (Date.now() - renewedAt < ttlMs / 3) return;
+    renewedAt = Date.now();
+    if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`lost the sync lease of ${label}`);
+  };
+  try {
+    return await body(renew);
+  } finally {
+    await releaseLease(deps.db, connection.id, me).catch(() => {});
+  }
+}
+
+function providerContext(deps: SyncDeps, connection: ConnectionRow, secrets: Record<string, unknown>, stats: ProviderStats): ProviderContext {
+  const settings = (connection.settings ?? {}) as Record<string, unknown>;
+  const concurrency = typeof settings.concurrency === 'number' ? settings.concurrency : 4;
+  return { settings, secrets, logger: deps.logger, stats, concurrency };
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
+  if (!isProviderKind(connection.kind)) throw new ValidationError(`connection ${options.label} is of kind ${connection.kind}; only entra, okta and google connections are pulled`);
+  const ttl = options.leaseTtlMs ?? 10 * 60_000;
+  return withLease(deps, connection, options.label, ttl, async (renew) => {
+    const tenantId = connection.tenantId;
+    const stored0 = readCursor(connection.deltaCursor);
+    const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: options.trigger ?? 'manual', mode: options.dryRun ? 'dry-run' : options.full ? 'full' : 'delta' });
+    const actor: Actor = { ...deps.actor, runId: run.id };
+    const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
+    const finish = async (patch: Parameters<typeof finishRun>[2], warnings: string[] = []) =>
+      reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings });
+
+    try {
+      // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
+      const stored = await loadStoredState(deps.db, tenantId, connection.id, stored0?.nesting ?? {});
+      const known = new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? '']));
+      const builder = createSnapshotBuilder(known);
+      const factory = deps.providerFor ?? ((kind, ctx) => createProvider(kind as 'entra', ctx));
+      const provider = factory(connection.kind, providerContext(deps, connection, options.secrets, stats));
+
+      let error: string | undefined;
+      let mode: 'full' | 'delta' = 'full';
+      let nextCursor: unknown = null;
+      let users = 0;
+      let groups = 0;
+      try {
+        const dir = await provider.run({ cursor: options.full ? null : (stored0?.provider ?? null), full: !!options.full });
+        mode = dir.mode;
+        for await (const page of dir.pages) {
+          builder.add(page);
+          for (const e of page) {
+            if (e.type === 'user') users += 1;
+            else if (e.type === 'group') groups += 1;
+          }
+          options.onProgress?.({ pages: builder.snapshot.pages, users, groups });
+          await renew();
+        }
+        nextCursor = dir.nextCursor();
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        error = `${err.kind}: ${err.message}`;
+      }
+      const snapshot = builder.finish(error === undefined);
+      const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
+      const plan = planChanges(stored, snapshot, { mode, scope });
+      const guard = guardPlan({
+        changes: plan.changes,
+        complete: snapshot.complete,
+        error,
+        pages: snapshot.pages,
+        storedUsers: stored.users.filter((u) => u.active).length,
+        threshold: { count: connection.deletionThresholdCount, percent: connection.deletionThresholdPercent },
+      });
+      const cursor: StoredCursor = { v: 1, provider: nextCursor, nesting: plan.nesting };
+      const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced };
+      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: snapshot.pages, changes: plan.changes.length, status: guard.status });
+
+      if (options.dryRun) {
+        return await finish({ ...base, status: guard.status, counts: countsOfChanges(guard.apply), error: guard.message }, plan.warnings);
+      }
+      const counts = emptySyncCounts();
+      try {
+        await applyInChunks(deps, tenantId, actor, guard.apply, options.chunkSize ?? 5000, counts);
+      } catch (err) {
+        return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
+      }
+      if (guard.status === 'held') {
+        const held: HeldPlan = { changes: guard.withheld, counts: countsOfKinds(guard.withheld), cursor };
+        const msg = `${guard.message}; approve with \`${approveCommand(options.label, run.id)}\` or change the connection's deletion threshold`;
+        return await finish({ ...base, mode, status: 'held', counts, error: msg, heldPlan: held }, plan.warnings);
+      }
+      if (guard.status === 'succeeded') await saveCursor(deps.db, tenantId, connection.id, cursor);
+      return await finish({ ...base, mode, status: guard.status, counts, error: guard.message }, plan.warnings);
+    } catch (err) {
+      await finish({ status: 'failed', error: message(err) }).catch(() => {});
+      throw err;
+    }
+  });
+}
+
+function countsOfKinds(changes: LifecycleChange[]): HeldPlan['counts'] {
+  const out: HeldPlan['counts'] = {};
+  for (const c of changes) out[c.kind] = (out[c.kind] ?? 0) + 1;
+  return out;
+}
+
+/** Apply a held run's plan, if that run is still the connection's latest. */
+export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, options: { label: string; runId: string }): Promise<SyncReport> {
+  return withLease(deps, connection, options.label, 10 * 60_000, async () => {
+    const tenantId = connection.tenantId;
+    const held = await findRun(deps.db, tenantId, options.runId);
+    if (!held || held.connectionId !== connection.id) throw new NotFoundError(`no sync run ${options.runId} for ${options.label}`);
+    if (held.status !== 'held' || !held.heldPlan) throw new ConflictError(`sync run ${held.id} is ${held.status}, not held: nothing to approve`);
+    const latest = await latestRun(deps.db, tenantId, connection.id);
+    if (latest && latest.id !== held.id) {
+      throw new ConflictError(`sync run ${held.id} is no longer the latest of ${options.label} (${latest.id} is); run \`roster sync ${options.label}\` again and approve its plan`);
+    }
+    const plan = held.heldPlan as HeldPlan;
+    const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: 'approval', mode: held.mode });
+    const counts = emptySyncCounts();
+    try {
+      await applyInChunks(deps, tenantId, { ...deps.actor, runId: run.id }, plan.changes, 5000, counts);
+    } catch (err) {
+      return reportOf(await finishRun(deps.db, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
+    }
+    if (plan.cursor) await saveCursor(deps.db, tenantId, connection.id, plan.cursor);
+    const row = await finishRun(deps.db, run.id, {
+      status: 'succeeded',
+      counts,
+      usersSynced: held.usersSynced,
+      groupsSynced: held.groupsSynced,
+      heldPlan: { approvedRun: held.id },
+    });
+    deps.logger.info('held sync plan approved', { connection: options.label, heldRunId: held.id, runId: run.id });
+    return reportOf(row, options.label);
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The reconciler's queries: the connection's stored state (one query per
+ * table, tenant and connection scoped), the sync lease, the cursor and the
+ * sync_runs rows. Writes to users, groups and memberships are not here: they
+ * go through the lifecycle layer.
+ */
+import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import type { Db } from '../store/index.js';
+import { schema, type SyncRunRow } from '../store/index.js';
+import type { StoredState } from './plan.js';
+
+const { connections, groupMemberships, groups, syncRuns, users } = schema;
+
+export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Record<string, string[]>): Promise<StoredState> {
+  const userRows = await db
+    .select({ id: users.id, externalId: users.externalId, active: users.active, sourceHash: users.sourceHash, email: users.email })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.connectionId, connectionId), isNotNull(users.externalId)));
+  const groupRows = await db
+    .select({ id: groups.id, externalId: groups.externalId, displayName: groups.displayName, sourceHash: groups.sourceHash })
+    .from(groups)
+    .where(and(eq(groups.tenantId, tenantId), eq(groups.connectionId, connectionId), isNotNull(groups.externalId)));
+  const memberships = await db
+    .select({ groupId: groupMemberships.groupId, userId: groupMemberships.userId })
+    .from(groupMemberships)
+    .innerJoin(groups, eq(groups.id, groupMemberships.groupId))
+    .where(and(eq(groupMemberships.tenantId, tenantId), eq(groups.connectionId, connectionId)));
+  // external_id is not unique in the table (SCIM clients reuse it); a pull
+  // connection keeps one record per IdP id, so the first one wins.
+  const seenUsers = new Set<string>();
+  const seenGroups = new Set<string>();
+  return {
+    connectionId,
+    users: userRows.filter((u) => !seenUsers.has(u.externalId!) && seenUsers.add(u.externalId!)).map((u) => ({ ...u, externalId: u.externalId! })),
+    groups: groupRows.filter((g) => !seenGroups.has(g.externalId!) && seenGroups.add(g.externalId!)).map((g) => ({ ...g, externalId: g.externalId! })),
+    memberships,
+    nesting,
+  };
+}
+
+/** Take the connection's lease when it is free, expired, or already ours. */
+export async function acquireLease(db: Db, connectionId: string, owner: string, ttlMs: number): Promise<boolean> {
+  const rows = await db
+    .update(connections)
+    .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${Math.ceil(ttlMs / 1000)} seconds`}::interval` })
+    .where(
+      and(
+        eq(connections.id, connectionId),
+        sql`(${connections.leaseOwner} is null or ${connections.leaseExpiresAt} is null or ${connections.leaseExpiresAt} < now() or ${connections.leaseOwner} = ${owner})`,
+      ),
+    )
+    .returning({ id: connections.id });
+  return rows.length > 0;
+}
+
+export async function releaseLease(db: Db, connectionId: string, owner: string): Promise<void> {
+  await db
+    .update(connections)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(connections.id, connectionId), eq(connections.leaseOwner, owner)));
+}
+
+export async function saveCursor(db: Db, tenantId: string, connectionId: string, cursor: unknown): Promise<void> {
+  await db
+    .update(connections)
+    .set({ deltaCursor: cursor as object })
+    .where(and(eq(connections.tenantId, tenantId), eq(connections.id, connectionId)));
+}
+
+export async function insertRun(db: Db, values: { tenantId: string; connectionId: string; trigger: string; mode: string }): Promise<SyncRunRow> {
+  const [row] = await db.insert(syncRuns).values({ ...values, status: 'running' }).returning();
+  return row!;
+}
+
+export type RunPatch = Partial<Pick<SyncRunRow, 'mode' | 'status' | 'usersSynced' | 'groupsSynced' | 'counts' | 'apiRequests' | 'error' | 'heldPlan'>>;
+
+export async function finishRun(db: Db, id: string, patch: RunPatch): Promise<SyncRunRow> {
+  const [row] = await db.update(syncRuns).set({ ...patch, finishedAt: sql`now()` }).where(eq(syncRuns.id, id)).returning();
+  return row!;
+}
+
+export async function findRun(db: Db, tenantId: string, id: string): Promise<SyncRunRow | undefined> {
+  const [row] = await db.select().from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.id, id)));
+  return row;
+}
+
+/** The connection's latest run that could have changed something (dry runs change nothing). */
+export async function latestRun(db: Db, tenantId: string, connectionId: string): Promise<SyncRunRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.connectionId, connectionId), ne(syncRuns.mode, 'dry-run')))
+    .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
+    .limit(1);
+  return row;
+}
