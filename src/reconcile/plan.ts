@@ -34,9 +34,21 @@ export interface StoredState {
   users: StoredUser[];
   groups: StoredGroup[];
   memberships: Array<{ groupId: string; userId: string }>;
-  /** Group-in-group edges the last run saw (parent external id → child external ids): deltas name direct members only. */
-  nesting: Record<string, string[]>;
+  /** What the last run saw of nested groups: deltas name direct members only, and the store keeps flattened ones. */
+  nesting: Nesting;
 }
+
+/**
+ * Direct edges of the groups that have child groups (parent external id →
+ * child group ids, and → its own direct users). A group without children
+ * needs nothing: its stored members are its direct members.
+ */
+export interface Nesting {
+  children: Record<string, string[]>;
+  users: Record<string, string[]>;
+}
+
+export const NO_NESTING: Nesting = { children: {}, users: {} };
 
 export const LEFT_SCOPE = 'left the directory or scope';
 export const DISABLED = 'disabled in the IdP';
@@ -56,8 +68,8 @@ export interface Plan {
   /** Users and groups in the desired state (the report's "synced"). */
   usersSynced: number;
   groupsSynced: number;
-  /** Group-in-group edges to keep for the next delta. */
-  nesting: Record<string, string[]>;
+  /** Nesting to keep for the next delta. */
+  nesting: Nesting;
   /** Scope groups that matched nothing (a typo in settings should be visible). */
   warnings: string[];
 }
@@ -221,8 +233,12 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   }
 
   const sorted = sortChanges(changes);
-  const nesting: Record<string, string[]> = {};
-  for (const [g, children] of edges.children) if (children.size && groups.has(g)) nesting[g] = [...children].filter((c) => groups.has(c));
+  const nesting: Nesting = { children: {}, users: {} };
+  for (const [g, children] of edges.children) {
+    if (!children.size || !groups.has(g)) continue;
+    nesting.children[g] = [...children].filter((c) => groups.has(c));
+    nesting.users[g] = [...(edges.users.get(g) ?? [])].filter((u) => users.has(u));
+  }
   return {
     changes: sorted,
     counts: countChanges(sorted),
@@ -236,21 +252,15 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
 /**
  * Direct edges of the desired state. Full: exactly the snapshot's. Delta: a
  * group the run re-listed (`set`) takes the new list; another group keeps its
- * stored members with the run's adds and removes. Stored members are
- * flattened, so a delta group's own direct users are taken as its stored
- * members minus those its children brought: a user who was both a direct
- * member and a member through a child that drops them loses the parent until
- * the next full run (the safe side: access removed, never kept wrongly).
+ * stored direct members (its stored members when it has no child group, the
+ * kept nesting otherwise) with the run's adds and removes.
  */
 function desiredEdges(stored: StoredState, directory: Snapshot, storedFlat: Map<string, Set<string>>, full: boolean): GroupEdges {
   const users = new Map<string, Set<string>>();
-  const children = full ? new Map<string, Set<string>>() : setMap(stored.nesting);
+  const children = full ? new Map<string, Set<string>>() : setMap(stored.nesting.children);
   if (!full) {
-    for (const [g, members] of storedFlat) {
-      const direct = new Set(members);
-      for (const c of children.get(g) ?? []) for (const u of storedFlat.get(c) ?? []) direct.delete(u);
-      users.set(g, direct);
-    }
+    for (const [g, members] of storedFlat) if (!children.has(g)) users.set(g, new Set(members));
+    for (const [g, direct] of Object.entries(stored.nesting.users)) users.set(g, new Set(direct));
   }
   for (const [g, m] of directory.members) {
     if (full || m.complete) {

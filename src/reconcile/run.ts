@@ -15,7 +15,7 @@ import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type ProviderContext, type ProviderStats, type DirectoryProvider } from '../providers/index.js';
 import type { ConnectionRow, Db } from '../store/index.js';
 import { guardPlan } from './guard.js';
-import { planChanges } from './plan.js';
+import { NO_NESTING, planChanges, type Nesting } from './plan.js';
 import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
@@ -50,9 +50,9 @@ export interface SyncOptions {
 
 /** What the connection's delta_cursor holds: the provider's cursor, plus the group nesting deltas cannot repeat. */
 interface StoredCursor {
-  v: 1;
+  v: 2;
   provider: unknown;
-  nesting: Record<string, string[]>;
+  nesting: Nesting;
 }
 
 interface HeldPlan {
@@ -62,7 +62,7 @@ interface HeldPlan {
 }
 
 function readCursor(raw: unknown): StoredCursor | null {
-  if (raw && typeof raw === 'object' && (raw as { v?: unknown }).v === 1) return raw as StoredCursor;
+  if (raw && typeof raw === 'object' && (raw as { v?: unknown }).v === 2) return raw as StoredCursor;
   return null;
 }
 
@@ -114,7 +114,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
 
     try {
       // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
-      const stored = await loadStoredState(deps.db, tenantId, connection.id, stored0?.nesting ?? {});
+      const stored = await loadStoredState(deps.db, tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
       const known = new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? '']));
       const builder = createSnapshotBuilder(known);
       const factory = deps.providerFor ?? ((kind, ctx) => createProvider(kind as 'entra', ctx));
@@ -153,7 +153,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
         storedUsers: stored.users.filter((u) => u.active).length,
         threshold: { count: connection.deletionThresholdCount, percent: connection.deletionThresholdPercent },
       });
-      const cursor: StoredCursor = { v: 1, provider: nextCursor, nesting: plan.nesting };
+      const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting };
       const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced };
       deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: snapshot.pages, changes: plan.changes.length, status: guard.status });
 

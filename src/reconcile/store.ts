@@ -7,11 +7,11 @@
 import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.js';
 import { schema, type SyncRunRow } from '../store/index.js';
-import type { StoredState } from './plan.js';
+import type { Nesting, StoredState } from './plan.js';
 
 const { connections, groupMemberships, groups, syncRuns, users } = schema;
 
-export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Record<string, string[]>): Promise<StoredState> {
+export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Nesting): Promise<StoredState> {
   const userRows = await db
     .select({ id: users.id, externalId: users.externalId, active: users.active, sourceHash: users.sourceHash, email: users.email })
     .from(users)

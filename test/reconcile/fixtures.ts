@@ -1,7 +1,7 @@
 /** Small factories for the reconciler's pure tests: directory events and stored state. */
 import type { DirectoryEvent, DirectoryUser } from '../../src/providers/types.js';
 import { userHash } from '../../src/reconcile/hash.js';
-import type { StoredState } from '../../src/reconcile/plan.js';
+import type { Nesting, StoredState } from '../../src/reconcile/plan.js';
 
 export function dirUser(id: string, extra: Partial<DirectoryUser> = {}): DirectoryUser {
   return { externalId: id, userName: `${id}@example.test`, email: `${id}@example.test`, displayName: id, givenName: id, familyName: null, active: true, ...extra };
@@ -18,7 +18,7 @@ export const members = (group: string, users: string[], groups: string[] = [], m
 });
 
 /** A stored state holding exactly these users (unchanged from `dirUser`) and groups with flattened members. */
-export function storedState(users: Array<string | { id: string; active?: boolean; extra?: Partial<DirectoryUser> }>, groups: Record<string, string[]> = {}, nesting: Record<string, string[]> = {}): StoredState {
+export function storedState(users: Array<string | { id: string; active?: boolean; extra?: Partial<DirectoryUser> }>, groups: Record<string, string[]> = {}, nesting: Nesting = { children: {}, users: {} }): StoredState {
   const us = users.map((u) => (typeof u === 'string' ? { id: u } : u));
   return {
     connectionId: 'conn',

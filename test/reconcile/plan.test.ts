@@ -15,7 +15,7 @@ describe('planChanges, full mode', () => {
     expect(kinds(plan.changes)).toEqual(['group.create', 'group.create', 'user.create', 'user.create', 'membership.add', 'membership.add', 'membership.add']);
     const adds = plan.changes.filter((c) => c.kind === 'membership.add');
     expect(adds).toHaveLength(3); // ann→eng, bo→eng (through plat), bo→plat
-    expect(plan.nesting).toEqual({ eng: ['plat'] });
+    expect(plan.nesting).toEqual({ children: { eng: ['plat'] }, users: { eng: ['ann'] } });
     expect(plan.usersSynced).toBe(2);
   });
 
@@ -95,13 +95,19 @@ describe('planChanges, delta mode', () => {
   });
 
   it('propagates a child group removal to the parent through the stored nesting', () => {
-    const stored = storedState(['ann', 'bo'], { eng: ['ann', 'bo'], plat: ['bo'] }, { eng: ['plat'] });
+    const stored = storedState(['ann', 'bo'], { eng: ['ann', 'bo'], plat: ['bo'] }, { children: { eng: ['plat'] }, users: { eng: ['ann'] } });
     const snap = buildSnapshot([[members('plat', ['bo'], [], 'remove')]]);
     const plan = planChanges(stored, snap, { mode: 'delta' });
     expect(plan.changes).toEqual([
       { kind: 'membership.remove', groupId: 'g-eng', userId: 'u-bo' },
       { kind: 'membership.remove', groupId: 'g-plat', userId: 'u-bo' },
     ]);
+  });
+
+  it('keeps the parent\'s own direct member when a child drops the same user', () => {
+    const stored = storedState(['ann'], { eng: ['ann'], plat: ['ann'] }, { children: { eng: ['plat'] }, users: { eng: ['ann'] } });
+    const plan = planChanges(stored, buildSnapshot([[members('plat', ['ann'], [], 'remove')]]), { mode: 'delta' });
+    expect(plan.changes).toEqual([{ kind: 'membership.remove', groupId: 'g-plat', userId: 'u-ann' }]);
   });
 
   it('deletes a group only when the delta says it was removed', () => {
