@@ -30,12 +30,13 @@ export function flattenGroup(edges: GroupEdges, group: string): Set<string> {
 }
 
 /** Flattened members of each of `groups`. */
-export function flattenAll(edges: GroupEdges, groups: Iterable<string>): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+export function flattenAll(edges: GroupEdges, groups: Iterable<string>): Map<string, ReadonlySet<string>> {
+  const out = new Map<string, ReadonlySet<string>>();
+  const empty: ReadonlySet<string> = new Set();
   for (const g of groups) {
-    // A group without child groups needs no walk: share its direct set's contents.
+    // A group without child groups needs no walk, nor a copy (memory: 500k memberships).
     const children = edges.children.get(g);
-    out.set(g, children && children.size ? flattenGroup(edges, g) : new Set(edges.users.get(g) ?? []));
+    out.set(g, children && children.size ? flattenGroup(edges, g) : (edges.users.get(g) ?? empty));
   }
   return out;
 }

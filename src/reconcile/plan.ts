@@ -8,7 +8,7 @@
  * events laid over it, so only what the events say changes.
  */
 import { randomUUID } from 'node:crypto';
-import type { LifecycleChange } from '../lifecycle/index.js';
+import type { ChangeOf, LifecycleChange } from '../lifecycle/index.js';
 import type { SyncMode } from '../providers/types.js';
 import { flattenAll, type GroupEdges } from './flatten.js';
 import { createScopeFilter, type ScopeSettings } from './scope.js';
@@ -17,6 +17,7 @@ import type { Snapshot } from './snapshot.js';
 export interface StoredUser {
   id: string;
   externalId: string;
+  userName: string;
   active: boolean;
   sourceHash: string | null;
   email: string | null;
@@ -149,6 +150,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   };
 
   const changes: LifecycleChange[] = [];
+  const warnings = scope.unmatched.map((r) => `scope group "${r}" matches no group of the directory`);
   const groupIds = new Map<string, string>();
   for (const [ext, name] of groups) {
     const s = storedGroups.get(ext);
@@ -164,6 +166,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   }
 
   const userIds = new Map<string, string>();
+  const creates: Array<ChangeOf<'user.create'> & { externalId: string }> = [];
   let usersSynced = 0;
   for (const [ext, u] of users) {
     if (!wanted(ext)) continue;
@@ -173,13 +176,11 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     if (!s) {
       // A user new to the store always carries its record (no stored hash to match).
       if (!d?.record) continue;
-      const id = newId();
-      userIds.set(ext, id);
       const r = d.record;
-      changes.push({
+      creates.push({
         kind: 'user.create',
         connectionId: stored.connectionId,
-        id,
+        id: newId(),
         externalId: ext,
         attributes: { userName: r.userName, email: r.email, displayName: r.displayName, givenName: r.givenName, familyName: r.familyName, profile: r.profile ?? null },
         active: u.active,
@@ -211,6 +212,8 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     else if (full || users.has(s.externalId)) changes.push({ kind: 'user.deactivate', userId: s.id, reason: LEFT_SCOPE });
   }
 
+  const early = admitCreates(stored.users, creates, changes, userIds, warnings);
+
   // Membership diff, per group, among users the run keeps. Users leaving keep their rows
   // (their mapped roles go with deactivation; a return finds them again).
   for (const [ext, members] of flat) {
@@ -232,7 +235,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     if (full || directory.removedGroups.has(s.externalId)) changes.push({ kind: 'group.delete', groupId: s.id });
   }
 
-  const sorted = sortChanges(changes);
+  const sorted = [...early, ...sortChanges(changes)];
   const nesting: Nesting = { children: {}, users: {} };
   for (const [g, children] of edges.children) {
     if (!children.size || !groups.has(g)) continue;
@@ -245,8 +248,51 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     usersSynced,
     groupsSynced: groups.size,
     nesting,
-    warnings: scope.unmatched.map((r) => `scope group "${r}" matches no group of the directory`),
+    warnings,
   };
+}
+
+/**
+ * userNames are unique per tenant. A new user whose userName a stored user of
+ * this connection still holds is the IdP's delete-and-recreate: when the old
+ * one is deleted in this plan, its delete goes first (returned, to lead the
+ * batch); otherwise the new user waits, with a warning, rather than failing
+ * the whole run on the unique index.
+ */
+function admitCreates(
+  storedUsers: StoredUser[],
+  creates: Array<ChangeOf<'user.create'> & { externalId: string }>,
+  changes: LifecycleChange[],
+  userIds: Map<string, string>,
+  warnings: string[],
+): LifecycleChange[] {
+  const holders = new Map(storedUsers.map((u) => [u.userName.toLowerCase(), u]));
+  const deleted = new Set<string>();
+  for (const c of changes) if (c.kind === 'user.delete') deleted.add(c.userId);
+  const earlyIds = new Set<string>();
+  const taken = new Set<string>();
+  for (const c of creates) {
+    const name = c.attributes.userName.toLowerCase();
+    const holder = holders.get(name);
+    const freed = holder !== undefined && deleted.has(holder.id);
+    if (taken.has(name) || (holder && !freed)) {
+      warnings.push(`user ${c.externalId} not created: userName "${c.attributes.userName}" is held by another user (${holder?.externalId ?? 'new in this run'})`);
+      continue;
+    }
+    if (freed) earlyIds.add(holder.id);
+    taken.add(name);
+    userIds.set(c.externalId, c.id!);
+    changes.push(c);
+  }
+  const early: LifecycleChange[] = [];
+  if (earlyIds.size === 0) return early;
+  let w = 0;
+  for (const c of changes) {
+    if (c.kind === 'user.delete' && earlyIds.has(c.userId)) early.push(c);
+    else changes[w++] = c;
+  }
+  changes.length = w;
+  return early;
 }
 
 /**

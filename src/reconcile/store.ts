@@ -13,7 +13,7 @@ const { connections, groupMemberships, groups, syncRuns, users } = schema;
 
 export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Nesting): Promise<StoredState> {
   const userRows = await db
-    .select({ id: users.id, externalId: users.externalId, active: users.active, sourceHash: users.sourceHash, email: users.email })
+    .select({ id: users.id, externalId: users.externalId, userName: users.userName, active: users.active, sourceHash: users.sourceHash, email: users.email })
     .from(users)
     .where(and(eq(users.tenantId, tenantId), eq(users.connectionId, connectionId), isNotNull(users.externalId)));
   const groupRows = await db

@@ -22,7 +22,7 @@ export function storedState(users: Array<string | { id: string; active?: boolean
   const us = users.map((u) => (typeof u === 'string' ? { id: u } : u));
   return {
     connectionId: 'conn',
-    users: us.map((u) => ({ id: `u-${u.id}`, externalId: u.id, active: u.active ?? true, sourceHash: userHash(dirUser(u.id, u.extra)), email: `${u.id}@example.test` })),
+    users: us.map((u) => ({ id: `u-${u.id}`, externalId: u.id, userName: `${u.id}@example.test`, active: u.active ?? true, sourceHash: userHash(dirUser(u.id, u.extra)), email: `${u.id}@example.test` })),
     groups: Object.keys(groups).map((g) => ({ id: `g-${g}`, externalId: g, displayName: g, sourceHash: null })),
     memberships: Object.entries(groups).flatMap(([g, list]) => list.map((u) => ({ groupId: `g-${g}`, userId: `u-${u}` }))),
     nesting,

@@ -116,3 +116,20 @@ describe('planChanges, delta mode', () => {
     expect(plan.changes).toEqual([{ kind: 'group.delete', groupId: 'g-ops' }]);
   });
 });
+
+describe('planChanges, userName collisions', () => {
+  it('deletes a deleted user before creating its namesake (the IdP deleted and recreated them)', () => {
+    const stored = storedState(['ann']);
+    const snap = buildSnapshot([[{ type: 'user.removed', externalId: 'ann', reason: 'deleted' }, userEvent('ann2', { userName: 'ANN@example.test' })]]);
+    const plan = planChanges(stored, snap, { mode: 'delta', newId: seqId });
+    expect(kinds(plan.changes)).toEqual(['user.delete', 'user.create']);
+  });
+
+  it('holds back a new user whose userName a kept user still has, with a warning, instead of failing the run', () => {
+    const stored = storedState(['ann']);
+    const snap = buildSnapshot([[userEvent('ann'), userEvent('ann2', { userName: 'ann@example.test' }), userEvent('bo')]], true, known(stored));
+    const plan = planChanges(stored, snap, { mode: 'full', newId: seqId });
+    expect(plan.changes.map((c) => (c.kind === 'user.create' ? c.externalId : c.kind))).toEqual(['bo']);
+    expect(plan.warnings).toEqual([expect.stringContaining('user ann2 not created: userName "ann@example.test" is held by another user (ann)')]);
+  });
+});
