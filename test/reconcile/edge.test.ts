@@ -1,16 +1,20 @@
 /**
  * The reconciler's edges against real fakes and a real store: one sync per
  * connection at a time (the lease), the scope filter, Google's CUSTOMER
- * members, and the stored nesting that lets an Entra delta flatten.
+ * members, the stored nesting that lets an Entra delta flatten, and an
+ * apply that fails part way.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationContext } from '../../src/operations/index.js';
+import { applyChanges } from '../../src/lifecycle/index.js';
+import { syncConnection } from '../../src/reconcile/run.js';
 import { acquireLease } from '../../src/reconcile/store.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
-import { queryRows } from '../../src/store/index.js';
+import { queryRows, type ConnectionRow } from '../../src/store/index.js';
 import { FakeEntra } from '../fakes/entra/index.js';
 import { startFakeGoogle, type FakeGoogleServer } from '../fakes/google/index.js';
+import { startFakeOkta, type FakeOkta } from '../fakes/okta/index.js';
 import { operationContext, op } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
@@ -145,5 +149,36 @@ describe('Entra: lease and nested groups across deltas', () => {
     expect(r.status).toBe('succeeded');
     const [after] = await queryRows<{ lease_owner: string | null }>(store.db, sql`select lease_owner from connections where id = ${row!.id}`);
     expect(after!.lease_owner).toBeNull();
+  });
+});
+
+describe('Okta: an apply that fails part way', () => {
+  let fake: FakeOkta;
+  beforeAll(async () => {
+    fake = await startFakeOkta();
+    for (const n of ['ann', 'bo', 'dup']) fake.directory.addUser({ profile: { login: `${n}@okta.test`, firstName: n, lastName: 'T' } });
+    await op(ctx, 'connection.create', { tenant: 'acme', name: 'okta', kind: 'okta', settings: { orgUrl: fake.url, apiToken: 'test-token' } });
+    await op(ctx, 'connection.create', { tenant: 'acme', name: 'push', kind: 'scim' });
+  });
+  afterAll(() => fake?.close());
+
+  it('keeps the old cursor, and the next run completes what is missing', async () => {
+    const [okta] = await queryRows<ConnectionRow>(store.db, sql`select id, tenant_id as "tenantId", kind, settings, delta_cursor as "deltaCursor", deletion_threshold_count as "deletionThresholdCount", deletion_threshold_percent as "deletionThresholdPercent" from connections where name = 'okta'`);
+    const [push] = await queryRows<{ id: string }>(store.db, sql`select id from connections where name = 'push'`);
+    // Another connection (SCIM) holds one of the userNames: the unique index refuses that create.
+    const held = await applyChanges(store.db, { tenantId: okta!.tenantId, actor: ctx.actor }, [{ kind: 'user.create', connectionId: push!.id, attributes: { userName: 'dup@okta.test' } }]);
+    const deps = { db: store.db, logger: ctx.logger, actor: ctx.actor };
+    const failed = await syncConnection(deps, okta!, { label: 'acme/okta', secrets: { apiToken: 'test-token' }, chunkSize: 1 });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/apply failed/);
+    expect(failed.counts.usersCreated).toBeGreaterThan(0); // chunks before the failure stay applied
+    expect((await queryRows<{ c: unknown }>(store.db, sql`select delta_cursor as c from connections where name = 'okta'`))[0]!.c).toBeNull();
+
+    await applyChanges(store.db, { tenantId: okta!.tenantId, actor: ctx.actor }, [{ kind: 'user.delete', userId: held.createdIds[0]! }]);
+    const done = await syncConnection(deps, okta!, { label: 'acme/okta', secrets: { apiToken: 'test-token' } });
+    expect(done.status).toBe('succeeded');
+    expect(done.counts.usersCreated).toBe(3 - failed.counts.usersCreated);
+    expect(await activeUsers('okta')).toEqual(['ann@okta.test', 'bo@okta.test', 'dup@okta.test']);
+    expect((await queryRows<{ c: unknown }>(store.db, sql`select delta_cursor as c from connections where name = 'okta'`))[0]!.c).not.toBeNull();
   });
 });
