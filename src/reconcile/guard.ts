@@ -2,8 +2,8 @@
  * The guard between a plan and the store (pure). Two rules:
  * - an incomplete listing says nothing about absence: every destructive
  *   change (deactivate, delete, membership removal, group delete) is stripped;
- * - a plan removing more users than the threshold allows is held whole for an
- *   admin: the safe part applies, the destructive part waits in the run row.
+ * - a plan removing more users (or groups) than the threshold allows is held
+ *   for an admin: the safe part applies, the destructive part waits in the run row.
  */
 import type { LifecycleChange } from '../lifecycle/index.js';
 
@@ -26,6 +26,8 @@ export interface GuardInput {
   pages: number;
   /** Users of the connection before the run (the percent's base). */
   storedUsers: number;
+  /** Groups of the connection before the run: deleting many groups strips as many roles as deactivating users. */
+  storedGroups?: number;
   threshold: Threshold;
 }
 
@@ -73,14 +75,20 @@ export function guardPlan(input: GuardInput): GuardResult {
           (withheld.length ? ` (${withheld.length} destructive change(s) skipped)` : '');
     return { status, apply, withheld, removals, limit, message };
   }
-  if (removals > limit) {
+  const groupRemovals = input.changes.filter((c) => c.kind === 'group.delete').length;
+  const groupLimit = removalLimit(input.threshold, input.storedGroups ?? 0);
+  if (removals > limit || groupRemovals > groupLimit) {
+    const what =
+      removals > limit
+        ? `deactivates or deletes ${removals} of ${input.storedUsers} user(s), more than the threshold allows (${limit})`
+        : `deletes ${groupRemovals} of ${input.storedGroups} group(s), more than the threshold allows (${groupLimit})`;
     return {
       status: 'held',
       apply: input.changes.filter((c) => !isDestructive(c)),
       withheld: input.changes.filter(isDestructive),
       removals,
       limit,
-      message: `held: the plan deactivates or deletes ${removals} of ${input.storedUsers} user(s), more than the threshold allows (${limit})`,
+      message: `held: the plan ${what}`,
     };
   }
   return { status: 'succeeded', apply: input.changes, withheld: [], removals, limit, message: null };

@@ -151,6 +151,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
         error,
         pages: snapshot.pages,
         storedUsers: stored.users.filter((u) => u.active).length,
+        storedGroups: stored.groups.length,
         threshold: { count: connection.deletionThresholdCount, percent: connection.deletionThresholdPercent },
       });
       const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting };

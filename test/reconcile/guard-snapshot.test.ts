@@ -37,6 +37,14 @@ describe('guard', () => {
     expect(r.message).toContain('11 of 100');
   });
 
+  it('holds a plan deleting more groups than the threshold (a listing that lost its groups)', () => {
+    const deletes: LifecycleChange[] = Array.from({ length: 3 }, (_, i) => ({ kind: 'group.delete', groupId: `g${i}` }));
+    const r = guardPlan({ changes: [create, ...deletes], complete: true, pages: 1, storedUsers: 100, storedGroups: 20, threshold: none });
+    expect(r.status).toBe('held');
+    expect(r.apply).toEqual([create]);
+    expect(r.message).toContain('deletes 3 of 20 group(s)');
+  });
+
   it('lets a plan at the threshold through', () => {
     expect(guardPlan({ changes: deactivate(10), complete: true, pages: 1, storedUsers: 100, threshold: none }).status).toBe('succeeded');
   });
