@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
-import { createProvider, isProviderKind, ProviderError, type ProviderContext, type ProviderStats, type DirectoryProvider } from '../providers/index.js';
+import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
 import type { ConnectionRow, Db } from '../store/index.js';
 import { guardPlan } from './guard.js';
 import { NO_NESTING, planChanges, type Nesting } from './plan.js';
@@ -32,7 +32,7 @@ export interface SyncDeps {
   logger: Logger;
   actor: Actor;
   /** Builds the provider; tests and the demo may swap it. Default: the registry. */
-  providerFor?: (kind: string, context: ProviderContext) => DirectoryProvider;
+  providerFor?: (kind: ProviderKind, context: ProviderContext) => DirectoryProvider;
 }
 
 export interface SyncOptions {
@@ -101,13 +101,15 @@ function providerContext(deps: SyncDeps, connection: ConnectionRow, secrets: Rec
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
-  if (!isProviderKind(connection.kind)) throw new ValidationError(`connection ${options.label} is of kind ${connection.kind}; only entra, okta and google connections are pulled`);
+  const kind = connection.kind;
+  if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only entra, okta and google connections are pulled`);
   const ttl = options.leaseTtlMs ?? 10 * 60_000;
   return withLease(deps, connection, options.label, ttl, async (renew) => {
     const tenantId = connection.tenantId;
     const stored0 = readCursor(connection.deltaCursor);
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: options.trigger ?? 'manual', mode: options.dryRun ? 'dry-run' : options.full ? 'full' : 'delta' });
-    const actor: Actor = { ...deps.actor, runId: run.id };
+    // Changes a pull brings are the sync's; an approval's are the approving admin's (approveHeldRun).
+    const actor: Actor = { type: 'sync', id: options.label, runId: run.id };
     const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
     const finish = async (patch: Parameters<typeof finishRun>[2], warnings: string[] = []) =>
       reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings });
@@ -117,8 +119,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       const stored = await loadStoredState(deps.db, tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
       const known = new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? '']));
       const builder = createSnapshotBuilder(known);
-      const factory = deps.providerFor ?? ((kind, ctx) => createProvider(kind as 'entra', ctx));
-      const provider = factory(connection.kind, providerContext(deps, connection, options.secrets, stats));
+      const provider = (deps.providerFor ?? createProvider)(kind, providerContext(deps, connection, options.secrets, stats));
 
       let error: string | undefined;
       let mode: 'full' | 'delta' = 'full';

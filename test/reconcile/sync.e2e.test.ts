@@ -83,6 +83,11 @@ describe.each(IDPS.map((start) => [start.name.replace('Idp', ''), start] as cons
     expect(bo!.roles).toEqual(['engineer:idp']);
     expect((await user('dee'))!.roles).toEqual([]);
     expect(await cursor()).not.toBeNull();
+    const audit = await queryRows<{ actor_type: string; actor_id: string; n: number }>(
+      store.db,
+      sql`select actor_type, actor_id, count(*)::int as n from audit_events where run_id = ${r.runId} group by 1, 2`,
+    );
+    expect(audit).toEqual([{ actor_type: 'sync', actor_id: conn, n: expect.any(Number) }]);
   });
 
   it('a second sync with no change writes no row and says so', async () => {
