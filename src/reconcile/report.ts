@@ -109,7 +109,8 @@ export function reportOf(row: SyncRunRow, connection: string, extra: { warnings?
     apiRequests: row.apiRequests,
     durationMs: Math.max(0, new Date(finished).getTime() - new Date(row.startedAt).getTime()),
     error: row.error,
-    approveCommand: row.status === 'held' ? approveCommand(connection, row.id) : null,
+    // A dry run can say it would be held, but has no plan to approve.
+    approveCommand: row.status === 'held' && row.heldPlan ? approveCommand(connection, row.id) : null,
     warnings: extra.warnings ?? [],
   };
 }

@@ -13,13 +13,13 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/index.j
 import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
-import type { ConnectionRow, Db } from '../store/index.js';
+import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
 import { guardPlan } from './guard.js';
 import { NO_NESTING, planChanges, type Nesting } from './plan.js';
 import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
-import { acquireLease, finishRun, findRun, insertRun, latestRun, loadStoredState, releaseLease, saveCursor } from './store.js';
+import { acquireLease, failInterruptedRuns, finishRun, findRun, insertRun, latestRun, loadStoredState, releaseLease, saveCursor } from './store.js';
 
 export interface SyncProgress {
   pages: number;
@@ -75,7 +75,17 @@ async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, cha
   }
 }
 
-async function withLease<T>(deps: SyncDeps, connection: ConnectionRow, label: string, ttlMs: number, body: (renew: () => Promise<void>) => Promise<T>): Promise<T> {
+/**
+ * Run `body` holding the connection's lease, with the connection as it is
+ * now (read after the lease: a run that just finished may have moved the cursor).
+ */
+async function withLease<T>(
+  deps: SyncDeps,
+  connection: ConnectionRow,
+  label: string,
+  ttlMs: number,
+  body: (current: ConnectionRow, renew: () => Promise<void>) => Promise<T>,
+): Promise<T> {
   const me = owner();
   if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`a sync of ${label} is already running`);
   let renewedAt = Date.now();
@@ -86,7 +96,10 @@ async function withLease<T>(deps: SyncDeps, connection: ConnectionRow, label: st
     if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`lost the sync lease of ${label}`);
   };
   try {
-    return await body(renew);
+    const current = await findConnectionById(deps.db, connection.id);
+    if (!current) throw new NotFoundError(`connection ${label} no longer exists`);
+    await failInterruptedRuns(deps.db, current.tenantId, current.id);
+    return await body(current, renew);
   } finally {
     await releaseLease(deps.db, connection.id, me).catch(() => {});
   }
@@ -104,7 +117,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
   const kind = connection.kind;
   if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only entra, okta and google connections are pulled`);
   const ttl = options.leaseTtlMs ?? 10 * 60_000;
-  return withLease(deps, connection, options.label, ttl, async (renew) => {
+  return withLease(deps, connection, options.label, ttl, async (connection, renew) => {
     const tenantId = connection.tenantId;
     const stored0 = readCursor(connection.deltaCursor);
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: options.trigger ?? 'manual', mode: options.dryRun ? 'dry-run' : options.full ? 'full' : 'delta' });
@@ -190,7 +203,7 @@ function countsOfKinds(changes: LifecycleChange[]): HeldPlan['counts'] {
 
 /** Apply a held run's plan, if that run is still the connection's latest. */
 export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, options: { label: string; runId: string }): Promise<SyncReport> {
-  return withLease(deps, connection, options.label, 10 * 60_000, async () => {
+  return withLease(deps, connection, options.label, 10 * 60_000, async (connection) => {
     const tenantId = connection.tenantId;
     const held = await findRun(deps.db, tenantId, options.runId);
     if (!held || held.connectionId !== connection.id) throw new NotFoundError(`no sync run ${options.runId} for ${options.label}`);

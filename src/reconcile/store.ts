@@ -67,6 +67,19 @@ export async function saveCursor(db: Db, tenantId: string, connectionId: string,
     .where(and(eq(connections.tenantId, tenantId), eq(connections.id, connectionId)));
 }
 
+/**
+ * Runs left `running` by a process that died. Called with the lease held, so
+ * no live run of the connection can be among them.
+ */
+export async function failInterruptedRuns(db: Db, tenantId: string, connectionId: string): Promise<number> {
+  const rows = await db
+    .update(syncRuns)
+    .set({ status: 'failed', error: 'interrupted: the process running it stopped before it finished', finishedAt: sql`now()` })
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.connectionId, connectionId), eq(syncRuns.status, 'running')))
+    .returning({ id: syncRuns.id });
+  return rows.length;
+}
+
 export async function insertRun(db: Db, values: { tenantId: string; connectionId: string; trigger: string; mode: string }): Promise<SyncRunRow> {
   const [row] = await db.insert(syncRuns).values({ ...values, status: 'running' }).returning();
   return row!;

@@ -150,6 +150,17 @@ describe('Entra: lease and nested groups across deltas', () => {
     const [after] = await queryRows<{ lease_owner: string | null }>(store.db, sql`select lease_owner from connections where id = ${row!.id}`);
     expect(after!.lease_owner).toBeNull();
   });
+
+  it('marks a run its dead process left running as failed, once it holds the lease', async () => {
+    const [row] = await queryRows<{ id: string; tenant_id: string }>(store.db, sql`select id, tenant_id from connections where name = 'entra'`);
+    const [stale] = await queryRows<{ id: string }>(
+      store.db,
+      sql`insert into sync_runs (tenant_id, connection_id, trigger, mode, status) values (${row!.tenant_id}, ${row!.id}, 'schedule', 'delta', 'running') returning id`,
+    );
+    expect((await sync('acme/entra')).status).toBe('succeeded');
+    const [after] = await queryRows<{ status: string; error: string }>(store.db, sql`select status, error from sync_runs where id = ${stale!.id}`);
+    expect(after).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
+  });
 });
 
 describe('Okta: an apply that fails part way', () => {
