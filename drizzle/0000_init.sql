@@ -180,6 +180,7 @@ CREATE INDEX "groups_tenant_display_name_idx" ON "groups" USING btree ("tenant_i
 CREATE INDEX "scim_tokens_connection_idx" ON "scim_tokens" USING btree ("connection_id");--> statement-breakpoint
 CREATE INDEX "sync_runs_connection_started_idx" ON "sync_runs" USING btree ("connection_id","started_at");--> statement-breakpoint
 CREATE INDEX "user_roles_role_idx" ON "user_roles" USING btree ("role_id");--> statement-breakpoint
+CREATE INDEX "user_roles_tenant_source_idx" ON "user_roles" USING btree ("tenant_id","source");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_tenant_username_uq" ON "users" USING btree ("tenant_id",lower("user_name"));--> statement-breakpoint
 CREATE INDEX "users_connection_external_id_idx" ON "users" USING btree ("connection_id","external_id") WHERE "users"."external_id" is not null;--> statement-breakpoint
 CREATE INDEX "users_tenant_email_idx" ON "users" USING btree ("tenant_id",lower("email"));

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { queryRows } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
-import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, type ApplyContext } from './sql.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, type ApplyContext } from './sql.js';
 
 function requireDisplayName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('group displayName is required');
@@ -88,7 +88,7 @@ export async function updateGroups(ctx: ApplyContext, changes: ChangeOf<'group.u
   const result = await queryRows<{ id: string | null; renamed: boolean; found: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, 'id uuid, s_display_name boolean, display_name text, s_external_id boolean, external_id text, s_profile boolean, profile jsonb, s_source_hash boolean, source_hash text')}),
-    old as (select g.* from groups g join input i on i.id = g.id where g.tenant_id = ${t}::uuid),
+    old as (select g.* from groups g join input i on i.id = g.id where g.tenant_id = ${t}::uuid${probeByKey(rows.length, 'g')}),
     upd as (
       update groups g set
         display_name = case when i.s_display_name then i.display_name else g.display_name end,
@@ -97,7 +97,7 @@ export async function updateGroups(ctx: ApplyContext, changes: ChangeOf<'group.u
         source_hash = case when i.s_source_hash then i.source_hash else g.source_hash end,
         updated_at = now()
       from input i
-      where g.id = i.id and g.tenant_id = ${t}::uuid and (
+      where g.id = i.id and g.tenant_id = ${t}::uuid${probeByKey(rows.length, 'g')} and (
         (i.s_display_name and g.display_name is distinct from i.display_name) or
         (i.s_external_id and g.external_id is distinct from i.external_id) or
         (i.s_profile and g.profile is distinct from i.profile) or
@@ -127,7 +127,7 @@ export async function deleteGroups(ctx: ApplyContext, changes: ChangeOf<'group.d
   const { n } = await firstRow<{ n: number }>(
     ctx.tx,
     sql`with input as (select (value)::uuid as id from json_array_elements_text(${JSON.stringify(ids)}::text::json)),
-    del as (delete from groups g using input i where g.id = i.id and g.tenant_id = ${t}::uuid returning g.*),
+    del as (delete from groups g using input i where g.id = i.id and g.tenant_id = ${t}::uuid${probeByKey(ids.length, 'g')} returning g.*),
     aud as (${auditInsert(ctx, {
       action: 'group.deleted',
       entityType: 'group',
@@ -153,8 +153,8 @@ async function changeMembers(ctx: ApplyContext, changes: MemberChange[], add: bo
   const t = ctx.tenantId;
   // Both ends must belong to the tenant: the join enforces it, the count reports it.
   const valid = sql`select i.group_id, i.user_id, i.display, g.connection_id from input i
-      join groups g on g.id = i.group_id and g.tenant_id = ${t}::uuid
-      join users u on u.id = i.user_id and u.tenant_id = ${t}::uuid`;
+      join groups g on g.id = i.group_id and g.tenant_id = ${t}::uuid${probeByKey(rows.length, 'g', 'id', 'group_id')}
+      join users u on u.id = i.user_id and u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u', 'id', 'user_id')}`;
   const write = add
     ? sql`insert into group_memberships (group_id, user_id, tenant_id, display)
           select v.group_id, v.user_id, ${t}::uuid, v.display from valid v on conflict do nothing

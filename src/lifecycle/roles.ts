@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { queryRows } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
-import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, type ApplyContext } from './sql.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, type ApplyContext } from './sql.js';
 
 type RoleChange = ChangeOf<'role.grant'> | ChangeOf<'role.revoke'>;
 
@@ -29,7 +29,7 @@ async function changeManualRoles(ctx: ApplyContext, changes: RoleChange[], grant
     ctx.tx,
     sql`with input as (${jsonInput(rows, 'user_id uuid, role_id uuid')}),
     valid as (select i.user_id, i.role_id, r.name as role_name, u.connection_id from input i
-      join users u on u.id = i.user_id and u.tenant_id = ${t}::uuid
+      join users u on u.id = i.user_id and u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u', 'id', 'user_id')}
       join roles r on r.id = i.role_id and r.tenant_id = ${t}::uuid),
     w as (${write}),
     aud as (${auditInsert(ctx, {
@@ -139,6 +139,10 @@ export async function recomputeIdpRoles(ctx: ApplyContext): Promise<void> {
   const affected = ctx.recomputeAll
     ? sql`select id from users where tenant_id = ${t}::uuid`
     : sql`select (value)::uuid as id from json_array_elements_text(${JSON.stringify([...ctx.affectedUsers])}::text::json)`;
+  // A few affected users: probe by key rather than let the planner scan the tenant (see probeByKey).
+  const few = !ctx.recomputeAll && ctx.affectedUsers.size <= 1000;
+  const probeUsers = few ? sql.raw(' and u.id = any(array(select id from affected))') : sql``;
+  const probeRoles = few ? sql.raw(' and ur.user_id = any(array(select id from affected))') : sql``;
   const payload = "jsonb_build_object('roleId', x.role_id, 'role', r.name, 'source', 'idp')";
   const [row] = await queryRows<{ granted: number; revoked: number }>(
     ctx.tx,
@@ -146,7 +150,7 @@ export async function recomputeIdpRoles(ctx: ApplyContext): Promise<void> {
     desired as (
       select distinct m.user_id, grm.role_id
       from affected a
-      join users u on u.id = a.id and u.tenant_id = ${t}::uuid and u.active
+      join users u on u.id = a.id and u.tenant_id = ${t}::uuid and u.active${probeUsers}
       join group_memberships m on m.user_id = u.id
       join groups g on g.id = m.group_id
       join group_role_mappings grm on grm.tenant_id = ${t}::uuid
@@ -156,7 +160,7 @@ export async function recomputeIdpRoles(ctx: ApplyContext): Promise<void> {
     ),
     current as (
       select ur.user_id, ur.role_id from user_roles ur join affected a on a.id = ur.user_id
-      where ur.source = 'idp' and ur.tenant_id = ${t}::uuid
+      where ur.source = 'idp' and ur.tenant_id = ${t}::uuid${probeRoles}
     ),
     del as (
       delete from user_roles ur using (select * from current except select * from desired) x

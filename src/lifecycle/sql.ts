@@ -29,6 +29,17 @@ export function chunks<T>(items: T[], size = CHUNK_SIZE): T[][] {
   return out;
 }
 
+/**
+ * For a small batch, `AND <alias>.<column> = ANY(ARRAY(SELECT ... FROM input))`: the
+ * planner guesses 100 rows for any json_to_recordset and would rather scan a
+ * tenant's rows than probe the primary key; the array makes it probe. A large
+ * batch keeps the hash join, which is faster there.
+ */
+export function probeByKey(rowCount: number, alias: string, column = 'id', inputColumn = 'id'): SQL {
+  if (rowCount > 1000) return sql``;
+  return sql.raw(` and ${alias}.${column} = any(array(select ${inputColumn} from input))`);
+}
+
 /** `json_to_recordset($1) AS i(columns)` over the given rows. */
 export function jsonInput(rows: unknown[], columns: string): SQL {
   return sql`select * from json_to_recordset(${JSON.stringify(rows)}::text::json) as i(${sql.raw(columns)})`;

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { queryRows } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
-import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, type ApplyContext } from './sql.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, type ApplyContext } from './sql.js';
 
 const USER_COLUMNS =
   'ord int, id uuid, connection_id uuid, external_id text, user_name text, email text, display_name text, given_name text, family_name text, profile jsonb, active boolean, source_hash text';
@@ -111,7 +111,7 @@ async function dropUnchangedByHash(ctx: ApplyContext, changes: ChangeOf<'user.up
   const rows = await queryRows<{ id: string | null; found: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(pairs, 'id uuid, h text')}),
-    found as (select u.id, u.source_hash, i.h from input i join users u on u.id = i.id and u.tenant_id = ${ctx.tenantId}::uuid)
+    found as (select u.id, u.source_hash, i.h from input i join users u on u.id = i.id and u.tenant_id = ${ctx.tenantId}::uuid${probeByKey(pairs.length, 'u')})
     select id, (select count(*) from found)::int as found from found where source_hash is distinct from h
     union all select null, (select count(*) from found)::int`,
   );
@@ -142,11 +142,11 @@ export async function updateUsers(ctx: ApplyContext, all: ChangeOf<'user.update'
   const { found, written, audited } = await firstRow<{ found: number; written: number; audited: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, columns)}),
-    old as (select u.* from users u join input i on i.id = u.id where u.tenant_id = ${t}::uuid),
+    old as (select u.* from users u join input i on i.id = u.id where u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u')}),
     upd as (
       update users u set ${sql.raw(setters)}, updated_at = now()
       from input i
-      where u.id = i.id and u.tenant_id = ${t}::uuid and (${sql.raw(differs)})
+      where u.id = i.id and u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u')} and (${sql.raw(differs)})
       returning u.*
     ),
     -- A change of the source hash alone (an IdP field Roster does not keep) is written but not audited.
@@ -174,11 +174,11 @@ async function setActive(
   const result = await queryRows<{ id: string | null; found: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, 'id uuid, reason text')}),
-    old as (select u.* from users u join input i on i.id = u.id where u.tenant_id = ${t}::uuid),
+    old as (select u.* from users u join input i on i.id = u.id where u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u')}),
     upd as (
       update users u set active = ${active}, deactivated_at = ${active ? sql`null` : sql`now()`}, updated_at = now()
       from input i
-      where u.id = i.id and u.tenant_id = ${t}::uuid and u.active = ${!active}
+      where u.id = i.id and u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u')} and u.active = ${!active}
       returning u.*, i.reason as change_reason
     ),
     aud as (${auditInsert(ctx, { action, entityType: 'user', from: 'upd join old on old.id = upd.id', entityId: 'upd.id', connectionId: 'upd.connection_id', before: 'to_jsonb(old)', after: "to_jsonb(upd) - 'change_reason'", reason: 'upd.change_reason' })})
@@ -204,7 +204,7 @@ export async function deleteUsers(ctx: ApplyContext, changes: ChangeOf<'user.del
   const { n } = await firstRow<{ n: number }>(
     ctx.tx,
     sql`with input as (select (value)::uuid as id from json_array_elements_text(${JSON.stringify(ids)}::text::json)),
-    del as (delete from users u using input i where u.id = i.id and u.tenant_id = ${t}::uuid returning u.*),
+    del as (delete from users u using input i where u.id = i.id and u.tenant_id = ${t}::uuid${probeByKey(ids.length, 'u')} returning u.*),
     aud as (${auditInsert(ctx, {
       action: 'user.deleted',
       entityType: 'user',

@@ -113,8 +113,26 @@ export function shippedMigrationCount(): number {
   return (JSON.parse(readFileSync(journal, 'utf8')) as { entries: unknown[] }).entries.length;
 }
 
-/** Run a raw statement and return its rows, whichever driver is underneath. */
+interface PreparingClient {
+  unsafe(query: string, params: unknown[], options: { prepare: boolean }): Promise<unknown[]>;
+}
+
+/**
+ * Run a raw statement and return its rows, whichever driver is underneath.
+ * On Postgres the statement is prepared (drizzle's `execute` never prepares):
+ * the lifecycle's and SCIM's statements have a fixed text with their data in
+ * parameters, so each connection parses and plans them once, not per call.
+ */
 export async function queryRows<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const internals = db as unknown as {
+    session?: { client?: Partial<PreparingClient> };
+    dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+  };
+  const client = internals.session?.client;
+  if (typeof client?.unsafe === 'function') {
+    const { sql: text, params } = internals.dialect.sqlToQuery(query);
+    return (await (client as PreparingClient).unsafe(text, params, { prepare: true })) as T[];
+  }
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }

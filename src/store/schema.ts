@@ -209,7 +209,11 @@ export const userRoles = pgTable(
     grantedBy: text('granted_by'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.roleId, t.source] }), index('user_roles_role_idx').on(t.roleId)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.roleId, t.source] }),
+    index('user_roles_role_idx').on(t.roleId),
+    index('user_roles_tenant_source_idx').on(t.tenantId, t.source),
+  ],
 );
 
 export const scimTokens = pgTable(

@@ -39,11 +39,33 @@ export function checkIfMatch(ifMatch: string | undefined, etag: string): void {
   }
 }
 
+/** JSON with object keys sorted, so two equal documents compare equal whatever their key order (as jsonb does). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+/** Whether storing `parsed` would change any attribute of `row` (the lifecycle would write nothing, but a cheap JS check saves the round trip). */
+function attributesDiffer(row: UserRowForScim, parsed: ParsedUser): boolean {
+  const a = parsed.attributes;
+  return (
+    row.user_name !== a.userName ||
+    row.external_id !== parsed.externalId ||
+    row.email !== (a.email ?? null) ||
+    row.display_name !== (a.displayName ?? null) ||
+    row.given_name !== (a.givenName ?? null) ||
+    row.family_name !== (a.familyName ?? null) ||
+    canonicalJson(row.profile ?? null) !== canonicalJson(a.profile ?? null)
+  );
+}
+
 /** The changes that make a stored user equal to `parsed`: attributes, then the active state. */
 function changesToMatch(row: UserRowForScim, parsed: ParsedUser, reason: string): LifecycleChange[] {
-  const changes: LifecycleChange[] = [
-    { kind: 'user.update', userId: row.id, attributes: { ...parsed.attributes, externalId: parsed.externalId } },
-  ];
+  const changes: LifecycleChange[] = [];
+  if (attributesDiffer(row, parsed)) {
+    changes.push({ kind: 'user.update', userId: row.id, attributes: { ...parsed.attributes, externalId: parsed.externalId } });
+  }
   if (row.active && !parsed.active) changes.push({ kind: 'user.deactivate', userId: row.id, reason });
   if (!row.active && parsed.active) changes.push({ kind: 'user.reactivate', userId: row.id });
   return changes;
@@ -64,7 +86,8 @@ export async function createUser(ctx: ScimRequestContext, body: unknown): Promis
   if ((await connectionKindOf(ctx.db, ctx.scope)) !== 'scim') {
     const existing = await findLinkableUser(ctx.db, ctx.scope, parsed.externalId, parsed.attributes.userName);
     if (existing) {
-      await applyChanges(ctx.db, ctx.apply, changesToMatch(existing, parsed, 'SCIM active:false'));
+      const changes = changesToMatch(existing, parsed, 'SCIM active:false');
+      if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
       return { ...render(ctx, await load(ctx.db, ctx.scope, existing.id)), created: false };
     }
   }
@@ -87,7 +110,8 @@ export async function replaceUser(ctx: ScimRequestContext, id: string, body: unk
   const sentId = (body as { id?: unknown } | null)?.id;
   if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
   const parsed = orThrow(parseUser(body));
-  await applyChanges(ctx.db, ctx.apply, changesToMatch(row, parsed, 'SCIM PUT active:false'));
+  const changes = changesToMatch(row, parsed, 'SCIM PUT active:false');
+  if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
   return render(ctx, await load(ctx.db, ctx.scope, id));
 }
 
@@ -99,7 +123,9 @@ export async function patchUser(ctx: ScimRequestContext, id: string, body: unkno
   const current = renderUser(row, '');
   const patched = orThrow(applyUserPatch(current as unknown as PatchableUser, ops));
   const parsed = orThrow(parseUser(patched));
-  await applyChanges(ctx.db, ctx.apply, changesToMatch(row, parsed, 'SCIM PATCH active:false'));
+  const changes = changesToMatch(row, parsed, 'SCIM PATCH active:false');
+  if (changes.length === 0) return render(ctx, row);
+  await applyChanges(ctx.db, ctx.apply, changes);
   return render(ctx, await load(ctx.db, ctx.scope, id));
 }
 

@@ -1,0 +1,172 @@
+/**
+ * SCIM benchmark: with 100,000 users and 5,000 groups loaded on real Postgres,
+ * requests/second and p50/p99 latency at 50 connections (autocannon on
+ * loopback) for GET by id, GET filter=userName eq, POST user, PATCH
+ * active:false and PATCH group members add; and the same for a bare Fastify
+ * route doing one indexed primary-key SELECT, as this machine's ceiling.
+ * Prints JSON. The benchmark token's rate limit is off.
+ *
+ *   npm run build && npx tsx bench/scim/throughput.ts [--users 100000] [--groups 5000] [--seconds 10] [--connections 50]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { applyChanges, type LifecycleChange } from '../../src/lifecycle/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { runOperation } from '../../src/operations/index.js';
+import { SecretKeyring } from '../../src/secrets/index.js';
+import { migrateStore, openStore } from '../../src/store/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '100000' },
+    groups: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const USERS = Number(args.users);
+const GROUPS = Number(args.groups);
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+const name = `roster_bench_scim_${randomBytes(4).toString('hex')}`;
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${name}`);
+const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+const children: ChildProcess[] = [];
+
+function start(command: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = ready.exec(seen);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}: ${seen.slice(-500)}`)));
+  });
+}
+
+try {
+  const store = await openStore({ databaseUrl: dbUrl });
+  await migrateStore(store, dbUrl);
+  const ctx = { store, keyring: new SecretKeyring({ secretKey: undefined, backend: 'postgres', dataDir: undefined }), logger: silentLogger(), actor: { type: 'system' as const } };
+  const op = <T>(n: string, input: Record<string, unknown>) => runOperation(ctx, n, input) as Promise<T>;
+  await op('tenant.create', { slug: 'bench' });
+  const connection = await op<{ id: string; tenantId: string }>('connection.create', { tenant: 'bench', name: 'scim', kind: 'scim' });
+  await op('connection.update', { connection: connection.id, scimRatePerMinute: 0 });
+  const { token } = await op<{ token: string }>('token.create', { connection: connection.id, name: 'bench' });
+
+  log(`loading ${USERS} users and ${GROUPS} groups`);
+  const userIds = Array.from({ length: USERS }, () => randomUUID());
+  const groupIds = Array.from({ length: GROUPS }, () => randomUUID());
+  const apply = (changes: LifecycleChange[]) => applyChanges(store.db, { tenantId: connection.tenantId, actor: { type: 'system' } }, changes);
+  for (let i = 0; i < USERS; i += 10_000) {
+    await apply(
+      userIds.slice(i, i + 10_000).map((id, k) => ({
+        kind: 'user.create' as const,
+        connectionId: connection.id,
+        id,
+        externalId: `ext-${i + k}`,
+        attributes: { userName: `user${i + k}@bench.example`, email: `user${i + k}@bench.example`, displayName: `User ${i + k}`, givenName: 'Bench', familyName: `${i + k}` },
+      })),
+    );
+  }
+  await apply(groupIds.map((id, k) => ({ kind: 'group.create' as const, connectionId: connection.id, id, externalId: `g-${k}`, displayName: `Group ${k}` })));
+  // Ten members per group: 50,000 memberships at the default size.
+  await apply(groupIds.flatMap((groupId, k) => Array.from({ length: 10 }, (_, m) => ({ kind: 'membership.add' as const, groupId, userId: userIds[(k * 10 + m) % USERS]! }))));
+  await store.close();
+
+  const rosterPort = await start(['bin/roster.js', 'serve', '--port', '0'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'production' }, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const ceilingPort = await start(['--import', 'tsx', 'bench/scim/ceiling-server.ts'], { DATABASE_URL: dbUrl }, /listening (\d+)/);
+  const scim = `http://127.0.0.1:${rosterPort}/scim/v2`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+  let sequence = 0;
+
+  const workloads: Array<{ name: string; kind: 'read' | 'write' | 'ceiling'; url: string; request: () => { method: string; path: string; body?: string } }> = [
+    { name: 'ceiling: bare Fastify + one PK SELECT', kind: 'ceiling', url: `http://127.0.0.1:${ceilingPort}`, request: () => ({ method: 'GET', path: `/users/${pick(userIds)}` }) },
+    { name: 'GET /Users/{id}', kind: 'read', url: scim, request: () => ({ method: 'GET', path: `/scim/v2/Users/${pick(userIds)}` }) },
+    {
+      name: 'GET /Users?filter=userName eq',
+      kind: 'read',
+      url: scim,
+      request: () => ({ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * USERS)}@bench.example"`)}` }),
+    },
+    {
+      name: 'POST /Users',
+      kind: 'write',
+      url: scim,
+      request: () => {
+        const n = ++sequence;
+        return { method: 'POST', path: '/scim/v2/Users', body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new${n}@bench.example`, name: { givenName: 'New', familyName: `${n}` }, emails: [{ value: `new${n}@bench.example`, type: 'work', primary: true }], active: true }) };
+      },
+    },
+    {
+      name: 'PATCH /Users/{id} active:false',
+      kind: 'write',
+      url: scim,
+      request: () => ({
+        method: 'PATCH',
+        path: `/scim/v2/Users/${userIds[++sequence % USERS]}`,
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }),
+      }),
+    },
+    {
+      name: 'PATCH /Groups/{id} members add',
+      kind: 'write',
+      url: scim,
+      request: () => ({
+        method: 'PATCH',
+        path: `/scim/v2/Groups/${pick(groupIds)}?excludedAttributes=members`,
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: userIds[(++sequence * 7919) % USERS] }] }] }),
+      }),
+    },
+  ];
+
+  const results: Array<Record<string, unknown>> = [];
+  let ceiling = 0;
+  for (const w of workloads) {
+    const run = (duration: number) =>
+      autocannon({
+        url: w.url,
+        connections: CONNECTIONS,
+        duration,
+        headers,
+        requests: [{ setupRequest: (req) => ({ ...req, ...w.request() }) as typeof req }],
+      });
+    log(`${w.name}: warm-up`);
+    await run(2);
+    log(`${w.name}: ${SECONDS} s at ${CONNECTIONS} connections`);
+    const r = await run(SECONDS);
+    const rps = Math.round(r.requests.average);
+    if (w.kind === 'ceiling') ceiling = rps;
+    results.push({
+      workload: w.name,
+      kind: w.kind,
+      requestsPerSecond: rps,
+      latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
+      non2xx: r.non2xx,
+      errors: r.errors,
+      percentOfCeiling: w.kind === 'ceiling' ? 100 : Math.round((rps / ceiling) * 1000) / 10,
+    });
+  }
+  console.log(JSON.stringify({ benchmark: 'scim-throughput', users: USERS, groups: GROUPS, connections: CONNECTIONS, seconds: SECONDS, node: process.version, results }, null, 2));
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
