@@ -127,8 +127,9 @@ export async function removeMappings(ctx: ApplyContext, changes: ChangeOf<'mappi
 export async function recomputeIdpRoles(ctx: ApplyContext): Promise<void> {
   if (!ctx.recomputeAll && ctx.affectedUsers.size === 0) return;
   const t = ctx.tenantId;
-  if (!ctx.recomputeAll) {
-    // No mapping and no stale IdP role in the tenant: nothing can change.
+  if (!ctx.recomputeAll && ctx.affectedUsers.size > 1000) {
+    // Many users touched, and no mapping and no stale IdP role in the tenant: nothing can
+    // change, and one cheap check saves recomputing them all. (A few users are probed by key.)
     const { busy } = await firstRow<{ busy: boolean }>(
       ctx.tx,
       sql`select exists (select 1 from group_role_mappings where tenant_id = ${t}::uuid)

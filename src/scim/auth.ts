@@ -17,6 +17,8 @@ export interface ScimCaller {
   rateLimit: RateLimit;
   /** The connection asks for 204 No Content on PATCH (some IdPs' reference clients expect it). */
   patchNoContent: boolean;
+  /** `scim`, or the pull kind of a connection that also accepts pushes. */
+  connectionKind: string;
 }
 
 export function hashScimToken(token: string): string {
@@ -32,6 +34,7 @@ interface TokenRow {
   revoked: boolean;
   accepts_push: boolean;
   enabled: boolean;
+  kind: string;
   scim_rate_per_minute: number | null;
   scim_burst: number | null;
   patch_response: string | null;
@@ -69,7 +72,7 @@ export async function authenticateScim(db: Db, authorization: string | undefined
     sql`select t.id, t.tenant_id, t.connection_id, t.token_hash,
                (t.expires_at is not null and t.expires_at <= now()) as expired,
                (t.revoked_at is not null) as revoked,
-               (c.kind = 'scim' or c.push_enabled) as accepts_push, c.enabled,
+               (c.kind = 'scim' or c.push_enabled) as accepts_push, c.enabled, c.kind,
                c.scim_rate_per_minute, c.scim_burst, c.settings->>'patchResponse' as patch_response
         from scim_tokens t join connections c on c.id = t.connection_id
         where t.token_hash = ${hash}`,
@@ -94,5 +97,6 @@ export async function authenticateScim(db: Db, authorization: string | undefined
       burst: row.scim_burst ?? DEFAULT_SCIM_RATE_LIMIT.burst,
     },
     patchNoContent: row.patch_response === 'no-content',
+    connectionKind: row.kind,
   };
 }

@@ -107,8 +107,3 @@ export async function findLinkableUser(db: Db, scope: ScimScope, externalId: str
   );
   return row;
 }
-
-export async function connectionKindOf(db: Db, scope: ScimScope): Promise<string> {
-  const [row] = await queryRows<{ kind: string }>(db, sql`select kind from connections where id = ${scope.connectionId}::uuid and tenant_id = ${scope.tenantId}::uuid`);
-  return row?.kind ?? 'scim';
-}

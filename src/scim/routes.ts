@@ -120,6 +120,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
       scope: { tenantId: caller.tenantId, connectionId: caller.connectionId },
       apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}` } },
       baseUrl: `${request.protocol}://${request.host}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
+      connectionKind: caller.connectionKind,
     };
   };
   const selectors = (query: ListQuery) => ({

@@ -11,6 +11,8 @@ export interface ScimRequestContext {
   apply: ApplyOptions;
   /** `https://host/scim/v2` or `.../enterprise-idps/{id}`, for `meta.location`. */
   baseUrl: string;
+  /** The connection's kind: a POST links existing users only on a pull connection. */
+  connectionKind: string;
 }
 
 /** Parsers return results; at the service edge a failure becomes the thrown ScimError. */

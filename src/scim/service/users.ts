@@ -8,7 +8,7 @@ import { applyChanges, type LifecycleChange } from '../../lifecycle/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { applyUserPatch, parsePatchRequest, type ScimUser as PatchableUser } from '../patch/index.js';
-import { connectionKindOf, findLinkableUser, getUserRow, type ScimScope } from '../queries.js';
+import { findLinkableUser, getUserRow, type ScimScope } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseUser, renderUser, type ParsedUser, type ScimUser, type UserRowForScim } from '../resources/user.js';
 import { orThrow, type ScimRequestContext } from './context.js';
@@ -83,7 +83,7 @@ export async function getUser(ctx: ScimRequestContext, id: string): Promise<User
  */
 export async function createUser(ctx: ScimRequestContext, body: unknown): Promise<UserResult> {
   const parsed = orThrow(parseUser(body));
-  if ((await connectionKindOf(ctx.db, ctx.scope)) !== 'scim') {
+  if (ctx.connectionKind !== 'scim') {
     const existing = await findLinkableUser(ctx.db, ctx.scope, parsed.externalId, parsed.attributes.userName);
     if (existing) {
       const changes = changesToMatch(existing, parsed, 'SCIM active:false');
