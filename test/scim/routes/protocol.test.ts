@@ -63,6 +63,31 @@ describe('authentication and isolation', () => {
     expect(foreign.status).toBe(401);
   });
 
+  it('records when a token was last used, without writing on every request', async () => {
+    const t = await op(h.ctx, 'token.create', { connection: h.connectionId, name: 'usage' });
+    const lastUsed = async () =>
+      (await op(h.ctx, 'token.list', { connection: h.connectionId })).find((x: { id: string }) => x.id === t.id).lastUsedAt as string | null;
+    expect(await lastUsed()).toBeNull();
+    await h.request('GET', '/scim/v2/Users', undefined, { authorization: `Bearer ${t.token}` });
+    await new Promise((r) => setTimeout(r, 50)); // the write is not awaited by the request
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    await h.request('GET', '/scim/v2/Users', undefined, { authorization: `Bearer ${t.token}` });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await lastUsed()).toBe(first);
+  });
+
+  it('keeps two connections of one tenant apart: a token sees only its own connection', async () => {
+    const sibling = await op(h.ctx, 'connection.create', { tenant: 'acme', name: 'sibling', kind: 'scim' });
+    const { token } = await op(h.ctx, 'token.create', { connection: sibling.id, name: 'sibling' });
+    const as = { authorization: `Bearer ${token}` };
+    expect((await h.request('GET', `/scim/v2/Users/${userId}`, undefined, as)).status).toBe(404);
+    expect((await h.request('GET', `/scim/v2/Groups/${groupId}`, undefined, as)).status).toBe(404);
+    expect((await h.request('DELETE', `/scim/v2/Users/${userId}`, undefined, as)).status).toBe(404);
+    expect((await h.request('GET', '/scim/v2/Users', undefined, as)).body.totalResults).toBe(0);
+    expect((await h.request('GET', `/scim/v2/Users/${userId}`)).status).toBe(200);
+  });
+
   it('never lets another tenant’s token read or change this connection’s users and groups, on any route', async () => {
     const as = { authorization: `Bearer ${h.other.token}` };
     const patchBody = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'pwned' }] };
