@@ -133,22 +133,3 @@ export function toProviderError(err: unknown, what: string): ProviderError {
   if (status === 503 || status === 504) return fail('network', `Graph was unavailable for ${what} after retries (${status})`);
   return fail('bad-response', `Graph answered ${status} for ${what}: ${detail}`);
 }
-
-/** At most `limit` calls of `fn` in flight; the rest wait in order. */
-export function createLimiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  const max = Math.max(1, Math.floor(limit) || 1);
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    // A finishing call hands its slot straight to the next waiter, so a newcomer cannot slip in between.
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}

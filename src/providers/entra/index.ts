@@ -15,7 +15,8 @@ import {
   type ProviderContext,
   type UserWithGroups,
 } from '../types.js';
-import { connectGraph, createLimiter, toProviderError, type GraphConnection } from './client.js';
+import pLimit from 'p-limit';
+import { connectGraph, toProviderError, type GraphConnection } from './client.js';
 import { mapGroup, mapUser, userSelect } from './map.js';
 import { startRun } from './run.js';
 import { readSettings, type EntraSettings } from './settings.js';
@@ -32,7 +33,7 @@ export function createEntraProvider(context: ProviderContext): DirectoryProvider
   const settings = readSettings(context.settings, context.secrets);
   const logger = context.logger.child({ component: 'entra' });
   const conn = connectGraph(settings, { stats: context.stats, logger, signal: context.signal });
-  const limit = createLimiter(context.concurrency);
+  const limit = pLimit(Math.max(1, context.concurrency));
   const get = (path: string, what: string) => limit(() => conn.get(path, what));
 
   return {

@@ -26,7 +26,7 @@ import type {
 import { ProviderError } from '../types.js';
 import { SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, createClient, readSettings, toProviderError, type GoogleSettings } from './client.js';
 import { customerGroup, mapGroup, mapMembersPage, mapUser } from './map.js';
-import { concurrentStream } from './stream.js';
+import { mergeConcurrent } from '../concurrency.js';
 import { diagnoseToken } from './diagnose.js';
 
 export { CUSTOMER_GROUP_PREFIX, DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
@@ -94,10 +94,10 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
     for await (const data of groupPages) {
       const groups = (data.groups ?? []).filter((g) => g.id);
       yield groups.map((g) => ({ type: 'group', group: mapGroup(g) }));
-      yield* concurrentStream<admin_directory_v1.Schema$Group, DirectoryEvent[]>(
+      yield* mergeConcurrent<admin_directory_v1.Schema$Group, DirectoryEvent[]>(
         groups,
-        { limit: context.concurrency, onStop: stop },
-        async (group, emit) => {
+        context.concurrency,
+        async function* (group) {
           let mode: 'set' | 'add' = 'set';
           const pages = paginate<admin_directory_v1.Schema$Members>(`listing members of group ${group.email ?? group.id}`, (pageToken) =>
             directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken }, { signal }),
@@ -106,9 +106,10 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
             const { event, customers: seen } = mapMembersPage(group.id!, mode, page.members ?? []);
             for (const c of seen) customers.add(c);
             mode = 'add';
-            await emit([event]);
+            yield [event];
           }
         },
+        { onStop: stop },
       );
     }
 

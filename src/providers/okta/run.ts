@@ -24,7 +24,7 @@
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import type { OktaClient } from './client.js';
-import { mergeConcurrent } from './concurrent.js';
+import { mergeConcurrent } from '../concurrency.js';
 import { toProviderError } from './errors.js';
 import { isBuiltIn, isoOf, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
 import type { OktaSettings } from './settings.js';
