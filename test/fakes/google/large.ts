@@ -9,6 +9,7 @@
  * CUSTOMER member (everyone), which counts as one membership.
  */
 import { FakeGoogleDirectory, type FakeMember } from './directory.js';
+import { prng } from '../prng.js';
 
 export interface LargeDirectoryOptions {
   users?: number;
@@ -25,17 +26,6 @@ const GIVEN = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances',
 const FAMILY = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Lee'];
 const DEPARTMENTS = ['Engineering', 'Sales', 'Finance', 'Support', 'Legal'];
 
-/** mulberry32: a tiny seeded PRNG, good enough to spread members. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function createLargeGoogleDirectory(options: LargeDirectoryOptions = {}): FakeGoogleDirectory {
   const userCount = options.users ?? 100_000;

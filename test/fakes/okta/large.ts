@@ -4,6 +4,9 @@
  * 500,000 memberships build in well under two seconds.
  */
 import { FakeDirectory, type OktaUserStatus } from './directory.js';
+import { prng } from '../prng.js';
+
+export { prng };
 
 export interface GeneratedDirectoryOptions {
   users: number;
@@ -16,17 +19,6 @@ export interface GeneratedDirectoryOptions {
   domain?: string;
 }
 
-/** mulberry32: small, fast, good enough for fixtures. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Margaret', 'John'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Hamilton', 'McCarthy'];
