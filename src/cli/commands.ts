@@ -12,7 +12,7 @@ import { tokenCommands } from './token-commands.js';
 
 export interface CliRuntime {
   /** Run an operation wherever this invocation's database is. */
-  run(name: string, input: Record<string, unknown>): Promise<unknown>;
+  run(name: string, input: Record<string, unknown>, options?: { progressLabel?: string }): Promise<unknown>;
   print(text: string): void;
   migrate(): Promise<void>;
   serve(port: number | undefined): Promise<void>;

@@ -15,6 +15,7 @@ import type { Actor } from '../lifecycle/index.js';
 import { createLogger, redactText, type Logger } from '../logging/index.js';
 import { startServer } from '../server/index.js';
 import { buildProgram, type CliRuntime } from './commands.js';
+import { progressLine } from './progress.js';
 import { assertNoServer, openLocalStore, openSession, type Session } from './session.js';
 
 export interface Output {
@@ -67,10 +68,15 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
   };
 
   const runtime: CliRuntime = {
-    async run(name, input) {
+    async run(name, input, options) {
       const { config, logger } = setup('warn');
       session ??= await openSession(config, logger, cliActor(env));
-      return session.execute(name, input);
+      const line = options?.progressLabel ? progressLine(stderr, options.progressLabel) : undefined;
+      try {
+        return await session.execute(name, input, line && ((counts) => line.update(counts)));
+      } finally {
+        line?.done();
+      }
     },
     print(text) {
       stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -26,7 +26,8 @@ import {
 } from '../store/index.js';
 
 export interface Session {
-  execute(name: string, input: unknown): Promise<unknown>;
+  /** `progress` is honoured in process; through a running server the server logs progress instead. */
+  execute(name: string, input: unknown, progress?: (counts: Record<string, number>) => void): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -157,7 +158,7 @@ export async function openSession(config: RosterConfig, logger: Logger, actor: A
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: local.store.backend, dataDir: config.dataDir, logger });
   const ctx = { store: local.store, keyring, logger, actor };
   return {
-    execute: (name, input) => runOperation(ctx, name, input),
+    execute: (name, input, progress) => runOperation(progress ? { ...ctx, progress } : ctx, name, input),
     close: () => local.close(),
   };
 }

@@ -53,7 +53,11 @@ function syncCommand(rt: CliRuntime, { show, jsonOption, connectionRef }: Helper
     .addOption(jsonOption())
     .addHelpText('after', `\n${connectionRef}\nExit codes: 0 succeeded, 1 failed, partial or held (the report is printed first).`)
     .action(async (ref: string, opts: Opts) => {
-      const report = (await rt.run('sync.run', { connection: ref, full: opts.full, dryRun: opts.dryRun, approve: opts.approve })) as SyncReport;
+      const report = (await rt.run(
+        'sync.run',
+        { connection: ref, full: opts.full, dryRun: opts.dryRun, approve: opts.approve },
+        opts.json ? {} : { progressLabel: `syncing ${ref}` },
+      )) as SyncReport;
       show(rt, opts, report, humanReport);
       if (report.status === 'succeeded') return;
       const why = report.status === 'held' ? `held for approval: run \`${report.approveCommand}\` or change the deletion threshold` : (report.error ?? report.status);

@@ -43,6 +43,7 @@ export const syncRun = defineOperation({
       trigger: input.trigger ?? 'manual',
       // Structured progress lines, one per 10 pages, for logs and for whoever watches a long listing.
       onProgress: (p) => {
+        ctx.progress?.({ pages: p.pages, users: p.users, groups: p.groups });
         if (p.pages - reported < 10) return;
         reported = p.pages;
         ctx.logger.info('sync progress', { connection: label, ...p });

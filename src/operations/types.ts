@@ -14,6 +14,8 @@ export interface OperationContext {
   keyring: SecretKeyring;
   logger: Logger;
   actor: Actor;
+  /** Where a long operation reports progress (the CLI's terminal line), when someone watches. */
+  progress?: (counts: Record<string, number>) => void;
 }
 
 export interface Operation<S extends z.ZodType = z.ZodType, R = unknown> {
