@@ -46,18 +46,16 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-/** Whether storing `parsed` would change any attribute of `row` (the lifecycle would write nothing, but a cheap JS check saves the round trip). */
+/**
+ * Whether storing `parsed` would change `row`. The comparison is with the row
+ * as a client sees it, parsed the same way: rendering fills `emails` and
+ * `name` from the columns, so a PATCH that only flips `active` compares equal
+ * and costs no update statement.
+ */
 function attributesDiffer(row: UserRowForScim, parsed: ParsedUser): boolean {
-  const a = parsed.attributes;
-  return (
-    row.user_name !== a.userName ||
-    row.external_id !== parsed.externalId ||
-    row.email !== (a.email ?? null) ||
-    row.display_name !== (a.displayName ?? null) ||
-    row.given_name !== (a.givenName ?? null) ||
-    row.family_name !== (a.familyName ?? null) ||
-    canonicalJson(row.profile ?? null) !== canonicalJson(a.profile ?? null)
-  );
+  const current = parseUser(renderUser(row, ''));
+  if (!current.ok) return true;
+  return canonicalJson({ ...current.value, active: null }) !== canonicalJson({ ...parsed, active: null });
 }
 
 /** The changes that make a stored user equal to `parsed`: attributes, then the active state. */
