@@ -1,0 +1,122 @@
+/**
+ * The fake IdP of the sync benchmark, in its own process so that its memory
+ * (the Google fake alone holds ~266 MB at 100k users) is not counted in the
+ * peak RSS of the Roster process. Driven over the IPC channel by run.ts:
+ *
+ *   { cmd: 'start', provider, users, groups, memberships } → { settings, minimumRequests }
+ *   { cmd: 'change', fraction }                            → { changed }
+ *   { cmd: 'served' }                                      → { requests } (served since the last call)
+ *   { cmd: 'stop' }
+ *
+ * The Entra fake speaks HTTPS with the CA whose folder is ROSTER_TEST_TLS_DIR.
+ */
+import { FakeEntra, generateDirectory as generateEntra } from '../../test/fakes/entra/index.js';
+import { createLargeGoogleDirectory, startFakeGoogle, type FakeGoogleServer } from '../../test/fakes/google/index.js';
+import { minimumRequests as googleMinimum } from '../../test/fakes/google/harness.js';
+import { generateDirectory as generateOkta, startFakeOkta, type FakeOkta } from '../../test/fakes/okta/index.js';
+import type { FakeRequest, FakeResponse, ProviderName } from './protocol.js';
+
+interface Running {
+  settings: Record<string, unknown>;
+  minimumRequests: number;
+  /** Requests served so far. */
+  served(): number;
+  /** Change the display name of every `step`-th user. */
+  change(step: number, round: number): number;
+  close(): Promise<void>;
+}
+
+const SEED = 7;
+const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+
+async function startEntra(users: number, groups: number, memberships: number): Promise<Running> {
+  const fake = await FakeEntra.start({ directory: generateEntra({ users, groups, memberships, seed: SEED }) });
+  const dir = fake.directory;
+  const conn = fake.connection();
+  // One token request, users/delta pages of 200 objects, groups/delta pages of 500 member links
+  // (and of 200 groups at most) — the fake pages as Graph does.
+  let links = 0;
+  for (const g of dir.groups) links += g.members.size;
+  const groupPages = Math.max(pages(dir.liveGroupCount, 200), pages(links, 500));
+  return {
+    settings: { ...conn.settings, ...conn.secrets },
+    minimumRequests: 1 + pages(dir.liveUserCount, 200) + groupPages,
+    served: () => fake.requests.length,
+    change(step, round) {
+      let n = 0;
+      for (let i = 0; i < dir.users.length; i += step, n++) dir.updateUser(dir.users[i]!.id, { displayName: `Renamed ${round} ${i}` });
+      return n;
+    },
+    close: () => fake.close(),
+  };
+}
+
+async function startOkta(users: number, groups: number, memberships: number): Promise<Running> {
+  const fake: FakeOkta = await startFakeOkta({ directory: generateOkta({ users, groups, memberships, seed: SEED }) });
+  const dir = fake.directory;
+  // ⌈N/200⌉ user pages + ⌈(G+1)/1000⌉ group pages (Everyone included) + per group ⌈members/1000⌉, at least one.
+  let members = 0;
+  for (const g of dir.groups.values()) members += pages(dir.memberIds(g).length, 1000);
+  return {
+    settings: { orgUrl: fake.url, apiToken: 'test-token' },
+    minimumRequests: pages(dir.users.size, 200) + pages(dir.groups.size, 1000) + members,
+    served: () => fake.requests.length,
+    change(step, round) {
+      let n = 0;
+      for (let i = 0; i < dir.userOrder.length; i += step, n++) dir.updateUser(dir.userOrder[i]!, { displayName: `Renamed ${round} ${i}` });
+      return n;
+    },
+    close: () => fake.close(),
+  };
+}
+
+async function startGoogle(users: number, groups: number, memberships: number): Promise<Running> {
+  const fake: FakeGoogleServer = await startFakeGoogle({ directory: createLargeGoogleDirectory({ users, groups, memberships, seed: SEED }) });
+  const dir = fake.directory;
+  const admin = `admin@${dir.domain}`;
+  dir.addUser({ primaryEmail: admin, isAdmin: true });
+  const minimum = googleMinimum(fake);
+  return {
+    settings: { subject: admin, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl, serviceAccountKey: fake.createServiceAccount() },
+    minimumRequests: minimum,
+    served: () => fake.requests.length,
+    change(step, round) {
+      let n = 0;
+      for (let i = 0; i < users; i += step, n++) {
+        dir.updateUser(`1${String(i).padStart(20, '0')}`, { name: { givenName: 'Renamed', familyName: `R${round}x${i}`, fullName: `Renamed R${round}x${i}` } });
+      }
+      return n;
+    },
+    close: () => fake.close(),
+  };
+}
+
+const starters: Record<ProviderName, typeof startEntra> = { entra: startEntra, okta: startOkta, google: startGoogle };
+
+let running: Running | undefined;
+let servedBefore = 0;
+let round = 0;
+const reply = (r: FakeResponse) => process.send!(r);
+
+process.on('message', (msg: FakeRequest) => {
+  void (async () => {
+    try {
+      if (msg.cmd === 'start') {
+        const started = Date.now();
+        running = await starters[msg.provider](msg.users, msg.groups, msg.memberships);
+        reply({ ok: true, settings: running.settings, minimumRequests: running.minimumRequests, buildMs: Date.now() - started });
+      } else if (msg.cmd === 'change') {
+        reply({ ok: true, changed: running!.change(Math.round(1 / msg.fraction), ++round) });
+      } else if (msg.cmd === 'served') {
+        const now = running!.served();
+        reply({ ok: true, requests: now - servedBefore });
+        servedBefore = now;
+      } else if (msg.cmd === 'stop') {
+        await running?.close();
+        process.exit(0);
+      }
+    } catch (err) {
+      reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  })();
+});

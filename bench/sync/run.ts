@@ -1,0 +1,134 @@
+/**
+ * Sync benchmark (issue 4): for each provider, a directory of 100,000 users,
+ * 5,000 groups and 500,000 memberships served by its fake on loopback, synced
+ * into a fresh Postgres database. Prints one JSON object per provider:
+ * initial sync (wall time, peak RSS of the Roster process, API requests and
+ * the minimum the API allows), no-change resync (wall time, rows written per
+ * pg_stat_user_tables) and resync after 1% of users changed (wall time).
+ *
+ *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N]
+ *
+ * Three processes per provider: this one (orchestration only), the fake IdP
+ * (fake.ts, so its memory is not counted) and the Roster sync process
+ * (sync.ts, started with NODE_EXTRA_CA_CERTS so it trusts the Entra fake's
+ * test CA). DATABASE_URL names the server (default
+ * postgres://postgres@127.0.0.1:5432/test); each provider gets its own
+ * database, dropped afterwards.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { createTestTls, TLS_DIR_ENV } from '../../test/fakes/tls.js';
+import { PROVIDERS, type FakeRequest, type FakeResponse, type ProviderName, type RunMessage, type SyncMessage } from './protocol.js';
+
+const { values: args } = parseArgs({
+  options: {
+    provider: { type: 'string', default: 'all' },
+    users: { type: 'string', default: '100000' },
+    groups: { type: 'string' },
+    memberships: { type: 'string' },
+  },
+});
+const USERS = Number(args.users);
+// The issue's shape scales with --users: 1 group per 20 users, 5 memberships per user.
+const GROUPS = args.groups ? Number(args.groups) : Math.max(1, Math.round(USERS / 20));
+const MEMBERSHIPS = args.memberships ? Number(args.memberships) : USERS * 5;
+const providers: ProviderName[] = args.provider === 'all' ? [...PROVIDERS] : [args.provider as ProviderName];
+if (!providers.every((p) => PROVIDERS.includes(p))) throw new Error(`--provider must be one of ${PROVIDERS.join(', ')} or all`);
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const tsx = { cwd: root, execArgv: ['--import', 'tsx'] };
+
+/** Aims from the issue. */
+const AIM = { initialMs: 60_000, peakRssMb: 512, noChangePercent: { entra: 5, okta: 5, google: 30 }, requestsOverMinimum: 0.1 };
+
+function request(child: ChildProcess, req: FakeRequest): Promise<FakeResponse> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`fake exited with ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (m: FakeResponse) => {
+      child.off('exit', onExit);
+      resolve(m);
+    });
+    child.send(req);
+  });
+}
+
+async function benchProvider(provider: ProviderName, tlsDir: string, caPath: string): Promise<Record<string, unknown>> {
+  const fake = fork(path.join(here, 'fake.ts'), [], { ...tsx, env: { ...process.env, [TLS_DIR_ENV]: tlsDir } });
+  // Requests to the fake are serialised: one at a time from the sync process.
+  let queue = Promise.resolve();
+  const ask = (req: FakeRequest) => {
+    const next = queue.then(() => request(fake, req));
+    queue = next.then(() => undefined, () => undefined);
+    return next;
+  };
+  const name = `roster_bench_sync_${provider}_${randomBytes(3).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const databaseUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  try {
+    log(`${provider}: building ${USERS} users, ${GROUPS} groups, ${MEMBERSHIPS} memberships in the fake`);
+    const started = await ask({ cmd: 'start', provider, users: USERS, groups: GROUPS, memberships: MEMBERSHIPS });
+    if (!started.ok) throw new Error(started.error);
+    const sync = fork(path.join(here, 'sync.ts'), [], { ...tsx, env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath } });
+    const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      sync.on('message', (m: SyncMessage) => {
+        if (m.type === 'fake') void ask(m.request).then((response) => sync.send({ type: 'fake', id: m.id, response } satisfies RunMessage));
+        else if (m.type === 'result') resolve(m.result as Record<string, unknown>);
+        else reject(new Error(m.error));
+      });
+      sync.on('exit', (code) => reject(new Error(`sync process exited with ${code}`)));
+      sync.send({ type: 'job', job: { provider, databaseUrl, settings: started.settings! } } satisfies RunMessage);
+    });
+    await new Promise((resolve) => (sync.exitCode === null ? sync.once('exit', resolve) : resolve(null)));
+    return { minimumRequests: started.minimumRequests!, ...result };
+  } finally {
+    fake.send({ cmd: 'stop' } satisfies FakeRequest);
+    await new Promise((resolve) => (fake.exitCode === null ? fake.once('exit', resolve) : resolve(null)));
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+type Figures = {
+  minimumRequests: number;
+  initialSync: { ms: number; peakRssMb: number; apiRequests: number };
+  noChangeResync: { percentOfInitial: number; rowsWritten: number; rowsWrittenToDirectoryTables: number };
+};
+
+function verdict(provider: ProviderName, f: Figures) {
+  const over = f.initialSync.apiRequests / f.minimumRequests - 1;
+  return {
+    initialWithin60s: f.initialSync.ms <= AIM.initialMs,
+    peakRssWithin512MB: f.initialSync.peakRssMb <= AIM.peakRssMb,
+    noChangeWithinAim: f.noChangeResync.percentOfInitial <= AIM.noChangePercent[provider],
+    noChangeWritesNoDirectoryRows: f.noChangeResync.rowsWrittenToDirectoryTables === 0,
+    requestsWithin10PercentOfMinimum: over <= AIM.requestsOverMinimum,
+    requestsOverMinimumPercent: Math.round(over * 1000) / 10,
+  };
+}
+
+const tls = createTestTls();
+try {
+  for (const provider of providers) {
+    const figures = await benchProvider(provider, tls.dir, tls.caPath);
+    const out = {
+      benchmark: 'sync',
+      provider,
+      directory: { users: USERS, groups: GROUPS, memberships: MEMBERSHIPS },
+      ...figures,
+      aim: verdict(provider, figures as unknown as Figures),
+    };
+    console.log(JSON.stringify(out));
+  }
+} finally {
+  rmSync(tls.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,151 @@
+/**
+ * The Roster side of the sync benchmark: one process per provider (so its
+ * peak RSS is that provider's), started by run.ts with NODE_EXTRA_CA_CERTS
+ * set. Creates the tenant and connection through the operations, then times
+ * `sync.run` three times: initial, no change, 1% of users changed. The fake
+ * IdP runs in another process; requests to it go through run.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { silentLogger } from '../../src/logging/index.js';
+import { runOperation } from '../../src/operations/index.js';
+import type { SyncReport } from '../../src/reconcile/report.js';
+import { SecretKeyring } from '../../src/secrets/index.js';
+import { migrateStore, openStore, type Store } from '../../src/store/index.js';
+import type { FakeRequest, FakeResponse, RunMessage, SyncJob, SyncMessage } from './protocol.js';
+
+const send = (m: SyncMessage) => process.send!(m);
+const pending = new Map<number, (r: FakeResponse) => void>();
+let nextId = 0;
+let jobReady: (job: SyncJob) => void;
+const jobArrived = new Promise<SyncJob>((resolve) => (jobReady = resolve));
+
+process.on('message', (m: RunMessage) => {
+  if (m.type === 'job') jobReady(m.job);
+  else pending.get(m.id)?.(m.response), pending.delete(m.id);
+});
+
+async function fake(request: FakeRequest): Promise<FakeResponse & { ok: true }> {
+  const id = nextId++;
+  const response = await new Promise<FakeResponse>((resolve) => {
+    pending.set(id, resolve);
+    send({ type: 'fake', id, request });
+  });
+  if (!response.ok) throw new Error(`fake: ${response.error}`);
+  return response;
+}
+
+/** Inserted + updated + deleted rows per table, per Postgres's statistics. */
+async function rowsWrittenByTable(url: string): Promise<Record<string, number>> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const rows = await client<{ relname: string; n: string }[]>`select relname, (n_tup_ins + n_tup_upd + n_tup_del)::bigint as n from pg_stat_user_tables`;
+  await client.end();
+  return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]));
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): { total: number; byTable: Record<string, number> } {
+  const byTable: Record<string, number> = {};
+  let total = 0;
+  for (const [table, n] of Object.entries(after)) {
+    const d = n - (before[table] ?? 0);
+    if (d !== 0) byTable[table] = d;
+    total += d;
+  }
+  return { total, byTable };
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** Bookkeeping of the run itself, not directory data: the sync run row and the connection's lease/cursor. */
+const BOOKKEEPING = new Set(['sync_runs', 'connections']);
+
+const job = await jobArrived;
+const url = job.databaseUrl;
+let store: Store = await openStore({ databaseUrl: url });
+await migrateStore(store, url);
+const ctx = () => ({
+  store,
+  keyring,
+  logger: silentLogger(),
+  actor: { type: 'system' as const },
+});
+const keyring = new SecretKeyring({ secretKey: randomBytes(32).toString('base64'), backend: 'postgres', dataDir: undefined });
+const op = <T>(name: string, input: Record<string, unknown>) => runOperation(ctx(), name, input) as Promise<T>;
+await op('tenant.create', { slug: 'bench' });
+await op('connection.create', { tenant: 'bench', name: job.provider, kind: job.provider, settings: job.settings });
+// Creates are never held; a high threshold keeps the 1% round from being held for its deactivations, if any.
+await op('connection.update', { connection: `bench/${job.provider}`, deletionThreshold: '100%' });
+
+/** Statistics reach pg_stat_user_tables when a backend ends: close the pool around each phase. */
+async function reopen(): Promise<void> {
+  await store.close();
+  store = await openStore({ databaseUrl: url });
+}
+
+async function phase(label: string) {
+  await reopen();
+  const before = await rowsWrittenByTable(url);
+  await fake({ cmd: 'served' });
+  const started = performance.now();
+  const report = await op<SyncReport>('sync.run', { connection: `bench/${job.provider}` });
+  const ms = Math.round(performance.now() - started);
+  const served = (await fake({ cmd: 'served' })).requests!;
+  await reopen();
+  const written = difference(await rowsWrittenByTable(url), before);
+  const directoryRows = Object.entries(written.byTable).filter(([t]) => !BOOKKEEPING.has(t)).reduce((n, [, v]) => n + v, 0);
+  process.stderr.write(`[bench ${job.provider}] ${label}: ${ms} ms, ${report.status}, peak RSS ${peakRssMb()} MB\n`);
+  return { ms, report, served, written, directoryRows };
+}
+
+try {
+  const initial = await phase('initial sync');
+  const initialPeak = peakRssMb();
+  const unchanged = await phase('no-change resync');
+  const changed = (await fake({ cmd: 'change', fraction: 0.01 })).changed!;
+  const onePercent = await phase('1% changed resync');
+  const pct = (x: number) => Math.round((x / initial.ms) * 1000) / 10;
+  send({
+    type: 'result',
+    result: {
+      initialSync: {
+        ms: initial.ms,
+        status: initial.report.status,
+        mode: initial.report.mode,
+        peakRssMb: initialPeak,
+        apiRequests: initial.report.apiRequests,
+        requestsServedByFake: initial.served,
+        usersSynced: initial.report.usersSynced,
+        groupsSynced: initial.report.groupsSynced,
+        counts: initial.report.counts,
+        rowsWritten: initial.written.total,
+      },
+      noChangeResync: {
+        ms: unchanged.ms,
+        percentOfInitial: pct(unchanged.ms),
+        status: unchanged.report.status,
+        mode: unchanged.report.mode,
+        apiRequests: unchanged.report.apiRequests,
+        rowsWritten: unchanged.written.total,
+        rowsWrittenToDirectoryTables: unchanged.directoryRows,
+        rowsWrittenByTable: unchanged.written.byTable,
+      },
+      onePercentChangedResync: {
+        usersChanged: changed,
+        ms: onePercent.ms,
+        percentOfInitial: pct(onePercent.ms),
+        status: onePercent.report.status,
+        mode: onePercent.report.mode,
+        apiRequests: onePercent.report.apiRequests,
+        counts: onePercent.report.counts,
+        rowsWritten: onePercent.written.total,
+      },
+      peakRssMb: peakRssMb(),
+      heapUsedAtEndMb: mb(process.memoryUsage().heapUsed),
+    },
+  });
+} catch (err) {
+  send({ type: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+} finally {
+  await store.close();
+  process.disconnect();
+}
