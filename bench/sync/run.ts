@@ -6,7 +6,7 @@
  * the minimum the API allows), no-change resync (wall time, rows written per
  * pg_stat_user_tables) and resync after 1% of users changed (wall time).
  *
- *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N]
+ *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N] [--sync-heap-mb N]
  *
  * Three processes per provider: this one (orchestration only), the fake IdP
  * (fake.ts, so its memory is not counted) and the Roster sync process
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '100000' },
     groups: { type: 'string' },
     memberships: { type: 'string' },
+    /** V8 old-space limit of the Roster process (--max-old-space-size), a deployment setting; default: Node's. */
+    'sync-heap-mb': { type: 'string' },
   },
 });
 const USERS = Number(args.users);
@@ -78,7 +80,8 @@ async function benchProvider(provider: ProviderName, tlsDir: string, caPath: str
     log(`${provider}: building ${USERS} users, ${GROUPS} groups, ${MEMBERSHIPS} memberships in the fake`);
     const started = await ask({ cmd: 'start', provider, users: USERS, groups: GROUPS, memberships: MEMBERSHIPS });
     if (!started.ok) throw new Error(started.error);
-    const sync = fork(path.join(here, 'sync.ts'), [], { ...tsx, env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath } });
+    const heap = args['sync-heap-mb'] ? [`--max-old-space-size=${Number(args['sync-heap-mb'])}`] : [];
+    const sync = fork(path.join(here, 'sync.ts'), [], { ...tsx, execArgv: [...heap, ...tsx.execArgv], env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath } });
     const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
       sync.on('message', (m: SyncMessage) => {
         if (m.type === 'fake') void ask(m.request).then((response) => sync.send({ type: 'fake', id: m.id, response } satisfies RunMessage));
@@ -124,6 +127,7 @@ try {
       benchmark: 'sync',
       provider,
       directory: { users: USERS, groups: GROUPS, memberships: MEMBERSHIPS },
+      syncProcessHeapLimitMb: args['sync-heap-mb'] ? Number(args['sync-heap-mb']) : 'node default',
       ...figures,
       aim: verdict(provider, figures as unknown as Figures),
     };

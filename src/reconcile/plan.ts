@@ -34,7 +34,8 @@ export interface StoredState {
   connectionId: string;
   users: StoredUser[];
   groups: StoredGroup[];
-  memberships: Array<{ groupId: string; userId: string }>;
+  /** Stored (flattened) members, one entry per group: user ids (not external ids). */
+  memberships: Array<{ groupId: string; userIds: string[] }>;
   /** What the last run saw of nested groups: deltas name direct members only, and the store keeps flattened ones. */
   nesting: Nesting;
 }
@@ -89,12 +90,14 @@ const ORDER: LifecycleChange['kind'][] = [
   'group.delete',
 ];
 
+/** Stable, by kind in ORDER (other kinds last). Buckets, not a sort: no wrapper per change (600k on a first sync). */
 export function sortChanges(changes: LifecycleChange[]): LifecycleChange[] {
-  const rank = new Map(ORDER.map((k, i) => [k, i]));
-  return changes
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => (rank.get(a.c.kind) ?? 99) - (rank.get(b.c.kind) ?? 99) || a.i - b.i)
-    .map((x) => x.c);
+  const buckets = new Map<LifecycleChange['kind'], LifecycleChange[]>(ORDER.map((k) => [k, []]));
+  const rest: LifecycleChange[] = [];
+  for (const c of changes) (buckets.get(c.kind) ?? rest).push(c);
+  const out: LifecycleChange[] = [];
+  for (const bucket of [...buckets.values(), rest]) for (const c of bucket) out.push(c);
+  return out;
 }
 
 export function countChanges(changes: LifecycleChange[]): Partial<PlanCounts> {
@@ -115,11 +118,14 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   const storedFlat = new Map<string, Set<string>>();
   for (const m of stored.memberships) {
     const g = groupExt.get(m.groupId);
-    const u = userExt.get(m.userId);
-    if (g === undefined || u === undefined) continue;
+    if (g === undefined) continue;
     let s = storedFlat.get(g);
-    if (!s) storedFlat.set(g, (s = new Set()));
-    s.add(u);
+    for (const id of m.userIds) {
+      const u = userExt.get(id);
+      if (u === undefined) continue;
+      if (!s) storedFlat.set(g, (s = new Set()));
+      s.add(u);
+    }
   }
 
   // Desired groups: external id → display name.
@@ -129,9 +135,10 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   for (const id of directory.removedGroups) groups.delete(id);
 
   // Desired users: external id → {active, email}. In delta mode unchanged users come from the store.
-  const users = new Map<string, { active: boolean; email: string | null }>();
-  if (!full) for (const u of stored.users) users.set(u.externalId, { active: u.active, email: u.email });
-  for (const [id, u] of directory.users) users.set(id, { active: u.active, email: u.email });
+  // (The stored and snapshot records themselves: both have `active` and `email`, no copy per user.)
+  const users = new Map<string, { readonly active: boolean; readonly email: string | null }>();
+  if (!full) for (const u of stored.users) users.set(u.externalId, u);
+  for (const [id, u] of directory.users) users.set(id, u);
   for (const id of directory.removedUsers.keys()) users.delete(id);
 
   const edges = desiredEdges(stored, directory, storedFlat, full);
@@ -235,7 +242,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     if (full || directory.removedGroups.has(s.externalId)) changes.push({ kind: 'group.delete', groupId: s.id });
   }
 
-  const sorted = [...early, ...sortChanges(changes)];
+  const sorted = early.length ? [...early, ...sortChanges(changes)] : sortChanges(changes);
   const nesting: Nesting = { children: {}, users: {} };
   for (const [g, children] of edges.children) {
     if (!children.size || !groups.has(g)) continue;
@@ -304,17 +311,25 @@ function admitCreates(
 function desiredEdges(stored: StoredState, directory: Snapshot, storedFlat: Map<string, Set<string>>, full: boolean): GroupEdges {
   const users = new Map<string, Set<string>>();
   const children = full ? new Map<string, Set<string>>() : setMap(stored.nesting.children);
+  // Stored member sets are lent, not copied (500k ids): a group the run edits gets its own copy first.
+  const lent = new Set<Set<string>>();
   if (!full) {
-    for (const [g, members] of storedFlat) if (!children.has(g)) users.set(g, new Set(members));
+    for (const [g, members] of storedFlat) {
+      if (children.has(g)) continue;
+      users.set(g, members);
+      lent.add(members);
+    }
     for (const [g, direct] of Object.entries(stored.nesting.users)) users.set(g, new Set(direct));
   }
   for (const [g, m] of directory.members) {
     if (full || m.complete) {
-      users.set(g, new Set(m.users));
-      children.set(g, new Set(m.groups));
+      // The snapshot's own sets: nothing changes them after the listing (no copy of 500k ids).
+      users.set(g, m.users);
+      children.set(g, m.groups);
       continue;
     }
-    const u = users.get(g) ?? new Set<string>();
+    const held = users.get(g);
+    const u = held && !lent.has(held) ? held : new Set<string>(held);
     for (const id of m.users) u.add(id);
     for (const id of m.removedUsers) u.delete(id);
     users.set(g, u);

@@ -15,7 +15,7 @@ import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
 import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
 import { guardPlan } from './guard.js';
-import { NO_NESTING, planChanges, type Nesting } from './plan.js';
+import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
 import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
@@ -68,9 +68,16 @@ function readCursor(raw: unknown): StoredCursor | null {
 
 const owner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+/**
+ * Apply in transactions of `size` changes. The plan array is consumed: an
+ * applied chunk's entries are dropped at once, so a first sync's 600k
+ * changes do not all stay in memory until the last chunk.
+ */
 async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, changes: LifecycleChange[], size: number, counts: SyncCounts) {
+  const slots = changes as Array<LifecycleChange | undefined>;
   for (let i = 0; i < changes.length; i += size) {
     const result = await applyChanges(deps.db, { tenantId, actor }, changes.slice(i, i + size));
+    slots.fill(undefined, i, Math.min(i + size, changes.length));
     addApplied(counts, result.counts, result.rowsWritten);
   }
 }
@@ -113,6 +120,73 @@ function providerContext(deps: SyncDeps, connection: ConnectionRow, secrets: Rec
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+interface ReadResult {
+  plan: Plan;
+  mode: 'full' | 'delta';
+  nextCursor: unknown;
+  complete: boolean;
+  error: string | undefined;
+  pages: number;
+  storedActiveUsers: number;
+  storedGroups: number;
+}
+
+/**
+ * Read the provider into a snapshot and plan against the stored state. Its
+ * own function so that the stored state, the snapshot and their indexes are
+ * garbage once the plan exists: only the plan is held while it applies.
+ */
+async function readAndPlan(
+  deps: SyncDeps,
+  connection: ConnectionRow,
+  options: SyncOptions,
+  stats: ProviderStats,
+  stored0: StoredCursor | null,
+  renew: () => Promise<void>,
+): Promise<ReadResult> {
+  const kind = connection.kind as ProviderKind;
+  // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
+  const stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
+  const builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
+  const provider = (deps.providerFor ?? createProvider)(kind, providerContext(deps, connection, options.secrets, stats));
+
+  let error: string | undefined;
+  let mode: 'full' | 'delta' = 'full';
+  let nextCursor: unknown = null;
+  let users = 0;
+  let groups = 0;
+  try {
+    const dir = await provider.run({ cursor: options.full ? null : (stored0?.provider ?? null), full: !!options.full });
+    mode = dir.mode;
+    for await (const page of dir.pages) {
+      builder.add(page);
+      for (const e of page) {
+        if (e.type === 'user') users += 1;
+        else if (e.type === 'group') groups += 1;
+      }
+      options.onProgress?.({ pages: builder.snapshot.pages, users, groups });
+      await renew();
+    }
+    nextCursor = dir.nextCursor();
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    error = `${err.kind}: ${err.message}`;
+  }
+  const snapshot = builder.finish(error === undefined);
+  const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
+  const plan = planChanges(stored, snapshot, { mode, scope });
+  return {
+    plan,
+    mode,
+    nextCursor,
+    complete: snapshot.complete,
+    error,
+    pages: snapshot.pages,
+    storedActiveUsers: stored.users.filter((u) => u.active).length,
+    storedGroups: stored.groups.length,
+  };
+}
+
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
   const kind = connection.kind;
   if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only entra, okta and google connections are pulled`);
@@ -128,49 +202,21 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings });
 
     try {
-      // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
-      const stored = await loadStoredState(deps.db, tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
-      const known = new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? '']));
-      const builder = createSnapshotBuilder(known);
-      const provider = (deps.providerFor ?? createProvider)(kind, providerContext(deps, connection, options.secrets, stats));
-
-      let error: string | undefined;
-      let mode: 'full' | 'delta' = 'full';
-      let nextCursor: unknown = null;
-      let users = 0;
-      let groups = 0;
-      try {
-        const dir = await provider.run({ cursor: options.full ? null : (stored0?.provider ?? null), full: !!options.full });
-        mode = dir.mode;
-        for await (const page of dir.pages) {
-          builder.add(page);
-          for (const e of page) {
-            if (e.type === 'user') users += 1;
-            else if (e.type === 'group') groups += 1;
-          }
-          options.onProgress?.({ pages: builder.snapshot.pages, users, groups });
-          await renew();
-        }
-        nextCursor = dir.nextCursor();
-      } catch (err) {
-        if (!(err instanceof ProviderError)) throw err;
-        error = `${err.kind}: ${err.message}`;
-      }
-      const snapshot = builder.finish(error === undefined);
-      const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
-      const plan = planChanges(stored, snapshot, { mode, scope });
+      const read = await readAndPlan(deps, connection, options, stats, stored0, renew);
+      const { plan } = read;
       const guard = guardPlan({
         changes: plan.changes,
-        complete: snapshot.complete,
-        error,
-        pages: snapshot.pages,
-        storedUsers: stored.users.filter((u) => u.active).length,
-        storedGroups: stored.groups.length,
+        complete: read.complete,
+        error: read.error,
+        pages: read.pages,
+        storedUsers: read.storedActiveUsers,
+        storedGroups: read.storedGroups,
         threshold: { count: connection.deletionThresholdCount, percent: connection.deletionThresholdPercent },
       });
+      const { mode, nextCursor } = read;
       const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting };
       const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced };
-      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: snapshot.pages, changes: plan.changes.length, status: guard.status });
+      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: read.pages, changes: plan.changes.length, status: guard.status });
 
       if (options.dryRun) {
         return await finish({ ...base, status: guard.status, counts: countsOfChanges(guard.apply), error: guard.message }, plan.warnings);

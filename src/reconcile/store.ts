@@ -6,34 +6,44 @@
  */
 import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.js';
-import { schema, type SyncRunRow } from '../store/index.js';
-import type { Nesting, StoredState } from './plan.js';
+import { queryRows, schema, type SyncRunRow } from '../store/index.js';
+import type { Nesting, StoredGroup, StoredState, StoredUser } from './plan.js';
 
 const { connections, groupMemberships, groups, syncRuns, users } = schema;
 
 export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Nesting): Promise<StoredState> {
-  const userRows = await db
-    .select({ id: users.id, externalId: users.externalId, userName: users.userName, active: users.active, sourceHash: users.sourceHash, email: users.email })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.connectionId, connectionId), isNotNull(users.externalId)));
+  // Plain rows (no ORM mapping): 100k users are read on every run, delta runs included.
+  const userRows = await queryRows<StoredUser>(
+    db,
+    sql`select id::text as id, external_id as "externalId", user_name as "userName", active, source_hash as "sourceHash", email
+        from ${users} where tenant_id = ${tenantId}::uuid and connection_id = ${connectionId}::uuid and external_id is not null`,
+  );
   const groupRows = await db
     .select({ id: groups.id, externalId: groups.externalId, displayName: groups.displayName, sourceHash: groups.sourceHash })
     .from(groups)
     .where(and(eq(groups.tenantId, tenantId), eq(groups.connectionId, connectionId), isNotNull(groups.externalId)));
-  const memberships = await db
-    .select({ groupId: groupMemberships.groupId, userId: groupMemberships.userId })
-    .from(groupMemberships)
-    .innerJoin(groups, eq(groups.id, groupMemberships.groupId))
-    .where(and(eq(groupMemberships.tenantId, tenantId), eq(groups.connectionId, connectionId)));
+  // One row per group, its members' ids in one string: 500k membership rows
+  // as row objects cost hundreds of MB at load; 5k strings do not.
+  const memberRows = await queryRows<{ group_id: string; user_ids: string }>(
+    db,
+    sql`select m.group_id::text as group_id, string_agg(m.user_id::text, ' ') as user_ids
+        from ${groupMemberships} m join ${groups} g on g.id = m.group_id
+        where m.tenant_id = ${tenantId}::uuid and g.connection_id = ${connectionId}::uuid
+        group by m.group_id`,
+  );
   // external_id is not unique in the table (SCIM clients reuse it); a pull
   // connection keeps one record per IdP id, so the first one wins.
   const seenUsers = new Set<string>();
   const seenGroups = new Set<string>();
+  const storedUsers: StoredUser[] = [];
+  for (const u of userRows) if (!seenUsers.has(u.externalId) && seenUsers.add(u.externalId)) storedUsers.push(u);
+  const storedGroups: StoredGroup[] = [];
+  for (const g of groupRows) if (!seenGroups.has(g.externalId!) && seenGroups.add(g.externalId!)) storedGroups.push(g as StoredGroup);
   return {
     connectionId,
-    users: userRows.filter((u) => !seenUsers.has(u.externalId!) && seenUsers.add(u.externalId!)).map((u) => ({ ...u, externalId: u.externalId! })),
-    groups: groupRows.filter((g) => !seenGroups.has(g.externalId!) && seenGroups.add(g.externalId!)).map((g) => ({ ...g, externalId: g.externalId! })),
-    memberships,
+    users: storedUsers,
+    groups: storedGroups,
+    memberships: memberRows.map((r) => ({ groupId: r.group_id, userIds: r.user_ids.split(' ') })),
     nesting,
   };
 }

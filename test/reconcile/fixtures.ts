@@ -24,7 +24,7 @@ export function storedState(users: Array<string | { id: string; active?: boolean
     connectionId: 'conn',
     users: us.map((u) => ({ id: `u-${u.id}`, externalId: u.id, userName: `${u.id}@example.test`, active: u.active ?? true, sourceHash: userHash(dirUser(u.id, u.extra)), email: `${u.id}@example.test` })),
     groups: Object.keys(groups).map((g) => ({ id: `g-${g}`, externalId: g, displayName: g, sourceHash: null })),
-    memberships: Object.entries(groups).flatMap(([g, list]) => list.map((u) => ({ groupId: `g-${g}`, userId: `u-${u}` }))),
+    memberships: Object.entries(groups).map(([g, list]) => ({ groupId: `g-${g}`, userIds: list.map((u) => `u-${u}`) })),
     nesting,
   };
 }
