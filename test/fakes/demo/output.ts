@@ -1,0 +1,75 @@
+/**
+ * What `roster demo` prints on stdout: short reports and the next steps. The
+ * lines the test reads are marked; keep their shape.
+ */
+import path from 'node:path';
+import type { SyncReport } from '../../../src/reconcile/report.js';
+import type { DemoIdp } from './directories.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `demo/okta  succeeded  300 users, 30 groups  (full, 0.8s, 12 API requests)` is read by the test. */
+export function syncReportText(r: SyncReport): string {
+  const c = r.counts;
+  const changes = [
+    c.usersCreated && `${c.usersCreated} created`,
+    c.usersUpdated && `${c.usersUpdated} updated`,
+    c.usersDeactivated && `${c.usersDeactivated} deactivated`,
+    c.usersReactivated && `${c.usersReactivated} reactivated`,
+    c.usersDeleted && `${c.usersDeleted} deleted`,
+  ].filter(Boolean);
+  const groupChanges = [
+    c.groupsCreated && `${c.groupsCreated} created`,
+    c.groupsUpdated && `${c.groupsUpdated} updated`,
+    c.groupsDeleted && `${c.groupsDeleted} deleted`,
+  ].filter(Boolean);
+  const members = [c.membershipsAdded && `+${c.membershipsAdded}`, c.membershipsRemoved && `-${c.membershipsRemoved}`].filter(Boolean);
+  const lines = [
+    `  ${r.connection.padEnd(12)} ${r.status.padEnd(10)} ${plural(r.usersSynced, 'user')}, ${plural(r.groupsSynced, 'group')}  ` +
+      `(${r.mode}, ${(r.durationMs / 1000).toFixed(1)}s, ${plural(r.apiRequests, 'API request')})`,
+    `      users ${changes.join(', ') || 'unchanged'}; groups ${groupChanges.join(', ') || 'unchanged'}; ` +
+      `memberships ${members.join(' ') || 'unchanged'}; ${plural(c.rowsWritten, 'row')} written`,
+  ];
+  if (r.error) lines.push(`      error: ${r.error}`);
+  if (r.approveCommand) lines.push(`      held: run \`${r.approveCommand}\` to apply it`);
+  for (const w of r.warnings) lines.push(`      warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** The data folder as the newcomer would type it from here. */
+function shownDir(dataDir: string): string {
+  const rel = path.relative(process.cwd(), dataDir);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dataDir;
+}
+
+export function startText(o: { dataDir: string; reused: boolean; idps: DemoIdp[]; users: number }): string {
+  return [
+    'Roster demo',
+    `  database     ${shownDir(o.dataDir)} (embedded PGlite; ${o.reused ? 'reused from the last demo' : 'new'}; delete the folder to start over)`,
+    `  sample IdPs  ${o.users} users each, some of them inactive, served on loopback:`,
+    ...o.idps.map((i) => `               ${i.kind.padEnd(7)}${i.url}`),
+    '',
+    'First sync of each connection (tenant "demo"):',
+  ].join('\n');
+}
+
+export function servingText(o: { url: string; dataDir: string; token: string; role: string; mapped: string[] }): string {
+  const env = `ROSTER_DATA_DIR=${shownDir(o.dataDir)}`;
+  return [
+    '',
+    `Roles: members of ${o.mapped.join(', ')} have the role "${o.role}".`,
+    '',
+    'SCIM push: connection demo/scim',
+    `  base URL     ${o.url}/scim/v2`,
+    `  token        ${o.token}`,
+    '               (shown once; each run of the demo makes a new one and revokes the last)',
+    '',
+    'Try, in another terminal (the CLI goes through this server):',
+    `  ${env} npx roster sync demo/entra`,
+    `  ${env} npx roster sync demo/okta --full`,
+    `  ${env} npx roster user list --tenant demo`,
+    `  curl -H "Authorization: Bearer ${o.token}" ${o.url}/scim/v2/Users`,
+    '',
+    `Roster demo is serving on ${o.url} (Ctrl-C to stop)`,
+  ].join('\n');
+}
