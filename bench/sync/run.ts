@@ -6,18 +6,23 @@
  * the minimum the API allows), no-change resync (wall time, rows written per
  * pg_stat_user_tables) and resync after 1% of users changed (wall time).
  *
- *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N] [--sync-heap-mb N]
+ *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N]
+ *                             [--runner compiled|tsx] [--sync-heap-mb N]
  *
  * Three processes per provider: this one (orchestration only), the fake IdP
  * (fake.ts, so its memory is not counted) and the Roster sync process
  * (sync.ts, started with NODE_EXTRA_CA_CERTS so it trusts the Entra fake's
- * test CA). DATABASE_URL names the server (default
+ * test CA). The sync process runs compiled JS under plain node, as Roster
+ * is deployed (tsx's in-process compiler and source maps add ~50 MB of RSS
+ * that production does not have); `--runner tsx` runs it from source.
+ * DATABASE_URL names the server (default
  * postgres://postgres@127.0.0.1:5432/test); each provider gets its own
  * database, dropped afterwards.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +36,8 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '100000' },
     groups: { type: 'string' },
     memberships: { type: 'string' },
+    /** How the Roster process runs: compiled to JS by tsc and started with plain node, as deployed (default), or under tsx. */
+    runner: { type: 'string', default: 'compiled' },
     /** V8 old-space limit of the Roster process (--max-old-space-size), a deployment setting; default: Node's. */
     'sync-heap-mb': { type: 'string' },
   },
@@ -48,6 +55,34 @@ const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const tsx = { cwd: root, execArgv: ['--import', 'tsx'] };
 
+/**
+ * Compile sync.ts and the Roster modules it imports with the project's tsconfig
+ * into a temporary folder (with node_modules, drizzle and package.json linked),
+ * so the measured process runs plain JS like the deployed service.
+ */
+function compileSyncProcess(): { dir: string; entry: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'roster-bench-sync-'));
+  writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: path.join(root, 'tsconfig.json'),
+      compilerOptions: { rootDir: root, outDir: dir, noEmit: false, sourceMap: false, typeRoots: [path.join(root, 'node_modules/@types')] },
+      files: [path.join(here, 'sync.ts')],
+      include: [],
+    }),
+  );
+  const entry = path.join(dir, 'bench/sync/sync.js');
+  try {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    // tsc still emits on type errors (someone's work in progress elsewhere in src): run what it emitted, say so.
+    if (!existsSync(entry)) throw err;
+    log(`tsc reported type errors; running the emitted JS anyway:\n${String((err as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}`);
+  }
+  for (const name of ['node_modules', 'drizzle', 'package.json']) symlinkSync(path.join(root, name), path.join(dir, name));
+  return { dir, entry };
+}
+
 /** Aims from the issue. */
 const AIM = { initialMs: 60_000, peakRssMb: 512, noChangePercent: { entra: 5, okta: 5, google: 30 }, requestsOverMinimum: 0.1 };
 
@@ -63,7 +98,7 @@ function request(child: ChildProcess, req: FakeRequest): Promise<FakeResponse> {
   });
 }
 
-async function benchProvider(provider: ProviderName, tlsDir: string, caPath: string): Promise<Record<string, unknown>> {
+async function benchProvider(provider: ProviderName, tlsDir: string, caPath: string, syncEntry: string | null): Promise<Record<string, unknown>> {
   const fake = fork(path.join(here, 'fake.ts'), [], { ...tsx, env: { ...process.env, [TLS_DIR_ENV]: tlsDir } });
   // Requests to the fake are serialised: one at a time from the sync process.
   let queue = Promise.resolve();
@@ -81,7 +116,10 @@ async function benchProvider(provider: ProviderName, tlsDir: string, caPath: str
     const started = await ask({ cmd: 'start', provider, users: USERS, groups: GROUPS, memberships: MEMBERSHIPS });
     if (!started.ok) throw new Error(started.error);
     const heap = args['sync-heap-mb'] ? [`--max-old-space-size=${Number(args['sync-heap-mb'])}`] : [];
-    const sync = fork(path.join(here, 'sync.ts'), [], { ...tsx, execArgv: [...heap, ...tsx.execArgv], env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath } });
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caPath };
+    const sync = syncEntry
+      ? fork(syncEntry, [], { cwd: root, execArgv: heap, env })
+      : fork(path.join(here, 'sync.ts'), [], { ...tsx, execArgv: [...heap, ...tsx.execArgv], env });
     const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
       sync.on('message', (m: SyncMessage) => {
         if (m.type === 'fake') void ask(m.request).then((response) => sync.send({ type: 'fake', id: m.id, response } satisfies RunMessage));
@@ -119,14 +157,17 @@ function verdict(provider: ProviderName, f: Figures) {
   };
 }
 
+if (args.runner !== 'compiled' && args.runner !== 'tsx') throw new Error('--runner must be compiled or tsx');
 const tls = createTestTls();
+const compiled = args.runner === 'compiled' ? compileSyncProcess() : null;
 try {
   for (const provider of providers) {
-    const figures = await benchProvider(provider, tls.dir, tls.caPath);
+    const figures = await benchProvider(provider, tls.dir, tls.caPath, compiled?.entry ?? null);
     const out = {
       benchmark: 'sync',
       provider,
       directory: { users: USERS, groups: GROUPS, memberships: MEMBERSHIPS },
+      syncProcessRunner: args.runner,
       syncProcessHeapLimitMb: args['sync-heap-mb'] ? Number(args['sync-heap-mb']) : 'node default',
       ...figures,
       aim: verdict(provider, figures as unknown as Figures),
@@ -135,4 +176,5 @@ try {
   }
 } finally {
   rmSync(tls.dir, { recursive: true, force: true });
+  if (compiled) rmSync(compiled.dir, { recursive: true, force: true });
 }
