@@ -226,6 +226,8 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   for (const [ext, members] of flat) {
     const groupId = groupIds.get(ext)!;
     const before = storedFlat.get(ext) ?? new Set<string>();
+    // A group a delta did not touch still holds the stored set itself: nothing to diff.
+    if (members === before) continue;
     for (const u of members) {
       if (before.has(u)) continue;
       const userId = userIds.get(u);

@@ -13,24 +13,26 @@ const { connections, groupMemberships, groups, syncRuns, users } = schema;
 
 export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Nesting): Promise<StoredState> {
   // Plain rows (no ORM mapping): 100k users are read on every run, delta runs included.
-  const userRows = await queryRows<StoredUser>(
-    db,
-    sql`select id::text as id, external_id as "externalId", user_name as "userName", active, source_hash as "sourceHash", email
-        from ${users} where tenant_id = ${tenantId}::uuid and connection_id = ${connectionId}::uuid and external_id is not null`,
-  );
-  const groupRows = await db
-    .select({ id: groups.id, externalId: groups.externalId, displayName: groups.displayName, sourceHash: groups.sourceHash })
-    .from(groups)
-    .where(and(eq(groups.tenantId, tenantId), eq(groups.connectionId, connectionId), isNotNull(groups.externalId)));
-  // One row per group, its members' ids in one string: 500k membership rows
-  // as row objects cost hundreds of MB at load; 5k strings do not.
-  const memberRows = await queryRows<{ group_id: string; user_ids: string }>(
-    db,
-    sql`select m.group_id::text as group_id, string_agg(m.user_id::text, ' ') as user_ids
-        from ${groupMemberships} m join ${groups} g on g.id = m.group_id
-        where m.tenant_id = ${tenantId}::uuid and g.connection_id = ${connectionId}::uuid
-        group by m.group_id`,
-  );
+  const [userRows, groupRows, memberRows] = await Promise.all([
+    queryRows<StoredUser>(
+      db,
+      sql`select id::text as id, external_id as "externalId", user_name as "userName", active, source_hash as "sourceHash", email
+          from ${users} where tenant_id = ${tenantId}::uuid and connection_id = ${connectionId}::uuid and external_id is not null`,
+    ),
+    db
+      .select({ id: groups.id, externalId: groups.externalId, displayName: groups.displayName, sourceHash: groups.sourceHash })
+      .from(groups)
+      .where(and(eq(groups.tenantId, tenantId), eq(groups.connectionId, connectionId), isNotNull(groups.externalId))),
+    // One row per group, its members' ids in one string: 500k membership rows
+    // as row objects cost hundreds of MB at load; 5k strings do not.
+    queryRows<{ group_id: string; user_ids: string }>(
+      db,
+      sql`select m.group_id::text as group_id, string_agg(m.user_id::text, ' ') as user_ids
+          from ${groupMemberships} m join ${groups} g on g.id = m.group_id
+          where m.tenant_id = ${tenantId}::uuid and g.connection_id = ${connectionId}::uuid
+          group by m.group_id`,
+    ),
+  ]);
   // external_id is not unique in the table (SCIM clients reuse it); a pull
   // connection keeps one record per IdP id, so the first one wins.
   const seenUsers = new Set<string>();
