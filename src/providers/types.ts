@@ -25,6 +25,18 @@ export interface DirectoryUser {
   profile?: Record<string, unknown>;
 }
 
+/**
+ * Which field of an IdP's user record feeds each field of the common model
+ * (`connection settings.attributeMapping`); each provider has its own defaults.
+ */
+export interface AttributeMapping {
+  userName: string;
+  email: string;
+  displayName: string;
+  givenName: string;
+  familyName: string;
+}
+
 export interface DirectoryGroup {
   externalId: string;
   displayName: string;

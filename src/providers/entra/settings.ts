@@ -10,14 +10,8 @@ import { ProviderError } from '../types.js';
 export const PUBLIC_GRAPH = 'https://graph.microsoft.com';
 export const PUBLIC_AUTHORITY = 'https://login.microsoftonline.com';
 
-/** Which Graph user property becomes which field of the common model. */
-export interface AttributeMapping {
-  userName: string;
-  email: string;
-  displayName: string;
-  givenName: string;
-  familyName: string;
-}
+export type { AttributeMapping } from '../types.js';
+import type { AttributeMapping } from '../types.js';
 
 export const DEFAULT_MAPPING: AttributeMapping = {
   userName: 'userPrincipalName',

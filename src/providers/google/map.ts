@@ -5,19 +5,14 @@
  */
 import type { admin_directory_v1 } from '@googleapis/admin';
 import type { DirectoryEvent, DirectoryGroup, DirectoryUser } from '../types.js';
+import type { AttributeMapping } from '../types.js';
 
 type GoogleUser = admin_directory_v1.Schema$User;
 type GoogleGroup = admin_directory_v1.Schema$Group;
 type GoogleMember = admin_directory_v1.Schema$Member;
 
-/** Which Google user field (a dotted path, e.g. `name.fullName`) fills which common field. */
-export interface GoogleAttributeMapping {
-  userName: string;
-  email: string;
-  displayName: string;
-  givenName: string;
-  familyName: string;
-}
+/** Which Google user field feeds each common-model field. */
+export type GoogleAttributeMapping = AttributeMapping;
 
 export const DEFAULT_MAPPING: GoogleAttributeMapping = {
   userName: 'primaryEmail',

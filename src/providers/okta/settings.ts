@@ -6,14 +6,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../../errors/index.js';
 
-/** Which Okta profile field becomes each common-model field. */
-export interface AttributeMapping {
-  userName: string;
-  email: string;
-  displayName: string;
-  givenName: string;
-  familyName: string;
-}
+export type { AttributeMapping } from '../types.js';
+import type { AttributeMapping } from '../types.js';
 
 export const DEFAULT_MAPPING: AttributeMapping = {
   userName: 'login',
