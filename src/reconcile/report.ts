@@ -2,22 +2,6 @@
 import type { ApplyCounts, LifecycleChange } from '../lifecycle/index.js';
 import type { SyncRunRow } from '../store/index.js';
 
-/** Counts per change kind, in the report's words. */
-export interface SyncCounts {
-  usersCreated: number;
-  usersUpdated: number;
-  usersDeactivated: number;
-  usersReactivated: number;
-  usersDeleted: number;
-  groupsCreated: number;
-  groupsUpdated: number;
-  groupsDeleted: number;
-  membershipsAdded: number;
-  membershipsRemoved: number;
-  /** Rows of users, groups, memberships and roles written (0 for a no-change resync). */
-  rowsWritten: number;
-}
-
 export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'held';
 
 export interface SyncReport {
@@ -39,23 +23,7 @@ export interface SyncReport {
   warnings: string[];
 }
 
-export function emptySyncCounts(): SyncCounts {
-  return {
-    usersCreated: 0,
-    usersUpdated: 0,
-    usersDeactivated: 0,
-    usersReactivated: 0,
-    usersDeleted: 0,
-    groupsCreated: 0,
-    groupsUpdated: 0,
-    groupsDeleted: 0,
-    membershipsAdded: 0,
-    membershipsRemoved: 0,
-    rowsWritten: 0,
-  };
-}
-
-const KIND_TO_COUNT: Partial<Record<LifecycleChange['kind'], keyof SyncCounts>> = {
+const KIND_TO_COUNT = {
   'user.create': 'usersCreated',
   'user.update': 'usersUpdated',
   'user.deactivate': 'usersDeactivated',
@@ -66,13 +34,23 @@ const KIND_TO_COUNT: Partial<Record<LifecycleChange['kind'], keyof SyncCounts>> 
   'group.delete': 'groupsDeleted',
   'membership.add': 'membershipsAdded',
   'membership.remove': 'membershipsRemoved',
+} as const satisfies Partial<Record<LifecycleChange['kind'], keyof ApplyCounts>>;
+
+/** Counts per change kind, in the report's words: the lifecycle's user, group and membership counts. */
+export type SyncCounts = Pick<ApplyCounts, (typeof KIND_TO_COUNT)[keyof typeof KIND_TO_COUNT]> & {
+  /** Rows of users, groups, memberships and roles written (0 for a no-change resync). */
+  rowsWritten: number;
 };
+
+export function emptySyncCounts(): SyncCounts {
+  return Object.fromEntries([...Object.values(KIND_TO_COUNT), 'rowsWritten'].map((key) => [key, 0])) as SyncCounts;
+}
 
 /** What a plan would do (dry runs report this). */
 export function countsOfChanges(changes: LifecycleChange[]): SyncCounts {
   const out = emptySyncCounts();
   for (const c of changes) {
-    const key = KIND_TO_COUNT[c.kind];
+    const key = KIND_TO_COUNT[c.kind as keyof typeof KIND_TO_COUNT];
     if (key) out[key] += 1;
   }
   return out;

@@ -10,10 +10,9 @@
  * attribute, so adding an attribute is adding a line here.
  */
 import type { AttributePath } from './parse.js';
+import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../resources/common.js';
 
-export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA };
 
 /** RFC 7643 §2.3 data types Roster evaluates (`reference` compares as a string). */
 export type AttributeType = 'string' | 'boolean' | 'dateTime' | 'number';

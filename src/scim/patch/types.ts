@@ -3,11 +3,10 @@
  * route maps them to and from store rows.
  */
 import type { Filter } from 'scim2-parse-filter';
+import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../resources/common.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA };
 
 /** RFC 7644 §3.5.2: the three operations (matched case-insensitively, Entra sends `Replace`). */
 export type PatchOpKind = 'add' | 'replace' | 'remove';
