@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
@@ -95,6 +96,7 @@ try {
   // measure bad plans instead of Roster.
   const loaded = postgres(dbUrl, { max: 1, onnotice: () => {} });
   await loaded.unsafe('vacuum analyze');
+  if (process.env.BENCH_LOG_STATEMENTS) await loaded.unsafe(`alter database ${name} set log_min_duration_statement = 0`);
   await loaded.end();
 
   const rosterPort = await start([...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'bin/roster.js', 'serve', '--port', '0'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'production' }, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
@@ -146,6 +148,19 @@ try {
 
   const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
   const selected = workloads.filter((w) => w.kind === 'ceiling' || !only || only.some((o) => w.name.toLowerCase().includes(o)));
+  // CPU seconds used so far by a process (Linux /proc; utime + stime in clock ticks of 1/100 s).
+  const cpuSeconds = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  const databaseCpu = async () => {
+    const pids = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
+    return pids.reduce((sum, { pid }) => sum + cpuSeconds(pid), 0);
+  };
   const results: Array<Record<string, unknown>> = [];
   let ceiling = 0;
   for (const w of selected) {
@@ -160,7 +175,12 @@ try {
     log(`${w.name}: warm-up`);
     await run(2);
     log(`${w.name}: ${SECONDS} s at ${CONNECTIONS} connections`);
+    // CPU per request, of the serving process and of the database: steadier than
+    // requests/second on a machine shared with other work.
+    const server = w.kind === 'ceiling' ? children[1]! : children[0]!;
+    const before = { server: cpuSeconds(server.pid!), db: await databaseCpu() };
     const r = await run(SECONDS);
+    const cpu = { server: cpuSeconds(server.pid!) - before.server, db: (await databaseCpu()) - before.db };
     const rps = Math.round(r.requests.average);
     if (w.kind === 'ceiling') ceiling = rps;
     results.push({
@@ -168,6 +188,7 @@ try {
       kind: w.kind,
       requestsPerSecond: rps,
       latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
+      cpuMicrosecondsPerRequest: { server: Math.round((cpu.server * 1e6) / r.requests.total), database: Math.round((cpu.db * 1e6) / r.requests.total) },
       non2xx: r.non2xx,
       errors: r.errors,
       percentOfCeiling: w.kind === 'ceiling' ? 100 : Math.round((rps / ceiling) * 1000) / 10,

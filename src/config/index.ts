@@ -8,6 +8,8 @@ import { ValidationError } from '../errors/index.js';
 export interface RosterConfig {
   /** Postgres server URL; absent = embedded PGlite in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Postgres connections per process (`DATABASE_POOL_SIZE`). */
+  databasePoolSize: number;
   /** Folder of the embedded database, its lock and (if generated) its secret key. */
   dataDir: string;
   /** Raw `ROSTER_SECRET_KEY` (32 bytes, base64 or hex); parsed by src/secrets. */
@@ -29,6 +31,21 @@ export function parsePort(value: string, source: string): number {
   return port;
 }
 
+/**
+ * Default 20: a SCIM write holds its connection through COMMIT, which waits
+ * for the WAL flush; more connections let more commits share one flush.
+ */
+export const DEFAULT_DATABASE_POOL_SIZE = 20;
+
+function parsePoolSize(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_DATABASE_POOL_SIZE;
+  const size = Number(value);
+  if (!/^\d+$/.test(value.trim()) || size < 1 || size > 500) {
+    throw new ValidationError(`DATABASE_POOL_SIZE must be a whole number from 1 to 500, got "${value}"`);
+  }
+  return size;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -37,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
   const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : env.NODE_ENV !== 'production' && !!process.stderr.isTTY;
   return {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    databasePoolSize: parsePoolSize(env.DATABASE_POOL_SIZE),
     dataDir: path.resolve(env.ROSTER_DATA_DIR?.trim() || './data'),
     secretKey: env.ROSTER_SECRET_KEY?.trim() || undefined,
     logLevel,

@@ -6,7 +6,7 @@
  * before the transaction commits, so no reader ever sees a deactivated user
  * still holding a mapped role.
  */
-import type { Db } from '../store/index.js';
+import { inTransaction, type Db } from '../store/index.js';
 import { ValidationError } from '../errors/index.js';
 import { emptyCounts, type Actor, type ApplyResult, type ChangeKind, type ChangeOf, type LifecycleChange } from './changes.js';
 import { addMembers, createGroups, deleteGroups, removeMembers, updateGroups } from './groups.js';
@@ -19,9 +19,16 @@ interface Handler<K extends ChangeKind> {
   /** Identity of the thing changed: a run never holds two changes of one key, so bulk order cannot matter. */
   key(change: ChangeOf<K>): string;
   apply(ctx: ApplyContext, changes: ChangeOf<K>[]): Promise<void>;
+  /**
+   * Users whose IdP roles the change may move, known before it runs. A handler
+   * that has this issues one statement before it awaits anything, so the role
+   * recompute can be sent right behind it in the same packet.
+   */
+  affects?(change: ChangeOf<K>): string;
 }
 
 const byUser = (c: { userId: string }) => c.userId;
+const byUserId = byUser;
 const byGroup = (c: { groupId: string }) => c.groupId;
 const byMembership = (c: { groupId: string; userId: string }) => `${c.groupId}/${c.userId}`;
 const byUserRole = (c: { userId: string; roleId: string }) => `${c.userId}/${c.roleId}`;
@@ -30,14 +37,14 @@ const byUserRole = (c: { userId: string; roleId: string }) => `${c.userId}/${c.r
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   'user.create': { key: (c) => c.id ?? `name:${c.attributes.userName?.toLowerCase()}`, apply: createUsers },
   'user.update': { key: byUser, apply: updateUsers },
-  'user.deactivate': { key: byUser, apply: deactivateUsers },
-  'user.reactivate': { key: byUser, apply: reactivateUsers },
+  'user.deactivate': { key: byUser, apply: deactivateUsers, affects: byUserId },
+  'user.reactivate': { key: byUser, apply: reactivateUsers, affects: byUserId },
   'user.delete': { key: byUser, apply: deleteUsers },
   'group.create': { key: (c) => c.id ?? `ext:${c.connectionId}/${c.externalId ?? c.displayName}`, apply: createGroups },
   'group.update': { key: byGroup, apply: updateGroups },
   'group.delete': { key: byGroup, apply: deleteGroups },
-  'membership.add': { key: byMembership, apply: addMembers },
-  'membership.remove': { key: byMembership, apply: removeMembers },
+  'membership.add': { key: byMembership, apply: addMembers, affects: byUserId },
+  'membership.remove': { key: byMembership, apply: removeMembers, affects: byUserId },
   'role.grant': { key: byUserRole, apply: grantRoles },
   'role.revoke': { key: byUserRole, apply: revokeRoles },
   'role.create': { key: (c) => c.name, apply: createRoles },
@@ -81,28 +88,82 @@ export interface ApplyOptions {
  * any change cannot be applied.
  */
 export async function applyChanges(db: Db, options: ApplyOptions, changes: LifecycleChange[]): Promise<ApplyResult> {
+  return (await applyInTransaction(db, options, changes)).result;
+}
+
+/**
+ * applyChanges, then `read` run right after the commit and sent with it: a
+ * write that answers with the row it wrote (a SCIM PATCH) saves a round trip.
+ * `read` sees the committed state. With no changes it is just the read.
+ */
+export async function applyThenRead<R>(
+  db: Db,
+  options: ApplyOptions,
+  changes: LifecycleChange[],
+  read: (db: Db) => Promise<R>,
+): Promise<{ result: ApplyResult; read: R }> {
+  const { result, read: value } = await applyInTransaction(db, options, changes, read);
+  return { result, read: value === undefined ? await read(db) : value };
+}
+
+async function applyInTransaction<R>(
+  db: Db,
+  options: ApplyOptions,
+  changes: LifecycleChange[],
+  read?: (db: Db) => Promise<R>,
+): Promise<{ result: ApplyResult; read: R | undefined }> {
   assertIds('tenant id', [options.tenantId]);
   const runs = splitIntoRuns(changes);
   const result: ApplyResult = { counts: emptyCounts(), rowsWritten: 0, auditEvents: 0, createdIds: [] };
-  if (runs.length === 0) return result;
+  if (runs.length === 0) return { result, read: undefined };
   try {
-    await db.transaction(async (tx) => {
-      const ctx: ApplyContext = {
-        tx: tx as unknown as Db,
-        tenantId: options.tenantId,
-        actor: options.actor,
-        result,
-        affectedUsers: new Set(),
-        recomputeAll: false,
-      };
-      for (const run of runs) {
-        const handler = HANDLERS[run.kind] as Handler<ChangeKind>;
-        for (const part of chunks(run.changes)) await handler.apply(ctx, part as never);
-      }
-      await recomputeIdpRoles(ctx);
-    });
+    const done = await inTransaction(
+      db,
+      async (tx, pipelined) => {
+        const ctx: ApplyContext = {
+          tx,
+          tenantId: options.tenantId,
+          actor: options.actor,
+          result,
+          affectedUsers: new Set(),
+          recomputeAll: false,
+        };
+        let recomputed = false;
+        for (const [r, run] of runs.entries()) {
+          const handler = HANDLERS[run.kind] as Handler<ChangeKind>;
+          const parts = chunks(run.changes);
+          for (const [p, part] of parts.entries()) {
+            const last = r === runs.length - 1 && p === parts.length - 1;
+            if (last && pipelined && handler.affects && !ctx.recomputeAll && ctx.affectedUsers.size + part.length <= 1000) {
+              await applyWithRecompute(ctx, handler, part);
+              recomputed = true;
+            } else {
+              await handler.apply(ctx, part as never);
+            }
+          }
+        }
+        if (!recomputed) await recomputeIdpRoles(ctx);
+      },
+      read ? { readAfterCommit: read } : {},
+    );
+    return { result, read: done.read };
   } catch (err) {
     throw translateDbError(err);
   }
-  return result;
+}
+
+/**
+ * The last statement of a batch and the role recompute, pipelined: the users
+ * the change may affect are declared up front (a superset is harmless: a user
+ * whose roles are right is left alone), so the recompute need not wait for
+ * the statement's answer. Both run in order on the transaction's connection.
+ */
+async function applyWithRecompute(ctx: ApplyContext, handler: Handler<ChangeKind>, part: LifecycleChange[]): Promise<void> {
+  for (const change of part) ctx.affectedUsers.add(handler.affects!(change as never));
+  const applying = handler.apply(ctx, part as never);
+  const recomputing = recomputeIdpRoles(ctx);
+  const [applied, recompute] = await Promise.allSettled([applying, recomputing]);
+  // The statement's own error first: a failed statement makes the recompute fail too.
+  if (applied.status === 'rejected') throw applied.reason;
+  if (recompute.status === 'rejected') throw recompute.reason;
 }

@@ -1,3 +1,3 @@
-export { applyChanges, splitIntoRuns, type ApplyOptions } from './apply.js';
+export { applyChanges, applyThenRead, splitIntoRuns, type ApplyOptions } from './apply.js';
 export type * from './changes.js';
 export { emptyCounts } from './changes.js';

@@ -33,6 +33,8 @@ import {
   type ConnectionPatch,
   type ConnectionRow,
   type Db,
+  announceCommitted,
+  SCIM_AUTH_CHANNEL,
 } from '../store/index.js';
 import { resolveConnection, resolveTenant } from './resolve.js';
 import { defineOperation, iso, type OperationContext } from './types.js';
@@ -210,12 +212,14 @@ export const connectionUpdate = defineOperation({
     }
     const before = connectionView(ctx, row, row.tenant.slug);
     if (Object.keys(patch).length === 0) return before;
-    return db.transaction(async (tx) => {
+    const view = await db.transaction(async (tx) => {
       const updated = await updateConnection(tx, row.tenantId, row.id, patch);
       const view = connectionView(ctx, updated!, row.tenant.slug);
       await audit(ctx, tx, 'connection.updated', before, view);
       return view;
     });
+    announceCommitted(SCIM_AUTH_CHANNEL, row.id);
+    return view;
   },
 });
 
@@ -227,7 +231,7 @@ export const connectionDelete = defineOperation({
     const row = await resolveConnection(db, input.connection);
     const label = `${row.tenant.slug}/${row.name}`;
     const before = connectionView(ctx, row, row.tenant.slug);
-    return db.transaction(async (tx) => {
+    const deleted = await db.transaction(async (tx) => {
       const { userIds, groupIds } = await listConnectionMemberIds(tx, row.tenantId, row.id);
       if ((userIds.length || groupIds.length) && !input.force) {
         throw new ConflictError(
@@ -247,6 +251,8 @@ export const connectionDelete = defineOperation({
       await audit(ctx, tx, 'connection.deleted', before, null);
       return { id: row.id, deleted: true as const, usersDeleted: userIds.length, groupsDeleted: groupIds.length, mappingsRemoved: mappingIds.length };
     });
+    announceCommitted(SCIM_AUTH_CHANNEL, row.id);
+    return deleted;
   },
 });
 

@@ -15,6 +15,8 @@ import {
   listScimTokens,
   revokeScimToken,
   type ScimTokenRow,
+  announceCommitted,
+  SCIM_AUTH_CHANNEL,
 } from '../store/index.js';
 import { resolveConnection } from './resolve.js';
 import { defineOperation, iso } from './types.js';
@@ -131,7 +133,7 @@ export const tokenRevoke = defineOperation({
     const connection = await resolveConnection(db, existing.connectionId);
     const tenant = await findTenantById(db, existing.tenantId);
     const label = `${tenant?.slug ?? existing.tenantId}/${connection.name}`;
-    return db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       const revoked = await revokeScimToken(tx, existing.tenantId, existing.id);
       // Revoking twice is not an error: the token stays revoked since its first revocation.
       const view = tokenView(revoked ?? existing, label);
@@ -150,5 +152,7 @@ export const tokenRevoke = defineOperation({
       }
       return view;
     });
+    announceCommitted(SCIM_AUTH_CHANNEL, existing.connectionId);
+    return result;
   },
 });

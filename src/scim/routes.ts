@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logging/index.js';
-import type { Db } from '../store/index.js';
-import { LastUsedRecorder, authenticateScim, type ScimCaller } from './auth.js';
+import type { Db, Store } from '../store/index.js';
+import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
@@ -28,6 +28,8 @@ export const SCIM_BODY_LIMIT = 2 * 1024 * 1024;
 export interface ScimRoutesOptions {
   db: Db;
   logger: Logger;
+  /** Shared by the two SCIM prefixes; started and stopped with the server. */
+  tokens?: ScimTokenCache;
 }
 
 interface ListQuery {
@@ -65,7 +67,7 @@ function listOptions(query: ListQuery, catalog: FilterCatalog, alias: string): L
   return { where, orderBy, descending: query.sortOrder?.toLowerCase() === 'descending', offset: startIndex - 1, limit: count, startIndex };
 }
 
-const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger }) => {
+const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens }) => {
   const lastUsed = new LastUsedRecorder(db, logger);
   // SCIM clients send application/scim+json or application/json (with a charset), and some
   // send a content type on bodiless DELETEs: an empty body is no body, not an error.
@@ -86,7 +88,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
 
   app.addHook('onRequest', async (request, reply) => {
     const pathConnection = (request.params as { connectionId?: string }).connectionId;
-    const caller = await authenticateScim(db, request.headers.authorization, pathConnection);
+    const caller = await authenticateScim(db, request.headers.authorization, pathConnection, tokens);
     const decision = await takeToken(db, `scim-token:${caller.tokenId}`, caller.rateLimit);
     if (!decision.allowed) {
       void reply.header('Retry-After', String(decision.retryAfterSeconds));
@@ -192,10 +194,11 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
   });
   app.patch<{ Params: { id: string }; Querystring: ListQuery }>('/Groups/:id', async (request, reply) => {
     const ctx = context(request);
-    const { etag } = await groups.patchGroup(ctx, request.params.id, request.body, logger, request.headers['if-match']);
-    if (wantsMinimal(request) || request.scimCaller!.patchNoContent) return reply.status(204).header('ETag', etag).send();
+    const noContent = wantsMinimal(request) || request.scimCaller!.patchNoContent;
     const { attributes, excluded } = selectors(request.query);
-    const { resource } = await groups.getGroup(ctx, request.params.id, !isExcluded('members', attributes, excluded));
+    const withMembers = !noContent && !isExcluded('members', attributes, excluded);
+    const { resource, etag } = await groups.patchGroup(ctx, request.params.id, request.body, logger, { ifMatch: request.headers['if-match'], withMembers });
+    if (noContent) return reply.status(204).header('ETag', etag).send();
     return single(reply, 200, resource, etag, request.query);
   });
   app.delete<{ Params: { id: string } }>('/Groups/:id', async (request, reply) => {
@@ -233,6 +236,9 @@ function fastifyClientError(err: unknown): ScimError | undefined {
 export const SCIM_PREFIXES = ['/scim/v2', '/scim/v2/enterprise-idps/:connectionId'] as const;
 
 /** Mount the SCIM routes on both prefixes (fastify loads them when the server gets ready). */
-export function registerScim(app: FastifyInstance, options: ScimRoutesOptions): void {
-  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { ...options, prefix });
+export function registerScim(app: FastifyInstance, options: ScimRoutesOptions & { store: Pick<Store, 'listen'> }): void {
+  const tokens = new ScimTokenCache();
+  app.addHook('onReady', () => tokens.start(options.store, options.logger));
+  app.addHook('onClose', () => tokens.stop());
+  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, prefix });
 }

@@ -61,7 +61,7 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
 
-  registerScim(app, { db: ctx.store.db, logger: ctx.logger });
+  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

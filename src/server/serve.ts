@@ -28,7 +28,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   let store: Store | undefined;
   try {
     if (!config.databaseUrl) lock = await acquireEmbeddedLock(config.dataDir, 'server');
-    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.databasePoolSize });
     await migrateStore(store, config.databaseUrl);
   } catch (err) {
     await store?.close().catch(() => {});

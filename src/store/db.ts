@@ -26,6 +26,12 @@ export interface Store {
   backend: Backend;
   /** Where the data lives, for messages (a URL without password, or a folder). */
   location: string;
+  /**
+   * Subscribe to a NOTIFY channel. `onListening` runs each time the
+   * subscription is (re)established: notifications sent while it was down
+   * are lost, so a subscriber that caches should drop its cache then.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListening: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       db,
       backend: 'postgres',
       location: describeDatabaseUrl(options.databaseUrl),
+      // postgres.js keeps one extra connection for LISTEN and re-subscribes after a reconnect.
+      async listen(channel, onNotify, onListening) {
+        const { unlisten } = await client.listen(channel, onNotify, onListening);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -80,6 +91,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db,
     backend: 'pglite',
     location: inMemory ? 'embedded (in memory)' : `embedded (${dir})`,
+    // One process owns an embedded database: its notifications cannot be missed.
+    async listen(channel, onNotify, onListening) {
+      const unsubscribe = await client.listen(channel, onNotify);
+      onListening();
+      return unsubscribe;
+    },
     close: () => client.close(),
   };
 }

@@ -11,3 +11,5 @@ export * from './mappings.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './scim-tokens.js';
+export * from './transaction.js';
+export * from './notify.js';

@@ -4,8 +4,10 @@
  * share it: proven on Postgres; on PGlite there is one process by design.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateScim, takeToken, ScimError } from '../../src/scim/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { authenticateScim, hashScimToken, ScimTokenCache, takeToken, ScimError } from '../../src/scim/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { openStore, queryRows, type Store } from '../../src/store/index.js';
+import { sql } from 'drizzle-orm';
 import { op, operationContext } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
@@ -89,6 +91,81 @@ describe('per-token rate limit', () => {
       expect(results.filter((d) => d.allowed)).toHaveLength(4);
     } finally {
       if (second !== store) await second.close();
+    }
+  });
+});
+
+describe('SCIM token lookup cache', () => {
+  const newToken = async (name: string) => (await op(ctx, 'token.create', { connection: 'acme/scim', name })) as { id: string; token: string };
+  const outcome = (db: Store['db'], t: { token: string }, cache: ScimTokenCache) =>
+    authenticateScim(db, `Bearer ${t.token}`, undefined, cache).then(
+      () => 'accepted',
+      (e: ScimError) => `${e.status} ${e.message}`,
+    );
+
+  it('answers a known token from memory once it is listening, and never caches an unknown one', async () => {
+    const cache = new ScimTokenCache();
+    const t = await newToken('cached');
+    await authenticateScim(store.db, `Bearer ${t.token}`, undefined, cache);
+    expect(cache.get(hashScimToken(t.token))).toBeUndefined(); // not listening yet: nothing kept
+    await cache.start(store, silentLogger());
+    try {
+      await authenticateScim(store.db, `Bearer ${t.token}`, undefined, cache);
+      expect(cache.get(hashScimToken(t.token))).toMatchObject({ id: t.id, connection_id: connectionId });
+      await authenticateScim(store.db, 'Bearer not-a-token', undefined, cache).catch(() => {});
+      expect(cache.get(hashScimToken('not-a-token'))).toBeUndefined();
+    } finally {
+      await cache.stop();
+    }
+  });
+
+  it('drops a token revoked behind its back (plain SQL, as another replica or an operator would) through NOTIFY', async () => {
+    const cache = new ScimTokenCache();
+    await cache.start(store, silentLogger());
+    try {
+      const t = await newToken('revoked by SQL');
+      expect(await outcome(store.db, t, cache)).toBe('accepted');
+      await queryRows(store.db, sql`update scim_tokens set revoked_at = now() where id = ${t.id}::uuid`);
+      await expect.poll(() => outcome(store.db, t, cache), { timeout: 2000, interval: 20 }).toMatch(/^401 .*revoked/);
+    } finally {
+      await cache.stop();
+    }
+  });
+
+  it('refuses a cached token as soon as it expires, without asking the database', async () => {
+    const cache = new ScimTokenCache();
+    await cache.start(store, silentLogger());
+    try {
+      const t = await newToken('short-lived');
+      await queryRows(store.db, sql`update scim_tokens set expires_at = now() + interval '300 milliseconds' where id = ${t.id}::uuid`);
+      await expect.poll(() => outcome(store.db, t, cache), { timeout: 2000, interval: 20 }).toBe('accepted');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await outcome(store.db, t, cache)).toMatch(/^401 .*expired/);
+    } finally {
+      await cache.stop();
+    }
+  });
+
+  it('sees a revocation or a disabled connection made on another replica', async () => {
+    // Two stores on one Postgres database are two replicas; PGlite is one process by design,
+    // where the same store stands for both and the in-process announcement is what acts.
+    const replica: Store = store.databaseUrl ? await openStore({ databaseUrl: store.databaseUrl, maxConnections: 2 }) : store;
+    const cache = new ScimTokenCache();
+    await cache.start(replica, silentLogger());
+    try {
+      const t = await newToken('rotated out');
+      expect(await outcome(replica.db, t, cache)).toBe('accepted');
+      await op(ctx, 'token.revoke', { id: t.id });
+      await expect.poll(() => outcome(replica.db, t, cache), { timeout: 2000, interval: 20 }).toMatch(/^401 .*revoked/);
+
+      const live = await newToken('connection switched off');
+      expect(await outcome(replica.db, live, cache)).toBe('accepted');
+      await op(ctx, 'connection.update', { connection: connectionId, enabled: false });
+      await expect.poll(() => outcome(replica.db, live, cache), { timeout: 2000, interval: 20 }).toMatch(/^403 .*disabled/);
+    } finally {
+      await op(ctx, 'connection.update', { connection: connectionId, enabled: true });
+      await cache.stop();
+      if (replica !== store) await replica.close();
     }
   });
 });

@@ -5,7 +5,8 @@
  * Member ids that are not users of this connection are skipped, not fatal
  * (one stale id must not fail an IdP's whole batch).
  */
-import { applyChanges, type LifecycleChange } from '../../lifecycle/index.js';
+import { randomUUID } from 'node:crypto';
+import { applyChanges, applyThenRead, type LifecycleChange } from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
@@ -39,9 +40,18 @@ export async function renderGroups(ctx: ScimRequestContext, rows: GroupRowForSci
 }
 
 export async function getGroup(ctx: ScimRequestContext, id: string, withMembers: boolean): Promise<GroupResult> {
-  const row = await load(ctx.db, ctx.scope, id);
-  const [resource] = await renderGroups(ctx, [row], withMembers);
-  return { resource: resource!, etag: etagOf(row) };
+  return readGroup(ctx, ctx.db, id, withMembers);
+}
+
+/** The group and (if wanted) its members, asked for at once: on a pipelined connection, one round trip. */
+async function readGroup(ctx: ScimRequestContext, db: Db, id: string, withMembers: boolean): Promise<GroupResult> {
+  const [row, members] = await Promise.all([load(db, ctx.scope, id), withMembers ? membersOf(db, ctx.scope, [id]) : undefined]);
+  const resource = renderGroup(
+    row,
+    members?.get(row.id)?.map((m) => ({ value: m.id, display: m.display, location: `${ctx.baseUrl}/Users/${m.id}` })),
+    `${ctx.baseUrl}/Groups/${row.id}`,
+  );
+  return { resource, etag: etagOf(row) };
 }
 
 async function knownMembers(ctx: ScimRequestContext, ids: string[], logger: Logger): Promise<string[]> {
@@ -81,21 +91,23 @@ async function replaceMembers(
   );
 }
 
+/** POST: the group and its members in one transaction, so a failure leaves no memberless group behind. */
 export async function createGroup(ctx: ScimRequestContext, body: unknown, logger: Logger): Promise<GroupResult> {
   const parsed = orThrow(parseGroup(body));
   const members = await knownMembers(ctx, parsed.memberIds, logger);
-  const result = await applyChanges(ctx.db, ctx.apply, [
+  const id = randomUUID();
+  const changes: LifecycleChange[] = [
     {
       kind: 'group.create',
+      id,
       connectionId: ctx.scope.connectionId,
       externalId: parsed.externalId,
       displayName: parsed.displayName,
       profile: parsed.profile,
     },
-  ]);
-  const id = result.createdIds[0]!;
-  if (members.length) await applyChanges(ctx.db, ctx.apply, membershipChanges(id, members, [], parsed.memberDisplays));
-  return getGroup(ctx, id, true);
+    ...membershipChanges(id, members, [], parsed.memberDisplays),
+  ];
+  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, true))).read;
 }
 
 export async function replaceGroup(ctx: ScimRequestContext, id: string, body: unknown, logger: Logger, ifMatch?: string): Promise<GroupResult> {
@@ -105,14 +117,22 @@ export async function replaceGroup(ctx: ScimRequestContext, id: string, body: un
   if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
   const parsed = orThrow(parseGroup(body));
   const members = await knownMembers(ctx, parsed.memberIds, logger);
-  await applyChanges(ctx.db, ctx.apply, [
+  const changes: LifecycleChange[] = [
     { kind: 'group.update', groupId: id, displayName: parsed.displayName, externalId: parsed.externalId, profile: parsed.profile },
     ...(await replaceMembers(ctx, id, members, parsed.memberDisplays)),
-  ]);
-  return getGroup(ctx, id, true);
+  ];
+  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, true))).read;
 }
 
-export async function patchGroup(ctx: ScimRequestContext, id: string, body: unknown, logger: Logger, ifMatch?: string): Promise<GroupResult | { etag: string; resource?: undefined }> {
+/** PATCH, answered with the group as it is after the change (`withMembers` false when the client excluded them). */
+export async function patchGroup(
+  ctx: ScimRequestContext,
+  id: string,
+  body: unknown,
+  logger: Logger,
+  options: { ifMatch?: string | undefined; withMembers: boolean },
+): Promise<GroupResult> {
+  const { ifMatch, withMembers } = options;
   const ops = orThrow(parsePatchRequest(body));
   const plan = orThrow(planGroupPatch(ops, { groupId: id }));
   const row = await load(ctx.db, ctx.scope, id);
@@ -133,8 +153,7 @@ export async function patchGroup(ctx: ScimRequestContext, id: string, body: unkn
   const add = plan.members.add.length ? await knownMembers(ctx, plan.members.add, logger) : [];
   const remove = plan.members.remove.length ? await existingUserIds(ctx.db, ctx.scope, plan.members.remove) : [];
   changes.push(...membershipChanges(id, add, remove, displays));
-  if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
-  return { etag: etagOf(await load(ctx.db, ctx.scope, id)) };
+  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, withMembers))).read;
 }
 
 export async function deleteGroup(ctx: ScimRequestContext, id: string, ifMatch?: string): Promise<void> {

@@ -4,7 +4,8 @@
  * layer typed changes, so deactivation over SCIM follows the same rules as
  * deactivation by sync.
  */
-import { applyChanges, type LifecycleChange } from '../../lifecycle/index.js';
+import { randomUUID } from 'node:crypto';
+import { applyChanges, applyThenRead, type LifecycleChange } from '../../lifecycle/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { applyUserPatch, parsePatchRequest, type ScimUser as PatchableUser } from '../patch/index.js';
@@ -28,6 +29,11 @@ async function load(db: Db, scope: ScimScope, id: string): Promise<UserRowForSci
   const row = await getUserRow(db, scope, id);
   if (!row) throw scimErrors.notFound(`User ${id} not found`);
   return row;
+}
+
+/** Apply the changes and read the user back in the same round trip as the commit. */
+async function applyAndLoad(ctx: ScimRequestContext, id: string, changes: LifecycleChange[]): Promise<UserRowForScim> {
+  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => load(db, ctx.scope, id))).read;
 }
 
 /** RFC 7644 §3.14: a write with If-Match applies only to the version the client saw. */
@@ -85,20 +91,21 @@ export async function createUser(ctx: ScimRequestContext, body: unknown): Promis
     const existing = await findLinkableUser(ctx.db, ctx.scope, parsed.externalId, parsed.attributes.userName);
     if (existing) {
       const changes = changesToMatch(existing, parsed, 'SCIM active:false');
-      if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
-      return { ...render(ctx, await load(ctx.db, ctx.scope, existing.id)), created: false };
+      return { ...render(ctx, await applyAndLoad(ctx, existing.id, changes)), created: false };
     }
   }
-  const result = await applyChanges(ctx.db, ctx.apply, [
+  const id = randomUUID();
+  const row = await applyAndLoad(ctx, id, [
     {
       kind: 'user.create',
+      id,
       connectionId: ctx.scope.connectionId,
       externalId: parsed.externalId,
       attributes: parsed.attributes,
       active: parsed.active,
     },
   ]);
-  return { ...render(ctx, await load(ctx.db, ctx.scope, result.createdIds[0]!)), created: true };
+  return { ...render(ctx, row), created: true };
 }
 
 /** PUT replaces the user (Okta deactivates with PUT active:false as well as with PATCH). */
@@ -109,8 +116,7 @@ export async function replaceUser(ctx: ScimRequestContext, id: string, body: unk
   if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
   const parsed = orThrow(parseUser(body));
   const changes = changesToMatch(row, parsed, 'SCIM PUT active:false');
-  if (changes.length) await applyChanges(ctx.db, ctx.apply, changes);
-  return render(ctx, await load(ctx.db, ctx.scope, id));
+  return render(ctx, changes.length ? await applyAndLoad(ctx, id, changes) : row);
 }
 
 /** PATCH (RFC 7644 §3.5.2): apply the operations to the resource as the client sees it, then store the result. */
@@ -123,8 +129,7 @@ export async function patchUser(ctx: ScimRequestContext, id: string, body: unkno
   const parsed = orThrow(parseUser(patched));
   const changes = changesToMatch(row, parsed, 'SCIM PATCH active:false');
   if (changes.length === 0) return render(ctx, row);
-  await applyChanges(ctx.db, ctx.apply, changes);
-  return render(ctx, await load(ctx.db, ctx.scope, id));
+  return render(ctx, await applyAndLoad(ctx, id, changes));
 }
 
 /** DELETE is a hard delete (the IdP really removed the user); the audit history stays. */
