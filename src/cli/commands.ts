@@ -64,6 +64,7 @@ function connectionLine(c: ConnectionView & { users?: number; groups?: number })
     kind: c.kind,
     enabled: c.enabled,
     schedule: c.schedule ?? '(manual only)',
+    fullSchedule: c.fullSchedule ?? '(none)',
     deletionThreshold: c.deletionThreshold.percent !== null ? `${c.deletionThreshold.percent}%` : (c.deletionThreshold.count ?? '(default)'),
     scimPush: c.scimPush,
     scimRateLimit: c.scimRateLimit.perMinute === 0 ? 'off' : `${c.scimRateLimit.perMinute}/min, burst ${c.scimRateLimit.burst}`,
@@ -81,12 +82,13 @@ function connectionCommands(rt: CliRuntime): Command {
     .requiredOption('--name <name>', 'connection name, unique in the tenant')
     .addOption(new Option('--kind <kind>', 'identity provider').choices(['entra', 'okta', 'google', 'scim']).makeOptionMandatory())
     .option('--settings <file>', 'JSON file with the kind\'s settings (credentials included)')
-    .option('--schedule <cron>', 'cron expression of the scheduled sync (e.g. "*/30 * * * *")')
+    .option('--schedule <cron>', 'cron expression of the scheduled (delta) sync, in UTC (e.g. "*/15 * * * *")')
+    .option('--full-schedule <cron>', 'cron expression of a separate full sync (e.g. "0 3 * * 0")')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
       const file = opts.settings as string | undefined;
       const settings = file ? readSettingsFile(file) : undefined;
-      const input = { tenant: opts.tenant, name: opts.name, kind: opts.kind, settings, schedule: opts.schedule };
+      const input = { tenant: opts.tenant, name: opts.name, kind: opts.kind, settings, schedule: opts.schedule, fullSchedule: opts.fullSchedule };
       const c = (await rt.run('connection.create', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
       show(rt, opts, c, (v) => `created connection ${v.tenant}/${v.name} (${v.id})`);
     });
@@ -121,6 +123,8 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--settings <file>', 'JSON file replacing the settings; secrets left out keep their stored values')
     .option('--schedule <cron>', 'cron expression of the scheduled sync')
     .option('--no-schedule', 'remove the schedule (manual syncs only)')
+    .option('--full-schedule <cron>', 'cron expression of a separate full sync')
+    .option('--no-full-schedule', 'remove the full-sync schedule')
     .option('--enable', 'enable the connection')
     .option('--disable', 'disable the connection')
     .option('--deletion-threshold <n|n%>', 'hold plans deactivating/deleting more than N users or N% of them')
@@ -135,6 +139,7 @@ function connectionCommands(rt: CliRuntime): Command {
       const input: Record<string, unknown> = { connection: ref };
       if (file) input.settings = readSettingsFile(file);
       if (opts.schedule !== undefined) input.schedule = opts.schedule === false ? null : opts.schedule;
+      if (opts.fullSchedule !== undefined) input.fullSchedule = opts.fullSchedule === false ? null : opts.fullSchedule;
       if (opts.enable) input.enabled = true;
       if (opts.disable) input.enabled = false;
       if (opts.deletionThreshold !== undefined) input.deletionThreshold = opts.deletionThreshold;

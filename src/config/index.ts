@@ -19,6 +19,10 @@ export interface RosterConfig {
   logFormat: 'json' | 'pretty';
   port: number;
   host: string;
+  /** Run scheduled syncs in this `roster serve` (`ROSTER_SCHEDULER=off` for a replica that only serves). */
+  schedulerEnabled: boolean;
+  /** Scheduled syncs of different connections running at once in one replica (`ROSTER_SYNC_CONCURRENCY`). */
+  syncConcurrency: number;
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
@@ -38,12 +42,23 @@ export function parsePort(value: string, source: string): number {
 export const DEFAULT_DATABASE_POOL_SIZE = 20;
 
 function parsePoolSize(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_DATABASE_POOL_SIZE;
-  const size = Number(value);
-  if (!/^\d+$/.test(value.trim()) || size < 1 || size > 500) {
-    throw new ValidationError(`DATABASE_POOL_SIZE must be a whole number from 1 to 500, got "${value}"`);
+  return parseWhole(value, 'DATABASE_POOL_SIZE', DEFAULT_DATABASE_POOL_SIZE, 1, 500);
+}
+
+function parseWhole(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new ValidationError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   }
-  return size;
+  return n;
+}
+
+function parseSwitch(value: string | undefined, name: string): boolean {
+  const v = (value ?? 'on').trim().toLowerCase();
+  if (['on', 'true', '1', 'yes', ''].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new ValidationError(`${name} must be on or off, got "${value}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
@@ -61,5 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     logFormat: pretty ? 'pretty' : 'json',
     port: env.PORT ? parsePort(env.PORT, 'PORT') : 8080,
     host: env.HOST?.trim() || '127.0.0.1',
+    schedulerEnabled: parseSwitch(env.ROSTER_SCHEDULER, 'ROSTER_SCHEDULER'),
+    syncConcurrency: parseWhole(env.ROSTER_SYNC_CONCURRENCY, 'ROSTER_SYNC_CONCURRENCY', 4, 1, 64),
   };
 }

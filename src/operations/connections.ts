@@ -16,7 +16,7 @@ import {
   validateSettings,
   type ConnectionKind,
 } from '../connections/index.js';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, ValidationError } from '../errors/index.js';
 import { applyChanges, type LifecycleChange } from '../lifecycle/index.js';
 import {
   countConnectionContents,
@@ -47,6 +47,8 @@ export interface ConnectionView {
   kind: string;
   settings: Record<string, unknown>;
   schedule: string | null;
+  /** A separate, rarer full sync next to the delta schedule. */
+  fullSchedule: string | null;
   enabled: boolean;
   deletionThreshold: { count: number | null; percent: number | null };
   /** Whether IdPs may push to it over SCIM (always for kind `scim`). */
@@ -85,6 +87,7 @@ function connectionView(ctx: OperationContext, row: ConnectionRow, tenantSlug: s
     kind: row.kind,
     settings: CONNECTION_SPECS[kind] ? maskedSettings(kind, settings, secretKeysOf(ctx, row)) : settings,
     schedule: row.schedule,
+    fullSchedule: row.fullSchedule,
     enabled: row.enabled,
     deletionThreshold: { count: row.deletionThresholdCount, percent: row.deletionThresholdPercent },
     scimPush: row.kind === 'scim' || row.pushEnabled,
@@ -126,11 +129,14 @@ export const connectionCreate = defineOperation({
     kind: z.string().min(1),
     settings: settingsInput.optional(),
     schedule: z.string().nullable().optional(),
+    fullSchedule: z.string().nullable().optional(),
   }),
   async run(ctx, input): Promise<ConnectionView> {
     const kind = parseKind(input.kind);
     const split = validateSettings(kind, input.settings ?? {});
     const schedule = input.schedule ? parseSchedule(input.schedule) : null;
+    const fullSchedule = input.fullSchedule ? parseSchedule(input.fullSchedule) : null;
+    if ((schedule || fullSchedule) && kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     const db = ctx.store.db;
     const tenant = await resolveTenant(db, input.tenant);
     if (await findConnectionByName(db, tenant.id, input.name)) {
@@ -140,7 +146,7 @@ export const connectionCreate = defineOperation({
     const secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(id), `the ${kind} credentials`) : null;
     try {
       return await db.transaction(async (tx) => {
-        const row = await insertConnection(tx, { id, tenantId: tenant.id, name: input.name, kind, settings: split.settings, secrets, schedule });
+        const row = await insertConnection(tx, { id, tenantId: tenant.id, name: input.name, kind, settings: split.settings, secrets, schedule, fullSchedule });
         const view = connectionView(ctx, row, tenant.slug);
         await audit(ctx, tx, 'connection.created', null, view);
         return view;
@@ -182,6 +188,8 @@ export const connectionUpdate = defineOperation({
     settings: settingsInput.optional(),
     /** A cron expression, or null to make the connection manual-only. */
     schedule: z.string().nullable().optional(),
+    /** A cron expression for full syncs (null = none). */
+    fullSchedule: z.string().nullable().optional(),
     enabled: z.boolean().optional(),
     deletionThreshold: z.union([z.string(), z.number().int().nonnegative()]).optional(),
     /** Accept SCIM pushes on a pull connection too. */
@@ -201,6 +209,8 @@ export const connectionUpdate = defineOperation({
       patch.secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(row.id), `the ${kind} credentials`) : null;
     }
     if (input.schedule !== undefined) patch.schedule = input.schedule === null ? null : parseSchedule(input.schedule);
+    if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule);
+    if ((patch.schedule || patch.fullSchedule) && row.kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     if (input.enabled !== undefined) patch.enabled = input.enabled;
     if (input.scimPush !== undefined) patch.pushEnabled = input.scimPush;
     if (input.scimRatePerMinute !== undefined) patch.scimRatePerMinute = input.scimRatePerMinute;

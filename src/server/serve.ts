@@ -9,6 +9,9 @@ import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { SecretKeyring } from '../secrets/index.js';
 import { acquireEmbeddedLock, migrateStore, openStore, type EmbeddedLock, type Store } from '../store/index.js';
+import { isProviderKind } from '../providers/index.js';
+import { runOperation } from '../operations/index.js';
+import { SyncScheduler } from '../schedule/index.js';
 import { buildServer } from './app.js';
 
 export interface RunningServer {
@@ -36,7 +39,20 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
     throw err;
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
-  const app = buildServer({ store, keyring, logger, actor: options.actor }, { commandToken: lock?.info.commandToken });
+  const context = { store, keyring, logger, actor: options.actor };
+  const app = buildServer(context, { commandToken: lock?.info.commandToken });
+  const scheduler = config.schedulerEnabled
+    ? new SyncScheduler({
+        db: store.db,
+        logger,
+        concurrency: config.syncConcurrency,
+        isPullKind: isProviderKind,
+        runSync: (connectionId, mode) =>
+          runOperation({ ...context, actor: { type: 'system', id: 'scheduler' } }, 'sync.run', { connection: connectionId, full: mode === 'full', trigger: 'schedule' }) as Promise<{
+            status: string;
+          }>,
+      })
+    : undefined;
   try {
     await app.listen({ port: options.port, host: config.host });
   } catch (err) {
@@ -48,6 +64,8 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   const url = `http://${reachableHost(config.host)}:${address.port}`;
   lock?.update({ url });
   logger.info(`roster listening on ${url} (database: ${store.location})`);
+  if (scheduler) await scheduler.start();
+  else logger.info('scheduled syncs are off in this replica (ROSTER_SCHEDULER=off)');
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -57,6 +75,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       try {
+        await scheduler?.stop();
         await app.close();
         await store.close();
       } finally {

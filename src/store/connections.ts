@@ -5,6 +5,7 @@ import { connections, groups, tenants, users, type ConnectionRow } from './schem
 import { isUuid } from './ids.js';
 
 export type NewConnection = Pick<ConnectionRow, 'tenantId' | 'name' | 'kind' | 'settings' | 'secrets' | 'schedule'> & {
+  fullSchedule?: string | null;
   id?: string;
 };
 
@@ -14,6 +15,7 @@ export type ConnectionPatch = Partial<
     | 'settings'
     | 'secrets'
     | 'schedule'
+    | 'fullSchedule'
     | 'enabled'
     | 'deletionThresholdCount'
     | 'deletionThresholdPercent'

@@ -13,3 +13,4 @@ export * from './errors.js';
 export * from './scim-tokens.js';
 export * from './transaction.js';
 export * from './notify.js';
+export * from './schedule-slots.js';

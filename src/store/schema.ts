@@ -52,6 +52,8 @@ export const connections = pgTable(
     secrets: text('secrets'),
     /** Cron expression of the scheduled sync; null = manual only. */
     schedule: text('schedule'),
+    /** Cron expression of a separate, rarer full sync (ignores the delta cursor); null = none. */
+    fullSchedule: text('full_schedule'),
     enabled: boolean('enabled').notNull().default(true),
     /** Accept SCIM pushes for this connection (always true in effect for kind `scim`). */
     pushEnabled: boolean('push_enabled').notNull().default(false),
@@ -277,6 +279,29 @@ export const syncRuns = pgTable(
     heldPlan: jsonb('held_plan'),
   },
   (t) => [index('sync_runs_connection_started_idx').on(t.connectionId, t.startedAt)],
+);
+
+/**
+ * One row per scheduled tick of a connection (`<connection>:<mode>:<tick ISO>`),
+ * claimed by the replica that runs it. A claim is a lease: its holder renews
+ * it while the sync runs, and a claim that lapsed without `completed_at` (its
+ * replica died) is taken over by another replica, so a due run is not lost.
+ */
+export const scheduleSlots = pgTable(
+  'schedule_slots',
+  {
+    key: text('key').primaryKey(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    owner: text('owner').notNull(),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().defaultNow(),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** How many times the slot was claimed (more than 1 = taken over from a dead replica). */
+    attempts: integer('attempts').notNull().default(1),
+  },
+  (t) => [index('schedule_slots_open_idx').on(t.leaseExpiresAt).where(sql`${t.completedAt} is null`)],
 );
 
 /**
