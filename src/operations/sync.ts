@@ -10,6 +10,7 @@ import { approveHeldRun, syncConnection } from '../reconcile/run.js';
 import type { SyncReport } from '../reconcile/report.js';
 import type { ConnectionRow } from '../store/index.js';
 import { resolveConnection } from './resolve.js';
+import { metrics } from '../metrics/index.js';
 import { defineOperation, type OperationContext } from './types.js';
 
 function secretsOf(ctx: OperationContext, row: ConnectionRow): Record<string, unknown> {
@@ -32,10 +33,10 @@ export const syncRun = defineOperation({
     const deps = { db: ctx.store.db, logger: ctx.logger, actor: ctx.actor };
     if (input.approve) {
       if (input.dryRun || input.full) throw new ValidationError('--approve applies a held plan as it is: it cannot be combined with --full or --dry-run');
-      return approveHeldRun(deps, row, { label, runId: input.approve });
+      return recorded(row.kind, await approveHeldRun(deps, row, { label, runId: input.approve }));
     }
     let reported = 0;
-    return syncConnection(deps, row, {
+    const report = await syncConnection(deps, row, {
       label,
       secrets: secretsOf(ctx, row),
       full: input.full,
@@ -49,8 +50,15 @@ export const syncRun = defineOperation({
         ctx.logger.info('sync progress', { connection: label, ...p });
       },
     });
+    return recorded(row.kind, report);
   },
 });
+
+/** Every finished run counts in this process's metrics (runs by status, durations, API requests). */
+function recorded(kind: string, report: SyncReport): SyncReport {
+  metrics.recordSyncRun({ kind, ...report });
+  return report;
+}
 
 export const connectionTest = defineOperation({
   name: 'connection.test',

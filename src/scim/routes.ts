@@ -13,6 +13,7 @@ import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderCon
 import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
 import { listGroupRows, listUserRows, type ListOptions } from './queries.js';
+import { metrics } from '../metrics/index.js';
 import { takeToken } from './rate-limit.js';
 import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
 import { isExcluded, parseAttributeList, projectResource } from './resources/projection.js';
@@ -91,11 +92,16 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     const caller = await authenticateScim(db, request.headers.authorization, pathConnection, tokens);
     const decision = await takeToken(db, `scim-token:${caller.tokenId}`, caller.rateLimit);
     if (!decision.allowed) {
+      metrics.recordRateLimited('scim');
       void reply.header('Retry-After', String(decision.retryAfterSeconds));
       throw scimErrors.tooManyRequests(`rate limit exceeded for this token; retry after ${decision.retryAfterSeconds} s`);
     }
     lastUsed.record(caller.tokenId);
     request.scimCaller = caller;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.recordScimRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

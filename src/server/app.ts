@@ -11,6 +11,7 @@ import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from
 import type { Actor } from '../lifecycle/index.js';
 import { runOperation, type OperationContext } from '../operations/index.js';
 import { queryRows } from '../store/index.js';
+import { metrics } from '../metrics/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 
 export interface ServerOptions {
@@ -64,6 +65,13 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  const unwatch = metrics.watch(ctx.store.db);
+  app.addHook('onClose', async () => unwatch());
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
 
   app.get('/readyz', async (_request, reply) => {
     try {
