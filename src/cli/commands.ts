@@ -33,6 +33,13 @@ function parseIntOption(value: string): number {
   return Number(value);
 }
 
+function parseBooleanOption(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === 'on' || v === 'yes') return true;
+  if (v === 'false' || v === 'off' || v === 'no') return false;
+  throw new InvalidArgumentError(`"${value}" is not true or false`);
+}
+
 const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
 
 function tenantCommands(rt: CliRuntime): Command {
@@ -65,6 +72,7 @@ function connectionLine(c: ConnectionView & { users?: number; groups?: number })
     enabled: c.enabled,
     schedule: c.schedule ?? '(manual only)',
     fullSchedule: c.fullSchedule ?? '(none)',
+    syncOnLogin: c.kind === 'scim' ? 'from the store (scim)' : c.loginSync.enabled ? `live, ${c.loginSync.timeoutMs} ms budget` : 'off (from the store)',
     deletionThreshold: c.deletionThreshold.percent !== null ? `${c.deletionThreshold.percent}%` : (c.deletionThreshold.count ?? '(default)'),
     scimPush: c.scimPush,
     scimRateLimit: c.scimRateLimit.perMinute === 0 ? 'off' : `${c.scimRateLimit.perMinute}/min, burst ${c.scimRateLimit.burst}`,
@@ -125,6 +133,8 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--no-schedule', 'remove the schedule (manual syncs only)')
     .option('--full-schedule <cron>', 'cron expression of a separate full sync')
     .option('--no-full-schedule', 'remove the full-sync schedule')
+    .option('--sync-groups-on-login <true|false>', 'sync-on-login fetches the user and groups live from the IdP', parseBooleanOption)
+    .option('--login-sync-timeout <ms>', 'time budget of the live fetch at login (default 2000)', parseIntOption)
     .option('--enable', 'enable the connection')
     .option('--disable', 'disable the connection')
     .option('--deletion-threshold <n|n%>', 'hold plans deactivating/deleting more than N users or N% of them')
@@ -140,6 +150,8 @@ function connectionCommands(rt: CliRuntime): Command {
       if (file) input.settings = readSettingsFile(file);
       if (opts.schedule !== undefined) input.schedule = opts.schedule === false ? null : opts.schedule;
       if (opts.fullSchedule !== undefined) input.fullSchedule = opts.fullSchedule === false ? null : opts.fullSchedule;
+      if (opts.syncGroupsOnLogin !== undefined) input.syncGroupsOnLogin = opts.syncGroupsOnLogin;
+      if (opts.loginSyncTimeout !== undefined) input.loginSyncTimeoutMs = opts.loginSyncTimeout;
       if (opts.enable) input.enabled = true;
       if (opts.disable) input.enabled = false;
       if (opts.deletionThreshold !== undefined) input.deletionThreshold = opts.deletionThreshold;

@@ -50,6 +50,8 @@ export interface ConnectionView {
   /** A separate, rarer full sync next to the delta schedule. */
   fullSchedule: string | null;
   enabled: boolean;
+  /** Sync-on-login: fetch the user live (with this time budget), or answer from the store. */
+  loginSync: { enabled: boolean; timeoutMs: number };
   deletionThreshold: { count: number | null; percent: number | null };
   /** Whether IdPs may push to it over SCIM (always for kind `scim`). */
   scimPush: boolean;
@@ -89,6 +91,7 @@ function connectionView(ctx: OperationContext, row: ConnectionRow, tenantSlug: s
     schedule: row.schedule,
     fullSchedule: row.fullSchedule,
     enabled: row.enabled,
+    loginSync: { enabled: row.loginSyncEnabled, timeoutMs: row.loginSyncTimeoutMs },
     deletionThreshold: { count: row.deletionThresholdCount, percent: row.deletionThresholdPercent },
     scimPush: row.kind === 'scim' || row.pushEnabled,
     scimRateLimit: {
@@ -190,6 +193,10 @@ export const connectionUpdate = defineOperation({
     schedule: z.string().nullable().optional(),
     /** A cron expression for full syncs (null = none). */
     fullSchedule: z.string().nullable().optional(),
+    /** Sync-on-login fetches users live from the IdP. */
+    syncGroupsOnLogin: z.boolean().optional(),
+    /** The live fetch's time budget in milliseconds (100 ms to 30 s). */
+    loginSyncTimeoutMs: z.number().int().min(100).max(30_000).optional(),
     enabled: z.boolean().optional(),
     deletionThreshold: z.union([z.string(), z.number().int().nonnegative()]).optional(),
     /** Accept SCIM pushes on a pull connection too. */
@@ -212,6 +219,8 @@ export const connectionUpdate = defineOperation({
     if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule);
     if ((patch.schedule || patch.fullSchedule) && row.kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     if (input.enabled !== undefined) patch.enabled = input.enabled;
+    if (input.syncGroupsOnLogin !== undefined) patch.loginSyncEnabled = input.syncGroupsOnLogin;
+    if (input.loginSyncTimeoutMs !== undefined) patch.loginSyncTimeoutMs = input.loginSyncTimeoutMs;
     if (input.scimPush !== undefined) patch.pushEnabled = input.scimPush;
     if (input.scimRatePerMinute !== undefined) patch.scimRatePerMinute = input.scimRatePerMinute;
     if (input.scimBurst !== undefined) patch.scimBurst = input.scimBurst;

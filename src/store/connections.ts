@@ -16,6 +16,8 @@ export type ConnectionPatch = Partial<
     | 'secrets'
     | 'schedule'
     | 'fullSchedule'
+    | 'loginSyncEnabled'
+    | 'loginSyncTimeoutMs'
     | 'enabled'
     | 'deletionThresholdCount'
     | 'deletionThresholdPercent'

@@ -55,6 +55,10 @@ export const connections = pgTable(
     /** Cron expression of a separate, rarer full sync (ignores the delta cursor); null = none. */
     fullSchedule: text('full_schedule'),
     enabled: boolean('enabled').notNull().default(true),
+    /** Sync-on-login fetches the user live from the IdP (false = answer from the store). */
+    loginSyncEnabled: boolean('login_sync_enabled').notNull().default(true),
+    /** Time budget of the live fetch, after which the answer comes from the store. */
+    loginSyncTimeoutMs: integer('login_sync_timeout_ms').notNull().default(2000),
     /** Accept SCIM pushes for this connection (always true in effect for kind `scim`). */
     pushEnabled: boolean('push_enabled').notNull().default(false),
     /** Per-token SCIM rate limit: sustained requests per minute and burst (null = 60 and 20). */

@@ -1,0 +1,2 @@
+ALTER TABLE "connections" ADD COLUMN "login_sync_enabled" boolean DEFAULT true NOT NULL;--> statement-breakpoint
+ALTER TABLE "connections" ADD COLUMN "login_sync_timeout_ms" integer DEFAULT 2000 NOT NULL;
