@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
+import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { demoCommand } from './demo.js';
 import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
@@ -301,6 +302,8 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(grantCommand(rt, 'revoke'));
   program.addCommand(tokenCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
   registerSyncCommands(program, rt, { show, jsonOption, connectionRef: CONNECTION_REF });
+  program.addCommand(apiKeyCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
+  program.addCommand(reportCommand(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
   program.addCommand(demoCommand());
   return program;
 }

@@ -17,7 +17,12 @@ export interface RosterConfig {
   logFormat: 'json' | 'pretty';
   port: number;
   host: string;
+  /** `ROSTER_ADMIN_TOKEN`: bootstrap admin access to /api/v1 (every tenant); unset = API keys only. */
+  adminToken: string | undefined;
 }
+
+/** A bootstrap token guards every tenant: refuse one short enough to guess. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
@@ -34,6 +39,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ValidationError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
+  const adminToken = env.ROSTER_ADMIN_TOKEN?.trim() || undefined;
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ValidationError(`ROSTER_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
   const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : env.NODE_ENV !== 'production' && !!process.stderr.isTTY;
   return {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
@@ -43,5 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     logFormat: pretty ? 'pretty' : 'json',
     port: env.PORT ? parsePort(env.PORT, 'PORT') : 8080,
     host: env.HOST?.trim() || '127.0.0.1',
+    adminToken,
   };
 }

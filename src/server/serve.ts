@@ -36,7 +36,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
     throw err;
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
-  const app = buildServer({ store, keyring, logger, actor: options.actor }, { commandToken: lock?.info.commandToken });
+  const app = buildServer({ store, keyring, logger, actor: options.actor }, { commandToken: lock?.info.commandToken, adminToken: config.adminToken });
   try {
     await app.listen({ port: options.port, host: config.host });
   } catch (err) {

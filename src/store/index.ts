@@ -11,3 +11,4 @@ export * from './mappings.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './scim-tokens.js';
+export * from './api-keys.js';
