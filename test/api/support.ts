@@ -1,5 +1,5 @@
 /** An app on a fresh store with the /api/v1 routes, and a way to mint keys the way the CLI does. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/server/index.js';
 import { op, operationContext } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -12,7 +12,7 @@ export interface ApiHarness {
   ctx: ReturnType<typeof operationContext>;
   /** Create a key through the apiKey.create operation; returns its id and the key. */
   key(scope: 'admin' | 'login-sync', tenant?: string, name?: string): Promise<{ id: string; key: string }>;
-  get(url: string, key?: string): ReturnType<FastifyInstance['inject']>;
+  get(url: string, key?: string): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
