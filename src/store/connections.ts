@@ -20,6 +20,7 @@ export type ConnectionPatch = Partial<
     | 'pushEnabled'
     | 'scimRatePerMinute'
     | 'scimBurst'
+    | 'scimPushWindowSeconds'
   >
 >;
 

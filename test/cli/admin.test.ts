@@ -75,3 +75,18 @@ describe('roster report', () => {
     expect(runs.code).toBe(2);
   });
 });
+
+describe('roster connection update --scim-push-window', () => {
+  it('sets the window health uses for a SCIM connection, and resets it to the default', async () => {
+    const set = await run('connection', 'update', 'acme/okta', '--scim-push-window', '90m', '--json');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout).scimPushWindowSeconds).toBe(5400);
+    expect(JSON.parse((await run('report', 'acme/okta', '--json')).stdout).scimPushWindowSeconds).toBe(5400);
+    const bad = await run('connection', 'update', 'acme/okta', '--scim-push-window', 'soon');
+    expect(bad.code).toBe(1);
+    expect(errorLines(bad.stderr)).toEqual(['roster: window "soon" must be a duration such as 90m, 24h or 2d (at most 365d)']);
+    const reset = await run('connection', 'update', 'acme/okta', '--scim-push-window', 'default', '--json');
+    expect(JSON.parse(reset.stdout).scimPushWindowSeconds).toBeNull();
+    expect(JSON.parse((await run('report', 'acme/okta', '--json')).stdout).scimPushWindowSeconds).toBe(86_400);
+  });
+});
