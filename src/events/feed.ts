@@ -14,6 +14,7 @@
  * transaction that already had its xid (the audit_events statement trigger
  * assigns it before any id is drawn, see drizzle/0002), so after the wait every
  * id up to L is committed or gone for good, and the feed returns ids in (after, L].
+ * (This needs ids drawn in time order: the identity sequence has CACHE 1.)
  * While a long transaction keeps the wait from ending (past `waitMs`), the read
  * returns nothing new and says `pending`: the events come on a later read.
  *
