@@ -3,7 +3,7 @@
  * random bits: nothing to brute-force, so a fast hash is right), with a short
  * prefix to tell keys apart in listings.
  */
-import { asc, eq, getTableColumns, isNull, sql, and } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
 import { apiKeys, tenants, type ApiKeyRow } from './schema.js';
