@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
+import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { demoCommand } from './demo.js';
 import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
@@ -142,6 +143,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--no-scim-push', 'stop accepting SCIM pushes (pull connections)')
     .option('--scim-rate-limit <perMinute>', 'SCIM requests per minute per token (0 = no limit; default 60)', parseIntOption)
     .option('--scim-burst <n>', 'SCIM requests allowed in a burst per token (default 20)', parseIntOption)
+    .option('--scim-push-window <duration>', 'health: stalled after this long without a SCIM push (90m, 24h, 2d; "default" = 24h)')
     .addOption(jsonOption())
     .action(async function (this: Command, ref: string, opts: Opts) {
       if (opts.enable && opts.disable) this.error('--enable and --disable cannot be used together', { exitCode: 2 });
@@ -158,6 +160,7 @@ function connectionCommands(rt: CliRuntime): Command {
       if (opts.scimPush !== undefined) input.scimPush = opts.scimPush;
       if (opts.scimRateLimit !== undefined) input.scimRatePerMinute = opts.scimRateLimit;
       if (opts.scimBurst !== undefined) input.scimBurst = opts.scimBurst;
+      if (opts.scimPushWindow !== undefined) input.scimPushWindow = opts.scimPushWindow === 'default' ? null : opts.scimPushWindow;
       const c = (await rt.run('connection.update', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
       show(rt, opts, c, (v) => `updated connection ${v.tenant}/${v.name}\n${connectionLine(v)}`);
     });
@@ -318,6 +321,8 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(grantCommand(rt, 'revoke'));
   program.addCommand(tokenCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
   registerSyncCommands(program, rt, { show, jsonOption, connectionRef: CONNECTION_REF });
+  program.addCommand(apiKeyCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
+  program.addCommand(reportCommand(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
   program.addCommand(demoCommand());
   return program;
 }

@@ -23,7 +23,12 @@ export interface RosterConfig {
   schedulerEnabled: boolean;
   /** Scheduled syncs of different connections running at once in one replica (`ROSTER_SYNC_CONCURRENCY`). */
   syncConcurrency: number;
+  /** `ROSTER_ADMIN_TOKEN`: bootstrap admin access to /api/v1 (every tenant); unset = API keys only. */
+  adminToken: string | undefined;
 }
+
+/** A bootstrap token guards every tenant: refuse one short enough to guess. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
@@ -66,6 +71,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ValidationError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
+  const adminToken = env.ROSTER_ADMIN_TOKEN?.trim() || undefined;
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ValidationError(`ROSTER_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
   const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : env.NODE_ENV !== 'production' && !!process.stderr.isTTY;
   return {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
@@ -78,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     host: env.HOST?.trim() || '127.0.0.1',
     schedulerEnabled: parseSwitch(env.ROSTER_SCHEDULER, 'ROSTER_SCHEDULER'),
     syncConcurrency: parseWhole(env.ROSTER_SYNC_CONCURRENCY, 'ROSTER_SYNC_CONCURRENCY', 4, 1, 64),
+    adminToken,
   };
 }

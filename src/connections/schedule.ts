@@ -31,3 +31,13 @@ export interface ScimRateLimit {
 
 /** 60 requests a minute with a burst of 20: above what Entra's and Okta's provisioning send, below abuse. */
 export const DEFAULT_SCIM_RATE_LIMIT: ScimRateLimit = { perMinute: 60, burst: 20 };
+
+/** `90m`, `24h`, `2d` (or plain seconds) as seconds: how long a SCIM connection may stay silent before it is stalled. */
+export function parseWindow(value: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/i.exec(value.trim());
+  const seconds = m ? Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2]!.toLowerCase() as '' | 's' | 'm' | 'h' | 'd'] : NaN;
+  if (!(seconds > 0) || seconds > 365 * 86_400) {
+    throw new ValidationError(`window "${value}" must be a duration such as 90m, 24h or 2d (at most 365d)`);
+  }
+  return seconds;
+}

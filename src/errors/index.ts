@@ -62,6 +62,13 @@ export class UnauthorizedError extends RosterError {
   }
 }
 
+/** The caller is known but may not do this (wrong scope, another tenant's data). */
+export class ForbiddenError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super('forbidden', 403, message, options);
+  }
+}
+
 /** Roster is configured in a way that forbids the operation (e.g. no secret key to encrypt with). */
 export class ConfigError extends RosterError {
   constructor(message: string, options?: RosterErrorOptions) {
@@ -111,6 +118,8 @@ export function fromErrorBody(status: number, body: unknown): RosterError {
       return new ConflictError(message, options);
     case 'unauthorized':
       return new UnauthorizedError(message, options);
+    case 'forbidden':
+      return new ForbiddenError(message, options);
     case 'config':
       return new ConfigError(message, options);
     case 'store_busy':

@@ -13,6 +13,7 @@ import {
   parseDeletionThreshold,
   parseKind,
   parseSchedule,
+  parseWindow,
   validateSettings,
   type ConnectionKind,
 } from '../connections/index.js';
@@ -57,6 +58,8 @@ export interface ConnectionView {
   scimPush: boolean;
   /** Per-token SCIM rate limit; `perMinute` 0 = off. */
   scimRateLimit: { perMinute: number; burst: number };
+  /** Stalled when no SCIM push arrived for this long; null = the default (a day). */
+  scimPushWindowSeconds: number | null;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -98,6 +101,7 @@ function connectionView(ctx: OperationContext, row: ConnectionRow, tenantSlug: s
       perMinute: row.scimRatePerMinute ?? DEFAULT_SCIM_RATE_LIMIT.perMinute,
       burst: row.scimBurst ?? DEFAULT_SCIM_RATE_LIMIT.burst,
     },
+    scimPushWindowSeconds: row.scimPushWindowSeconds,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -204,6 +208,8 @@ export const connectionUpdate = defineOperation({
     /** Per-token SCIM requests per minute (0 = no limit) and burst. */
     scimRatePerMinute: z.number().int().min(0).max(1_000_000).optional(),
     scimBurst: z.number().int().min(1).max(1_000_000).optional(),
+    /** `24h`, `90m`, `2d`: a SCIM connection without a push for longer is stalled; null = the default. */
+    scimPushWindow: z.string().min(1).nullable().optional(),
   }),
   async run(ctx, input): Promise<ConnectionView> {
     const db = ctx.store.db;
@@ -224,6 +230,7 @@ export const connectionUpdate = defineOperation({
     if (input.scimPush !== undefined) patch.pushEnabled = input.scimPush;
     if (input.scimRatePerMinute !== undefined) patch.scimRatePerMinute = input.scimRatePerMinute;
     if (input.scimBurst !== undefined) patch.scimBurst = input.scimBurst;
+    if (input.scimPushWindow !== undefined) patch.scimPushWindowSeconds = input.scimPushWindow === null ? null : parseWindow(input.scimPushWindow);
     if (input.deletionThreshold !== undefined) {
       const t = parseDeletionThreshold(input.deletionThreshold);
       patch.deletionThresholdCount = t.count;

@@ -4,10 +4,12 @@
  * the server's command endpoint both come through `runOperation`.
  */
 import { NotFoundError } from '../errors/index.js';
+import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys.js';
 import { parseWith } from '../validation/index.js';
 import { connectionCreate, connectionDelete, connectionList, connectionShow, connectionUpdate } from './connections.js';
 import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
 import { connectionTest, syncRun } from './sync.js';
+import { reportList, reportShow } from './reports.js';
 import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
 import { tenantCreate, tenantList } from './tenants.js';
 import { tokenCreate, tokenList, tokenRevoke } from './tokens.js';
@@ -35,6 +37,8 @@ const ALL = [
   tokenList,
   tokenRevoke,
   syncRun, connectionTest,
+  apiKeyCreate, apiKeyList, apiKeyRevoke,
+  reportShow, reportList,
 ] as const;
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(ALL.map((op) => [op.name, op as unknown as Operation]));
@@ -58,3 +62,4 @@ export type { RoleView, GrantResult } from './roles.js';
 export type { MappingView } from './mappings.js';
 export type { UserView } from './users.js';
 export type { ScimTokenView } from './tokens.js';
+export type { ApiKeyView } from './api-keys.js';

@@ -10,13 +10,18 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import { runOperation, type OperationContext } from '../operations/index.js';
-import { queryRows } from '../store/index.js';
 import { metrics } from '../metrics/index.js';
+import { queryRows, shippedMigrationCount } from '../store/index.js';
+import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
   commandToken?: string | undefined;
+  /** ROSTER_ADMIN_TOKEN: bootstrap admin access to /api/v1 (see src/api). */
+  adminToken?: string | undefined;
+  /** How long an /api/v1/events read waits for older transactions to end. */
+  feedWaitMs?: number | undefined;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -62,10 +67,6 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
 
-  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
   const unwatch = metrics.watch(ctx.store.db);
   app.addHook('onClose', async () => unwatch());
   app.get('/metrics', async (_request, reply) => {
@@ -73,14 +74,29 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     return metrics.registry.metrics();
   });
 
+  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
+  registerApi(app, { db: ctx.store.db, logger: ctx.logger, adminToken: options.adminToken, feedWaitMs: options.feedWaitMs });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Ready = the database answers and has every migration this build ships applied.
+  const shipped = shippedMigrationCount();
   app.get('/readyz', async (_request, reply) => {
     try {
       await queryRows(ctx.store.db, sql`select 1`);
-      return { status: 'ready', backend: ctx.store.backend };
     } catch (err) {
       ctx.logger.warn('readiness check failed: database unreachable', { error: err });
       return reply.status(503).send({ status: 'unavailable', reason: 'database unreachable' });
     }
+    // The migrations table does not exist until the first migration ran: that is 0 applied.
+    const applied = await queryRows<{ n: number }>(ctx.store.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`).then(
+      ([row]) => Number(row?.n ?? 0),
+      () => 0,
+    );
+    if (applied < shipped) {
+      return reply.status(503).send({ status: 'unavailable', reason: `migrations pending: ${applied} of ${shipped} applied`, migrations: { applied, shipped } });
+    }
+    return { status: 'ready', backend: ctx.store.backend, migrations: { applied, shipped } };
   });
 
   app.post<{ Params: { name: string }; Body: unknown }>('/internal/v1/operations/:name', async (request) => {

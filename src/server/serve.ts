@@ -40,7 +40,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
   const context = { store, keyring, logger, actor: options.actor };
-  const app = buildServer(context, { commandToken: lock?.info.commandToken });
+  const app = buildServer(context, { commandToken: lock?.info.commandToken, adminToken: config.adminToken });
   const scheduler = config.schedulerEnabled
     ? new SyncScheduler({
         db: store.db,

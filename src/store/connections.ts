@@ -24,6 +24,7 @@ export type ConnectionPatch = Partial<
     | 'pushEnabled'
     | 'scimRatePerMinute'
     | 'scimBurst'
+    | 'scimPushWindowSeconds'
   >
 >;
 

@@ -14,3 +14,4 @@ export * from './scim-tokens.js';
 export * from './transaction.js';
 export * from './notify.js';
 export * from './schedule-slots.js';
+export * from './api-keys.js';

@@ -73,6 +73,14 @@ export const connections = pgTable(
     /** Which replica runs this connection's sync now, and until when (a crashed holder's lease lapses). */
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /**
+     * Expected seconds between scheduled syncs, for health (stalled = no successful
+     * run within twice this). The scheduler fills it from `schedule`; null = the
+     * default interval (src/reports/health.ts).
+     */
+    syncIntervalSeconds: integer('sync_interval_seconds'),
+    /** A SCIM connection is stalled when no token was used for this long; null = the default window. */
+    scimPushWindowSeconds: integer('scim_push_window_seconds'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -244,6 +252,29 @@ export const scimTokens = pgTable(
 );
 
 /**
+ * API keys for `/api/v1` (admins, and the login service's `login-sync` key).
+ * Stored like SCIM tokens: a SHA-256 of the key and a short prefix, never the key.
+ */
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  /** `admin` | `login-sync` (validated in code, see src/api-keys). */
+  scope: text('scope').notNull(),
+  /** The only tenant the key reaches; null = every tenant (admin keys only). */
+  tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+  /** SHA-256 of the key; the key itself is shown once and never stored. */
+  keyHash: text('key_hash').notNull().unique(),
+  /** The key's first characters, to tell keys apart in listings. */
+  prefix: text('prefix').notNull(),
+  /** Who created it (the CLI user or the API key's actor), for listings. */
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  /** Recorded at most once a minute per key: no write per request. */
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+/**
  * Token buckets for rate limits, held in the database so that the limit holds
  * across every replica sharing it. One row per limited key (e.g. a SCIM token).
  */
@@ -310,9 +341,11 @@ export const scheduleSlots = pgTable(
 
 /**
  * Append-only history of every applied change (a trigger refuses UPDATE and
- * DELETE). `id` only grows, so `after=<id>` reads it as an event stream;
- * `tx_id` lets a reader skip events of transactions still in flight, whose
- * smaller ids could otherwise become visible after a larger one.
+ * DELETE). `id` only grows, so `after=<id>` reads it as an event stream. Ids
+ * are drawn at insert but transactions commit out of order, so a smaller id can
+ * become visible after a larger one: a statement trigger gives each inserting
+ * transaction its xid before it draws an id, which lets the feed (src/events)
+ * wait for every transaction that may hold a smaller id to end.
  */
 export const auditEvents = pgTable(
   'audit_events',
@@ -351,4 +384,5 @@ export type UserRoleRow = typeof userRoles.$inferSelect;
 export type ScimTokenRow = typeof scimTokens.$inferSelect;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RateLimitBucketRow = typeof rateLimitBuckets.$inferSelect;

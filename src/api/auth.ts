@@ -1,0 +1,83 @@
+/**
+ * Who calls `/api/v1`: a bearer API key (looked up by its hash, on every
+ * request, so a revocation holds from the next request on), or the
+ * `ROSTER_ADMIN_TOKEN` bootstrap token (compared in constant time).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
+import type { Actor } from '../lifecycle/index.js';
+import type { Logger } from '../logging/index.js';
+import { findApiKeyByHash, touchApiKey, type Db } from '../store/index.js';
+import { hashApiKey, type ApiKeyScope } from './keys.js';
+
+export interface ApiCaller {
+  /** null for the bootstrap token. */
+  keyId: string | null;
+  scope: ApiKeyScope;
+  /** The only tenant the caller reaches; null = every tenant. */
+  tenantId: string | null;
+  actor: Actor;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Constant-time: equal-length digests, so neither the length nor a matching prefix leaks. */
+export function secretMatches(presented: string, expected: string | undefined): boolean {
+  if (!expected) return false;
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function bearer(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/** Writes `last_used_at` at most once a minute per key and replica: no write per request. */
+class LastUsedRecorder {
+  private readonly written = new Map<string, number>();
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {}
+  record(keyId: string): void {
+    const now = Date.now();
+    if (now - (this.written.get(keyId) ?? 0) < 60_000) return;
+    this.written.set(keyId, now);
+    touchApiKey(this.db, keyId).catch((err: unknown) => this.logger.warn('could not record API key use', { error: err }));
+  }
+}
+
+export interface ApiAuthOptions {
+  db: Db;
+  logger: Logger;
+  /** ROSTER_ADMIN_TOKEN: an admin of every tenant, for bootstrapping the first keys. */
+  adminToken?: string | undefined;
+}
+
+export class ApiAuthenticator {
+  private readonly lastUsed: LastUsedRecorder;
+  constructor(private readonly options: ApiAuthOptions) {
+    this.lastUsed = new LastUsedRecorder(options.db, options.logger);
+  }
+
+  async authenticate(authorization: string | undefined): Promise<ApiCaller> {
+    const presented = bearer(authorization);
+    if (!presented) throw new UnauthorizedError('an API key is required (Authorization: Bearer <key>)');
+    if (secretMatches(presented, this.options.adminToken)) {
+      return { keyId: null, scope: 'admin', tenantId: null, actor: { type: 'admin', id: 'ROSTER_ADMIN_TOKEN' } };
+    }
+    const hash = hashApiKey(presented);
+    const row = await findApiKeyByHash(this.options.db, hash);
+    // The index lookup finds the row; the constant-time comparison is belt and braces.
+    if (!row || !timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(hash, 'hex'))) {
+      throw new UnauthorizedError('the API key is not valid');
+    }
+    if (row.revokedAt) throw new UnauthorizedError('the API key has been revoked');
+    this.lastUsed.record(row.id);
+    const scope = row.scope as ApiKeyScope;
+    return { keyId: row.id, scope, tenantId: row.tenantId, actor: { type: scope === 'admin' ? 'admin' : 'login', id: `api-key:${row.name}` } };
+  }
+}
+
+export function requireScope(caller: ApiCaller, scope: ApiKeyScope): void {
+  if (caller.scope !== scope) throw new ForbiddenError(`this API key has the ${caller.scope} scope; this endpoint needs ${scope}`);
+}

@@ -1,0 +1,2 @@
+export { readEventFeed, DEFAULT_FEED_LIMIT, DEFAULT_FEED_WAIT_MS, MAX_FEED_LIMIT } from './feed.js';
+export type { FeedEvent, FeedPage, FeedQuery } from './feed.js';

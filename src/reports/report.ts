@@ -1,0 +1,110 @@
+/** The connection report: what `roster report` prints and `/api/v1/connections/{id}/report` returns. */
+import type { ConnectionRow, Db, SyncRunRow } from '../store/index.js';
+import { reportOf, type SyncCounts } from '../reconcile/report.js';
+import { connectionHealth, DEFAULT_SCIM_PUSH_WINDOW_SECONDS, DEFAULT_SYNC_INTERVAL_SECONDS, type Health } from './health.js';
+import { readReportFacts } from './queries.js';
+
+export const DEFAULT_REPORT_RUNS = 10;
+
+export interface RunSummary {
+  runId: string;
+  trigger: string;
+  mode: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** null while the run is still going. */
+  durationMs: number | null;
+  usersSynced: number;
+  groupsSynced: number;
+  counts: SyncCounts;
+  apiRequests: number;
+  error: string | null;
+}
+
+export interface ConnectionReport {
+  connection: string;
+  connectionId: string;
+  tenant: string;
+  kind: string;
+  enabled: boolean;
+  /** Users and groups the connection holds now. */
+  usersSynced: number;
+  groupsSynced: number;
+  /** When the last run (not a dry run) finished, whatever its outcome. */
+  lastSyncAt: string | null;
+  lastSuccessAt: string | null;
+  /** The latest run's status (`running` while one runs), or `never`. */
+  status: string;
+  health: Health;
+  healthReason: string;
+  /** Expected seconds between syncs and the SCIM push window that health uses. */
+  syncIntervalSeconds: number;
+  /** Set for connections that take SCIM pushes. */
+  lastPushAt: string | null;
+  scimPushWindowSeconds: number | null;
+  recentRuns: RunSummary[];
+}
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+function runSummary(row: SyncRunRow, label: string): RunSummary {
+  const report = reportOf(row, label);
+  return {
+    runId: row.id,
+    trigger: row.trigger,
+    mode: row.mode,
+    status: row.status,
+    startedAt: iso(row.startedAt)!,
+    finishedAt: iso(row.finishedAt),
+    durationMs: row.finishedAt ? report.durationMs : null,
+    usersSynced: row.usersSynced,
+    groupsSynced: row.groupsSynced,
+    counts: report.counts,
+    apiRequests: row.apiRequests,
+    error: row.error,
+  };
+}
+
+export async function connectionReport(
+  db: Db,
+  connection: ConnectionRow,
+  tenantSlug: string,
+  options: { runs?: number; now?: Date } = {},
+): Promise<ConnectionReport> {
+  const label = `${tenantSlug}/${connection.name}`;
+  const facts = await readReportFacts(db, connection, options.runs ?? DEFAULT_REPORT_RUNS);
+  const push = connection.kind === 'scim';
+  const takesPushes = push || connection.pushEnabled;
+  const verdict = connectionHealth({
+    mode: push ? 'push' : 'pull',
+    enabled: connection.enabled,
+    now: options.now ?? new Date(),
+    createdAt: new Date(connection.createdAt),
+    lastRun: facts.lastFinished
+      ? { status: facts.lastFinished.status, finishedAt: new Date(facts.lastFinished.finishedAt!), error: facts.lastFinished.error }
+      : null,
+    lastSuccessAt: facts.lastSuccessAt,
+    syncIntervalSeconds: connection.syncIntervalSeconds,
+    lastPushAt: facts.lastPushAt,
+    pushWindowSeconds: connection.scimPushWindowSeconds,
+  });
+  return {
+    connection: label,
+    connectionId: connection.id,
+    tenant: tenantSlug,
+    kind: connection.kind,
+    enabled: connection.enabled,
+    usersSynced: facts.users,
+    groupsSynced: facts.groups,
+    lastSyncAt: iso(facts.lastFinished?.finishedAt),
+    lastSuccessAt: iso(facts.lastSuccessAt),
+    status: facts.latestRun?.status ?? 'never',
+    health: verdict.health,
+    healthReason: verdict.reason,
+    syncIntervalSeconds: connection.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS,
+    lastPushAt: takesPushes ? iso(facts.lastPushAt) : null,
+    scimPushWindowSeconds: takesPushes ? (connection.scimPushWindowSeconds ?? DEFAULT_SCIM_PUSH_WINDOW_SECONDS) : null,
+    recentRuns: facts.recentRuns.map((row) => runSummary(row, label)),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * API keys for `/api/v1`. Only a SHA-256 of each key is stored (keys are 256
+ * random bits: nothing to brute-force, so a fast hash is right), with a short
+ * prefix to tell keys apart in listings.
+ */
+import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { isUuid } from './ids.js';
+import { apiKeys, tenants, type ApiKeyRow } from './schema.js';
+
+export type ApiKeyWithTenant = ApiKeyRow & { tenantSlug: string | null };
+
+export async function insertApiKey(
+  db: Db,
+  values: Pick<ApiKeyRow, 'name' | 'scope' | 'tenantId' | 'keyHash' | 'prefix' | 'createdBy'>,
+): Promise<ApiKeyRow> {
+  const [row] = await db.insert(apiKeys).values(values).returning();
+  return row!;
+}
+
+export function listApiKeys(db: Db): Promise<ApiKeyWithTenant[]> {
+  return db
+    .select({ ...getTableColumns(apiKeys), tenantSlug: tenants.slug })
+    .from(apiKeys)
+    .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+}
+
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKeyWithTenant | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db
+    .select({ ...getTableColumns(apiKeys), tenantSlug: tenants.slug })
+    .from(apiKeys)
+    .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(eq(apiKeys.id, id))
+    .limit(1);
+  return row;
+}
+
+/** The key a bearer hash names, revoked or not (the caller says which it was). */
+export async function findApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | undefined> {
+  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
+  return row;
+}
+
+/** Revoke now; a key already revoked keeps its first revocation time (undefined then). */
+export async function revokeApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  return row;
+}
+
+/** Record use, at most once a minute per key (the caller also throttles in memory). */
+export async function touchApiKey(db: Db, id: string): Promise<void> {
+  await db.execute(
+    sql`update api_keys set last_used_at = now()
+        where id = ${id}::uuid and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
+  );
+}
