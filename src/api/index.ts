@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError, UnauthorizedError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Db } from '../store/index.js';
-import { ApiAuthenticator, type ApiCaller } from './auth.js';
+import { registerLoginSyncRoute, type LoginSyncService } from '../login-sync/index.js';
+import { ApiAuthenticator, requireScope, type ApiCaller } from './auth.js';
 import { registerApiRoutes } from './routes.js';
 
 export const API_PREFIX = '/api/v1';
@@ -19,6 +20,8 @@ export interface ApiOptions {
   adminToken?: string | undefined;
   /** How long an events read waits for older transactions to end (default DEFAULT_FEED_WAIT_MS). */
   feedWaitMs?: number | undefined;
+  /** Answers `POST /api/v1/login-sync`. */
+  loginSync?: LoginSyncService | undefined;
 }
 
 const callers = new WeakMap<FastifyRequest, ApiCaller>();
@@ -48,6 +51,10 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
         throw new NotFoundError(`no route ${request.method} ${request.url}`);
       });
       registerApiRoutes(api, { db: options.db, caller: callerOf, feedWaitMs: options.feedWaitMs });
+      if (options.loginSync) {
+        const service = options.loginSync;
+        registerLoginSyncRoute(api, { db: options.db, service, caller: callerOf, requireLoginScope: (r) => requireScope(callerOf(r), 'login-sync') });
+      }
     },
     { prefix: API_PREFIX },
   );

@@ -13,6 +13,7 @@ import { runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
 import { queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
+import { LoginSyncService } from '../login-sync/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 
 export interface ServerOptions {
@@ -75,7 +76,13 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   });
 
   registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
-  registerApi(app, { db: ctx.store.db, logger: ctx.logger, adminToken: options.adminToken, feedWaitMs: options.feedWaitMs });
+  registerApi(app, {
+    db: ctx.store.db,
+    logger: ctx.logger,
+    adminToken: options.adminToken,
+    feedWaitMs: options.feedWaitMs,
+    loginSync: new LoginSyncService({ store: ctx.store, keyring: ctx.keyring, logger: ctx.logger }),
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -1,0 +1,171 @@
+/**
+ * Sync-on-login: the login service asks whether a user may sign in, and
+ * Roster answers from the IdP itself when it can. The user and their groups
+ * are fetched live (one-user provider call), applied through the lifecycle
+ * layer, and the answer is read back from the store, so it carries the roles
+ * the group mappings give. The live part has a time budget per connection;
+ * past it, or when the IdP fails, the answer comes from the store with the
+ * reason, so an IdP outage never blocks logins. Concurrent logins of one user
+ * share one live fetch.
+ */
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { applyChanges, type Actor } from '../lifecycle/index.js';
+import type { Logger } from '../logging/index.js';
+import { createProvider, isProviderKind, type ProviderContext, type ProviderKind } from '../providers/index.js';
+import type { ScopeSettings } from '../reconcile/scope.js';
+import type { SecretKeyring } from '../secrets/index.js';
+import { findConnectionById, findTenant, listUserGroups, listUserRoles, type ConnectionRow, type Store } from '../store/index.js';
+import { planLoginSync } from './plan.js';
+import { findLoginUser, knownGroupsOf, liveLoginConnections, loginUserView, storedMembershipsOf, type LoginLookup, type LoginUserView } from './queries.js';
+
+export interface LoginSyncAnswer {
+  allowed: boolean;
+  user: (Omit<LoginUserView, 'updatedAt'> & { connection: string }) | null;
+  groups: Array<{ id: string; displayName: string; externalId: string | null }>;
+  roles: Array<{ name: string; source: 'idp' | 'manual' }>;
+  source: 'live' | 'stored';
+  /** Why the answer is not live, or why the login is denied. */
+  reason?: string;
+  /** When the IdP was asked (live), or when the stored user was last written (stored); null when there is no user. */
+  syncedAt: string | null;
+}
+
+export interface LoginSyncDeps {
+  store: Pick<Store, 'db'>;
+  keyring: SecretKeyring;
+  logger: Logger;
+}
+
+/** What one live round for one connection produced. */
+type LiveOutcome = { ok: true; userId: string | undefined; denied?: string } | { ok: false; reason: string };
+
+/**
+ * Whether a provider's one-user answer lists every group the user is in,
+ * nested ones included. Graph's transitiveMemberOf does; Okta groups do not
+ * nest; Google's groups?userKey= lists direct groups only, so at login a
+ * Google user only gains memberships, and losses wait for the scheduled sync.
+ */
+const GROUPS_COMPLETE: Record<ProviderKind, boolean> = { entra: true, okta: true, google: false };
+
+export class LoginSyncService {
+  private readonly inFlight = new Map<string, Promise<LiveOutcome>>();
+
+  constructor(private readonly deps: LoginSyncDeps) {}
+
+  async login(tenantRef: string, lookup: LoginLookup, actor: Actor): Promise<LoginSyncAnswer> {
+    const given = (['userName', 'email', 'externalId'] as const).filter((k) => typeof lookup[k] === 'string' && lookup[k] !== '');
+    if (given.length !== 1) throw new ValidationError('give exactly one of userName, email or externalId');
+    const db = this.deps.store.db;
+    const tenant = await findTenant(db, tenantRef);
+    if (!tenant) throw new NotFoundError(`tenant "${tenantRef}" not found`);
+    const stored = await findLoginUser(db, tenant.id, lookup);
+
+    if (stored) {
+      const connection = await findConnectionById(db, stored.connection_id);
+      const skip = connection ? whyNotLive(connection) : 'the connection is gone';
+      if (skip || !connection) return this.answer(tenant.id, stored.id, 'stored', skip);
+      // Asking by the IdP's own id finds the user even after a rename.
+      const outcome = await this.live(tenant.id, connection, stored.external_id ? { externalId: stored.external_id } : lookup, actor);
+      if (!outcome.ok) return this.answer(tenant.id, stored.id, 'stored', outcome.reason);
+      return this.answer(tenant.id, outcome.userId, 'live', outcome.denied);
+    }
+
+    // Not stored yet (a new hire before the next sync): ask every connection that may be asked.
+    const candidates = (await Promise.all((await liveLoginConnections(db, tenant.id)).map((id) => findConnectionById(db, id)))).filter(
+      (c): c is ConnectionRow => !!c,
+    );
+    if (candidates.length === 0) return this.answer(tenant.id, undefined, 'stored', 'no such user, and no connection of this tenant syncs on login');
+    const outcomes = await Promise.all(candidates.map((c) => this.live(tenant.id, c, lookup, actor)));
+    const found = outcomes.find((o): o is Extract<LiveOutcome, { ok: true }> => o.ok && o.userId !== undefined);
+    if (found) return this.answer(tenant.id, found.userId, 'live', found.denied);
+    const failed = outcomes.find((o): o is Extract<LiveOutcome, { ok: false }> => !o.ok);
+    if (failed) return this.answer(tenant.id, undefined, 'stored', failed.reason);
+    return this.answer(tenant.id, undefined, 'live', 'no such user in the IdP');
+  }
+
+  /** The live round for one connection, shared by concurrent logins of the same user, within the connection's budget. */
+  private live(tenantId: string, connection: ConnectionRow, lookup: LoginLookup, actor: Actor): Promise<LiveOutcome> {
+    const key = `${connection.id}|${lookup.externalId ?? ''}|${lookup.userName?.toLowerCase() ?? ''}|${lookup.email?.toLowerCase() ?? ''}`;
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      shared = this.fetchAndApply(tenantId, connection, lookup, actor).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, shared);
+    }
+    const budget = connection.loginSyncTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<LiveOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, reason: `the IdP did not answer within ${budget} ms` }), budget);
+    });
+    return Promise.race([shared, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async fetchAndApply(tenantId: string, connection: ConnectionRow, lookup: LoginLookup, actor: Actor): Promise<LiveOutcome> {
+    const kind = connection.kind as ProviderKind;
+    const abort = new AbortController();
+    // The shared fetch stops at the budget too: nobody waits for it past that.
+    const stop = setTimeout(() => abort.abort(new Error('login sync time budget exceeded')), connection.loginSyncTimeoutMs);
+    const db = this.deps.store.db;
+    try {
+      const settings = (connection.settings ?? {}) as Record<string, unknown>;
+      const secrets = connection.secrets ? (this.deps.keyring.decrypt(connection.secrets, `connection:${connection.id}`) as Record<string, unknown>) : {};
+      const context: ProviderContext = { settings, secrets, logger: this.deps.logger, stats: { apiRequests: 0, throttled: 0 }, concurrency: 1, signal: abort.signal };
+      const provider = await createProvider(kind, context);
+      const live = await provider.fetchUser(lookup);
+      if (abort.signal.aborted) return { ok: false, reason: `the IdP did not answer within ${connection.loginSyncTimeoutMs} ms` };
+
+      const stored = live ? await findLoginUser(db, tenantId, { externalId: live.user.externalId }) : await findLoginUser(db, tenantId, lookup);
+      const mine = stored && stored.connection_id === connection.id ? stored : undefined;
+      const [storedMemberships, knownGroups] = await Promise.all([
+        mine ? storedMembershipsOf(db, tenantId, connection.id, mine.id) : new Map<string, string>(),
+        knownGroupsOf(db, tenantId, connection.id, live?.groups.map((g) => g.externalId) ?? []),
+      ]);
+      const plan = planLoginSync({
+        connectionId: connection.id,
+        stored: mine && { id: mine.id, externalId: mine.external_id, active: mine.active, sourceHash: mine.source_hash },
+        storedMemberships,
+        knownGroups,
+        live,
+        groupsComplete: GROUPS_COMPLETE[kind],
+        scope: (settings as { scope?: ScopeSettings }).scope,
+        newId: randomUUID,
+      });
+      if (plan.changes.length) await applyChanges(db, { tenantId, actor: { type: 'login', id: actor.id } }, plan.changes);
+      return { ok: true, userId: plan.userId, ...(plan.reason ? { denied: plan.reason } : {}) };
+    } catch (err) {
+      const reason = abort.signal.aborted ? `the IdP did not answer within ${connection.loginSyncTimeoutMs} ms` : `the IdP could not be asked: ${(err as Error).message}`;
+      this.deps.logger.warn('sync on login fell back to the stored state', { connectionId: connection.id, reason });
+      return { ok: false, reason };
+    } finally {
+      clearTimeout(stop);
+    }
+  }
+
+  private async answer(tenantId: string, userId: string | undefined, source: 'live' | 'stored', reason?: string): Promise<LoginSyncAnswer> {
+    const db = this.deps.store.db;
+    const user = userId ? await loginUserView(db, tenantId, userId) : undefined;
+    const syncedAt = source === 'live' ? new Date().toISOString() : (user?.updatedAt ?? null);
+    if (!user) return { allowed: false, user: null, groups: [], roles: [], source, reason: reason ?? 'no such user', syncedAt };
+    const [groups, roles, connection] = await Promise.all([listUserGroups(db, tenantId, user.id), listUserRoles(db, tenantId, user.id), findConnectionById(db, user.connectionId)]);
+    const { updatedAt: _updatedAt, ...shown } = user;
+    const denied = user.active ? undefined : (reason ?? 'the user is deactivated');
+    return {
+      allowed: user.active,
+      user: { ...shown, connection: connection?.name ?? user.connectionId },
+      groups: groups.map((g) => ({ id: g.id, displayName: g.displayName, externalId: g.externalId })),
+      roles: roles.map((r) => ({ name: r.name, source: r.source })),
+      source,
+      ...(denied ?? reason ? { reason: denied ?? reason } : {}),
+      syncedAt,
+    };
+  }
+}
+
+/** Why a stored user's connection is not asked live, or undefined when it is. */
+function whyNotLive(connection: ConnectionRow): string | undefined {
+  if (connection.kind === 'scim') return 'a SCIM connection is pushed to: answered from the store';
+  if (!isProviderKind(connection.kind)) return `connections of kind ${connection.kind} are not asked live`;
+  if (!connection.enabled) return 'the connection is disabled: answered from the store';
+  if (!connection.loginSyncEnabled) return 'sync on login is off for this connection: answered from the store';
+  return undefined;
+}
