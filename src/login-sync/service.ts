@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { applyChanges, type Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
-import { createProvider, isProviderKind, type ProviderContext, type ProviderKind } from '../providers/index.js';
+import { createProvider, isProviderKind, type DirectoryProvider, type ProviderContext, type ProviderKind } from '../providers/index.js';
 import type { ScopeSettings } from '../reconcile/scope.js';
 import type { SecretKeyring } from '../secrets/index.js';
 import { findConnectionById, findTenant, listUserGroups, listUserRoles, type ConnectionRow, type Store } from '../store/index.js';
@@ -46,10 +46,20 @@ type LiveOutcome = { ok: true; userId: string | undefined; denied?: string } | {
  * nest; Google's groups?userKey= lists direct groups only, so at login a
  * Google user only gains memberships, and losses wait for the scheduled sync.
  */
+/** Requests in flight to one IdP for logins, across users (each login makes one or two). */
+const LOGIN_CONCURRENCY = 32;
+
 const GROUPS_COMPLETE: Record<ProviderKind, boolean> = { entra: true, okta: true, google: false };
 
 export class LoginSyncService {
   private readonly inFlight = new Map<string, Promise<LiveOutcome>>();
+  /**
+   * One provider per connection (rebuilt when the connection changes): its
+   * credential keeps the IdP's access token and its HTTP agent the open
+   * connections, so a login costs one API call, not a token request and a
+   * TLS handshake as well.
+   */
+  private readonly providers = new Map<string, { version: number; provider: Promise<DirectoryProvider> }>();
 
   constructor(private readonly deps: LoginSyncDeps) {}
 
@@ -89,30 +99,36 @@ export class LoginSyncService {
     const key = `${connection.id}|${lookup.externalId ?? ''}|${lookup.userName?.toLowerCase() ?? ''}|${lookup.email?.toLowerCase() ?? ''}`;
     let shared = this.inFlight.get(key);
     if (!shared) {
-      shared = this.fetchAndApply(tenantId, connection, lookup, actor).finally(() => this.inFlight.delete(key));
+      // Settles at the budget at the latest, so a hung IdP call never keeps later logins of this user waiting on it.
+      shared = withinBudget(this.fetchAndApply(tenantId, connection, lookup, actor), connection.loginSyncTimeoutMs).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, shared);
     }
-    const budget = connection.loginSyncTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<LiveOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, reason: `the IdP did not answer within ${budget} ms` }), budget);
-    });
-    return Promise.race([shared, timeout]).finally(() => clearTimeout(timer));
+    return withinBudget(shared, connection.loginSyncTimeoutMs);
+  }
+
+  private providerFor(connection: ConnectionRow): Promise<DirectoryProvider> {
+    const version = connection.updatedAt.getTime();
+    const cached = this.providers.get(connection.id);
+    if (cached?.version === version) return cached.provider;
+    const settings = (connection.settings ?? {}) as Record<string, unknown>;
+    const secrets = connection.secrets ? (this.deps.keyring.decrypt(connection.secrets, `connection:${connection.id}`) as Record<string, unknown>) : {};
+    // Logins of different users run side by side; the sync's per-connection limit (default 4) would queue them.
+    const context: ProviderContext = { settings, secrets, logger: this.deps.logger, stats: { apiRequests: 0, throttled: 0 }, concurrency: LOGIN_CONCURRENCY };
+    const provider = Promise.resolve(createProvider(connection.kind as ProviderKind, context));
+    this.providers.set(connection.id, { version, provider });
+    return provider;
   }
 
   private async fetchAndApply(tenantId: string, connection: ConnectionRow, lookup: LoginLookup, actor: Actor): Promise<LiveOutcome> {
     const kind = connection.kind as ProviderKind;
-    const abort = new AbortController();
-    // The shared fetch stops at the budget too: nobody waits for it past that.
-    const stop = setTimeout(() => abort.abort(new Error('login sync time budget exceeded')), connection.loginSyncTimeoutMs);
+    const started = Date.now();
+    const late = () => Date.now() - started >= connection.loginSyncTimeoutMs;
     const db = this.deps.store.db;
     try {
       const settings = (connection.settings ?? {}) as Record<string, unknown>;
-      const secrets = connection.secrets ? (this.deps.keyring.decrypt(connection.secrets, `connection:${connection.id}`) as Record<string, unknown>) : {};
-      const context: ProviderContext = { settings, secrets, logger: this.deps.logger, stats: { apiRequests: 0, throttled: 0 }, concurrency: 1, signal: abort.signal };
-      const provider = await createProvider(kind, context);
-      const live = await provider.fetchUser(lookup);
-      if (abort.signal.aborted) return { ok: false, reason: `the IdP did not answer within ${connection.loginSyncTimeoutMs} ms` };
+      const live = await (await this.providerFor(connection)).fetchUser(lookup);
+      // Past the budget the login was answered from the store already; applying now would only race the next sync.
+      if (late()) return { ok: false, reason: `the IdP did not answer within ${connection.loginSyncTimeoutMs} ms` };
 
       const stored = live ? await findLoginUser(db, tenantId, { externalId: live.user.externalId }) : await findLoginUser(db, tenantId, lookup);
       const mine = stored && stored.connection_id === connection.id ? stored : undefined;
@@ -133,11 +149,9 @@ export class LoginSyncService {
       if (plan.changes.length) await applyChanges(db, { tenantId, actor: { type: 'login', id: actor.id } }, plan.changes);
       return { ok: true, userId: plan.userId, ...(plan.reason ? { denied: plan.reason } : {}) };
     } catch (err) {
-      const reason = abort.signal.aborted ? `the IdP did not answer within ${connection.loginSyncTimeoutMs} ms` : `the IdP could not be asked: ${(err as Error).message}`;
+      const reason = `the IdP could not be asked: ${(err as Error).message}`;
       this.deps.logger.warn('sync on login fell back to the stored state', { connectionId: connection.id, reason });
       return { ok: false, reason };
-    } finally {
-      clearTimeout(stop);
     }
   }
 
@@ -159,6 +173,15 @@ export class LoginSyncService {
       syncedAt,
     };
   }
+}
+
+/** `work`, or a timeout outcome once `budgetMs` have passed, whichever comes first. */
+function withinBudget(work: Promise<LiveOutcome>, budgetMs: number): Promise<LiveOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<LiveOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `the IdP did not answer within ${budgetMs} ms` }), budgetMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Why a stored user's connection is not asked live, or undefined when it is. */
