@@ -1,4 +1,4 @@
-import { validate } from 'node-cron';
+import { createTask, validate } from 'node-cron';
 import { ValidationError } from '../errors/index.js';
 
 /** A sync schedule is a cron expression node-cron accepts (5 or 6 fields). */
@@ -8,6 +8,23 @@ export function parseSchedule(expression: string): string {
     throw new ValidationError(`schedule "${expression}" is not a valid cron expression (e.g. "*/30 * * * *")`);
   }
   return trimmed;
+}
+
+/**
+ * The longest wait between two runs of a schedule, in seconds, over its next
+ * 50 runs (UTC): what "no successful run within twice its interval" measures
+ * a stalled connection against. A weekday schedule counts its weekend gap.
+ */
+export function scheduleIntervalSeconds(expression: string): number {
+  const probe = createTask(expression, () => {}, { timezone: 'UTC' });
+  try {
+    const runs = probe.getNextRuns(50).map((d) => d.getTime());
+    let longest = 0;
+    for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]! - runs[i - 1]!);
+    return Math.max(1, Math.round(longest / 1000));
+  } finally {
+    void probe.destroy();
+  }
 }
 
 /** `--deletion-threshold 50` (users) or `10%` (of the connection's users). */

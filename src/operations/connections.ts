@@ -13,6 +13,7 @@ import {
   parseDeletionThreshold,
   parseKind,
   parseSchedule,
+  scheduleIntervalSeconds,
   parseWindow,
   validateSettings,
   type ConnectionKind,
@@ -153,7 +154,7 @@ export const connectionCreate = defineOperation({
     const secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(id), `the ${kind} credentials`) : null;
     try {
       return await db.transaction(async (tx) => {
-        const row = await insertConnection(tx, { id, tenantId: tenant.id, name: input.name, kind, settings: split.settings, secrets, schedule, fullSchedule });
+        const row = await insertConnection(tx, { id, tenantId: tenant.id, name: input.name, kind, settings: split.settings, secrets, schedule, fullSchedule, syncIntervalSeconds: schedule ? scheduleIntervalSeconds(schedule) : null });
         const view = connectionView(ctx, row, tenant.slug);
         await audit(ctx, tx, 'connection.created', null, view);
         return view;
@@ -221,7 +222,11 @@ export const connectionUpdate = defineOperation({
       patch.settings = split.settings;
       patch.secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(row.id), `the ${kind} credentials`) : null;
     }
-    if (input.schedule !== undefined) patch.schedule = input.schedule === null ? null : parseSchedule(input.schedule);
+    if (input.schedule !== undefined) {
+      patch.schedule = input.schedule === null ? null : parseSchedule(input.schedule);
+      // Health calls a connection stalled after twice this without a success.
+      patch.syncIntervalSeconds = patch.schedule === null ? null : scheduleIntervalSeconds(patch.schedule);
+    }
     if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule);
     if ((patch.schedule || patch.fullSchedule) && row.kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     if (input.enabled !== undefined) patch.enabled = input.enabled;

@@ -14,7 +14,7 @@
 
 export type Health = 'healthy' | 'degraded' | 'stalled';
 
-/** Until the scheduler fills connections.sync_interval_seconds: a pull an hour, so stalled after two. */
+/** For a connection without a schedule (connections.sync_interval_seconds is set from the schedule): a pull an hour, so stalled after two. */
 export const DEFAULT_SYNC_INTERVAL_SECONDS = 3600;
 /**
  * Until a window is configured: a day without a push. Entra provisions every

@@ -6,6 +6,7 @@ import { isUuid } from './ids.js';
 
 export type NewConnection = Pick<ConnectionRow, 'tenantId' | 'name' | 'kind' | 'settings' | 'secrets' | 'schedule'> & {
   fullSchedule?: string | null;
+  syncIntervalSeconds?: number | null;
   id?: string;
 };
 
@@ -16,6 +17,7 @@ export type ConnectionPatch = Partial<
     | 'secrets'
     | 'schedule'
     | 'fullSchedule'
+    | 'syncIntervalSeconds'
     | 'loginSyncEnabled'
     | 'loginSyncTimeoutMs'
     | 'enabled'

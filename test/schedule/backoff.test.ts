@@ -26,3 +26,12 @@ describe('backoff after failed runs', () => {
     expect(backoffUntil([run('succeeded', '2026-01-01T10:00:00Z')], at('2026-01-01T10:00:01Z'), policy)).toBeUndefined();
   });
 });
+
+describe('scheduleIntervalSeconds', () => {
+  it('is the longest gap between runs, weekends included', async () => {
+    const { scheduleIntervalSeconds } = await import('../../src/connections/index.js');
+    expect(scheduleIntervalSeconds('*/15 * * * *')).toBe(900);
+    expect(scheduleIntervalSeconds('0 3 * * *')).toBe(86_400);
+    expect(scheduleIntervalSeconds('0 9 * * 1-5')).toBe(3 * 86_400);
+  });
+});
