@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
+import { webhookCommands } from './webhook-commands.js';
 import { demoCommand } from './demo.js';
 import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
@@ -323,6 +324,7 @@ export function buildProgram(rt: CliRuntime): Command {
   registerSyncCommands(program, rt, { show, jsonOption, connectionRef: CONNECTION_REF });
   program.addCommand(apiKeyCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
   program.addCommand(reportCommand(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
+  program.addCommand(webhookCommands(rt, { show, jsonOption }));
   program.addCommand(demoCommand());
   return program;
 }

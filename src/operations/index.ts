@@ -5,6 +5,7 @@
  */
 import { NotFoundError } from '../errors/index.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys.js';
+import { webhookCreate, webhookDelete, webhookList } from './webhooks.js';
 import { parseWith } from '../validation/index.js';
 import { connectionCreate, connectionDelete, connectionList, connectionShow, connectionUpdate } from './connections.js';
 import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
@@ -39,6 +40,7 @@ const ALL = [
   syncRun, connectionTest,
   apiKeyCreate, apiKeyList, apiKeyRevoke,
   reportShow, reportList,
+  webhookCreate, webhookList, webhookDelete,
 ] as const;
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(ALL.map((op) => [op.name, op as unknown as Operation]));
@@ -63,3 +65,4 @@ export type { MappingView } from './mappings.js';
 export type { UserView } from './users.js';
 export type { ScimTokenView } from './tokens.js';
 export type { ApiKeyView } from './api-keys.js';
+export type { WebhookView } from './webhooks.js';

@@ -12,6 +12,7 @@ import { acquireEmbeddedLock, migrateStore, openStore, type EmbeddedLock, type S
 import { isProviderKind } from '../providers/index.js';
 import { runOperation } from '../operations/index.js';
 import { SyncScheduler } from '../schedule/index.js';
+import { WebhookSender } from '../webhooks/index.js';
 import { buildServer } from './app.js';
 
 export interface RunningServer {
@@ -64,6 +65,8 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   const url = `http://${reachableHost(config.host)}:${address.port}`;
   lock?.update({ url });
   logger.info(`roster listening on ${url} (database: ${store.location})`);
+  const webhooks = new WebhookSender({ store, keyring, logger });
+  await webhooks.start();
   if (scheduler) await scheduler.start();
   else logger.info('scheduled syncs are off in this replica (ROSTER_SCHEDULER=off)');
 
@@ -76,6 +79,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
       process.off('SIGTERM', onSignal);
       try {
         await scheduler?.stop();
+        await webhooks.stop();
         await app.close();
         await store.close();
       } finally {

@@ -15,3 +15,4 @@ export * from './transaction.js';
 export * from './notify.js';
 export * from './schedule-slots.js';
 export * from './api-keys.js';
+export * from './webhooks.js';

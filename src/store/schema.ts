@@ -317,6 +317,32 @@ export const syncRuns = pgTable(
 );
 
 /**
+ * Signed webhooks: lifecycle events of one tenant POSTed to the host
+ * application, in id order, at least once. `cursor` is the last event id the
+ * endpoint acknowledged; it only moves after a 2xx, and only by the replica
+ * holding the delivery lease.
+ */
+export const webhooks = pgTable('webhooks', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+  description: text('description'),
+  /** The HMAC key, AES-256-GCM encrypted (it must be readable to sign, so it is not hashed). */
+  secret: text('secret').notNull(),
+  enabled: boolean('enabled').notNull().default(true),
+  cursor: bigint('cursor', { mode: 'number' }).notNull().default(0),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  lastDeliveryAt: timestamp('last_delivery_at', { withTimezone: true }),
+  lastError: text('last_error'),
+  leaseOwner: text('lease_owner'),
+  leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+/**
  * One row per scheduled tick of a connection (`<connection>:<mode>:<tick ISO>`),
  * claimed by the replica that runs it. A claim is a lease: its holder renews
  * it while the sync runs, and a claim that lapsed without `completed_at` (its
@@ -386,3 +412,4 @@ export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RateLimitBucketRow = typeof rateLimitBuckets.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;

@@ -1,0 +1,60 @@
+/** `roster webhook create|list|delete`: signed event deliveries to the host application. */
+import { Command, type Option } from 'commander';
+import type { WebhookView } from '../operations/index.js';
+import type { CliRuntime, Opts } from './commands.js';
+import { details, table } from './output.js';
+
+interface Helpers {
+  show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void;
+  jsonOption(): Option;
+}
+
+export function webhookCommands(rt: CliRuntime, { show, jsonOption }: Helpers): Command {
+  const webhook = new Command('webhook').description('signed webhooks: lifecycle events POSTed to your application');
+  webhook
+    .command('create')
+    .description('create a webhook; its signing secret is shown once')
+    .requiredOption('--tenant <slug>', 'whose events it receives')
+    .requiredOption('--url <url>', 'https endpoint (plain http only to localhost)')
+    .option('--description <text>', 'what it is for')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const w = (await rt.run('webhook.create', { tenant: opts.tenant, url: opts.url, description: opts.description })) as WebhookView & { secret: string };
+      show(rt, opts, w, (v) =>
+        [
+          `created webhook ${v.id} for tenant ${v.tenant}: ${v.url}`,
+          '',
+          `  signing secret: ${v.secret}`,
+          '',
+          'Copy it now: it is not shown again. Each POST carries X-Roster-Signature: sha256=<HMAC-SHA256 of the body with this secret>.',
+        ].join('\n'),
+      );
+    });
+  webhook
+    .command('list')
+    .description('list webhooks with their delivery state')
+    .option('--tenant <slug>', 'only this tenant')
+    .addOption(jsonOption())
+    .action(async (opts: Opts) => {
+      const rows = (await rt.run('webhook.list', { tenant: opts.tenant })) as WebhookView[];
+      show(rt, opts, rows, (r) =>
+        table(r, [
+          ['ID', (w) => w.id],
+          ['TENANT', (w) => w.tenant],
+          ['URL', (w) => w.url],
+          ['DELIVERED THROUGH', (w) => String(w.deliveredThrough)],
+          ['FAILURES', (w) => String(w.consecutiveFailures)],
+          ['LAST ERROR', (w) => w.lastError ?? ''],
+        ]),
+      );
+    });
+  webhook
+    .command('delete <id>')
+    .description('delete a webhook')
+    .addOption(jsonOption())
+    .action(async (id: string, opts: Opts) => {
+      const r = (await rt.run('webhook.delete', { id })) as { id: string };
+      show(rt, opts, r, (v) => details({ deleted: v.id }));
+    });
+  return webhook;
+}
