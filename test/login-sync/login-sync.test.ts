@@ -111,7 +111,10 @@ describe('sync on login, shared and switched off', () => {
     await login({ tenant: 'acme', userName: fay.userName });
     const lookups = () => fake.requests.filter((r) => r.path === `/v1.0/users/${fay.id}`).length;
     const before = lookups();
+    // A slow IdP, so that the one fetch is still out when the last of the ten logins reaches it.
+    fake.setLatency(600);
     const answers = await Promise.all(Array.from({ length: 10 }, () => login({ tenant: 'acme', userName: fay.userName })));
+    fake.setLatency(0);
     expect(answers.every((a) => a.body.allowed && a.body.source === 'live')).toBe(true);
     expect(lookups() - before).toBe(1);
   });
