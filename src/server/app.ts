@@ -75,7 +75,7 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   });
 
   registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
-  registerApi(app, { db: ctx.store.db, logger: ctx.logger, adminToken: options.adminToken, feedWaitMs: options.feedWaitMs });
+  registerApi(app, { db: ctx.store.db, logger: ctx.logger, context: ctx, adminToken: options.adminToken, feedWaitMs: options.feedWaitMs });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
