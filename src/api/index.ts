@@ -2,21 +2,45 @@
  * The JSON admin API under `/api/v1`. Every route, and every unknown path
  * under the prefix, needs a bearer key: the caller is resolved once per
  * request, before routing reaches a handler. Errors take the one JSON shape
- * of src/errors through the server's error handler.
+ * of src/errors through the server's error handler. The OpenAPI document is
+ * the one path outside the key check: it describes, it reveals no data.
  */
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError, UnauthorizedError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import type { OperationContext } from '../operations/index.js';
 import type { Db } from '../store/index.js';
 import { registerLoginSyncRoute, type LoginSyncService } from '../login-sync/index.js';
 import { ApiAuthenticator, requireScope, type ApiCaller } from './auth.js';
-import { registerApiRoutes } from './routes.js';
+import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/document.js';
+import { registerRoutes, type ApiRoute } from './route.js';
+import { connectionRoutes } from './routes/connections.js';
+import { eventRoutes } from './routes/events.js';
+import { roleRoutes } from './routes/roles.js';
+import { runRoutes } from './routes/runs.js';
+import { scimTokenRoutes } from './routes/scim-tokens.js';
+import { tenantRoutes } from './routes/tenants.js';
+import { userRoutes } from './routes/users.js';
 
 export const API_PREFIX = '/api/v1';
+
+/** Every route this module serves under /api/v1; the OpenAPI document is built from this list. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...tenantRoutes,
+  ...connectionRoutes,
+  ...runRoutes,
+  ...scimTokenRoutes,
+  ...roleRoutes,
+  ...userRoutes,
+  ...eventRoutes,
+];
 
 export interface ApiOptions {
   db: Db;
   logger: Logger;
+  /** What the routes' operations run with; the actor is replaced by the API caller's. */
+  context: OperationContext;
   adminToken?: string | undefined;
   /** How long an events read waits for older transactions to end (default DEFAULT_FEED_WAIT_MS). */
   feedWaitMs?: number | undefined;
@@ -33,8 +57,22 @@ function callerOf(request: FastifyRequest): ApiCaller {
   return caller;
 }
 
+let document: Record<string, unknown> | undefined;
+
+/** Built once per process: the routes do not change while it runs. */
+export function openApiDocument(): Record<string, unknown> {
+  if (!document) {
+    // package.json is two folders up from both src/api/ and dist/api/.
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    document = buildOpenApiDocument(API_ROUTES, { version, prefix: API_PREFIX });
+  }
+  return document;
+}
+
 export function registerApi(app: FastifyInstance, options: ApiOptions): void {
   const auth = new ApiAuthenticator(options);
+  // Outside the authenticated plugin below: describing the API needs no key.
+  app.get(API_PREFIX + OPENAPI_PATH, async () => openApiDocument());
   void app.register(
     async (api) => {
       const authenticate = async (request: FastifyRequest, reply: { header(name: string, value: string): unknown }) => {
@@ -50,7 +88,8 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
       api.setNotFoundHandler({ preHandler: authenticate }, async (request) => {
         throw new NotFoundError(`no route ${request.method} ${request.url}`);
       });
-      registerApiRoutes(api, { db: options.db, caller: callerOf, feedWaitMs: options.feedWaitMs });
+      registerRoutes(api, API_ROUTES, { db: options.db, context: options.context, feedWaitMs: options.feedWaitMs }, callerOf);
+      // Described in the OpenAPI document with the others; served by src/login-sync.
       if (options.loginSync) {
         const service = options.loginSync;
         registerLoginSyncRoute(api, { db: options.db, service, caller: callerOf, requireLoginScope: (r) => requireScope(callerOf(r), 'login-sync') });

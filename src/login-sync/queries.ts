@@ -77,6 +77,7 @@ export interface LoginUserView {
   externalId: string | null;
   active: boolean;
   connectionId: string;
+  deactivatedAt: string | null;
   updatedAt: string;
 }
 
@@ -84,7 +85,8 @@ export async function loginUserView(db: Db, tenantId: string, userId: string): P
   const [row] = await queryRows<LoginUserView>(
     db,
     sql`select u.id, u.user_name as "userName", u.email, u.display_name as "displayName", u.external_id as "externalId", u.active,
-               u.connection_id as "connectionId", to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt"
+               u.connection_id as "connectionId",
+               to_char(u.deactivated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "deactivatedAt", to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt"
         from users u where u.tenant_id = ${tenantId}::uuid and u.id = ${userId}::uuid`,
   );
   return row;

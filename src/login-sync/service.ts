@@ -22,8 +22,8 @@ import { findLoginUser, knownGroupsOf, liveLoginConnections, loginUserView, stor
 export interface LoginSyncAnswer {
   allowed: boolean;
   user: (Omit<LoginUserView, 'updatedAt'> & { connection: string }) | null;
-  groups: Array<{ id: string; displayName: string; externalId: string | null }>;
-  roles: Array<{ name: string; source: 'idp' | 'manual' }>;
+  groups: Array<{ id: string; displayName: string; externalId: string | null; connectionId: string }>;
+  roles: Array<{ id: string; name: string; source: 'idp' | 'manual'; grantedBy: string | null }>;
   source: 'live' | 'stored';
   /** Why the answer is not live, or why the login is denied. */
   reason?: string;
@@ -166,8 +166,8 @@ export class LoginSyncService {
     return {
       allowed: user.active,
       user: { ...shown, connection: connection?.name ?? user.connectionId },
-      groups: groups.map((g) => ({ id: g.id, displayName: g.displayName, externalId: g.externalId })),
-      roles: roles.map((r) => ({ name: r.name, source: r.source })),
+      groups,
+      roles,
       source,
       ...(denied ?? reason ? { reason: denied ?? reason } : {}),
       syncedAt,

@@ -79,6 +79,7 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   registerApi(app, {
     db: ctx.store.db,
     logger: ctx.logger,
+    context: ctx,
     adminToken: options.adminToken,
     feedWaitMs: options.feedWaitMs,
     loginSync: new LoginSyncService({ store: ctx.store, keyring: ctx.keyring, logger: ctx.logger }),

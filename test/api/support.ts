@@ -1,5 +1,6 @@
 /** An app on a fresh store with the /api/v1 routes, and a way to mint keys the way the CLI does. */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { COMPONENT_SCHEMAS, type ComponentName } from '../../src/api/openapi/schemas.js';
 import { buildServer } from '../../src/server/index.js';
 import { op, operationContext } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -13,6 +14,8 @@ export interface ApiHarness {
   /** Create a key through the apiKey.create operation; returns its id and the key. */
   key(scope: 'admin' | 'login-sync', tenant?: string, name?: string): Promise<{ id: string; key: string }>;
   get(url: string, key?: string): Promise<LightMyRequestResponse>;
+  /** Any method, with a JSON body when one is given. */
+  send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, key: string | undefined, body?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -33,9 +36,23 @@ export async function apiHarness(): Promise<ApiHarness> {
     get(url, key) {
       return app.inject({ method: 'GET', url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
     },
+    send(method, url, key, body) {
+      return app.inject({
+        method,
+        url,
+        headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+    },
     async close() {
       await app.close();
       await store.close();
     },
   };
+}
+
+/** Check an answer against its OpenAPI component: the documented fields are there, with the documented types. */
+export function expectDocumented(component: ComponentName, body: unknown): void {
+  const result = COMPONENT_SCHEMAS[component].safeParse(body);
+  if (!result.success) throw new Error(`answer does not match ${component}: ${JSON.stringify(result.error.issues.slice(0, 3))}`);
 }

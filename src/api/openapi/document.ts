@@ -1,0 +1,165 @@
+/**
+ * The OpenAPI 3.1 description of /api/v1, built from the same route list
+ * fastify serves (src/api/route.ts) and zod 4's own JSON Schema output
+ * (`z.toJSONSchema`). OpenAPI 3.1 schemas are JSON Schema 2020-12, which is
+ * what zod emits, so the schemas go in as they are. Request schemas are the
+ * operations' input schemas, described as the caller sends them (`io:
+ * 'input'`: a query number is the text it arrives as).
+ */
+import { z } from 'zod';
+import type { ApiRoute, HttpMethod } from '../route.js';
+import { COMPONENT_SCHEMAS, type ComponentName } from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** A route another module serves under /api/v1, described here so the document is whole. */
+export interface DescribedRoute {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  scope: 'admin' | 'login-sync' | 'none';
+  body?: ComponentName;
+  status: 200 | 201 | 204;
+  response?: ComponentName;
+  errors?: Array<404 | 409>;
+}
+
+export const OPENAPI_PATH = '/openapi.json';
+
+/** POST /api/v1/login-sync is served by src/login-sync; its contract is issue 5's. */
+export const DESCRIBED_ROUTES: DescribedRoute[] = [
+  {
+    method: 'POST',
+    path: '/login-sync',
+    operationId: 'loginSync',
+    summary: 'Sync one user at login and say whether they may log in (login-sync key)',
+    description:
+      'Fetches the user and their groups from the IdP live within the connection\'s time budget (default 2 s), applies the change, and answers. Past the budget, or with the IdP down, or for a SCIM connection, the answer comes from the store with source "stored" and the reason.',
+    tag: 'login-sync',
+    scope: 'login-sync',
+    body: 'LoginSyncRequest',
+    status: 200,
+    response: 'LoginSyncResponse',
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: OPENAPI_PATH,
+    operationId: 'openApiDocument',
+    summary: 'This OpenAPI 3.1 document (no key needed)',
+    tag: 'meta',
+    scope: 'none',
+    status: 200,
+  },
+];
+
+function jsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Path and query parameters, one per property of the route's schema. */
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+  if (!schema) return [];
+  const object = jsonSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => {
+    const { description, ...propertySchema } = property;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (object.required ?? []).includes(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: propertySchema,
+    };
+  });
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input; the message names the field',
+  401: 'Missing, unknown or revoked key',
+  403: 'The key\'s scope (or its tenant restriction) does not allow this',
+  404: 'Not found (or in a tenant the key does not reach)',
+  409: 'Conflict with the current state',
+};
+
+function success(status: number, response: string | undefined): JsonSchema {
+  if (status === 204) return { description: 'Done; no content' };
+  return { description: status === 201 ? 'Created' : 'OK', content: { 'application/json': { schema: response ? ref(response) : { type: 'object' } } } };
+}
+
+function responses(status: number, response: string | undefined, errors: number[], secured: boolean) {
+  const out: Record<string, unknown> = { [status]: success(status, response) };
+  const all = secured ? [400, 401, 403, ...errors] : errors;
+  for (const code of all) out[code] = { description: ERROR_TEXT[code], content: { 'application/json': { schema: ref('ErrorResponse') } } };
+  return out;
+}
+
+interface Operation {
+  method: HttpMethod;
+  path: string;
+  operation: JsonSchema;
+}
+
+function servedOperation(route: ApiRoute): Operation {
+  const body = route.body ? jsonSchema(route.body) : undefined;
+  return {
+    method: route.method,
+    path: route.path,
+    operation: {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [route.tag],
+      'x-roster-scope': route.scope,
+      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      ...(body ? { requestBody: { required: ((body.required as string[] | undefined) ?? []).length > 0, content: { 'application/json': { schema: body } } } } : {}),
+      responses: responses(route.status, route.response, route.errors ?? [], true),
+    },
+  };
+}
+
+function describedOperation(route: DescribedRoute): Operation {
+  const secured = route.scope !== 'none';
+  return {
+    method: route.method,
+    path: route.path,
+    operation: {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [route.tag],
+      ...(secured ? { 'x-roster-scope': route.scope } : { security: [] }),
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(route.body) } } } } : {}),
+      responses: responses(route.status, route.response, route.errors ?? [], secured),
+    },
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly ApiRoute[], options: { version: string; prefix: string }): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const { method, path, operation } of [...routes.map(servedOperation), ...DESCRIBED_ROUTES.map(describedOperation)]) {
+    (paths[options.prefix + path] ??= {})[method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Roster admin API',
+      version: options.version,
+      description:
+        'Every route takes `Authorization: Bearer <key>`: an API key (`roster api-key create`) or ROSTER_ADMIN_TOKEN. `x-roster-scope` names the key scope a route needs. A key restricted to a tenant reaches only that tenant: anything else answers 404. Errors have one shape, ErrorResponse.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: ['tenants', 'connections', 'runs', 'scim-tokens', 'roles', 'users', 'events', 'login-sync', 'meta'].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...) or ROSTER_ADMIN_TOKEN' } },
+      schemas: Object.fromEntries(Object.entries(COMPONENT_SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/** A tenant's roles and its group-to-role mappings (mapped roles follow group membership). */
+import { z } from 'zod';
+import type { MappingView, RoleView } from '../../operations/index.js';
+import { mappingAdd } from '../../operations/mappings.js';
+import { roleCreate } from '../../operations/roles.js';
+import { defineRoute, operate } from '../route.js';
+import { mappingInScope, tenantConnection, tenantInScope } from '../scope.js';
+import { tenantParams } from './tenants.js';
+
+const mappingParams = tenantParams.extend({ mappingId: z.string().min(1).describe('The mapping\'s id') });
+
+export const roleRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/tenants/{tenant}/roles',
+    operationId: 'listRoles',
+    summary: 'List a tenant\'s roles',
+    tag: 'roles',
+    scope: 'admin',
+    params: tenantParams,
+    status: 200,
+    response: 'RoleList',
+    errors: [404],
+    async handle({ params, caller, deps }) {
+      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      return { roles: await operate<RoleView[]>(deps, caller, 'role.list', { tenant: tenant.id }) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/tenants/{tenant}/roles',
+    operationId: 'createRole',
+    summary: 'Create a role',
+    tag: 'roles',
+    scope: 'admin',
+    params: tenantParams,
+    body: roleCreate.input.omit({ tenant: true }),
+    status: 201,
+    response: 'Role',
+    errors: [404, 409],
+    async handle({ params, body, caller, deps }) {
+      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      return operate<RoleView>(deps, caller, 'role.create', { ...body, tenant: tenant.id });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/tenants/{tenant}/mappings',
+    operationId: 'listMappings',
+    summary: 'List group-to-role mappings',
+    tag: 'roles',
+    scope: 'admin',
+    params: tenantParams,
+    status: 200,
+    response: 'MappingList',
+    errors: [404],
+    async handle({ params, caller, deps }) {
+      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      return { mappings: await operate<MappingView[]>(deps, caller, 'mapping.list', { tenant: tenant.id }) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/tenants/{tenant}/mappings',
+    operationId: 'addMapping',
+    summary: 'Map a group to a role',
+    description: 'Give exactly one of "group" (display name, case-insensitive) or "groupId" (the IdP\'s id); "connection" (id or name) restricts it to one connection\'s groups. Members get the role at once.',
+    tag: 'roles',
+    scope: 'admin',
+    params: tenantParams,
+    body: mappingAdd.input.omit({ tenant: true }),
+    status: 201,
+    response: 'Mapping',
+    errors: [404, 409],
+    async handle({ params, body, caller, deps }) {
+      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      const connection = body.connection === undefined ? undefined : (await tenantConnection(deps.db, tenant, body.connection)).id;
+      return operate<MappingView>(deps, caller, 'mapping.add', { ...body, tenant: tenant.id, connection });
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/tenants/{tenant}/mappings/{mappingId}',
+    operationId: 'removeMapping',
+    summary: 'Remove a group-to-role mapping (the roles it gave are recomputed)',
+    tag: 'roles',
+    scope: 'admin',
+    params: mappingParams,
+    status: 204,
+    errors: [404],
+    async handle({ params, caller, deps }) {
+      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      const mapping = await mappingInScope(deps.db, tenant, params.mappingId);
+      await operate(deps, caller, 'mapping.remove', { id: mapping.id });
+    },
+  }),
+];
