@@ -125,6 +125,17 @@ describe('fake Google: Directory API wire rules', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.errors[0]).toMatchObject({ domain: 'global', reason: 'notFound' });
   });
+
+  it('returns custom schemas with projection=full, or custom with their name in customFieldMask, never with basic', async () => {
+    fake.directory.addUser({ primaryEmail: 'grace@example.com', customSchemas: { Roster: { login: 'ghopper' }, Other: { x: '1' } } });
+    const user = (projection: string) => get(`admin/directory/v1/users/grace%40example.com?${projection}`);
+    expect((await user('projection=full')).body.customSchemas).toEqual({ Roster: { login: 'ghopper' }, Other: { x: '1' } });
+    expect((await user('projection=custom&customFieldMask=Roster')).body.customSchemas).toEqual({ Roster: { login: 'ghopper' } });
+    expect((await user('projection=basic')).body).not.toHaveProperty('customSchemas');
+    expect((await user('')).body).not.toHaveProperty('customSchemas');
+    const listed = await get('admin/directory/v1/users?customer=my_customer&maxResults=500');
+    expect(listed.body.users.some((u: Record<string, unknown>) => 'customSchemas' in u)).toBe(false);
+  });
 });
 
 describe('fake Google: the large directory', () => {

@@ -245,7 +245,7 @@ export class FakeGoogleServer {
           return this.listUsers(url.searchParams);
         case 'user': {
           const user = this.directory.user(route.key!);
-          return user ? new HttpAnswer(200, userJson(user)) : notFound('userKey');
+          return user ? new HttpAnswer(200, userJson(user, url.searchParams)) : notFound('userKey');
         }
         case 'groups':
           return this.listGroups(url.searchParams);
@@ -299,17 +299,17 @@ export class FakeGoogleServer {
     const at = this.position(params);
     const deleted = params.get('showDeleted') === 'true';
     const query = params.get('query');
-    if (query) return this.queryUsers(query);
+    if (query) return this.queryUsers(query, params);
     const { items, next } = this.directory.scanUsers({ from: at.i, limit, deleted, domain });
-    return new HttpAnswer(200, page('admin#directory#users', 'users', items.map(userJson), next === null ? null : encodeToken(next, at.p + 1)));
+    return new HttpAnswer(200, page('admin#directory#users', 'users', items.map((u) => userJson(u, params)), next === null ? null : encodeToken(next, at.p + 1)));
   }
 
   /** Only the `email:` / `email=` form, the one a single lookup needs (Search for users guide). */
-  private queryUsers(query: string): HttpAnswer {
+  private queryUsers(query: string, params: URLSearchParams): HttpAnswer {
     const m = /^email\s*[:=]\s*'?([^'\s]+)'?$/.exec(query.trim());
     if (!m) throw badRequest('Invalid Input: query');
     const user = this.directory.user(m[1]!);
-    return new HttpAnswer(200, page('admin#directory#users', 'users', user ? [userJson(user)] : [], null));
+    return new HttpAnswer(200, page('admin#directory#users', 'users', user ? [userJson(user, params)] : [], null));
   }
 
   private listGroups(params: URLSearchParams): HttpAnswer {
@@ -351,8 +351,23 @@ function page(kind: string, field: string, items: unknown[], nextPageToken: stri
   return { kind, etag: etag(String(items.length)), ...(items.length ? { [field]: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
-function userJson(u: FakeUser) {
-  return { kind: 'admin#directory#user', etag: etag(u.id), ...u };
+/**
+ * A user as users.get / users.list return it. `projection` (default basic)
+ * decides the custom fields: basic none, custom the schemas named in
+ * customFieldMask, full all of them (users.list, query parameter `projection`).
+ */
+function userJson(u: FakeUser, params: URLSearchParams) {
+  const { customSchemas, ...rest } = u;
+  const projection = params.get('projection') ?? 'basic';
+  let custom: Record<string, unknown> | undefined;
+  if (customSchemas && typeof customSchemas === 'object') {
+    if (projection === 'full') custom = customSchemas as Record<string, unknown>;
+    else if (projection === 'custom') {
+      const mask = new Set((params.get('customFieldMask') ?? '').split(',').map((s) => s.trim()));
+      custom = Object.fromEntries(Object.entries(customSchemas).filter(([schema]) => mask.has(schema)));
+    }
+  }
+  return { kind: 'admin#directory#user', etag: etag(u.id), ...rest, ...(custom && Object.keys(custom).length ? { customSchemas: custom } : {}) };
 }
 
 function etag(seed: string): string {
