@@ -66,6 +66,7 @@ export interface ContractFake {
   /** A `group` member throws where the IdP has no nesting or refuses the nesting (a cycle where cycles are refused). */
   addMember(groupId: string, member: { user: string } | { group: string }): void;
   removeMember(groupId: string, memberId: string): void;
+  deleteGroup(groupId: string): void;
   /**
    * Time passes: everything so far is older than the next listing's
    * watermark overlap (only Okta's watermarks look at the clock).
@@ -131,6 +132,8 @@ export interface ContractAdapter {
   /** Groups fetchUser reports: through nesting (Graph transitiveMemberOf) or direct only. */
   fetchUserGroups: 'transitive' | 'direct';
   deletions: readonly DeletionFlavour[];
+  /** What a delta says of a group deleted since its cursor (IdPs without a delta: nothing to say). */
+  groupDeletionInDelta: { reported: true } | { reported: false; source: string };
   incremental: Incremental;
 }
 

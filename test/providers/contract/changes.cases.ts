@@ -54,6 +54,38 @@ export function changesCases(adapter: ContractAdapter): void {
     }
   });
 
+  describe('a deleted group', () => {
+    async function listedThenDeleted() {
+      const user = fake().addUser(person());
+      const [kept, gone] = [fake().addGroup('Kept'), fake().addGroup('Gone')];
+      fake().addMember(kept, { user });
+      fake().addMember(gone, { user });
+      fake().settle();
+      const handle = fake().connect();
+      const before = await list(handle);
+      fake().deleteGroup(gone);
+      return { handle, before, kept, gone };
+    }
+
+    it('is no longer listed by a full listing, nor are its members', async () => {
+      const { handle, kept, gone } = await listedThenDeleted();
+      const after = await list(handle, { full: true });
+      expect(after.error).toBeUndefined();
+      expect(groupIdsIn(after.events)).toEqual([kept]);
+      expect(memberEvents(after.events, gone)).toEqual([]);
+    });
+
+    const inDelta = adapter.groupDeletionInDelta;
+    it(inDelta.reported ? 'is reported by a delta as group.removed' : `is not seen by a delta (${inDelta.source})`, async () => {
+      const { handle, before, gone } = await listedThenDeleted();
+      const after = await list(handle, { cursor: cursorOf(before) });
+      expect(after.error).toBeUndefined();
+      const naming = after.events.filter((e) => ('externalId' in e && e.externalId === gone) || (e.type === 'group' && e.group.externalId === gone) || (e.type === 'members' && e.groupExternalId === gone));
+      if (inDelta.reported) expect(naming).toEqual([{ type: 'group.removed', externalId: gone }]);
+      else expect(naming).toEqual([]);
+    });
+  });
+
   it('lists the same records twice while the directory does not change (what content hashes rely on)', async () => {
     const users = [fake().addUser(person()), fake().addUser(person({ state: adapter.userStates.at(-1)!.state }))];
     const team = fake().addGroup('Team');
@@ -103,11 +135,12 @@ export function changesCases(adapter: ContractAdapter): void {
       const { handle, users, team, full, cursor } = await baseline();
       fake().rename(users[1]!, 'Renamed Since');
       fake().addMember(team, { user: users[2]! });
+      fake().removeMember(team, users[0]!);
       const delta = await list(handle, { cursor });
       expect(delta.error).toBeUndefined();
       expect(delta.mode).toBe('delta');
       expect(usersIn(delta.events).map((u) => [u.externalId, u.displayName])).toEqual([[users[1], 'Renamed Since']]);
-      expect(foldMembers(delta.events, foldMembers(full.events)).get(team)!.users).toEqual(new Set([users[0], users[2]]));
+      expect(foldMembers(delta.events, foldMembers(full.events)).get(team)!.users).toEqual(new Set([users[2]]));
       // The next cursor may equal the old one (Okta: less than a second of server time went by).
       const next = await list(handle, { cursor: cursorOf(delta) });
       expect(next.mode).toBe('delta');

@@ -60,6 +60,7 @@ async function start(): Promise<ContractFake> {
     addGroup: (name) => dir.addGroup({ displayName: name }).id,
     addMember: (g, m) => dir.addMember(g, 'user' in m ? m.user : m.group),
     removeMember: (g, m) => dir.removeMember(g, m),
+    deleteGroup: (g) => dir.deleteGroup(g),
     settle: () => undefined, // delta tokens follow the directory's change sequence, not the clock
     connect(options = {}) {
       const conn = fake.connection();
@@ -108,6 +109,7 @@ export const entraAdapter: ContractAdapter = {
     { name: 'deleted for good (@removed deleted)', apply: (f, id) => void native(f).directory.hardDeleteUser(id), seenIn: 'delta', outcome: { seen: 'removed', reason: 'deleted' } },
     { name: 'deleted for good, then a new round', apply: (f, id) => void native(f).directory.hardDeleteUser(id), seenIn: 'full', outcome: { seen: 'not-listed' } },
   ],
+  groupDeletionInDelta: { reported: true }, // groups/delta: { id, "@removed": { reason: "deleted" } }
   incremental: {
     supported: true,
     // Graph answers an expired or unknown token with 400 syncStateNotFound (or 410).

@@ -69,6 +69,7 @@ export function failuresCases(adapter: ContractAdapter): void {
       expect(groupIdsIn(listing.events)).toEqual([]);
       expectNoCursor(listing);
       expect(fake().tally().groups).toBe(0); // nothing is listed after the failure
+      expect(handle.stats.apiRequests).toBe(totalOf(fake().tally())); // retries of the failing page included
     });
 
     it('fails the listing when the group listing keeps failing, though every user was read', async () => {
@@ -82,6 +83,7 @@ export function failuresCases(adapter: ContractAdapter): void {
       expect(sorted(usersIn(listing.events).map((u) => u.externalId))).toEqual(sorted([...fake().baselineUserIds, ...users]));
       expect(memberEvents(listing.events)).toEqual([]);
       expectNoCursor(listing);
+      expect(handle.stats.apiRequests).toBe(totalOf(fake().tally()));
     });
   });
 
@@ -103,6 +105,7 @@ export function failuresCases(adapter: ContractAdapter): void {
       expect(listing.events).toEqual([]);
       expectNoCursor(listing);
       await expect(handle.provider.fetchUser({ userName: loginOf(fake(), p) })).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth' });
+      expect(handle.stats.apiRequests).toBe(totalOf(fake().tally()));
     });
 
     it('reports rejected credentials as a failed first check of the connection test, with the reason', async () => {

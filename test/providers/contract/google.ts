@@ -74,6 +74,7 @@ async function start(): Promise<ContractFake> {
     addGroup: (name) => dir.addGroup({ name }).id,
     addMember: (g, m) => void dir.addMember(g, m),
     removeMember: (g, m) => dir.removeMember(g, m),
+    deleteGroup: (g) => dir.deleteGroup(g),
     settle: () => undefined, // every run is a full listing
     connect(options = {}) {
       const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
@@ -134,6 +135,7 @@ export const googleAdapter: ContractAdapter = {
     // users.list?showDeleted=true lists users deleted in the last 20 days.
     { name: 'deleted (listed by showDeleted)', apply: (f, id) => native(f).directory.deleteUser(id), seenIn: 'full', outcome: { seen: 'removed', reason: 'deleted' } },
   ],
+  groupDeletionInDelta: { reported: false, source: 'no delta: every run is a full listing' },
   incremental: {
     supported: false,
     source: 'No delta for users or groups in the Directory API (users.watch needs a public HTTPS receiver and covers users only): IDP-NOTES',

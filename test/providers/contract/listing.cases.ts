@@ -106,6 +106,13 @@ export function listingCases(adapter: ContractAdapter): void {
       });
     });
 
+    it('falls back to the login for userName when the mapped field is empty: userName is never empty', async () => {
+      const p = person();
+      const id = fake().addUser({ ...p, alt: { ...p.alt, userName: '' } });
+      const { events } = await list(fake().connect({ settings: { attributeMapping: adapter.alternateMapping } }));
+      expect(userById(events, id)).toMatchObject({ userName: loginOf(fake(), p), email: p.alt.email });
+    });
+
     it('maps the IdP fields the connection attributeMapping names, in listings and in fetchUser', async () => {
       const p = person();
       const id = fake().addUser(p);
