@@ -107,6 +107,9 @@ export class FakeGoogleServer {
   /** Highest number of member listings answered at once (the provider's concurrency bound). */
   maxConcurrentMembers = 0;
   private concurrentMembers = 0;
+  /** Highest number of requests of any endpoint answered at once. */
+  maxConcurrent = 0;
+  private concurrent = 0;
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private port = 0;
 
@@ -154,6 +157,7 @@ export class FakeGoogleServer {
   resetRequests(): void {
     this.requests.length = 0;
     this.maxConcurrentMembers = 0;
+    this.maxConcurrent = 0;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,6 +166,7 @@ export class FakeGoogleServer {
     const record: FakeRequestRecord = { method: req.method ?? 'GET', endpoint: route?.endpoint ?? 'unknown', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
     this.requests.push(record);
     const body = await readBody(req);
+    this.maxConcurrent = Math.max(this.maxConcurrent, ++this.concurrent);
     if (record.endpoint === 'members') this.concurrentMembers += 1;
     this.maxConcurrentMembers = Math.max(this.maxConcurrentMembers, this.concurrentMembers);
     try {
@@ -179,6 +184,7 @@ export class FakeGoogleServer {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify(googleError(500, 'backendError', `fake error: ${String(error)}`, 'INTERNAL')));
     } finally {
+      this.concurrent -= 1;
       if (record.endpoint === 'members') this.concurrentMembers -= 1;
     }
   }
