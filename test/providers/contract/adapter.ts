@@ -83,6 +83,10 @@ export interface ContractFake {
   throttleForever(resource: Resource): void;
   /** Page `page` of the resource's listing fails (HTTP 500) every time. */
   failPersistently(resource: Resource, page: number): void;
+  /** Every API answer is delayed by this long (requests then overlap when a provider runs them at once). */
+  setLatency(ms: number): void;
+  /** The most requests the fake was handling at the same time. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -124,6 +128,12 @@ export interface ContractAdapter {
   pageSizes: { users: number; groups: number; members: number };
   /** Account states of the IdP, the first one a plain active account; `active`/`status` as DESIGN.md's common model says. */
   userStates: ReadonlyArray<{ state: string; active: boolean; status?: string }>;
+  /**
+   * `per-group`: one member listing per group, which the provider fans out up
+   * to the connection's concurrency; `inline`: members come with the group
+   * listing itself (Graph groups/delta `members@delta`), one page after the other.
+   */
+  memberListing: 'per-group' | 'inline';
   /** Where the common `email` comes from by default: its own field, or the login (Google: primaryEmail). */
   defaultEmail: 'email' | 'login';
   /** An `attributeMapping` naming the IdP fields the adapter fills from `PersonSpec.alt`. */

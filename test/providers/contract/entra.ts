@@ -86,6 +86,8 @@ async function start(): Promise<ContractFake> {
     throttleOnce: (resource) => fake.throttle({ times: 1, retryAfterSeconds: 1, match: new RegExp(`^/v1\\.0/${resource}/delta\\?\\$skiptoken=`) }),
     throttleForever: (resource) => fake.throttle({ times: 1_000, retryAfterSeconds: 0, match: new RegExp(`^/v1\\.0/${resource}/delta`) }),
     failPersistently: (resource, page) => fake.failPage({ resource, page, status: 500 }),
+    setLatency: (ms) => fake.setLatency(ms),
+    maxInFlight: () => fake.maxInFlight,
     close: () => fake.close(),
   };
   natives.set(contractFake, fake);
@@ -96,6 +98,7 @@ export const entraAdapter: ContractAdapter = {
   kind: 'entra',
   start,
   pageSizes: { users: OBJECTS_PER_PAGE, groups: OBJECTS_PER_PAGE, members: LINKS_PER_PAGE },
+  memberListing: 'inline',
   userStates: [
     { state: 'enabled', active: true },
     { state: 'disabled', active: false },

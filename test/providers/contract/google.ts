@@ -106,6 +106,8 @@ async function start(): Promise<ContractFake> {
     // Google's quota answer: 403 with reason userRateLimitExceeded (Directory API limits page).
     throttleForever: (resource) => fake.addFault({ endpoint: resource, kind: 'userRateLimitExceeded', times: Infinity }),
     failPersistently: (resource, page) => fake.addFault({ endpoint: resource, kind: '500', page, showDeleted: false, times: Infinity }),
+    setLatency: (ms) => void (fake.latencyMs = ms),
+    maxInFlight: () => fake.maxConcurrent,
     close: () => fake.close(),
   };
   natives.set(contractFake, fake);
@@ -116,6 +118,7 @@ export const googleAdapter: ContractAdapter = {
   kind: 'google',
   start,
   pageSizes: { users: USERS_PAGE, groups: GROUPS_PAGE, members: MEMBERS_PAGE },
+  memberListing: 'per-group',
   userStates: [
     { state: 'active', active: true, status: 'active' },
     { state: 'suspended', active: false, status: 'suspended' },

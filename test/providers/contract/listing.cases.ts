@@ -123,4 +123,18 @@ export function listingCases(adapter: ContractAdapter): void {
       expect((await provider.fetchUser({ externalId: id }))?.user).toMatchObject(expected);
     });
   });
+
+  describe('the connection concurrency limit', () => {
+    const fake = useFreshFake(adapter);
+
+    it.each([1, 2])('never has more than %i request(s) in flight; one member listing per group fans out that far', async (concurrency) => {
+      const user = fake().addUser(person());
+      for (let i = 0; i < 6; i++) fake().addMember(fake().addGroup(`Team ${i}`), { user });
+      fake().setLatency(30);
+      const { error } = await list(fake().connect({ concurrency }));
+      expect(error).toBeUndefined();
+      // Graph's delta pages chain by nextLink: one after the other whatever the limit.
+      expect(fake().maxInFlight()).toBe(adapter.memberListing === 'per-group' ? concurrency : 1);
+    });
+  });
 }

@@ -93,6 +93,8 @@ async function start(): Promise<ContractFake> {
       fake.faults.push({ route: resource, status: 429, errorCode: 'E0000047' });
     },
     failPersistently: (resource, page) => void fake.faults.push({ route: resource, page, status: 500 }),
+    setLatency: (ms) => void (fake.latencyMs = ms),
+    maxInFlight: () => fake.maxInFlightTotal,
     close: () => fake.close(),
   };
   natives.set(contractFake, fake);
@@ -104,6 +106,7 @@ export const oktaAdapter: ContractAdapter = {
   start,
   pageSizes: { users: USERS_PAGE, groups: GROUPS_PAGE, members: MEMBERS_PAGE },
   // https://developer.okta.com/docs/reference/api/users/#user-status
+  memberListing: 'per-group',
   userStates: [
     { state: 'ACTIVE', active: true, status: 'ACTIVE' },
     { state: 'LOCKED_OUT', active: true, status: 'LOCKED_OUT' },
