@@ -310,12 +310,36 @@ export class FakeGoogleServer {
     return new HttpAnswer(200, page('admin#directory#users', 'users', items.map((u) => userJson(u, params)), next === null ? null : encodeToken(next, at.p + 1)));
   }
 
-  /** Only the `email:` / `email=` form, the one a single lookup needs (Search for users guide). */
+  /**
+   * One search clause, `field=value` or `field:value` (value bare or in single
+   * quotes, \' inside), over the fields a single lookup needs: email (primary
+   * or alias), givenName, familyName and custom fields `Schema.field`
+   * (https://developers.google.com/admin-sdk/directory/v1/guides/search-users).
+   * Matches are whole values, case-insensitive; the rest of the language is refused.
+   */
   private queryUsers(query: string, params: URLSearchParams): HttpAnswer {
-    const m = /^email\s*[:=]\s*'?([^'\s]+)'?$/.exec(query.trim());
+    const m = /^([A-Za-z][\w]*(?:\.[A-Za-z][\w]*)?)\s*[:=]\s*(?:'((?:[^'\\]|\\.)*)'|([^'\s]+))$/.exec(query.trim());
     if (!m) throw badRequest('Invalid Input: query');
-    const user = this.directory.user(m[1]!);
-    return new HttpAnswer(200, page('admin#directory#users', 'users', user ? [userJson(user, params)] : [], null));
+    const [, field, quoted, bare] = m as unknown as [string, string, string | undefined, string | undefined];
+    const value = (quoted ?? bare ?? '').replace(/\\(.)/g, '$1').toLowerCase();
+    const read = (u: FakeUser): unknown => {
+      if (field === 'givenName' || field === 'familyName') return u.name[field];
+      const [schema, key] = field.split('.');
+      if (key) return (u.customSchemas as Record<string, Record<string, unknown>> | undefined)?.[schema!]?.[key];
+      return undefined;
+    };
+    let found: FakeUser[];
+    if (field === 'email') {
+      const user = this.directory.user(value);
+      found = user ? [user] : [];
+    } else if (field === 'givenName' || field === 'familyName' || field.includes('.')) {
+      const { domain } = this.scope(params);
+      found = this.directory.scanUsers({ from: 0, limit: Infinity, deleted: false, domain }).items
+        .filter((u) => String(read(u) ?? '').toLowerCase() === value);
+    } else {
+      throw badRequest(`Invalid Input: unknown search field ${field}`);
+    }
+    return new HttpAnswer(200, page('admin#directory#users', 'users', found.map((u) => userJson(u, params)), null));
   }
 
   private listGroups(params: URLSearchParams): HttpAnswer {
