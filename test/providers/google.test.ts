@@ -116,6 +116,15 @@ describe('Google provider: one user, settings and connection test', () => {
     expect(await provider.fetchUser({ externalId: gone.id })).toBeNull();
   });
 
+  it('looks up a userName mapped to a custom field with a users.list search, quotes escaped', async () => {
+    const user = fake.directory.addUser({ primaryEmail: 'dana@example.com', customSchemas: { HR: { login: "d'angelo" } } });
+    const { provider } = connectToFake(fake, { settings: { attributeMapping: { userName: 'customSchemas.HR.login' } } });
+    const found = await provider.fetchUser({ userName: "d'angelo" });
+    expect(found?.user).toMatchObject({ externalId: user.id, userName: "d'angelo" });
+    expect(fake.requests.find((r) => r.endpoint === 'users' && r.query.query)?.query).toMatchObject({ query: "HR.login='d\\'angelo'", projection: 'full' });
+    expect(await provider.fetchUser({ userName: 'nobody' })).toBeNull();
+  });
+
   it('lists one domain when `domain` is set instead of the customer', async () => {
     fake.directory.addUser({ primaryEmail: 'x@other.example' });
     fake.resetRequests();

@@ -121,6 +121,8 @@ export function listingCases(adapter: ContractAdapter): void {
       const { events } = await list({ provider });
       expect(userById(events, id)).toMatchObject(expected);
       expect((await provider.fetchUser({ externalId: id }))?.user).toMatchObject(expected);
+      // The login hook knows the user by the mapped userName.
+      expect((await provider.fetchUser({ userName: p.alt.userName }))?.user).toMatchObject(expected);
     });
   });
 
