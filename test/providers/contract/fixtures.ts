@@ -81,11 +81,15 @@ export async function list(handle: { provider: { run: (o: { cursor: unknown; ful
   return { mode: run.mode, pages, events: pages.flat(), cursor, error };
 }
 
-/** A complete listing's cursor (throws with the listing's error otherwise). */
+/**
+ * A complete listing's cursor (throws with the listing's error otherwise),
+ * as the next run gets it back: through JSON, since the reconciler keeps it
+ * in the connection's jsonb `delta_cursor`.
+ */
 export function cursorOf(listing: Listing): unknown {
   if (listing.error) throw listing.error;
   if (!listing.cursor.ok) throw listing.cursor.error;
-  return listing.cursor.value;
+  return JSON.parse(JSON.stringify(listing.cursor.value ?? null)) as unknown;
 }
 
 export const usersIn = (events: DirectoryEvent[]): DirectoryUser[] => events.flatMap((e) => (e.type === 'user' ? [e.user] : []));

@@ -104,6 +104,18 @@ export function membersCases(adapter: ContractAdapter): void {
       }
     });
 
+    it('finds an inactive user too, and says so (the login hook must see a disabled account)', async () => {
+      const inactive = adapter.userStates.filter((s) => !s.active);
+      expect(inactive.length).toBeGreaterThan(0);
+      const { provider } = fake().connect();
+      for (const s of inactive) {
+        const p = person({ state: s.state });
+        const id = fake().addUser(p);
+        const found = await provider.fetchUser({ userName: loginOf(fake(), p) });
+        expect({ state: s.state, id: found?.user.externalId, active: found?.user.active }).toEqual({ state: s.state, id, active: false });
+      }
+    });
+
     it('answers null for a user the IdP does not have', async () => {
       seed();
       const { provider } = fake().connect();
