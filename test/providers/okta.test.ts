@@ -113,9 +113,4 @@ describe('delta', () => {
     expect(full.some((u) => u.externalId === d.id)).toBe(false);
     expect(full).toHaveLength(299);
   });
-
-  it('throws when nextCursor is asked before the pages were read', async () => {
-    const run = await provider().p.run({ cursor: null });
-    expect(() => run.nextCursor()).toThrow(/read to the end/);
-  });
 });

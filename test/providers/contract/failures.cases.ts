@@ -87,6 +87,22 @@ export function failuresCases(adapter: ContractAdapter): void {
     });
   });
 
+  it('hands out no cursor while pages remain unread', async () => {
+    seedUsers(fake());
+    const run = await fake().connect().provider.run({ cursor: null });
+    for await (const page of run.pages) {
+      expect(page.length).toBeGreaterThan(0);
+      break; // the consumer stops after the first page, as a crashed sync would
+    }
+    let cursor: Listing['cursor'];
+    try {
+      cursor = { ok: true, value: run.nextCursor() };
+    } catch (error) {
+      cursor = { ok: false, error };
+    }
+    expectNoCursor({ cursor } as Listing);
+  });
+
   describe('credentials', () => {
     it('passes the connection test with credentials the IdP accepts', async () => {
       const result = await fake().connect().provider.test();
