@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../src/providers/types.js';
-import { pagesFor, totalOf, type ContractAdapter, type ContractFake } from './adapter.js';
+import { totalOf, type ContractAdapter, type ContractFake } from './adapter.js';
 import { groupIdsIn, list, loginOf, memberEvents, person, sorted, useFreshFake, usersIn, type Listing } from './fixtures.js';
 
 /** Each fake's throttle asks for at least a second (Retry-After: 1, or Okta's rate-limit reset). */
@@ -130,13 +130,5 @@ export function failuresCases(adapter: ContractAdapter): void {
       expect(result.checks[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/\S/) });
       expect(result.checks.every((c) => !c.ok)).toBe(true); // nothing could be checked without credentials
     });
-  });
-
-  it('counts a listing at ceil(users / page size) user requests however small the directory', async () => {
-    fake().addUser(person());
-    const handle = fake().connect();
-    await list(handle);
-    expect(fake().tally().users).toBe(pagesFor(1 + fake().baselineUserIds.length, adapter.pageSizes.users));
-    expect(handle.stats.apiRequests).toBe(totalOf(fake().minimumRequests()));
   });
 }

@@ -78,6 +78,18 @@ export function listingCases(adapter: ContractAdapter): void {
     });
   });
 
+  describe('a one-user directory', () => {
+    const fake = useFreshFake(adapter);
+
+    it('lists a one-user directory in the fewest requests too (an empty listing still costs its page)', async () => {
+      fake().addUser(person());
+      const handle = fake().connect();
+      await list(handle);
+      expect(fake().tally().users).toBe(pagesFor(1 + fake().baselineUserIds.length, adapter.pageSizes.users));
+      expect(handle.stats.apiRequests).toBe(totalOf(fake().minimumRequests()));
+    });
+  });
+
   describe('mapping to the common model', () => {
     const fake = useFreshFake(adapter);
 
