@@ -83,6 +83,8 @@ export interface ContractFake {
   throttleForever(resource: Resource): void;
   /** Page `page` of the resource's listing fails (HTTP 500) every time. */
   failPersistently(resource: Resource, page: number): void;
+  /** The credentials stay valid but may no longer read groups (a permission, scope or admin role withdrawn). */
+  denyGroupReads(): void;
   /** Every API answer is delayed by this long (requests then overlap when a provider runs them at once). */
   setLatency(ms: number): void;
   /** The most requests the fake was handling at the same time. */

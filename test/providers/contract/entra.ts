@@ -88,6 +88,7 @@ async function start(): Promise<ContractFake> {
     failPersistently: (resource, page) => fake.failPage({ resource, page, status: 500 }),
     setLatency: (ms) => fake.setLatency(ms),
     maxInFlight: () => fake.maxInFlight,
+    denyGroupReads: () => fake.revoke('Group.Read.All', 'GroupMember.Read.All', 'Directory.Read.All'),
     close: () => fake.close(),
   };
   natives.set(contractFake, fake);

@@ -124,6 +124,22 @@ export function failuresCases(adapter: ContractAdapter): void {
       expect(handle.stats.apiRequests).toBe(totalOf(fake().tally()));
     });
 
+    it('names the missing group permission in the connection test, and fails a listing with a permission error', async () => {
+      const users = [fake().addUser(person())];
+      fake().addMember(fake().addGroup('Team'), { user: users[0]! });
+      fake().denyGroupReads();
+      const handle = fake().connect();
+      const result = await handle.provider.test();
+      expect(result.ok).toBe(false);
+      const failed = result.checks.filter((c) => !c.ok);
+      expect(failed).toHaveLength(1);
+      expect(`${failed[0]!.name} ${failed[0]!.detail ?? ''}`).toMatch(/group/i);
+      const listing = await list(handle);
+      expect(listing.error).toBeInstanceOf(ProviderError);
+      expect(listing.error).toMatchObject({ kind: 'permission' });
+      expect(sorted(usersIn(listing.events).map((u) => u.externalId))).toEqual(sorted([...fake().baselineUserIds, ...users]));
+    });
+
     it('reports rejected credentials as a failed first check of the connection test, with the reason', async () => {
       const result = await fake().connect({ credentials: 'rejected' }).provider.test();
       expect(result.ok).toBe(false);

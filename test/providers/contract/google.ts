@@ -108,6 +108,7 @@ async function start(): Promise<ContractFake> {
     failPersistently: (resource, page) => fake.addFault({ endpoint: resource, kind: '500', page, showDeleted: false, times: Infinity }),
     setLatency: (ms) => void (fake.latencyMs = ms),
     maxInFlight: () => fake.maxConcurrent,
+    denyGroupReads: () => void (fake.permissions.groups = false),
     close: () => fake.close(),
   };
   natives.set(contractFake, fake);

@@ -95,6 +95,7 @@ async function start(): Promise<ContractFake> {
     failPersistently: (resource, page) => void fake.faults.push({ route: resource, page, status: 500 }),
     setLatency: (ms) => void (fake.latencyMs = ms),
     maxInFlight: () => fake.maxInFlightTotal,
+    denyGroupReads: () => void (fake.permissions.groups = false),
     close: () => fake.close(),
   };
   natives.set(contractFake, fake);
