@@ -113,15 +113,18 @@ export function failuresCases(adapter: ContractAdapter): void {
 
     it('reports rejected credentials as an auth ProviderError to a listing and to fetchUser', async () => {
       const p = person();
-      fake().addUser(p);
+      const id = fake().addUser(p);
       const handle = fake().connect({ credentials: 'rejected' });
       const listing = await list(handle);
       expect(listing.error).toBeInstanceOf(ProviderError);
       expect(listing.error).toMatchObject({ kind: 'auth' });
       expect(listing.events).toEqual([]);
       expectNoCursor(listing);
-      await expect(handle.provider.fetchUser({ userName: loginOf(fake(), p) })).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth' });
-      expect(handle.stats.apiRequests).toBe(totalOf(fake().tally()));
+      for (const lookup of [{ userName: loginOf(fake(), p) }, { externalId: id }]) {
+        await expect(handle.provider.fetchUser(lookup)).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth' });
+        // It answers once its requests are over: none is still under way to be counted later.
+        expect(handle.stats.apiRequests).toBe(totalOf(fake().tally()));
+      }
     });
 
     it('names the missing group permission in the connection test, and fails a listing with a permission error', async () => {
