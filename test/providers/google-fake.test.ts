@@ -125,6 +125,28 @@ describe('fake Google: Directory API wire rules', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.errors[0]).toMatchObject({ domain: 'global', reason: 'notFound' });
   });
+
+  it('searches users by email, names and custom fields (one clause), and refuses other queries', async () => {
+    fake.directory.addUser({ primaryEmail: 'search@example.com', name: { givenName: "Ren'ee", familyName: 'Search' }, customSchemas: { HR: { badge: 'B-7' } } });
+    const search = async (q: string) => get(`admin/directory/v1/users?customer=my_customer&query=${encodeURIComponent(q)}`);
+    const emails = (r: { body: Record<string, any> }) => (r.body.users ?? []).map((u: { primaryEmail: string }) => u.primaryEmail);
+    expect(emails(await search('email=search@example.com'))).toEqual(['search@example.com']);
+    expect(emails(await search("givenName='ren\\'ee'"))).toEqual(['search@example.com']);
+    expect(emails(await search('HR.badge=B-7'))).toEqual(['search@example.com']);
+    expect(emails(await search('HR.badge=B-8'))).toEqual([]);
+    expect((await search('orgTitle:Boss isAdmin=true')).status).toBe(400);
+  });
+
+  it('returns custom schemas with projection=full, or custom with their name in customFieldMask, never with basic', async () => {
+    fake.directory.addUser({ primaryEmail: 'grace@example.com', customSchemas: { Roster: { login: 'ghopper' }, Other: { x: '1' } } });
+    const user = (projection: string) => get(`admin/directory/v1/users/grace%40example.com?${projection}`);
+    expect((await user('projection=full')).body.customSchemas).toEqual({ Roster: { login: 'ghopper' }, Other: { x: '1' } });
+    expect((await user('projection=custom&customFieldMask=Roster')).body.customSchemas).toEqual({ Roster: { login: 'ghopper' } });
+    expect((await user('projection=basic')).body).not.toHaveProperty('customSchemas');
+    expect((await user('')).body).not.toHaveProperty('customSchemas');
+    const listed = await get('admin/directory/v1/users?customer=my_customer&maxResults=500');
+    expect(listed.body.users.some((u: Record<string, unknown>) => 'customSchemas' in u)).toBe(false);
+  });
 });
 
 describe('fake Google: the large directory', () => {

@@ -53,13 +53,16 @@ async function fetchUser(
   let raw: Record<string, unknown> | null;
   let groups: Array<Record<string, unknown>>;
   if (lookup.externalId) {
-    // Both calls need only the id: run them side by side (bounded by context.concurrency).
-    const [user, memberOf] = await Promise.all([
+    // Both calls need only the id: run them side by side (bounded by context.concurrency). Settle
+    // both before answering, so a failure of one does not leave the other running unseen.
+    const [user, memberOf] = await Promise.allSettled([
       get(`/users/${encodeURIComponent(lookup.externalId)}?$select=${select}`, 'user').catch(notFoundAsNull),
       groupsOf(lookup.externalId).catch(notFoundAsNull),
     ]);
-    if (!user || !memberOf) return null;
-    [raw, groups] = [user, memberOf];
+    if (user.status === 'rejected') throw user.reason;
+    if (memberOf.status === 'rejected') throw memberOf.reason;
+    if (!user.value || !memberOf.value) return null;
+    [raw, groups] = [user.value, memberOf.value];
   } else {
     const [property, value] = lookup.userName !== undefined
       ? [settings.mapping.userName, lookup.userName]

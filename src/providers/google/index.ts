@@ -145,19 +145,32 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
   }
 
   async function fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {
-    // users.get takes the id, the primary email or an alias as userKey; a userName
-    // therefore finds the user only while userName maps to primaryEmail (the default).
-    const userKey = lookup.externalId ?? lookup.email ?? lookup.userName;
-    if (!userKey) return null;
     const signal = context.signal;
+    const key = lookupKey(lookup, settings);
+    if (!key) return null;
     let user: admin_directory_v1.Schema$User;
-    try {
-      user = (await directory.users.get({ userKey, projection }, signal ? { signal } : {})).data;
-    } catch (error) {
-      const e = toProviderError(error, `reading user ${userKey}`, settings);
-      if (e.kind === 'not-found') return null;
-      throw e;
+    if (key.search) {
+      // The mapped field is not a key users.get takes: find the user with users.list `query`.
+      let found: admin_directory_v1.Schema$User[];
+      try {
+        const query = `${key.search}=${searchValue(key.value)}`;
+        found = (await directory.users.list({ ...scope, query, maxResults: 2, projection }, signal ? { signal } : {})).data.users ?? [];
+      } catch (error) {
+        throw toProviderError(error, `looking up the user with ${key.search} ${key.value}`, settings);
+      }
+      if (found.length > 1) throw new ProviderError('bad-response', `several Google users have ${key.search} "${key.value}"; look the user up by externalId`);
+      if (!found[0]) return null;
+      user = found[0];
+    } else {
+      try {
+        user = (await directory.users.get({ userKey: key.value, projection }, signal ? { signal } : {})).data;
+      } catch (error) {
+        const e = toProviderError(error, `reading user ${key.value}`, settings);
+        if (e.kind === 'not-found') return null;
+        throw e;
+      }
     }
+    const userKey = key.value;
     const groups: DirectoryGroup[] = [];
     const pages = paginate<admin_directory_v1.Schema$Groups>(`listing groups of user ${userKey}`, (pageToken) =>
       directory.groups.list({ userKey: user.id!, maxResults: GROUPS_PAGE, pageToken }, signal ? { signal } : {}),
@@ -180,6 +193,33 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
   }
 
   return { test, run, fetchUser };
+}
+
+/** users.list `query` fields for mapped user fields (https://developers.google.com/admin-sdk/directory/v1/guides/search-users). */
+function searchField(path: string): string | null {
+  if (path === 'name.givenName') return 'givenName';
+  if (path === 'name.familyName') return 'familyName';
+  const custom = /^customSchemas\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(path);
+  return custom ? `${custom[1]}.${custom[2]}` : null;
+}
+
+/** A search value in single quotes, backslash and quote escaped. */
+function searchValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * How to find the user a lookup names. users.get takes the id, the primary
+ * email or an alias; a userName or email mapped to a searchable field (a
+ * custom schema field, a given or family name) is searched instead. Other
+ * mapped fields (recoveryEmail...) are not searchable: the value is tried as
+ * a key, which finds the user only when it is one of their addresses.
+ */
+function lookupKey(lookup: OneUserLookup, settings: GoogleSettings): { value: string; search: string | null } | null {
+  if (lookup.externalId) return { value: lookup.externalId, search: null };
+  const [path, value] = lookup.userName !== undefined ? [settings.mapping.userName, lookup.userName] : [settings.mapping.email, lookup.email];
+  if (!value) return null;
+  return { value, search: searchField(path) };
 }
 
 /** One read with the smallest page: readable, or why not (naming the scope or admin privilege). */

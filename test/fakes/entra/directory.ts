@@ -28,6 +28,8 @@ export interface FakeUserProps {
   department?: string | null;
   employeeId?: string | null;
   mobilePhone?: string | null;
+  /** The on-premises UPN of a hybrid (synced) user, often the real mailbox. */
+  onPremisesUserPrincipalName?: string | null;
 }
 
 /** `soft` = in the recycle bin (restorable 30 days), `hard` = permanently deleted. */

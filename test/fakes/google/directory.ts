@@ -16,6 +16,8 @@ export interface FakeUserName {
   givenName?: string;
   familyName?: string;
   fullName?: string;
+  /** The name shown in Google products, when set apart from fullName. */
+  displayName?: string;
 }
 
 /** A user as the Directory API returns it (projection=basic), plus the fake's `deleted` flag. */
@@ -167,6 +169,8 @@ export class FakeGoogleDirectory {
     } else if ('group' in member) {
       const child = this.group(member.group);
       if (!child) throw new Error(`no group ${member.group}`);
+      // members.insert: "the API returns an error for cycles in group memberships".
+      if (this.nests(child.id, group.id)) throw new Error(`cycle: group ${child.email} holds ${group.email}; Google refuses cycles in group memberships`);
       entry = { id: child.id, email: child.email, role, type: 'GROUP', status: 'ACTIVE' };
     } else {
       // A CUSTOMER member has the customer id and no email (members resource, `type`).
@@ -174,6 +178,20 @@ export class FakeGoogleDirectory {
     }
     this.members.get(group.id)!.push(entry);
     return entry;
+  }
+
+  /** Whether `groupId` is `ancestorId` or nested in it at any depth. */
+  private nests(ancestorId: string, groupId: string): boolean {
+    const seen = new Set<string>();
+    const queue = [ancestorId];
+    while (queue.length) {
+      const id = queue.pop()!;
+      if (id === groupId) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const m of this.members.get(id) ?? []) if (m.type === 'GROUP') queue.push(m.id);
+    }
+    return false;
   }
 
   /** Bulk load without lookups (the large-directory factory): the caller guarantees the ids exist. */

@@ -107,6 +107,9 @@ export class FakeGoogleServer {
   /** Highest number of member listings answered at once (the provider's concurrency bound). */
   maxConcurrentMembers = 0;
   private concurrentMembers = 0;
+  /** Highest number of requests of any endpoint answered at once. */
+  maxConcurrent = 0;
+  private concurrent = 0;
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private port = 0;
 
@@ -154,6 +157,7 @@ export class FakeGoogleServer {
   resetRequests(): void {
     this.requests.length = 0;
     this.maxConcurrentMembers = 0;
+    this.maxConcurrent = 0;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,6 +166,7 @@ export class FakeGoogleServer {
     const record: FakeRequestRecord = { method: req.method ?? 'GET', endpoint: route?.endpoint ?? 'unknown', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
     this.requests.push(record);
     const body = await readBody(req);
+    this.maxConcurrent = Math.max(this.maxConcurrent, ++this.concurrent);
     if (record.endpoint === 'members') this.concurrentMembers += 1;
     this.maxConcurrentMembers = Math.max(this.maxConcurrentMembers, this.concurrentMembers);
     try {
@@ -179,6 +184,7 @@ export class FakeGoogleServer {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify(googleError(500, 'backendError', `fake error: ${String(error)}`, 'INTERNAL')));
     } finally {
+      this.concurrent -= 1;
       if (record.endpoint === 'members') this.concurrentMembers -= 1;
     }
   }
@@ -245,7 +251,7 @@ export class FakeGoogleServer {
           return this.listUsers(url.searchParams);
         case 'user': {
           const user = this.directory.user(route.key!);
-          return user ? new HttpAnswer(200, userJson(user)) : notFound('userKey');
+          return user ? new HttpAnswer(200, userJson(user, url.searchParams)) : notFound('userKey');
         }
         case 'groups':
           return this.listGroups(url.searchParams);
@@ -299,17 +305,41 @@ export class FakeGoogleServer {
     const at = this.position(params);
     const deleted = params.get('showDeleted') === 'true';
     const query = params.get('query');
-    if (query) return this.queryUsers(query);
+    if (query) return this.queryUsers(query, params);
     const { items, next } = this.directory.scanUsers({ from: at.i, limit, deleted, domain });
-    return new HttpAnswer(200, page('admin#directory#users', 'users', items.map(userJson), next === null ? null : encodeToken(next, at.p + 1)));
+    return new HttpAnswer(200, page('admin#directory#users', 'users', items.map((u) => userJson(u, params)), next === null ? null : encodeToken(next, at.p + 1)));
   }
 
-  /** Only the `email:` / `email=` form, the one a single lookup needs (Search for users guide). */
-  private queryUsers(query: string): HttpAnswer {
-    const m = /^email\s*[:=]\s*'?([^'\s]+)'?$/.exec(query.trim());
+  /**
+   * One search clause, `field=value` or `field:value` (value bare or in single
+   * quotes, \' inside), over the fields a single lookup needs: email (primary
+   * or alias), givenName, familyName and custom fields `Schema.field`
+   * (https://developers.google.com/admin-sdk/directory/v1/guides/search-users).
+   * Matches are whole values, case-insensitive; the rest of the language is refused.
+   */
+  private queryUsers(query: string, params: URLSearchParams): HttpAnswer {
+    const m = /^([A-Za-z][\w]*(?:\.[A-Za-z][\w]*)?)\s*[:=]\s*(?:'((?:[^'\\]|\\.)*)'|([^'\s]+))$/.exec(query.trim());
     if (!m) throw badRequest('Invalid Input: query');
-    const user = this.directory.user(m[1]!);
-    return new HttpAnswer(200, page('admin#directory#users', 'users', user ? [userJson(user)] : [], null));
+    const [, field, quoted, bare] = m as unknown as [string, string, string | undefined, string | undefined];
+    const value = (quoted ?? bare ?? '').replace(/\\(.)/g, '$1').toLowerCase();
+    const read = (u: FakeUser): unknown => {
+      if (field === 'givenName' || field === 'familyName') return u.name[field];
+      const [schema, key] = field.split('.');
+      if (key) return (u.customSchemas as Record<string, Record<string, unknown>> | undefined)?.[schema!]?.[key];
+      return undefined;
+    };
+    let found: FakeUser[];
+    if (field === 'email') {
+      const user = this.directory.user(value);
+      found = user ? [user] : [];
+    } else if (field === 'givenName' || field === 'familyName' || field.includes('.')) {
+      const { domain } = this.scope(params);
+      found = this.directory.scanUsers({ from: 0, limit: Infinity, deleted: false, domain }).items
+        .filter((u) => String(read(u) ?? '').toLowerCase() === value);
+    } else {
+      throw badRequest(`Invalid Input: unknown search field ${field}`);
+    }
+    return new HttpAnswer(200, page('admin#directory#users', 'users', found.map((u) => userJson(u, params)), null));
   }
 
   private listGroups(params: URLSearchParams): HttpAnswer {
@@ -351,8 +381,23 @@ function page(kind: string, field: string, items: unknown[], nextPageToken: stri
   return { kind, etag: etag(String(items.length)), ...(items.length ? { [field]: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
-function userJson(u: FakeUser) {
-  return { kind: 'admin#directory#user', etag: etag(u.id), ...u };
+/**
+ * A user as users.get / users.list return it. `projection` (default basic)
+ * decides the custom fields: basic none, custom the schemas named in
+ * customFieldMask, full all of them (users.list, query parameter `projection`).
+ */
+function userJson(u: FakeUser, params: URLSearchParams) {
+  const { customSchemas, ...rest } = u;
+  const projection = params.get('projection') ?? 'basic';
+  let custom: Record<string, unknown> | undefined;
+  if (customSchemas && typeof customSchemas === 'object') {
+    if (projection === 'full') custom = customSchemas as Record<string, unknown>;
+    else if (projection === 'custom') {
+      const mask = new Set((params.get('customFieldMask') ?? '').split(',').map((s) => s.trim()));
+      custom = Object.fromEntries(Object.entries(customSchemas).filter(([schema]) => mask.has(schema)));
+    }
+  }
+  return { kind: 'admin#directory#user', etag: etag(u.id), ...rest, ...(custom && Object.keys(custom).length ? { customSchemas: custom } : {}) };
 }
 
 function etag(seed: string): string {

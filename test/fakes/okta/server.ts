@@ -101,6 +101,9 @@ export class FakeOkta {
   readonly requests: LoggedRequest[] = [];
   readonly inFlight = new Map<Route, number>();
   readonly maxInFlight = new Map<Route, number>();
+  /** The most requests of any route handled at once (the client's concurrency bound). */
+  maxInFlightTotal = 0;
+  private inFlightTotal = 0;
   rateLimited = 0;
   latencyMs: number;
   private readonly limits = new Map<Route | '*', RateLimit>();
@@ -155,6 +158,7 @@ export class FakeOkta {
     const route = match?.route ?? null;
     const log: LoggedRequest = { method: req.method ?? 'GET', route, path: url.pathname, query, status: 0, page: 1 };
     this.requests.push(log);
+    this.maxInFlightTotal = Math.max(this.maxInFlightTotal, ++this.inFlightTotal);
     if (route) {
       const n = (this.inFlight.get(route) ?? 0) + 1;
       this.inFlight.set(route, n);
@@ -190,6 +194,7 @@ export class FakeOkta {
       Object.assign(headers, f.headers);
       body = { errorCode: f.errorCode, errorSummary: f.summary, errorLink: f.errorCode, errorId: `oae${randomBytes(8).toString('hex')}`, errorCauses: [] };
     } finally {
+      this.inFlightTotal--;
       if (route) this.inFlight.set(route, (this.inFlight.get(route) ?? 1) - 1);
     }
     log.status = status;

@@ -1,0 +1,30 @@
+/**
+ * The provider contract: one list of behaviours the reconciler relies on
+ * (src/providers/types.ts, DESIGN.md "Pull: providers and the reconciler"),
+ * run against all three providers through their official SDKs, over HTTP, to
+ * their fake IdPs. Each adapter in ./contract/ seeds its fake and builds its
+ * provider; where an IdP genuinely differs (no nesting, no delta, deletions
+ * seen another way) the adapter names the IdP's documented behaviour and the
+ * suite asserts that instead, never skipping.
+ *
+ * Provider-specific behaviour (auth flavours, national clouds, rate-limit
+ * headers, the SDKs' quirks) stays in the per-provider files next to this one.
+ */
+import { describe } from 'vitest';
+import type { ContractAdapter } from './contract/adapter.js';
+import { changesCases } from './contract/changes.cases.js';
+import { entraAdapter } from './contract/entra.js';
+import { failuresCases } from './contract/failures.cases.js';
+import { googleAdapter } from './contract/google.js';
+import { listingCases } from './contract/listing.cases.js';
+import { membersCases } from './contract/members.cases.js';
+import { oktaAdapter } from './contract/okta.js';
+
+const ADAPTERS: ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter];
+
+describe.each(ADAPTERS)('the $kind provider', (adapter) => {
+  describe('full listing', () => listingCases(adapter));
+  describe('members', () => membersCases(adapter));
+  describe('changes', () => changesCases(adapter));
+  describe('failures', () => failuresCases(adapter));
+});
