@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RosterConfig } from '../config/index.js';
-import { ConfigError, StoreBusyError, fromErrorBody, isRosterError } from '../errors/index.js';
+import { ConfigError, StoreBusyError, fromErrorBody } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { runOperation } from '../operations/index.js';
@@ -107,16 +107,19 @@ function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor):
           if (!response.ok) throw fromErrorBody(response.status, body);
           return body?.result;
         }
+        // Read to the end, past the last line: a body left unread keeps the connection busy,
+        // and the server's shutdown would wait for it.
+        let last: Record<string, unknown> | undefined;
         try {
           for await (const line of ndjsonLines(response.body, heard)) {
-            if ('result' in line) return line.result;
-            if ('error' in line) throw fromErrorBody(typeof line.status === 'number' ? line.status : 500, line);
-            if (line.progress && typeof line.progress === 'object') progress?.(line.progress as Record<string, number>);
+            if ('result' in line || 'error' in line) last = line;
+            else if (line.progress && typeof line.progress === 'object') progress?.(line.progress as Record<string, number>);
           }
         } catch (err) {
-          if (isRosterError(err)) throw err;
           throw unreachable(err);
         }
+        if (last && 'result' in last) return last.result;
+        if (last) throw fromErrorBody(typeof last.status === 'number' ? last.status : 500, last);
         throw unreachable(new Error(`the answer to ${name} ended before its result`));
       } finally {
         clearTimeout(timer);

@@ -53,11 +53,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  if (server && server.exitCode === null) server.kill('SIGKILL');
   await fake?.close();
   await cli?.cleanup();
 });
@@ -97,5 +93,12 @@ describe('roster sync through a running server', () => {
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/status: failed/);
     expect(errorLines(failed.stderr.replace(/\r\x1b\[2K[^\r\n]*/g, ''))).toEqual([expect.stringMatching(/^roster: sync of acme\/okta failed: /)]);
+  });
+
+  it('shuts down on SIGTERM once the CLI has its answers (no connection left busy)', async () => {
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(serverLog).toContain('roster stopped');
   });
 });
