@@ -12,6 +12,7 @@ import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { runOperation } from '../operations/index.js';
 import { SecretKeyring } from '../secrets/index.js';
+import { NDJSON } from '../server/command-stream.js';
 import {
   acquireEmbeddedLock,
   describeHolder,
@@ -26,13 +27,14 @@ import {
 } from '../store/index.js';
 
 export interface Session {
-  /** `progress` is honoured in process; through a running server the server logs progress instead. */
+  /** `progress` hears of a long operation's progress, in process or through a running server alike. */
   execute(name: string, input: unknown, progress?: (counts: Record<string, number>) => void): Promise<unknown>;
   close(): Promise<void>;
 }
 
 const SERVER_WAIT_MS = 15_000;
-const REQUEST_TIMEOUT_MS = 60_000;
+/** How long the server may stay silent (it sends a line at least every 15 s while it works). */
+const IDLE_TIMEOUT_MS = 60_000;
 
 /** The live server holding the data folder, once it has published its URL; null if none. */
 async function serverHolder(dataDir: string): Promise<EmbeddedLockInfo | null> {
@@ -47,27 +49,81 @@ async function serverHolder(dataDir: string): Promise<EmbeddedLockInfo | null> {
   }
 }
 
+/** The lines of an NDJSON body, parsed; `onData` hears of every chunk (the idle timer). */
+async function* ndjsonLines(body: ReadableStream<Uint8Array>, onData: () => void): AsyncGenerator<Record<string, unknown>> {
+  let buffered = '';
+  for await (const text of body.pipeThrough(new TextDecoderStream())) {
+    onData();
+    buffered += text;
+    let end: number;
+    while ((end = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, end).trim();
+      buffered = buffered.slice(end + 1);
+      if (line) yield JSON.parse(line) as Record<string, unknown>;
+    }
+  }
+}
+
+/**
+ * Commands through the server's endpoint, answered as a stream (see
+ * src/server/command-stream.ts): progress lines reach `progress` as they
+ * would in process, and the time limit is on silence (the server says it is
+ * alive every 15 s), not on the length of the operation: a first sync of a
+ * large directory takes minutes. Errors are rebuilt from the same status and
+ * body as an unstreamed answer, so they print and exit alike.
+ */
 function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor): Session {
+  const unreachable = (err: unknown) =>
+    new StoreBusyError(`${describeHolder(holder, dataDir)} but did not answer (${(err as Error).message})`, { cause: err });
   return {
-    async execute(name, input) {
-      let response: Response;
+    async execute(name, input, progress) {
+      const abort = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const heard = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => abort.abort(new Error(`nothing for ${IDLE_TIMEOUT_MS / 1000} s`)), IDLE_TIMEOUT_MS);
+      };
+      heard();
       try {
-        response = await fetch(`${holder.url}/internal/v1/operations/${encodeURIComponent(name)}`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${holder.commandToken}`,
-            'content-type': 'application/json',
-            'x-roster-actor': actor.id ?? 'cli',
-          },
-          body: JSON.stringify(input ?? {}),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-      } catch (err) {
-        throw new StoreBusyError(`${describeHolder(holder, dataDir)} but did not answer (${(err as Error).message})`, { cause: err });
+        let response: Response;
+        try {
+          response = await fetch(`${holder.url}/internal/v1/operations/${encodeURIComponent(name)}`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${holder.commandToken}`,
+              accept: `${NDJSON}, application/json;q=0.5`,
+              'content-type': 'application/json',
+              'x-roster-actor': actor.id ?? 'cli',
+            },
+            body: JSON.stringify(input ?? {}),
+            signal: abort.signal,
+          });
+        } catch (err) {
+          throw unreachable(err);
+        }
+        if (!response.headers.get('content-type')?.startsWith(NDJSON) || !response.body) {
+          // Refused before the operation started (a bad token, a malformed request).
+          const body = (await response.json().catch(() => undefined)) as { result?: unknown } | undefined;
+          if (!response.ok) throw fromErrorBody(response.status, body);
+          return body?.result;
+        }
+        // Read to the end, past the last line: a body left unread keeps the connection busy,
+        // and the server's shutdown would wait for it.
+        let last: Record<string, unknown> | undefined;
+        try {
+          for await (const line of ndjsonLines(response.body, heard)) {
+            if ('result' in line || 'error' in line) last = line;
+            else if (line.progress && typeof line.progress === 'object') progress?.(line.progress as Record<string, number>);
+          }
+        } catch (err) {
+          throw unreachable(err);
+        }
+        if (last && 'result' in last) return last.result;
+        if (last) throw fromErrorBody(typeof last.status === 'number' ? last.status : 500, last);
+        throw unreachable(new Error(`the answer to ${name} ended before its result`));
+      } finally {
+        clearTimeout(timer);
       }
-      const body = (await response.json().catch(() => undefined)) as { result?: unknown } | undefined;
-      if (!response.ok) throw fromErrorBody(response.status, body);
-      return body?.result;
     },
     async close() {},
   };

@@ -68,7 +68,7 @@ export const connectionTest = defineOperation({
     const label = `${row.tenant.slug}/${row.name}`;
     if (!isProviderKind(row.kind)) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only entra, okta and google connections can be tested`);
     const settings = (row.settings ?? {}) as Record<string, unknown>;
-    const provider = createProvider(row.kind, {
+    const provider = await createProvider(row.kind, {
       settings,
       secrets: secretsOf(ctx, row),
       logger: ctx.logger,

@@ -17,7 +17,10 @@ export interface Threshold {
 export type GuardStatus = 'succeeded' | 'partial' | 'failed' | 'held';
 
 export interface GuardInput {
+  /** The plan's changes, but for membership changes (see `membershipRemovals`). */
   changes: LifecycleChange[];
+  /** Membership removals the plan holds apart from `changes` (destructive too). */
+  membershipRemovals?: number;
   /** Whether every page of the listing was read. */
   complete: boolean;
   /** Why the listing stopped, when it did. */
@@ -37,6 +40,8 @@ export interface GuardResult {
   apply: LifecycleChange[];
   /** Destructive changes waiting for approval (held) or dropped (incomplete). */
   withheld: LifecycleChange[];
+  /** What becomes of the plan's membership removals: applied, kept with `withheld` (held), or dropped (incomplete). */
+  membershipRemovals: 'apply' | 'withhold' | 'drop';
   /** Users the plan would deactivate or delete, and the most allowed. */
   removals: number;
   limit: number;
@@ -68,12 +73,13 @@ export function guardPlan(input: GuardInput): GuardResult {
     const withheld = input.changes.filter(isDestructive);
     const status = input.pages === 0 ? 'failed' : 'partial';
     const why = input.error ?? 'the listing did not complete';
+    const skipped = withheld.length + (input.membershipRemovals ?? 0);
     const message =
       status === 'failed'
         ? `sync failed: ${why}`
         : `listing incomplete after ${input.pages} page(s): ${why}; nobody was deactivated or deleted` +
-          (withheld.length ? ` (${withheld.length} destructive change(s) skipped)` : '');
-    return { status, apply, withheld, removals, limit, message };
+          (skipped ? ` (${skipped} destructive change(s) skipped)` : '');
+    return { status, apply, withheld, membershipRemovals: 'drop', removals, limit, message };
   }
   const groupRemovals = input.changes.filter((c) => c.kind === 'group.delete').length;
   const groupLimit = removalLimit(input.threshold, input.storedGroups ?? 0);
@@ -86,10 +92,11 @@ export function guardPlan(input: GuardInput): GuardResult {
       status: 'held',
       apply: input.changes.filter((c) => !isDestructive(c)),
       withheld: input.changes.filter(isDestructive),
+      membershipRemovals: 'withhold',
       removals,
       limit,
       message: `held: the plan ${what}`,
     };
   }
-  return { status: 'succeeded', apply: input.changes, withheld: [], removals, limit, message: null };
+  return { status: 'succeeded', apply: input.changes, withheld: [], membershipRemovals: 'apply', removals, limit, message: null };
 }

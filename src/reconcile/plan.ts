@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChangeOf, LifecycleChange } from '../lifecycle/index.js';
 import type { SyncMode } from '../providers/types.js';
 import { flattenAll, type GroupEdges } from './flatten.js';
+import { planMemberships, type MembershipPlan } from './memberships.js';
 import { createScopeFilter, type ScopeSettings } from './scope.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -65,7 +66,11 @@ export interface PlanOptions {
 export type PlanCounts = Record<LifecycleChange['kind'], number>;
 
 export interface Plan {
+  /** User and group changes in apply order; membership changes go between `splitAtMemberships`' two parts. */
   changes: LifecycleChange[];
+  /** Membership changes, drawn group by group while they are applied. */
+  memberships: MembershipPlan;
+  /** Per change kind, memberships included. */
   counts: Partial<PlanCounts>;
   /** Users and groups in the desired state (the report's "synced"). */
   usersSynced: number;
@@ -98,6 +103,28 @@ export function sortChanges(changes: LifecycleChange[]): LifecycleChange[] {
   const out: LifecycleChange[] = [];
   for (const bucket of [...buckets.values(), rest]) for (const c of bucket) out.push(c);
   return out;
+}
+
+/** Kinds that apply after the memberships: destruction, last. */
+const AFTER_MEMBERSHIPS = new Set<LifecycleChange['kind']>(ORDER.slice(ORDER.indexOf('membership.remove') + 1));
+
+/**
+ * `changes` (in plan order, possibly filtered by the guard) cut where the
+ * membership changes belong: after creates, updates and reactivations (they
+ * name the users and groups), before deactivations and deletes. A user.delete
+ * leading the plan (delete-and-recreate) stays in the first part.
+ */
+export function splitAtMemberships(changes: LifecycleChange[]): { before: LifecycleChange[]; after: LifecycleChange[] } {
+  let cut = changes.length;
+  while (cut > 0 && AFTER_MEMBERSHIPS.has(changes[cut - 1]!.kind)) cut -= 1;
+  if (cut === changes.length) return { before: changes, after: [] };
+  return { before: changes.slice(0, cut), after: changes.slice(cut) };
+}
+
+/** The whole plan as one list, in apply order (tests, small plans). Draws the memberships. */
+export function allChanges(plan: Plan): LifecycleChange[] {
+  const { before, after } = splitAtMemberships(plan.changes);
+  return [...before, ...[...plan.memberships.byGroup()].flat(), ...after];
 }
 
 export function countChanges(changes: LifecycleChange[]): Partial<PlanCounts> {
@@ -183,13 +210,13 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     if (!s) {
       // A user new to the store always carries its record (no stored hash to match).
       if (!d?.record) continue;
-      const r = d.record;
       creates.push({
         kind: 'user.create',
         connectionId: stored.connectionId,
         id: newId(),
         externalId: ext,
-        attributes: { userName: r.userName, email: r.email, displayName: r.displayName, givenName: r.givenName, familyName: r.familyName, profile: r.profile ?? null },
+        // The record itself (createUsers reads only the attribute fields): no copy per new user, 100k on a first sync.
+        attributes: d.record,
         active: u.active,
         sourceHash: d.hash,
       });
@@ -219,25 +246,8 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     else if (full || users.has(s.externalId)) changes.push({ kind: 'user.deactivate', userId: s.id, reason: LEFT_SCOPE });
   }
 
-  const early = admitCreates(stored.users, creates, changes, userIds, warnings);
-
-  // Membership diff, per group, among users the run keeps. Users leaving keep their rows
-  // (their mapped roles go with deactivation; a return finds them again).
-  for (const [ext, members] of flat) {
-    const groupId = groupIds.get(ext)!;
-    const before = storedFlat.get(ext) ?? new Set<string>();
-    // A group a delta did not touch still holds the stored set itself: nothing to diff.
-    if (members === before) continue;
-    for (const u of members) {
-      if (before.has(u)) continue;
-      const userId = userIds.get(u);
-      if (userId) changes.push({ kind: 'membership.add', groupId, userId });
-    }
-    for (const u of before) {
-      if (members.has(u) || !userIds.has(u)) continue;
-      changes.push({ kind: 'membership.remove', groupId, userId: userIds.get(u)! });
-    }
-  }
+  const early = deleteBeforeRecreate(stored.users, creates, changes, userIds);
+  const memberships = planMemberships({ desired: flat, stored: storedFlat, groupIds, userIds });
 
   for (const s of stored.groups) {
     if (groups.has(s.externalId)) continue;
@@ -245,6 +255,9 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   }
 
   const sorted = early.length ? [...early, ...sortChanges(changes)] : sortChanges(changes);
+  const counts = countChanges(sorted);
+  if (memberships.adds) counts['membership.add'] = memberships.adds;
+  if (memberships.removes) counts['membership.remove'] = memberships.removes;
   const nesting: Nesting = { children: {}, users: {} };
   for (const [g, children] of edges.children) {
     if (!children.size || !groups.has(g)) continue;
@@ -253,7 +266,8 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   }
   return {
     changes: sorted,
-    counts: countChanges(sorted),
+    memberships,
+    counts,
     usersSynced,
     groupsSynced: groups.size,
     nesting,
@@ -263,33 +277,25 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
 
 /**
  * userNames are unique per tenant. A new user whose userName a stored user of
- * this connection still holds is the IdP's delete-and-recreate: when the old
- * one is deleted in this plan, its delete goes first (returned, to lead the
- * batch); otherwise the new user waits, with a warning, rather than failing
- * the whole run on the unique index.
+ * this connection holds, where that user is deleted by this plan, is the
+ * IdP's delete-and-recreate: the delete goes first (returned, to lead the
+ * batch). Every other taken name is the reconciler's to find (collisions.ts:
+ * it asks the store, which also knows the other connections' users).
  */
-function admitCreates(
+function deleteBeforeRecreate(
   storedUsers: StoredUser[],
   creates: Array<ChangeOf<'user.create'> & { externalId: string }>,
   changes: LifecycleChange[],
   userIds: Map<string, string>,
-  warnings: string[],
 ): LifecycleChange[] {
-  const holders = new Map(storedUsers.map((u) => [u.userName.toLowerCase(), u]));
   const deleted = new Set<string>();
   for (const c of changes) if (c.kind === 'user.delete') deleted.add(c.userId);
+  const freed = new Map<string, string>();
+  if (deleted.size) for (const u of storedUsers) if (deleted.has(u.id)) freed.set(u.userName.toLowerCase(), u.id);
   const earlyIds = new Set<string>();
-  const taken = new Set<string>();
   for (const c of creates) {
-    const name = c.attributes.userName.toLowerCase();
-    const holder = holders.get(name);
-    const freed = holder !== undefined && deleted.has(holder.id);
-    if (taken.has(name) || (holder && !freed)) {
-      warnings.push(`user ${c.externalId} not created: userName "${c.attributes.userName}" is held by another user (${holder?.externalId ?? 'new in this run'})`);
-      continue;
-    }
-    if (freed) earlyIds.add(holder.id);
-    taken.add(name);
+    const holder = freed.get(c.attributes.userName.toLowerCase());
+    if (holder !== undefined) earlyIds.add(holder);
     userIds.set(c.externalId, c.id!);
     changes.push(c);
   }

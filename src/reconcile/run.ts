@@ -14,12 +14,24 @@ import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/ind
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
 import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
-import { guardPlan } from './guard.js';
-import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
+import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
+import { guardPlan, type GuardResult } from './guard.js';
+import { NO_NESTING, planChanges, splitAtMemberships, type Nesting, type Plan } from './plan.js';
 import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
-import { acquireLease, failInterruptedRuns, finishRun, findRun, insertRun, latestRun, loadStoredState, releaseLease, saveCursor } from './store.js';
+import {
+  acquireLease,
+  failInterruptedRuns,
+  findRun,
+  findUserNameHolders,
+  finishRun,
+  insertRun,
+  latestRun,
+  loadStoredState,
+  releaseLease,
+  saveCursor,
+} from './store.js';
 
 export interface SyncProgress {
   pages: number;
@@ -32,7 +44,7 @@ export interface SyncDeps {
   logger: Logger;
   actor: Actor;
   /** Builds the provider; tests and the demo may swap it. Default: the registry. */
-  providerFor?: (kind: ProviderKind, context: ProviderContext) => DirectoryProvider;
+  providerFor?: (kind: ProviderKind, context: ProviderContext) => DirectoryProvider | Promise<DirectoryProvider>;
 }
 
 export interface SyncOptions {
@@ -80,6 +92,64 @@ async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, cha
     slots.fill(undefined, i, Math.min(i + size, changes.length));
     addApplied(counts, result.counts, result.rowsWritten);
   }
+}
+
+/**
+ * Apply what the guard and the userName check let through: user and group
+ * changes, then the memberships drawn group by group and applied in chunks
+ * of `size` (never all 500k of a first sync in memory at once), then the
+ * destructive tail. Returns the membership removals a held plan keeps.
+ */
+async function applyPlan(
+  deps: SyncDeps,
+  tenantId: string,
+  actor: Actor,
+  plan: Plan,
+  guard: GuardResult,
+  admitted: Admission,
+  size: number,
+  counts: SyncCounts,
+): Promise<LifecycleChange[]> {
+  const { before, after } = splitAtMemberships(admitted.changes);
+  await applyInChunks(deps, tenantId, actor, before, size, counts);
+  const withheld: LifecycleChange[] = [];
+  let batch: LifecycleChange[] = [];
+  for (const group of plan.memberships.byGroup(admitted.notCreated)) {
+    for (const change of group) {
+      if (change.kind === 'membership.remove' && guard.membershipRemovals !== 'apply') {
+        if (guard.membershipRemovals === 'withhold') withheld.push(change);
+        continue;
+      }
+      batch.push(change);
+      if (batch.length < size) continue;
+      addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
+      batch = [];
+    }
+  }
+  if (batch.length) addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
+  await applyInChunks(deps, tenantId, actor, after, size, counts);
+  return withheld;
+}
+
+const applied = (r: Awaited<ReturnType<typeof applyChanges>>) => [r.counts, r.rowsWritten] as const;
+
+/** What a dry run reports: the admitted changes and the memberships they would bring. */
+function dryRunCounts(plan: Plan, guard: GuardResult, admitted: Admission): SyncCounts {
+  const counts = countsOfChanges(admitted.changes);
+  for (const group of plan.memberships.byGroup(admitted.notCreated)) {
+    for (const c of group) {
+      if (c.kind === 'membership.add') counts.membershipsAdded += 1;
+      else if (guard.membershipRemovals === 'apply') counts.membershipsRemoved += 1;
+    }
+  }
+  return counts;
+}
+
+/** Hold back users whose userName another user of the tenant (or of this listing) has. */
+async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[]): Promise<Admission> {
+  const names = claimedUserNames(changes);
+  if (names.length === 0) return { changes, notCreated: new Set(), conflicts: [] };
+  return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
 }
 
 /**
@@ -148,7 +218,7 @@ async function readAndPlan(
   // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
   const stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
   const builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
-  const provider = (deps.providerFor ?? createProvider)(kind, providerContext(deps, connection, options.secrets, stats));
+  const provider = await (deps.providerFor ?? createProvider)(kind, providerContext(deps, connection, options.secrets, stats));
 
   let error: string | undefined;
   let mode: 'full' | 'delta' = 'full';
@@ -206,6 +276,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       const { plan } = read;
       const guard = guardPlan({
         changes: plan.changes,
+        membershipRemovals: plan.memberships.removes,
         complete: read.complete,
         error: read.error,
         pages: read.pages,
@@ -213,27 +284,37 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
         storedGroups: read.storedGroups,
         threshold: { count: connection.deletionThresholdCount, percent: connection.deletionThresholdPercent },
       });
+      const admitted = await admit(deps, tenantId, guard.apply);
       const { mode, nextCursor } = read;
       const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting };
       const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced };
-      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: read.pages, changes: plan.changes.length, status: guard.status });
+      // userName conflicts make a run partial (its cursor stays, so the next run tries them again);
+      // a held or incomplete run keeps its own status and says both.
+      const conflicts = admitted.conflicts.length ? describeConflicts(admitted.conflicts) : null;
+      const status = conflicts && guard.status === 'succeeded' ? 'partial' : guard.status;
+      const why = [guard.message, conflicts].filter(Boolean).join('; ') || null;
+      const changeCount = plan.changes.length + plan.memberships.adds + plan.memberships.removes;
+      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: read.pages, changes: changeCount, status, userNameConflicts: admitted.conflicts.length });
 
       if (options.dryRun) {
-        return await finish({ ...base, status: guard.status, counts: countsOfChanges(guard.apply), error: guard.message }, plan.warnings);
+        return await finish({ ...base, status, counts: dryRunCounts(plan, guard, admitted), error: why }, plan.warnings);
       }
       const counts = emptySyncCounts();
+      let withheldMembers: LifecycleChange[];
       try {
-        await applyInChunks(deps, tenantId, actor, guard.apply, options.chunkSize ?? 5000, counts);
+        withheldMembers = await applyPlan(deps, tenantId, actor, plan, guard, admitted, options.chunkSize ?? 5000, counts);
       } catch (err) {
         return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
       }
       if (guard.status === 'held') {
-        const held: HeldPlan = { changes: guard.withheld, counts: countsOfKinds(guard.withheld), cursor };
-        const msg = `${guard.message}; approve with \`${approveCommand(options.label, run.id)}\` or change the connection's deletion threshold`;
+        // Removals before deactivations and deletes, as the plan orders them.
+        const changes = [...withheldMembers, ...guard.withheld];
+        const held: HeldPlan = { changes, counts: countsOfKinds(changes), cursor };
+        const msg = `${guard.message}; approve with \`${approveCommand(options.label, run.id)}\` or change the connection's deletion threshold${conflicts ? `; ${conflicts}` : ''}`;
         return await finish({ ...base, mode, status: 'held', counts, error: msg, heldPlan: held }, plan.warnings);
       }
-      if (guard.status === 'succeeded') await saveCursor(deps.db, tenantId, connection.id, cursor);
-      return await finish({ ...base, mode, status: guard.status, counts, error: guard.message }, plan.warnings);
+      if (status === 'succeeded') await saveCursor(deps.db, tenantId, connection.id, cursor);
+      return await finish({ ...base, mode, status, counts, error: why }, plan.warnings);
     } catch (err) {
       await finish({ status: 'failed', error: message(err) }).catch(() => {});
       throw err;

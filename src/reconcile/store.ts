@@ -7,9 +7,30 @@
 import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.js';
 import { queryRows, schema, type SyncRunRow } from '../store/index.js';
+import type { NameHolder } from './collisions.js';
 import type { Nesting, StoredGroup, StoredState, StoredUser } from './plan.js';
 
-const { connections, groupMemberships, groups, syncRuns, users } = schema;
+const { connections, groupMemberships, groups, syncRuns, tenants, users } = schema;
+
+/**
+ * Who holds each of `names` (lower-cased userNames) in the tenant, in any
+ * connection: keyed by the lower-cased name, as the unique index compares.
+ * Batches of 10k names, each one probe of users_tenant_username_uq per name.
+ */
+export async function findUserNameHolders(db: Db, tenantId: string, names: string[]): Promise<Map<string, NameHolder>> {
+  const out = new Map<string, NameHolder>();
+  for (let i = 0; i < names.length; i += 10_000) {
+    const rows = await queryRows<NameHolder & { key: string }>(
+      db,
+      sql`select lower(u.user_name) as key, u.id::text as "userId", u.user_name as "userName", t.slug || '/' || c.name as connection
+          from ${users} u join ${connections} c on c.id = u.connection_id join ${tenants} t on t.id = u.tenant_id
+          where u.tenant_id = ${tenantId}::uuid
+            and lower(u.user_name) = any(array(select value from json_array_elements_text(${JSON.stringify(names.slice(i, i + 10_000))}::text::json)))`,
+    );
+    for (const { key, ...holder } of rows) out.set(key, holder);
+  }
+  return out;
+}
 
 export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Nesting): Promise<StoredState> {
   // Plain rows (no ORM mapping): 100k users are read on every run, delta runs included.

@@ -15,6 +15,7 @@ import { queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { LoginSyncService } from '../login-sync/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
+import { streamOperation, wantsStream } from './command-stream.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
@@ -107,12 +108,18 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     return { status: 'ready', backend: ctx.store.backend, migrations: { applied, shipped } };
   });
 
-  app.post<{ Params: { name: string }; Body: unknown }>('/internal/v1/operations/:name', async (request) => {
+  app.post<{ Params: { name: string }; Body: unknown }>('/internal/v1/operations/:name', async (request, reply) => {
     if (!tokenMatches(bearer(request.headers.authorization), options.commandToken)) {
       throw new UnauthorizedError('a valid command token is required');
     }
     const actorHeader = request.headers['x-roster-actor'];
     const actor: Actor = { type: 'cli', id: typeof actorHeader === 'string' && actorHeader ? actorHeader.slice(0, 200) : ctx.actor.id };
+    if (wantsStream(request.headers.accept)) {
+      // Progress lines while it runs, then the result or the error (command-stream.ts).
+      return streamOperation(reply, ctx.logger, { method: request.method, url: request.url }, (progress) =>
+        runOperation({ ...ctx, actor, progress }, request.params.name, request.body ?? {}),
+      );
+    }
     const result = await runOperation({ ...ctx, actor }, request.params.name, request.body ?? {});
     return { result };
   });

@@ -72,6 +72,8 @@ describe('roster as a subprocess', () => {
       if (!url) await sleep(100);
     }
     expect(url, serverLog).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The URL reaches the lock file just before the log line reaches stderr.
+    for (let i = 0; i < 50 && !serverLog.includes(`roster listening on ${url}`); i++) await sleep(100);
     expect(serverLog).toContain(`roster listening on ${url}`);
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok' });

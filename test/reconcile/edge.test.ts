@@ -7,7 +7,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationContext } from '../../src/operations/index.js';
-import { applyChanges } from '../../src/lifecycle/index.js';
 import { syncConnection } from '../../src/reconcile/run.js';
 import { acquireLease } from '../../src/reconcile/store.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
@@ -169,23 +168,24 @@ describe('Okta: an apply that fails part way', () => {
     fake = await startFakeOkta();
     for (const n of ['ann', 'bo', 'dup']) fake.directory.addUser({ profile: { login: `${n}@okta.test`, firstName: n, lastName: 'T' } });
     await op(ctx, 'connection.create', { tenant: 'acme', name: 'okta', kind: 'okta', settings: { orgUrl: fake.url, apiToken: 'test-token' } });
-    await op(ctx, 'connection.create', { tenant: 'acme', name: 'push', kind: 'scim' });
   });
   afterAll(() => fake?.close());
 
   it('keeps the old cursor, and the next run completes what is missing', async () => {
     const [okta] = await queryRows<ConnectionRow>(store.db, sql`select id, tenant_id as "tenantId", kind, settings, delta_cursor as "deltaCursor", deletion_threshold_count as "deletionThresholdCount", deletion_threshold_percent as "deletionThresholdPercent" from connections where name = 'okta'`);
-    const [push] = await queryRows<{ id: string }>(store.db, sql`select id from connections where name = 'push'`);
-    // Another connection (SCIM) holds one of the userNames: the unique index refuses that create.
-    const held = await applyChanges(store.db, { tenantId: okta!.tenantId, actor: ctx.actor }, [{ kind: 'user.create', connectionId: push!.id, attributes: { userName: 'dup@okta.test' } }]);
+    // The database refuses one user's row (a trigger standing in for a store that fails mid-apply):
+    // the chunks before it are committed, the run is failed.
+    await store.db.execute(sql.raw(`create function refuse_dup() returns trigger language plpgsql as $$
+      begin if new.user_name = 'dup@okta.test' then raise exception 'refused by the test'; end if; return new; end $$`));
+    await store.db.execute(sql`create trigger refuse_dup before insert on users for each row execute function refuse_dup()`);
     const deps = { db: store.db, logger: ctx.logger, actor: ctx.actor };
     const failed = await syncConnection(deps, okta!, { label: 'acme/okta', secrets: { apiToken: 'test-token' }, chunkSize: 1 });
+    await store.db.execute(sql`drop trigger refuse_dup on users`);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/apply failed/);
     expect(failed.counts.usersCreated).toBeGreaterThan(0); // chunks before the failure stay applied
     expect((await queryRows<{ c: unknown }>(store.db, sql`select delta_cursor as c from connections where name = 'okta'`))[0]!.c).toBeNull();
 
-    await applyChanges(store.db, { tenantId: okta!.tenantId, actor: ctx.actor }, [{ kind: 'user.delete', userId: held.createdIds[0]! }]);
     const done = await syncConnection(deps, okta!, { label: 'acme/okta', secrets: { apiToken: 'test-token' } });
     expect(done.status).toBe('succeeded');
     expect(done.counts.usersCreated).toBe(3 - failed.counts.usersCreated);

@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { LifecycleChange } from '../../src/lifecycle/index.js';
-import { LEFT_SCOPE, planChanges, SOFT_DELETED } from '../../src/reconcile/plan.js';
+import { allChanges, LEFT_SCOPE, planChanges, SOFT_DELETED } from '../../src/reconcile/plan.js';
 import { buildSnapshot } from '../../src/reconcile/snapshot.js';
 import { userHash } from '../../src/reconcile/hash.js';
 import { dirUser, groupEvent, members, seqId, storedState, userEvent } from './fixtures.js';
 
 const kinds = (changes: LifecycleChange[]) => changes.map((c) => c.kind);
 const known = (s: ReturnType<typeof storedState>) => new Map(s.users.map((u) => [u.externalId, u.sourceHash!]));
+/** The plan with its memberships drawn into `changes`, in apply order. */
+const planAll = (...args: Parameters<typeof planChanges>) => {
+  const plan = planChanges(...args);
+  return { ...plan, changes: allChanges(plan) };
+};
 
 describe('planChanges, full mode', () => {
   it('creates groups, users and flattened memberships, in lifecycle order', () => {
     const snap = buildSnapshot([[groupEvent('eng'), groupEvent('plat'), userEvent('ann'), userEvent('bo'), members('eng', ['ann'], ['plat']), members('plat', ['bo'])]]);
-    const plan = planChanges(storedState([]), snap, { mode: 'full', newId: seqId });
+    const plan = planAll(storedState([]), snap, { mode: 'full', newId: seqId });
     expect(kinds(plan.changes)).toEqual(['group.create', 'group.create', 'user.create', 'user.create', 'membership.add', 'membership.add', 'membership.add']);
     const adds = plan.changes.filter((c) => c.kind === 'membership.add');
     expect(adds).toHaveLength(3); // ann→eng, bo→eng (through plat), bo→plat
@@ -24,13 +29,13 @@ describe('planChanges, full mode', () => {
     stored.groups[0]!.sourceHash = buildSnapshot([[groupEvent('eng')]]).groups.get('eng')!.hash;
     const snap = buildSnapshot([[groupEvent('eng'), userEvent('ann'), userEvent('bo'), members('eng', ['ann', 'bo'])]], true, known(stored));
     expect(snap.users.get('ann')!.record).toBeNull(); // unchanged records keep only their hash
-    expect(planChanges(stored, snap, { mode: 'full' }).changes).toEqual([]);
+    expect(planAll(stored, snap, { mode: 'full' }).changes).toEqual([]);
   });
 
   it('updates a renamed user with its new hash, and nobody else', () => {
     const stored = storedState(['ann', 'bo']);
     const snap = buildSnapshot([[userEvent('ann', { displayName: 'Ann B.' }), userEvent('bo')]], true, known(stored));
-    const plan = planChanges(stored, snap, { mode: 'full' });
+    const plan = planAll(stored, snap, { mode: 'full' });
     expect(plan.changes).toEqual([
       expect.objectContaining({ kind: 'user.update', userId: 'u-ann', sourceHash: userHash(dirUser('ann', { displayName: 'Ann B.' })) }),
     ]);
@@ -38,14 +43,14 @@ describe('planChanges, full mode', () => {
 
   it('deactivates users absent from a complete listing, never deletes them', () => {
     const stored = storedState(['ann', 'bo', { id: 'cy', active: false }]);
-    const plan = planChanges(stored, buildSnapshot([[userEvent('ann')]], true, known(stored)), { mode: 'full' });
+    const plan = planAll(stored, buildSnapshot([[userEvent('ann')]], true, known(stored)), { mode: 'full' });
     expect(plan.changes).toEqual([{ kind: 'user.deactivate', userId: 'u-bo', reason: LEFT_SCOPE }]);
   });
 
   it('hard-deletes only on a `deleted` removal and deactivates a soft delete', () => {
     const stored = storedState(['ann', 'bo']);
     const snap = buildSnapshot([[{ type: 'user.removed', externalId: 'ann', reason: 'deleted' }, { type: 'user.removed', externalId: 'bo', reason: 'soft-deleted' }]]);
-    const plan = planChanges(stored, snap, { mode: 'delta' });
+    const plan = planAll(stored, snap, { mode: 'delta' });
     expect(plan.changes).toEqual([
       { kind: 'user.deactivate', userId: 'u-bo', reason: SOFT_DELETED },
       { kind: 'user.delete', userId: 'u-ann' },
@@ -55,13 +60,13 @@ describe('planChanges, full mode', () => {
   it('reactivates a returning user and deactivates one the IdP disabled', () => {
     const stored = storedState([{ id: 'ann', active: false }, 'bo']);
     const snap = buildSnapshot([[userEvent('ann'), userEvent('bo', { active: false })]], true, known(stored));
-    expect(kinds(planChanges(stored, snap, { mode: 'full' }).changes)).toEqual(['user.reactivate', 'user.deactivate']);
+    expect(kinds(planAll(stored, snap, { mode: 'full' }).changes)).toEqual(['user.reactivate', 'user.deactivate']);
   });
 
   it('removes memberships per group and deletes groups gone from the listing', () => {
     const stored = storedState(['ann', 'bo'], { eng: ['ann', 'bo'], old: ['ann'] });
     const snap = buildSnapshot([[groupEvent('eng'), userEvent('ann'), userEvent('bo'), members('eng', ['ann'])]], true, known(stored));
-    const plan = planChanges(stored, snap, { mode: 'full' });
+    const plan = planAll(stored, snap, { mode: 'full' });
     expect(plan.changes.filter((c) => c.kind !== 'group.update')).toEqual([
       { kind: 'membership.remove', groupId: 'g-eng', userId: 'u-bo' },
       { kind: 'group.delete', groupId: 'g-old' },
@@ -70,7 +75,7 @@ describe('planChanges, full mode', () => {
 
   it('ignores members the listing never named and resolves groups listed later', () => {
     const snap = buildSnapshot([[members('eng', ['ann', 'ghost'])], [userEvent('ann'), groupEvent('eng')]]);
-    const plan = planChanges(storedState([]), snap, { mode: 'full', newId: seqId });
+    const plan = planAll(storedState([]), snap, { mode: 'full', newId: seqId });
     expect(plan.changes.filter((c) => c.kind === 'membership.add')).toHaveLength(1);
   });
 
@@ -79,7 +84,7 @@ describe('planChanges, full mode', () => {
       [groupEvent('g1', 'App Users'), userEvent('ann'), userEvent('bo'), userEvent('cy', { email: 'cy@contractors.example' }), members('g1', ['ann', 'cy'])],
     ]);
     const stored = storedState(['bo']);
-    const plan = planChanges(stored, snap, { mode: 'full', newId: seqId, scope: { groups: ['app users'], excludeEmailPatterns: ['*@contractors.example'] } });
+    const plan = planAll(stored, snap, { mode: 'full', newId: seqId, scope: { groups: ['app users'], excludeEmailPatterns: ['*@contractors.example'] } });
     const created = plan.changes.filter((c) => c.kind === 'user.create').map((c) => (c as { externalId: string }).externalId);
     expect(created).toEqual(['ann']);
     expect(plan.changes).toContainEqual({ kind: 'user.deactivate', userId: 'u-bo', reason: LEFT_SCOPE });
@@ -90,14 +95,14 @@ describe('planChanges, delta mode', () => {
   it('changes only what the events say: absence means nothing', () => {
     const stored = storedState(['ann', 'bo'], { eng: ['ann'] });
     const snap = buildSnapshot([[userEvent('cy'), members('eng', ['bo'], [], 'add')]], true, known(stored));
-    const plan = planChanges(stored, snap, { mode: 'delta', newId: seqId });
+    const plan = planAll(stored, snap, { mode: 'delta', newId: seqId });
     expect(kinds(plan.changes)).toEqual(['user.create', 'membership.add']);
   });
 
   it('propagates a child group removal to the parent through the stored nesting', () => {
     const stored = storedState(['ann', 'bo'], { eng: ['ann', 'bo'], plat: ['bo'] }, { children: { eng: ['plat'] }, users: { eng: ['ann'] } });
     const snap = buildSnapshot([[members('plat', ['bo'], [], 'remove')]]);
-    const plan = planChanges(stored, snap, { mode: 'delta' });
+    const plan = planAll(stored, snap, { mode: 'delta' });
     expect(plan.changes).toEqual([
       { kind: 'membership.remove', groupId: 'g-eng', userId: 'u-bo' },
       { kind: 'membership.remove', groupId: 'g-plat', userId: 'u-bo' },
@@ -106,13 +111,13 @@ describe('planChanges, delta mode', () => {
 
   it('keeps the parent\'s own direct member when a child drops the same user', () => {
     const stored = storedState(['ann'], { eng: ['ann'], plat: ['ann'] }, { children: { eng: ['plat'] }, users: { eng: ['ann'] } });
-    const plan = planChanges(stored, buildSnapshot([[members('plat', ['ann'], [], 'remove')]]), { mode: 'delta' });
+    const plan = planAll(stored, buildSnapshot([[members('plat', ['ann'], [], 'remove')]]), { mode: 'delta' });
     expect(plan.changes).toEqual([{ kind: 'membership.remove', groupId: 'g-plat', userId: 'u-ann' }]);
   });
 
   it('deletes a group only when the delta says it was removed', () => {
     const stored = storedState([], { eng: [], ops: [] });
-    const plan = planChanges(stored, buildSnapshot([[{ type: 'group.removed', externalId: 'ops' }]]), { mode: 'delta' });
+    const plan = planAll(stored, buildSnapshot([[{ type: 'group.removed', externalId: 'ops' }]]), { mode: 'delta' });
     expect(plan.changes).toEqual([{ kind: 'group.delete', groupId: 'g-ops' }]);
   });
 });
@@ -121,15 +126,18 @@ describe('planChanges, userName collisions', () => {
   it('deletes a deleted user before creating its namesake (the IdP deleted and recreated them)', () => {
     const stored = storedState(['ann']);
     const snap = buildSnapshot([[{ type: 'user.removed', externalId: 'ann', reason: 'deleted' }, userEvent('ann2', { userName: 'ANN@example.test' })]]);
-    const plan = planChanges(stored, snap, { mode: 'delta', newId: seqId });
+    const plan = planAll(stored, snap, { mode: 'delta', newId: seqId });
     expect(kinds(plan.changes)).toEqual(['user.delete', 'user.create']);
   });
 
-  it('holds back a new user whose userName a kept user still has, with a warning, instead of failing the run', () => {
-    const stored = storedState(['ann']);
-    const snap = buildSnapshot([[userEvent('ann'), userEvent('ann2', { userName: 'ann@example.test' }), userEvent('bo')]], true, known(stored));
+  it('leaves a new user whose userName a kept user holds to the userName check, with its memberships drawn separately', () => {
+    const stored = storedState(['ann'], { eng: ['ann'] });
+    const snap = buildSnapshot([[groupEvent('eng'), userEvent('ann'), userEvent('ann2', { userName: 'ann@example.test' }), members('eng', ['ann', 'ann2'])]], true, known(stored));
     const plan = planChanges(stored, snap, { mode: 'full', newId: seqId });
-    expect(plan.changes.map((c) => (c.kind === 'user.create' ? c.externalId : c.kind))).toEqual(['bo']);
-    expect(plan.warnings).toEqual([expect.stringContaining('user ann2 not created: userName "ann@example.test" is held by another user (ann)')]);
+    expect(kinds(plan.changes)).toEqual(['user.create', 'group.update']);
+    expect(plan.counts).toMatchObject({ 'user.create': 1, 'membership.add': 1 });
+    const created = plan.changes[0] as { id: string };
+    // The reconciler draws memberships without the users it held back.
+    expect([...plan.memberships.byGroup(new Set([created.id]))]).toEqual([]);
   });
 });
