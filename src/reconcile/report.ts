@@ -16,6 +16,8 @@ export interface SyncReport {
   /** For a held run: what is waiting (counts per change kind). */
   held: Partial<Record<LifecycleChange['kind'], number>> | null;
   apiRequests: number;
+  /** IdP responses that throttled this run (429, rate limit) and were waited for; not stored with the run. */
+  throttled?: number;
   durationMs: number;
   error: string | null;
   /** The command that applies a held plan. */
@@ -71,7 +73,7 @@ export function addApplied(into: SyncCounts, applied: ApplyCounts, rowsWritten: 
   into.rowsWritten += rowsWritten;
 }
 
-export function reportOf(row: SyncRunRow, connection: string, extra: { warnings?: string[] } = {}): SyncReport {
+export function reportOf(row: SyncRunRow, connection: string, extra: { warnings?: string[]; throttled?: number } = {}): SyncReport {
   const held = row.status === 'held' ? ((row.heldPlan as { counts?: SyncReport['held'] } | null)?.counts ?? null) : null;
   const finished = row.finishedAt ?? new Date();
   return {
@@ -90,6 +92,7 @@ export function reportOf(row: SyncRunRow, connection: string, extra: { warnings?
     // A dry run can say it would be held, but has no plan to approve.
     approveCommand: row.status === 'held' && row.heldPlan ? approveCommand(connection, row.id) : null,
     warnings: extra.warnings ?? [],
+    ...(extra.throttled ? { throttled: extra.throttled } : {}),
   };
 }
 

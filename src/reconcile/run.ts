@@ -269,7 +269,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
     const actor: Actor = { type: 'sync', id: options.label, runId: run.id };
     const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
     const finish = async (patch: Parameters<typeof finishRun>[2], warnings: string[] = []) =>
-      reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings });
+      reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
 
     try {
       const read = await readAndPlan(deps, connection, options, stats, stored0, renew);
