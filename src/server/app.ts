@@ -14,6 +14,7 @@ import { metrics } from '../metrics/index.js';
 import { queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
+import { registerConsole } from '../console/index.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
@@ -76,6 +77,7 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
 
   registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
   registerApi(app, { db: ctx.store.db, logger: ctx.logger, context: ctx, adminToken: options.adminToken, feedWaitMs: options.feedWaitMs });
+  registerConsole(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
