@@ -8,7 +8,7 @@ import { duration, s, totalChanges } from './dom.js';
 
 const WIDTH = 640;
 const HEIGHT = 160;
-const PAD = { top: 12, right: 44, bottom: 20, left: 52 };
+const PAD = { top: 12, right: 72, bottom: 20, left: 52 };
 
 export function runChart(newestFirst) {
   const runs = [...newestFirst].reverse();
@@ -40,7 +40,7 @@ export function runChart(newestFirst) {
     s('line', { class: 'axis', x1: PAD.left, y1: PAD.top + plotH, x2: PAD.left + plotW, y2: PAD.top + plotH }),
     s('text', { class: 'label', x: PAD.left - 6, y: PAD.top + 8, 'text-anchor': 'end' }, duration(maxMs)),
     s('text', { class: 'label', x: PAD.left - 6, y: PAD.top + plotH, 'text-anchor': 'end' }, '0'),
-    s('text', { class: 'label changes', x: PAD.left + plotW + 6, y: PAD.top + 8 }, `${maxChanges} ch.`),
+    s('text', { class: 'label changes', x: PAD.left + plotW + 6, y: PAD.top + 8 }, `${maxChanges} changes`),
     s('text', { class: 'label', x: PAD.left, y: HEIGHT - 4 }, 'oldest'),
     s('text', { class: 'label', x: PAD.left + plotW, y: HEIGHT - 4, 'text-anchor': 'end' }, 'newest'),
     ...bars,

@@ -136,6 +136,9 @@ function runsSection(runs) {
     h('h2', { id: 'runs-heading' }, 'Recent runs'),
     runs.length ? runChart(runs) : null,
     runs.length
+      ? h('p', { class: 'hint' }, 'Bars: how long each run took, oldest on the left (blue succeeded, amber held, red failed or partial). Line: changes applied by each run.')
+      : null,
+    runs.length
       ? table('Recent runs, newest first', ['Started', 'Trigger / mode', 'Status', 'Duration', 'Users', 'Groups', 'Changes', 'API requests', 'Error'], rows)
       : h('p', {}, 'No runs yet.'),
   );

@@ -1,5 +1,5 @@
 /**
- * Building the page without innerHTML: every value from the API goes in as
+ * Building the page from elements, never from HTML strings: every value from the API goes in as
  * text, so a group or user name can never become markup.
  */
 
