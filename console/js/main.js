@@ -157,6 +157,12 @@ tenantSelect.addEventListener('change', () => {
 
 window.addEventListener('hashchange', () => void route());
 
+// The router owns the hash: the skip link moves focus instead of navigating to "#main".
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
 async function start() {
   if (!session.key()) return showSignIn();
   try {

@@ -276,23 +276,35 @@ describe('the admin console at /admin', () => {
     await screenshot(page, '09-user');
   });
 
-  it('works by keyboard: the focus ring shows, and links and buttons answer Enter', async () => {
-    // From the top of the page: Tab reaches the skip link, then the sections.
-    await page.locator('header').click({ position: { x: 600, y: 5 } });
+  it('works by keyboard: a skip link, a visible focus ring, links and buttons that answer Enter', async () => {
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    const outline = () => page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    // The skip link comes first, before the header's links; Enter moves focus to the content, not the URL.
+    const before = page.url();
+    await page.locator('header').click({ position: { x: 600, y: 5 } });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Roster admin');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Skip to content');
+    expect(await outline()).toBe('solid');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(page.url()).toBe(before);
+
+    await page.locator('header').click({ position: { x: 600, y: 5 } });
     for (let i = 0; i < 5 && (await focused()) !== 'Connections'; i++) await page.keyboard.press('Tab');
     expect(await focused()).toBe('Connections');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
-    expect(outline).toBe('solid');
+    expect(await outline()).toBe('solid');
     await page.keyboard.press('Enter');
     await heading('Connections').waitFor();
-    // Tab from the heading to the first connection's link, then open it.
-    for (let i = 0; i < 10; i++) {
-      await page.keyboard.press('Tab');
-      if ((await page.evaluate(() => document.activeElement?.textContent)) === 'entra') break;
-    }
+    // The new page's heading has the focus; Tab goes on to the first connection's link.
+    expect(await focused()).toBe('Connections');
+    for (let i = 0; i < 10 && (await focused()) !== 'entra'; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('entra');
     await page.keyboard.press('Enter');
     await heading('acme/entra').waitFor();
+    for (let i = 0; i < 10 && (await focused()) !== 'Sync now'; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BUTTON');
   });
 
   it('signs out, forgetting the key', async () => {
