@@ -45,7 +45,8 @@ export async function usersView(ui, q) {
   if (first.users.length === 0) results.append(h('p', {}, 'No user matches.'));
   else results.append(h('table', {}, h('caption', {}, 'Users, by userName'),
     h('thead', {}, h('tr', {}, ['userName', 'Email', 'Name', 'State'].map((c) => h('th', { scope: 'col' }, c)))), tbody), more);
-  ui.announce(first.users.length ? `${first.users.length}${first.more ? '+' : ''} users found.` : 'No user matches.');
+  const n = first.users.length;
+  ui.announce(n ? `${n}${first.more ? '+' : ''} user${n === 1 && !first.more ? '' : 's'} found.` : 'No user matches.');
 }
 
 export async function userDetailView(ui, id) {

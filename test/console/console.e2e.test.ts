@@ -266,6 +266,7 @@ describe('the admin console at /admin', () => {
     const rows = main().locator('tbody tr');
     await eventually(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toMatch(/cy@contoso\.test/);
+    await eventually(() => status().textContent()).toBe('1 user found.');
     await expectAccessible();
     await rows.first().getByRole('link').click();
     await heading('cy@contoso.test').waitFor();
