@@ -16,6 +16,7 @@ import type { Db } from '../store/index.js';
 import { parseWith } from '../validation/index.js';
 import { requireScope, type ApiCaller } from './auth.js';
 import type { ApiKeyScope } from './keys.js';
+import type { ComponentName } from './openapi/schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -51,8 +52,8 @@ export interface ApiRoute<P extends Schema | undefined = Schema | undefined, Q e
   body?: B;
   /** 204 sends no body. */
   status: 200 | 201 | 204;
-  /** A component name in src/api/openapi/schemas.ts (none for 204). */
-  response?: string;
+  /** What it answers, described in src/api/openapi/schemas.ts (none for 204). */
+  response?: ComponentName;
   /** Statuses this route answers besides 400/401/403 (which every route may): 404, 409. */
   errors?: Array<404 | 409>;
   handle(call: RouteCall<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
