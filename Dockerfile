@@ -20,6 +20,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY drizzle ./drizzle
+COPY console ./console
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

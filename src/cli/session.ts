@@ -52,9 +52,15 @@ async function serverHolder(dataDir: string): Promise<EmbeddedLockInfo | null> {
 /** The lines of an NDJSON body, parsed; `onData` hears of every chunk (the idle timer). */
 async function* ndjsonLines(body: ReadableStream<Uint8Array>, onData: () => void): AsyncGenerator<Record<string, unknown>> {
   let buffered = '';
-  for await (const text of body.pipeThrough(new TextDecoderStream())) {
+  // A reader loop rather than `for await` over the stream: with the DOM lib in the
+  // program's types (playwright-core's), ReadableStream is not async-iterable.
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
     onData();
-    buffered += text;
+    buffered += decoder.decode(value, { stream: true });
     let end: number;
     while ((end = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, end).trim();

@@ -15,6 +15,7 @@ import { queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { LoginSyncService } from '../login-sync/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
+import { registerConsole } from '../console/index.js';
 import { streamOperation, wantsStream } from './command-stream.js';
 
 export interface ServerOptions {
@@ -85,6 +86,7 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     feedWaitMs: options.feedWaitMs,
     loginSync: new LoginSyncService({ store: ctx.store, keyring: ctx.keyring, logger: ctx.logger }),
   });
+  registerConsole(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -1,0 +1,145 @@
+/** Connections at a glance, and one connection: health, runs, held plans, SCIM. */
+import { get, post } from './api.js';
+import { runChart } from './chart.js';
+import { changes, duration, facts, h, healthBadge, table, when } from './dom.js';
+import { scimPanel } from './scim.js';
+
+const PULL_KINDS = new Set(['entra', 'okta', 'google']);
+
+export async function connectionsView(ui) {
+  const tenant = ui.tenant();
+  const query = tenant ? `?tenant=${encodeURIComponent(tenant.slug)}` : '';
+  const { connections } = await get(`/connections${query}`);
+  const rows = connections.map((c) =>
+    h(
+      'tr',
+      { dataset: { connection: c.name } },
+      h('th', { scope: 'row' }, h('a', { href: `#/connections/${c.id}` }, c.name)),
+      h('td', {}, c.kind),
+      h('td', { class: 'health' }, healthBadge(c.health), ' ', h('span', { class: 'reason' }, c.healthReason ?? '')),
+      h('td', {}, when(c.lastSyncAt)),
+      h('td', { class: 'num' }, c.usersSynced),
+      h('td', { class: 'num' }, c.groupsSynced),
+      h('td', {}, c.status ?? '–'),
+    ),
+  );
+  ui.main.replaceChildren(
+    h('h1', { tabindex: '-1' }, 'Connections'),
+    connections.length
+      ? table(`Connections of ${tenant ? tenant.name : 'every tenant'}, with health`, ['Connection', 'Kind', 'Health', 'Last sync', 'Users', 'Groups', 'Latest run'], rows)
+      : h('p', {}, 'No connections yet. Create one with ', h('code', {}, 'roster connection create'), '.'),
+  );
+}
+
+/** `notice`: what the last action here did (an approval's result), shown above the rest. */
+export async function connectionDetailView(ui, id, notice) {
+  const [connection, report] = await Promise.all([get(`/connections/${id}`), get(`/connections/${id}/report?runs=20`)]);
+  const pull = PULL_KINDS.has(connection.kind);
+  const latest = report.recentRuns[0];
+  const rerender = (next) => connectionDetailView(ui, id, next).catch((err) => ui.showError(err));
+
+  const sections = [
+    h('h1', { tabindex: '-1' }, report.connection),
+    notice ?? null,
+    facts([
+      ['Kind', connection.kind],
+      ['Health', [healthBadge(report.health), ' ', report.healthReason]],
+      ['Latest run', report.status],
+      ['Last sync', when(report.lastSyncAt)],
+      ['Last successful sync', when(report.lastSuccessAt)],
+      ['Users synced', String(report.usersSynced)],
+      ['Groups synced', String(report.groupsSynced)],
+      ['Enabled', connection.enabled ? 'yes' : 'no'],
+      ['Schedule', connection.schedule ?? 'none (runs on demand)'],
+      ...(report.lastPushAt !== null || connection.kind === 'scim' ? [['Last SCIM push', when(report.lastPushAt)]] : []),
+    ]),
+  ];
+  if (pull) sections.push(syncNow(ui, id, rerender));
+  if (latest?.status === 'held') sections.push(heldRun(ui, id, latest, rerender));
+  if (pull || report.recentRuns.length) sections.push(runsSection(report.recentRuns));
+  if (connection.kind === 'scim' || connection.scimPush) sections.push(await scimPanel(ui, connection));
+  ui.main.replaceChildren(...sections.filter(Boolean));
+}
+
+function syncNow(ui, id, rerender) {
+  const button = h('button', { type: 'button' }, 'Sync now');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    ui.announce('Sync started; this page updates when it ends.');
+    try {
+      const result = await post(`/connections/${id}/sync`, {});
+      ui.announce(`Sync ${result.status}: ${changes(result.counts)}.`);
+      await rerender(runResult('Sync', result));
+    } catch (err) {
+      button.disabled = false;
+      ui.showError(err);
+    }
+  });
+  return h('p', {}, button);
+}
+
+function heldRun(ui, id, run, rerender) {
+  const button = h('button', { type: 'button', class: 'primary' }, 'Approve');
+  const section = h(
+    'section',
+    { class: 'held', 'aria-labelledby': 'held-heading' },
+    h('h2', { id: 'held-heading' }, 'Held run waiting for approval'),
+    h('p', {}, 'The plan of the run started ', when(run.startedAt),
+      ' would deactivate or delete more users than the connection\'s threshold allows, so nothing was applied.'),
+    run.error ? h('p', { class: 'reason' }, run.error) : null,
+    h('p', {}, button, ' applies the held plan now.'),
+  );
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    ui.clearError(section);
+    try {
+      const result = await post(`/connections/${id}/runs/${run.runId}/approve`);
+      ui.announce(`Approved: the run ${result.status}, ${changes(result.counts)}.`);
+      await rerender(runResult('Approval', result));
+    } catch (err) {
+      button.disabled = false;
+      ui.showError(err, section);
+    }
+  });
+  return section;
+}
+
+/** The answer of a sync or an approval, kept on screen after the page refreshes. */
+function runResult(what, result) {
+  return h(
+    'div',
+    { class: `notice run-${result.status}`, id: 'run-result' },
+    h('p', {}, h('strong', {}, `${what}: run ${result.status}`), ` in ${duration(result.durationMs)}; ${changes(result.counts)}.`),
+    result.error ? h('p', { class: 'reason' }, result.error) : null,
+  );
+}
+
+function runsSection(runs) {
+  const rows = runs.map((r) =>
+    h(
+      'tr',
+      { class: `run-${r.status}` },
+      h('td', {}, when(r.startedAt)),
+      h('td', {}, `${r.trigger} / ${r.mode}`),
+      h('td', {}, r.status),
+      h('td', { class: 'num' }, duration(r.durationMs)),
+      h('td', { class: 'num' }, r.usersSynced),
+      h('td', { class: 'num' }, r.groupsSynced),
+      h('td', {}, changes(r.counts)),
+      h('td', { class: 'num' }, r.apiRequests),
+      h('td', { class: 'reason' }, r.error ?? ''),
+    ),
+  );
+  return h(
+    'section',
+    { 'aria-labelledby': 'runs-heading' },
+    h('h2', { id: 'runs-heading' }, 'Recent runs'),
+    runs.length ? runChart(runs) : null,
+    runs.length
+      ? h('p', { class: 'hint' }, 'Bars: how long each run took, oldest on the left (blue succeeded, amber held, red failed or partial). Line: changes applied by each run.')
+      : null,
+    runs.length
+      ? table('Recent runs, newest first', ['Started', 'Trigger / mode', 'Status', 'Duration', 'Users', 'Groups', 'Changes', 'API requests', 'Error'], rows)
+      : h('p', {}, 'No runs yet.'),
+  );
+}
