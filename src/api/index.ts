@@ -11,12 +11,13 @@ import { NotFoundError, UnauthorizedError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { OperationContext } from '../operations/index.js';
 import type { Db } from '../store/index.js';
-import { registerLoginSyncRoute, type LoginSyncService } from '../login-sync/index.js';
-import { ApiAuthenticator, requireScope, type ApiCaller } from './auth.js';
+import { LoginSyncService } from '../login-sync/index.js';
+import { ApiAuthenticator, type ApiCaller } from './auth.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/document.js';
 import { registerRoutes, type ApiRoute } from './route.js';
 import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
+import { loginSyncRoutes } from './routes/login-sync.js';
 import { roleRoutes } from './routes/roles.js';
 import { runRoutes } from './routes/runs.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
@@ -34,6 +35,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...roleRoutes,
   ...userRoutes,
   ...eventRoutes,
+  ...loginSyncRoutes,
 ];
 
 export interface ApiOptions {
@@ -44,8 +46,6 @@ export interface ApiOptions {
   adminToken?: string | undefined;
   /** How long an events read waits for older transactions to end (default DEFAULT_FEED_WAIT_MS). */
   feedWaitMs?: number | undefined;
-  /** Answers `POST /api/v1/login-sync`. */
-  loginSync?: LoginSyncService | undefined;
 }
 
 const callers = new WeakMap<FastifyRequest, ApiCaller>();
@@ -88,12 +88,9 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
       api.setNotFoundHandler({ preHandler: authenticate }, async (request) => {
         throw new NotFoundError(`no route ${request.method} ${request.url}`);
       });
-      registerRoutes(api, API_ROUTES, { db: options.db, context: options.context, feedWaitMs: options.feedWaitMs }, callerOf);
-      // Described in the OpenAPI document with the others; served by src/login-sync.
-      if (options.loginSync) {
-        const service = options.loginSync;
-        registerLoginSyncRoute(api, { db: options.db, service, caller: callerOf, requireLoginScope: (r) => requireScope(callerOf(r), 'login-sync') });
-      }
+      const { store, keyring } = options.context;
+      const loginSync = new LoginSyncService({ store, keyring, logger: options.logger });
+      registerRoutes(api, API_ROUTES, { db: options.db, context: options.context, feedWaitMs: options.feedWaitMs, loginSync }, callerOf);
     },
     { prefix: API_PREFIX },
   );

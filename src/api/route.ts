@@ -11,6 +11,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { LoginSyncService } from '../login-sync/index.js';
 import { runOperation, type OperationContext } from '../operations/index.js';
 import type { Db } from '../store/index.js';
 import { parseWith } from '../validation/index.js';
@@ -25,6 +26,7 @@ export interface ApiDeps {
   db: Db;
   context: OperationContext;
   feedWaitMs?: number | undefined;
+  loginSync: LoginSyncService;
 }
 
 export interface RouteCall<P, Q, B> {

@@ -13,7 +13,6 @@ import { runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
 import { queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
-import { LoginSyncService } from '../login-sync/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
 import { streamOperation, wantsStream } from './command-stream.js';
@@ -84,7 +83,6 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     context: ctx,
     adminToken: options.adminToken,
     feedWaitMs: options.feedWaitMs,
-    loginSync: new LoginSyncService({ store: ctx.store, keyring: ctx.keyring, logger: ctx.logger }),
   });
   registerConsole(app);
 

@@ -54,6 +54,8 @@ const u = () => `/tenants/acme/users/${acme.user}`;
 /** Keyed by `METHOD path` as the route declares it. */
 const CASES: Record<string, () => Case> = {
   'GET /tenants': () => ({ url: '/tenants', status: 200 }),
+  // An admin key is the wrong scope here; a foreign login-sync key is refused in test/login-sync.
+  'POST /login-sync': () => ({ url: '/login-sync', body: { tenant: 'acme', userName: 'x' }, status: 403 }),
   'POST /tenants': () => ({ url: '/tenants', body: { slug: 'acme2' }, status: 403 }),
   'GET /tenants/{tenant}': () => ({ url: `/tenants/${acme.tenant}`, status: 404 }),
   'GET /connections': () => ({ url: '/connections', status: 200 }),
