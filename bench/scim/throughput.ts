@@ -106,8 +106,9 @@ try {
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
   let sequence = 0;
 
-  const workloads: Array<{ name: string; kind: 'read' | 'write' | 'ceiling'; url: string; request: () => { method: string; path: string; body?: string } }> = [
+  const workloads: Array<{ name: string; kind: 'read' | 'write' | 'ceiling' | 'write-floor'; url: string; request: () => { method: string; path: string; body?: string } }> = [
     { name: 'ceiling: bare Fastify + one PK SELECT', kind: 'ceiling', url: `http://127.0.0.1:${ceilingPort}`, request: () => ({ method: 'GET', path: `/users/${pick(userIds)}` }) },
+    { name: 'bare Fastify + one single-row UPDATE (autocommit)', kind: 'write-floor', url: `http://127.0.0.1:${ceilingPort}`, request: () => ({ method: 'GET', path: `/write/users/${pick(userIds)}` }) },
     { name: 'GET /Users/{id}', kind: 'read', url: scim, request: () => ({ method: 'GET', path: `/scim/v2/Users/${pick(userIds)}` }) },
     {
       name: 'GET /Users?filter=userName eq',
@@ -147,7 +148,7 @@ try {
   ];
 
   const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
-  const selected = workloads.filter((w) => w.kind === 'ceiling' || !only || only.some((o) => w.name.toLowerCase().includes(o)));
+  const selected = workloads.filter((w) => w.kind === 'ceiling' || w.kind === 'write-floor' || !only || only.some((o) => w.name.toLowerCase().includes(o)));
   // CPU seconds used so far by a process (Linux /proc; utime + stime in clock ticks of 1/100 s).
   const cpuSeconds = (pid: number) => {
     try {
@@ -177,7 +178,7 @@ try {
     log(`${w.name}: ${SECONDS} s at ${CONNECTIONS} connections`);
     // CPU per request, of the serving process and of the database: steadier than
     // requests/second on a machine shared with other work.
-    const server = w.kind === 'ceiling' ? children[1]! : children[0]!;
+    const server = w.url.endsWith(`:${ceilingPort}`) ? children[1]! : children[0]!;
     const before = { server: cpuSeconds(server.pid!), db: await databaseCpu() };
     const r = await run(SECONDS);
     const cpu = { server: cpuSeconds(server.pid!) - before.server, db: (await databaseCpu()) - before.db };
@@ -198,6 +199,8 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  // BENCH_KEEP_DATABASE=1 leaves the loaded database behind for EXPLAIN ANALYZE and the like.
+  if (process.env.BENCH_KEEP_DATABASE) log(`kept database ${name}`);
+  else await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.end();
 }

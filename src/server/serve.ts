@@ -13,6 +13,7 @@ import { isProviderKind } from '../providers/index.js';
 import { runOperation } from '../operations/index.js';
 import { SyncScheduler } from '../schedule/index.js';
 import { WebhookSender } from '../webhooks/index.js';
+import { EventAnnouncer } from '../events/index.js';
 import { buildServer } from './app.js';
 
 export interface RunningServer {
@@ -65,6 +66,8 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   const url = `http://${reachableHost(config.host)}:${address.port}`;
   lock?.update({ url });
   logger.info(`roster listening on ${url} (database: ${store.location})`);
+  const announcer = new EventAnnouncer({ db: store.db, logger });
+  announcer.start();
   const webhooks = new WebhookSender({ store, keyring, logger });
   await webhooks.start();
   if (scheduler) await scheduler.start();
@@ -80,6 +83,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
       try {
         await scheduler?.stop();
         await webhooks.stop();
+        await announcer.stop();
         await app.close();
         await store.close();
       } finally {

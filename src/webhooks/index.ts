@@ -1,1 +1,1 @@
-export { EVENTS_CHANNEL, SIGNATURE_HEADER, signWebhookBody, webhookBackoffMs, WebhookSender, type WebhookSenderOptions } from './sender.js';
+export { SIGNATURE_HEADER, signWebhookBody, webhookBackoffMs, WebhookSender, type WebhookSenderOptions } from './sender.js';

@@ -6,10 +6,11 @@
  * holds a webhook's delivery lease at a time, so order holds across replicas.
  * A failing endpoint is retried with exponential backoff (1 s doubling, at
  * most 10 min) and never delays the other webhooks. Delivery wakes up on the
- * `roster_events` NOTIFY, and polls every few seconds in case one is missed.
+ * `roster_events` NOTIFY (see events/announcer.ts), and polls every few
+ * seconds in case one is missed.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { readEventFeed } from '../events/index.js';
+import { EVENTS_CHANNEL, readEventFeed } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SecretKeyring } from '../secrets/index.js';
 import {
@@ -21,7 +22,6 @@ import {
   type Store,
 } from '../store/index.js';
 
-export const EVENTS_CHANNEL = 'roster_events';
 export const SIGNATURE_HEADER = 'x-roster-signature';
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact request body with the webhook's secret. */

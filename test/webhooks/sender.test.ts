@@ -2,11 +2,13 @@
  * Webhooks against a real receiver on loopback: a tenant's lifecycle events
  * arrive in order, signed; a failing endpoint gets them again after a backoff
  * (at least once, same order); other tenants' events never reach it; the
- * roster_events NOTIFY wakes delivery without waiting for the poll.
+ * roster_events NOTIFY (sent by the EventAnnouncer) wakes delivery without
+ * waiting for the poll.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventAnnouncer } from '../../src/events/index.js';
 import { applyChanges } from '../../src/lifecycle/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { signWebhookBody, WebhookSender } from '../../src/webhooks/index.js';
@@ -113,13 +115,17 @@ describe('webhooks', () => {
   it('is woken by the roster_events NOTIFY, without waiting for the poll', async () => {
     received.length = 0;
     const hook = await op(ctx, 'webhook.create', { tenant: 'acme', url });
+    const announcer = new EventAnnouncer({ db: store.db, logger: silentLogger(), intervalMs: 20 });
+    announcer.start();
     const s = sender();
     await s.start();
+    await s.wake(); // the start-up round is over: only a notification can start the next one
     try {
       await createUsers(acme.id, acmeConnection, 1);
       await expect.poll(() => received.flatMap((r) => r.events).length, { timeout: 5000, interval: 50 }).toBe(1);
     } finally {
       await s.stop();
+      await announcer.stop();
       await op(ctx, 'webhook.delete', { id: hook.id });
     }
   });
