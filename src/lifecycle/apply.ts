@@ -25,6 +25,13 @@ interface Handler<K extends ChangeKind> {
    * recompute can be sent right behind it in the same packet.
    */
   affects?(change: ChangeOf<K>): string;
+  /**
+   * True when one such change is one statement, issued before the handler
+   * awaits anything, that writes all or nothing, with only reads after it:
+   * the transaction can then commit without waiting for its answer (see
+   * inTransaction's `commitAhead`), one round trip fewer for a SCIM write.
+   */
+  oneStatement?(change: ChangeOf<K>): boolean;
 }
 
 const byUser = (c: { userId: string }) => c.userId;
@@ -32,19 +39,21 @@ const byUserId = byUser;
 const byGroup = (c: { groupId: string }) => c.groupId;
 const byMembership = (c: { groupId: string; userId: string }) => `${c.groupId}/${c.userId}`;
 const byUserRole = (c: { userId: string; roleId: string }) => `${c.userId}/${c.roleId}`;
+const always = () => true;
 
 /** The typed registry: a change kind without a handler does not compile. */
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
-  'user.create': { key: (c) => c.id ?? `name:${c.attributes.userName?.toLowerCase()}`, apply: createUsers },
-  'user.update': { key: byUser, apply: updateUsers },
-  'user.deactivate': { key: byUser, apply: deactivateUsers, affects: byUserId },
-  'user.reactivate': { key: byUser, apply: reactivateUsers, affects: byUserId },
-  'user.delete': { key: byUser, apply: deleteUsers },
+  'user.create': { key: (c) => c.id ?? `name:${c.attributes.userName?.toLowerCase()}`, apply: createUsers, oneStatement: always },
+  // With a source hash, the update first asks which users really changed.
+  'user.update': { key: byUser, apply: updateUsers, oneStatement: (c) => c.sourceHash === undefined },
+  'user.deactivate': { key: byUser, apply: deactivateUsers, affects: byUserId, oneStatement: always },
+  'user.reactivate': { key: byUser, apply: reactivateUsers, affects: byUserId, oneStatement: always },
+  'user.delete': { key: byUser, apply: deleteUsers, oneStatement: always },
   'group.create': { key: (c) => c.id ?? `ext:${c.connectionId}/${c.externalId ?? c.displayName}`, apply: createGroups },
   'group.update': { key: byGroup, apply: updateGroups },
   'group.delete': { key: byGroup, apply: deleteGroups },
-  'membership.add': { key: byMembership, apply: addMembers, affects: byUserId },
-  'membership.remove': { key: byMembership, apply: removeMembers, affects: byUserId },
+  'membership.add': { key: byMembership, apply: addMembers, affects: byUserId, oneStatement: always },
+  'membership.remove': { key: byMembership, apply: removeMembers, affects: byUserId, oneStatement: always },
   'role.grant': { key: byUserRole, apply: grantRoles },
   'role.revoke': { key: byUserRole, apply: revokeRoles },
   'role.create': { key: (c) => c.name, apply: createRoles },
@@ -144,12 +153,19 @@ async function applyInTransaction<R>(
         }
         if (!recomputed) await recomputeIdpRoles(ctx);
       },
-      read ? { readAfterCommit: read } : {},
+      { ...(read ? { readAfterCommit: read } : {}), commitAhead: isOneStatement(runs) },
     );
     return { result, read: done.read };
   } catch (err) {
     throw translateDbError(err);
   }
+}
+
+/** A batch of one change whose handler is one statement: nothing to check before COMMIT. */
+function isOneStatement(runs: Run[]): boolean {
+  if (runs.length !== 1 || runs[0]!.changes.length !== 1) return false;
+  const handler = HANDLERS[runs[0]!.kind] as Handler<ChangeKind>;
+  return handler.oneStatement?.(runs[0]!.changes[0] as never) ?? false;
 }
 
 /**

@@ -106,7 +106,6 @@ const UPDATABLE: Array<[field: string, column: string, type: 'text' | 'jsonb']> 
  * chunk, instead of shipping and comparing every attribute.
  */
 async function dropUnchangedByHash(ctx: ApplyContext, changes: ChangeOf<'user.update'>[]): Promise<ChangeOf<'user.update'>[]> {
-  if (!changes.every((c) => typeof c.sourceHash === 'string')) return changes;
   const pairs = changes.map((c) => ({ id: c.userId, h: c.sourceHash }));
   const rows = await queryRows<{ id: string | null; found: number }>(
     ctx.tx,
@@ -122,7 +121,8 @@ async function dropUnchangedByHash(ctx: ApplyContext, changes: ChangeOf<'user.up
 
 export async function updateUsers(ctx: ApplyContext, all: ChangeOf<'user.update'>[]): Promise<void> {
   assertIds('user id', all.map((c) => c.userId));
-  const changes = await dropUnchangedByHash(ctx, all);
+  // Without hashes there is nothing to ask first, and the update is issued at once (see `oneStatement`).
+  const changes = all.every((c) => typeof c.sourceHash === 'string') ? await dropUnchangedByHash(ctx, all) : all;
   if (changes.length === 0) return;
   const rows = changes.map((c) => {
     const row: Record<string, unknown> = { id: c.userId };

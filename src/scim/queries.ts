@@ -65,6 +65,30 @@ export async function getGroupRow(db: Db, scope: ScimScope, id: string): Promise
   return row;
 }
 
+/**
+ * The group, and which of `userIds` are users of this connection: what a
+ * PATCH of members needs before it can plan, in one round trip.
+ */
+export async function getGroupRowAndUsers(
+  db: Db,
+  scope: ScimScope,
+  id: string,
+  userIds: string[],
+): Promise<{ row: GroupRowForScim; knownUserIds: string[] } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const candidates = userIds.filter(isUuid);
+  const [found] = await queryRows<GroupRowForScim & { known_user_ids: string[] | null }>(
+    db,
+    sql`select g.*, ${version('g')},
+          (select array_agg(u.id::text) from users u
+           where ${inScope('u', scope)} and u.id in (select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) as known_user_ids
+        from groups g where g.id = ${id}::uuid and ${inScope('g', scope)}`,
+  );
+  if (!found) return undefined;
+  const { known_user_ids: known, ...row } = found;
+  return { row: row as GroupRowForScim, knownUserIds: known ?? [] };
+}
+
 /** Members of the given groups, by group id: one query for a whole page of groups. */
 export async function membersOf(
   db: Db,

@@ -7,6 +7,12 @@
  * COMMIT in the same packet as an optional read of the result (which runs
  * after the commit, on the same connection, so it sees it). PGlite and
  * nested transactions take drizzle's ordinary path: there is no wire there.
+ *
+ * A caller whose statements each write all or nothing, and whose checks of
+ * their results never need a rollback, can let COMMIT go right behind its
+ * statements (`commitAhead`): BEGIN, the statements, COMMIT and the read then
+ * travel as one packet. A failed statement still aborts the transaction (its
+ * COMMIT then rolls back); a check that fails afterwards finds nothing written.
  */
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
@@ -17,7 +23,7 @@ interface PendingQuery extends Promise<unknown> {
   execute(): PendingQuery;
 }
 interface ReservedClient {
-  unsafe(query: string): PendingQuery;
+  unsafe(query: string, ...rest: unknown[]): PendingQuery;
   release(): void;
 }
 interface PoolClient {
@@ -27,6 +33,13 @@ interface PoolClient {
 export interface TransactionOptions<R> {
   /** A read to run right after COMMIT, sent with it; its result is returned as `read`. */
   readAfterCommit?: (db: Db) => Promise<R>;
+  /**
+   * Send COMMIT as soon as `work` has issued its statements, without waiting
+   * for their answers. Only for work whose statements are all issued when it
+   * is called (before its first await), each writing all or nothing, and
+   * whose later checks would find nothing written when they fail.
+   */
+  commitAhead?: boolean;
 }
 
 export interface TransactionResult<T, R> {
@@ -52,6 +65,26 @@ function send(client: ReservedClient, query: string): PendingQuery {
 }
 
 /**
+ * The reserved connection as the transaction's statements see it: each
+ * statement starts the moment it is created, so statements run in the order
+ * they were written, wherever they are awaited, and none can slip behind an
+ * early COMMIT. `issued` counts them.
+ */
+function eager(client: ReservedClient): { client: ReservedClient; issued: () => number } {
+  let issued = 0;
+  const wrapped = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'unsafe') return Reflect.get(target, prop, receiver) as unknown;
+      return (...args: [string, ...unknown[]]) => {
+        issued++;
+        return target.unsafe(...args).execute();
+      };
+    },
+  });
+  return { client: wrapped, issued: () => issued };
+}
+
+/**
  * Run `work` in a transaction; all or nothing. `work` must issue its first
  * statement before its first `await` of anything else for BEGIN to share its
  * packet (it is correct either way, only slower).
@@ -70,12 +103,23 @@ export async function inTransaction<T, R = never>(
   const outer = (db as unknown as { session: { dialect: never; schema: never; options: never } }).session;
   const reserved = await pool.reserve();
   try {
-    const session = new PostgresJsSession(reserved as never, outer.dialect, outer.schema, outer.options);
+    const statements = eager(reserved);
+    const session = new PostgresJsSession(statements.client as never, outer.dialect, outer.schema, outer.options);
     const tx = new PostgresJsTransaction(outer.dialect, session, outer.schema) as unknown as Db;
     const begin = send(reserved, 'begin');
+    let commit: PendingQuery | undefined;
+    let reading: Promise<R> | undefined;
+    // The read is issued in the same tick as COMMIT, so it travels in the same packet and runs after it.
+    const commitAndRead = () => {
+      commit = send(reserved, 'commit');
+      reading = options.readAfterCommit?.(tx);
+      reading?.catch(() => {});
+    };
     let value: T;
     try {
-      value = await work(tx, true);
+      const working = work(tx, true);
+      if (options.commitAhead && statements.issued() > 0) commitAndRead();
+      value = await working;
       await begin;
     } catch (err) {
       // A failed BEGIN explains everything after it; otherwise report the statement's own error.
@@ -83,13 +127,12 @@ export async function inTransaction<T, R = never>(
         () => undefined,
         (e: unknown) => e,
       );
-      await send(reserved, 'rollback').catch(() => {});
+      // An early COMMIT has already ended the transaction (as a rollback, if a statement failed).
+      if (commit) await Promise.allSettled([commit, reading]);
+      else await send(reserved, 'rollback').catch(() => {});
       throw beginError ?? err;
     }
-    const commit = send(reserved, 'commit');
-    // Issued in the same tick as COMMIT, so it travels in the same packet and runs after it.
-    const reading = options.readAfterCommit?.(tx);
-    reading?.catch(() => {});
+    if (!commit) commitAndRead();
     await commit;
     const read = reading ? await reading : undefined;
     return { value, read, pipelined: true };

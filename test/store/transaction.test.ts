@@ -1,7 +1,8 @@
 /**
  * inTransaction: all or nothing, on both backends. On Postgres it pipelines
  * BEGIN with the first statement and COMMIT with the read-back, on a
- * connection it reserves from the pool; these tests pin what callers rely on.
+ * connection it reserves from the pool, and with `commitAhead` sends COMMIT
+ * right behind the statements; these tests pin what callers rely on.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +16,8 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 const addTenant = (db: Db, slug: string) => queryRows(db, sql`insert into tenants (slug, name) values (${slug}, ${slug}) returning id`);
-const slugs = async (prefix: string) =>
-  (await queryRows<{ slug: string }>(store.db, sql`select slug from tenants where slug like ${`${prefix}%`} order by slug`)).map((r) => r.slug);
+const slugs = async (prefix: string, db: Db = store.db) =>
+  (await queryRows<{ slug: string }>(db, sql`select slug from tenants where slug like ${`${prefix}%`} order by slug`)).map((r) => r.slug);
 
 describe('inTransaction', () => {
   it('commits the work and reads the committed state back with the commit', async () => {
@@ -27,7 +28,7 @@ describe('inTransaction', () => {
         await addTenant(tx, 'commit-b');
         return 'done';
       },
-      { readAfterCommit: () => slugs('commit-') },
+      { readAfterCommit: (db) => slugs('commit-', db) },
     );
     expect(value).toBe('done');
     expect(read).toEqual(['commit-a', 'commit-b']);
@@ -63,6 +64,41 @@ describe('inTransaction', () => {
       });
     }
     expect(await slugs('order-')).toHaveLength(12);
+  });
+
+  it('with commitAhead, commits right behind the statements and reads the result', async () => {
+    const { read } = await inTransaction(store.db, async (tx) => addTenant(tx, 'ahead-a'), {
+      commitAhead: true,
+      readAfterCommit: (db) => slugs('ahead-', db),
+    });
+    expect(read).toEqual(['ahead-a']);
+  });
+
+  it('with commitAhead, a failed statement still writes nothing (its COMMIT rolls back) and its error is reported', async () => {
+    await addTenant(store.db, 'taken-ahead');
+    const err = await inTransaction(
+      store.db,
+      async (tx) => {
+        await Promise.all([addTenant(tx, 'ahead-failed-a'), addTenant(tx, 'taken-ahead')]);
+      },
+      { commitAhead: true, readAfterCommit: (db) => slugs('ahead-failed-', db) },
+    ).catch((e: unknown) => e);
+    expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).toMatch(/tenants_slug_unique|duplicate key/);
+    expect(await slugs('ahead-failed-')).toEqual([]);
+  });
+
+  it('with commitAhead, work that awaits before its first statement keeps COMMIT until it is done', async () => {
+    const err = await inTransaction(
+      store.db,
+      async (tx) => {
+        await Promise.resolve();
+        await addTenant(tx, 'ahead-late-a');
+        throw new Error('changed my mind');
+      },
+      { commitAhead: true },
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('changed my mind');
+    expect(await slugs('ahead-late-')).toEqual([]);
   });
 
   it('nests as a savepoint inside an outer transaction, which stays in charge', async () => {

@@ -11,7 +11,7 @@ import type { Logger } from '../../logging/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { parsePatchRequest, planGroupPatch } from '../patch/index.js';
-import { existingUserIds, getGroupRow, membersOf, type ScimScope } from '../queries.js';
+import { existingUserIds, getGroupRow, getGroupRowAndUsers, membersOf, type ScimScope } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseGroup, renderGroup, type GroupRowForScim } from '../resources/group.js';
 import { orThrow, type ScimRequestContext } from './context.js';
@@ -55,7 +55,11 @@ async function readGroup(ctx: ScimRequestContext, db: Db, id: string, withMember
 }
 
 async function knownMembers(ctx: ScimRequestContext, ids: string[], logger: Logger): Promise<string[]> {
-  const known = await existingUserIds(ctx.db, ctx.scope, ids);
+  return skipUnknown(ctx, ids, await existingUserIds(ctx.db, ctx.scope, ids), logger);
+}
+
+/** `ids` without those not in `known` (users of this connection), which are logged. */
+function skipUnknown(ctx: ScimRequestContext, ids: string[], known: string[], logger: Logger): string[] {
   if (known.length < ids.length) {
     const unknown = ids.filter((id) => !known.includes(id));
     logger.warn('SCIM group change names members that are not users of this connection; skipped', {
@@ -135,8 +139,12 @@ export async function patchGroup(
   const { ifMatch, withMembers } = options;
   const ops = orThrow(parsePatchRequest(body));
   const plan = orThrow(planGroupPatch(ops, { groupId: id }));
-  const row = await load(ctx.db, ctx.scope, id);
+  const named = [...new Set([...plan.members.add, ...plan.members.remove])];
+  const found = await getGroupRowAndUsers(ctx.db, ctx.scope, id, named);
+  if (!found) throw scimErrors.notFound(`Group ${id} not found`);
+  const { row } = found;
   checkIfMatch(ifMatch, etagOf(row));
+  const known = new Set(found.knownUserIds);
   const changes: LifecycleChange[] = [];
   if (plan.displayName !== undefined || plan.externalId !== undefined) {
     changes.push({
@@ -150,8 +158,9 @@ export async function patchGroup(
   if (plan.members.replaceWith) {
     changes.push(...(await replaceMembers(ctx, id, await knownMembers(ctx, plan.members.replaceWith, logger), displays)));
   }
-  const add = plan.members.add.length ? await knownMembers(ctx, plan.members.add, logger) : [];
-  const remove = plan.members.remove.length ? await existingUserIds(ctx.db, ctx.scope, plan.members.remove) : [];
+  const adding = [...new Set(plan.members.add)];
+  const add = skipUnknown(ctx, adding, adding.filter((userId) => known.has(userId)), logger);
+  const remove = [...new Set(plan.members.remove)].filter((userId) => known.has(userId));
   changes.push(...membershipChanges(id, add, remove, displays));
   return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, withMembers))).read;
 }
