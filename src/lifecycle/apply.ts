@@ -153,7 +153,7 @@ async function applyInTransaction<R>(
         }
         if (!recomputed) await recomputeIdpRoles(ctx);
       },
-      { ...(read ? { readAfterCommit: read } : {}), commitAhead: isOneStatement(runs) },
+      { ...(read ? { readAfterCommit: read } : {}), ...transactionShape(runs) },
     );
     return { result, read: done.read };
   } catch (err) {
@@ -161,11 +161,16 @@ async function applyInTransaction<R>(
   }
 }
 
-/** A batch of one change whose handler is one statement: nothing to check before COMMIT. */
-function isOneStatement(runs: Run[]): boolean {
-  if (runs.length !== 1 || runs[0]!.changes.length !== 1) return false;
+/**
+ * A batch of one change whose handler is one statement has nothing to check
+ * before COMMIT; if no role can move either, that statement is the whole
+ * transaction (a SCIM POST is one round trip, its read-back included).
+ */
+function transactionShape(runs: Run[]): { commitAhead?: boolean; oneStatement?: boolean } {
+  if (runs.length !== 1 || runs[0]!.changes.length !== 1) return {};
   const handler = HANDLERS[runs[0]!.kind] as Handler<ChangeKind>;
-  return handler.oneStatement?.(runs[0]!.changes[0] as never) ?? false;
+  if (!handler.oneStatement?.(runs[0]!.changes[0] as never)) return {};
+  return handler.affects ? { commitAhead: true } : { oneStatement: true };
 }
 
 /**

@@ -13,6 +13,8 @@
  * statements (`commitAhead`): BEGIN, the statements, COMMIT and the read then
  * travel as one packet. A failed statement still aborts the transaction (its
  * COMMIT then rolls back); a check that fails afterwards finds nothing written.
+ * A single statement is atomic by itself (`oneStatement`): it goes without
+ * BEGIN and COMMIT, and the read right behind it.
  */
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
@@ -40,6 +42,12 @@ export interface TransactionOptions<R> {
    * whose later checks would find nothing written when they fail.
    */
   commitAhead?: boolean;
+  /**
+   * `work` is one statement, issued when it is called, that writes all or
+   * nothing (whatever it runs after that only reads): it needs no BEGIN and
+   * COMMIT, and the read goes right behind it.
+   */
+  oneStatement?: boolean;
 }
 
 export interface TransactionResult<T, R> {
@@ -106,19 +114,26 @@ export async function inTransaction<T, R = never>(
     const statements = eager(reserved);
     const session = new PostgresJsSession(statements.client as never, outer.dialect, outer.schema, outer.options);
     const tx = new PostgresJsTransaction(outer.dialect, session, outer.schema) as unknown as Db;
-    const begin = send(reserved, 'begin');
-    let commit: PendingQuery | undefined;
+    const alone = options.oneStatement === true;
+    const begin = alone ? Promise.resolve() : send(reserved, 'begin');
+    let commit: Promise<unknown> | undefined;
     let reading: Promise<R> | undefined;
     // The read is issued in the same tick as COMMIT, so it travels in the same packet and runs after it.
     const commitAndRead = () => {
-      commit = send(reserved, 'commit');
+      commit = alone ? Promise.resolve() : send(reserved, 'commit');
       reading = options.readAfterCommit?.(tx);
       reading?.catch(() => {});
     };
     let value: T;
     try {
       const working = work(tx, true);
-      if (options.commitAhead && statements.issued() > 0) commitAndRead();
+      const issued = statements.issued();
+      if (alone && issued > 1) {
+        // A caller broke the contract (a bug, not bad input): let its statements finish, then say so.
+        await working.catch(() => {});
+        throw new Error(`inTransaction: oneStatement work issued ${issued} statements at once`);
+      }
+      if ((options.commitAhead || alone) && issued > 0) commitAndRead();
       value = await working;
       await begin;
     } catch (err) {
@@ -128,7 +143,7 @@ export async function inTransaction<T, R = never>(
         (e: unknown) => e,
       );
       // An early COMMIT has already ended the transaction (as a rollback, if a statement failed).
-      if (commit) await Promise.allSettled([commit, reading]);
+      if (commit || alone) await Promise.allSettled([commit, reading]);
       else await send(reserved, 'rollback').catch(() => {});
       throw beginError ?? err;
     }

@@ -101,6 +101,29 @@ describe('inTransaction', () => {
     expect(await slugs('ahead-late-')).toEqual([]);
   });
 
+  it('with oneStatement, runs the statement on its own and reads its result behind it', async () => {
+    const { read } = await inTransaction(store.db, async (tx) => addTenant(tx, 'alone-a'), {
+      oneStatement: true,
+      readAfterCommit: (db) => slugs('alone-', db),
+    });
+    expect(read).toEqual(['alone-a']);
+    const err = await inTransaction(store.db, async (tx) => addTenant(tx, 'alone-a'), { oneStatement: true }).catch((e: unknown) => e);
+    expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).toMatch(/tenants_slug_unique|duplicate key/);
+  });
+
+  if (backendName === 'postgres') {
+    it('with oneStatement, refuses work that issues two statements at once', async () => {
+      const err = await inTransaction(
+        store.db,
+        async (tx) => {
+          await Promise.all([addTenant(tx, 'alone-two-a'), addTenant(tx, 'alone-two-b')]);
+        },
+        { oneStatement: true },
+      ).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/issued 2 statements at once/);
+    });
+  }
+
   it('nests as a savepoint inside an outer transaction, which stays in charge', async () => {
     await store.db
       .transaction(async (outer) => {
