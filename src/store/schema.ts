@@ -201,9 +201,14 @@ export const groupRoleMappings = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    unique('group_role_mappings_uq')
-      .on(t.tenantId, t.connectionId, t.matchBy, t.groupRef, t.roleId)
-      .nullsNotDistinct(),
+    // One mapping per group reference as matching sees it: display names compare case-insensitively.
+    uniqueIndex('group_role_mappings_uq').on(
+      t.tenantId,
+      sql`coalesce(${t.connectionId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      t.matchBy,
+      sql`(case when ${t.matchBy} = 'display_name' then lower(${t.groupRef}) else ${t.groupRef} end)`,
+      t.roleId,
+    ),
     index('group_role_mappings_role_idx').on(t.roleId),
   ],
 );

@@ -163,6 +163,14 @@ describe('group membership drives roles', () => {
       apply([{ kind: 'mapping.add', roleId: w.developer, match: { matchBy: 'display_name', groupRef: 'engineering' } }], admin),
     ).rejects.toThrow(ConflictError);
   });
+
+  it('compares display names in the duplicate check as matching does (ignoring case), external ids exactly', async () => {
+    await expect(
+      apply([{ kind: 'mapping.add', roleId: w.developer, match: { matchBy: 'display_name', groupRef: 'ENGINEERING' } }], admin),
+    ).rejects.toThrow('this group-to-role mapping already exists');
+    const added = await apply([{ kind: 'mapping.add', roleId: w.seller, match: { matchBy: 'external_id', groupRef: '00G-SALES' } }], admin);
+    expect(added.counts.mappingsAdded).toBe(1);
+  });
 });
 
 describe('deactivation and reactivation', () => {
