@@ -83,8 +83,10 @@ describe('GET /api/v1/openapi.json', () => {
   it('describes the login hook: a login-sync key, the lookup, and the live or stored answer', () => {
     const loginSync = doc.paths['/api/v1/login-sync']!.post;
     expect(loginSync['x-roster-scope']).toBe('login-sync');
-    const request = doc.components.schemas.LoginSyncRequest;
+    // The request body is documented from the route's own schema, the one that validates it.
+    const request = loginSync.requestBody.content['application/json'].schema;
     expect(Object.keys(request.properties)).toEqual(['tenant', 'userName', 'email', 'externalId']);
+    expect(doc.components.schemas.LoginSyncRequest).toBeUndefined();
     const response = doc.components.schemas.LoginSyncResponse;
     expect(response.properties.source.enum).toEqual(['live', 'stored']);
     expect(response.required).toEqual(expect.arrayContaining(['allowed', 'user', 'groups', 'roles', 'source', 'syncedAt']));

@@ -91,25 +91,11 @@ interface Operation {
   operation: JsonSchema;
 }
 
-function servedOperation(route: ApiRoute): Operation {
-  const body = route.body ? jsonSchema(route.body) : undefined;
-  return {
-    method: route.method,
-    path: route.path,
-    operation: {
-      operationId: route.operationId,
-      summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
-      tags: [route.tag],
-      'x-roster-scope': route.scope,
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-      ...(body ? { requestBody: { required: ((body.required as string[] | undefined) ?? []).length > 0, content: { 'application/json': { schema: body } } } } : {}),
-      responses: responses(route.status, route.response, route.errors ?? [], true),
-    },
-  };
-}
-
-function describedOperation(route: DescribedRoute): Operation {
+/** What a served route and a described one have in common, as an OpenAPI operation. */
+function operationOf(
+  route: ApiRoute | DescribedRoute,
+  details: { parameters?: JsonSchema[]; requestBody?: JsonSchema | undefined },
+): Operation {
   const secured = route.scope !== 'none';
   return {
     method: route.method,
@@ -120,10 +106,23 @@ function describedOperation(route: DescribedRoute): Operation {
       ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
       ...(secured ? { 'x-roster-scope': route.scope } : { security: [] }),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(route.body) } } } } : {}),
+      ...(details.parameters ? { parameters: details.parameters } : {}),
+      ...(details.requestBody ? { requestBody: details.requestBody } : {}),
       responses: responses(route.status, route.response, route.errors ?? [], secured),
     },
   };
+}
+
+function servedOperation(route: ApiRoute): Operation {
+  const body = route.body ? jsonSchema(route.body) : undefined;
+  return operationOf(route, {
+    parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+    requestBody: body && { required: ((body.required as string[] | undefined) ?? []).length > 0, content: { 'application/json': { schema: body } } },
+  });
+}
+
+function describedOperation(route: DescribedRoute): Operation {
+  return operationOf(route, { requestBody: route.body ? { required: true, content: { 'application/json': { schema: ref(route.body) } } } : undefined });
 }
 
 export function buildOpenApiDocument(routes: readonly ApiRoute[], options: { version: string; prefix: string }): JsonSchema {

@@ -200,16 +200,7 @@ const EventPage = z.object({
   pending: z.boolean().describe('Older transactions are still open: read again shortly'),
 });
 
-/** Sync-on-login (src/login-sync): described here, served by that module. */
-const LoginSyncRequest = z
-  .strictObject({
-    tenant: z.string().min(1).describe('Tenant slug or id'),
-    userName: z.string().min(1).optional(),
-    email: z.string().min(1).optional(),
-    externalId: z.string().min(1).optional(),
-  })
-  .describe('Give the tenant and exactly one of userName, email or externalId');
-
+/** The answer of POST /login-sync (its request body is the route's own schema). */
 const LoginSyncResponse = z.object({
   allowed: z.boolean().describe('false for a deactivated, deleted or unknown user'),
   user: UserSummary.nullable(),
@@ -242,7 +233,6 @@ export const COMPONENT_SCHEMAS = {
   UserDetail,
   GrantResult,
   EventPage,
-  LoginSyncRequest,
   LoginSyncResponse,
 } satisfies Record<string, z.ZodType>;
 
