@@ -1,6 +1,6 @@
 /** `report.show` and `report.list`: connection reports with health (src/reports does the work). */
 import { z } from 'zod';
-import { connectionReport, type ConnectionReport } from '../reports/index.js';
+import { connectionReport, connectionReports, type ConnectionReport } from '../reports/index.js';
 import { listAllConnections, listConnectionsByTenant } from '../store/index.js';
 import { resolveConnection, resolveTenant } from './resolve.js';
 import { defineOperation } from './types.js';
@@ -26,9 +26,9 @@ export const reportList = defineOperation({
     if (input.tenant) {
       const tenant = await resolveTenant(db, input.tenant);
       const rows = await listConnectionsByTenant(db, tenant.id);
-      return Promise.all(rows.map((row) => connectionReport(db, row, tenant.slug, options)));
+      return connectionReports(db, rows.map((connection) => ({ connection, tenantSlug: tenant.slug })), options);
     }
     const rows = await listAllConnections(db);
-    return Promise.all(rows.map((row) => connectionReport(db, row, row.tenantSlug, options)));
+    return connectionReports(db, rows.map((connection) => ({ connection, tenantSlug: connection.tenantSlug })), options);
   },
 });

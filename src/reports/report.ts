@@ -2,7 +2,7 @@
 import type { ConnectionRow, Db, SyncRunRow } from '../store/index.js';
 import { reportOf, type SyncCounts } from '../reconcile/report.js';
 import { connectionHealth, DEFAULT_SCIM_PUSH_WINDOW_SECONDS, DEFAULT_SYNC_INTERVAL_SECONDS, type Health } from './health.js';
-import { readReportFacts } from './queries.js';
+import { readReportFacts, type ReportFacts } from './queries.js';
 
 export const DEFAULT_REPORT_RUNS = 10;
 
@@ -72,14 +72,32 @@ export async function connectionReport(
   tenantSlug: string,
   options: { runs?: number; now?: Date } = {},
 ): Promise<ConnectionReport> {
+  const [report] = await connectionReports(db, [{ connection, tenantSlug }], options);
+  return report!;
+}
+
+/** Reports of several connections, read together (see readReportFacts). */
+export async function connectionReports(
+  db: Db,
+  list: Array<{ connection: ConnectionRow; tenantSlug: string }>,
+  options: { runs?: number; now?: Date } = {},
+): Promise<ConnectionReport[]> {
+  const facts = await readReportFacts(
+    db,
+    list.map((c) => c.connection),
+    options.runs ?? DEFAULT_REPORT_RUNS,
+  );
+  return list.map(({ connection, tenantSlug }) => reportOfConnection(connection, tenantSlug, facts.get(connection.id)!, options.now ?? new Date()));
+}
+
+function reportOfConnection(connection: ConnectionRow, tenantSlug: string, facts: ReportFacts, now: Date): ConnectionReport {
   const label = `${tenantSlug}/${connection.name}`;
-  const facts = await readReportFacts(db, connection, options.runs ?? DEFAULT_REPORT_RUNS);
   const push = connection.kind === 'scim';
   const takesPushes = push || connection.pushEnabled;
   const verdict = connectionHealth({
     mode: push ? 'push' : 'pull',
     enabled: connection.enabled,
-    now: options.now ?? new Date(),
+    now,
     createdAt: new Date(connection.createdAt),
     lastRun: facts.lastFinished
       ? { status: facts.lastFinished.status, finishedAt: new Date(facts.lastFinished.finishedAt!), error: facts.lastFinished.error }
