@@ -53,40 +53,26 @@ async function page<T>(db: Db, table: 'users' | 'groups', alias: string, scope: 
 export const listUserRows = (db: Db, scope: ScimScope, options: ListOptions) => page<UserRowForScim>(db, 'users', 'u', scope, options);
 export const listGroupRows = (db: Db, scope: ScimScope, options: ListOptions) => page<GroupRowForScim>(db, 'groups', 'g', scope, options);
 
-export async function getUserRow(db: Db, scope: ScimScope, id: string): Promise<UserRowForScim | undefined> {
-  if (!isUuid(id)) return undefined;
-  const [row] = await queryRows<UserRowForScim>(db, sql`select u.*, ${version('u')} from users u where u.id = ${id}::uuid and ${inScope('u', scope)}`);
-  return row;
-}
-
-export async function getGroupRow(db: Db, scope: ScimScope, id: string): Promise<GroupRowForScim | undefined> {
-  if (!isUuid(id)) return undefined;
-  const [row] = await queryRows<GroupRowForScim>(db, sql`select g.*, ${version('g')} from groups g where g.id = ${id}::uuid and ${inScope('g', scope)}`);
-  return row;
-}
-
-/**
- * The group, and which of `userIds` are users of this connection: what a
- * PATCH of members needs before it can plan, in one round trip.
- */
-export async function getGroupRowAndUsers(
-  db: Db,
-  scope: ScimScope,
-  id: string,
-  userIds: string[],
-): Promise<{ row: GroupRowForScim; knownUserIds: string[] } | undefined> {
-  if (!isUuid(id)) return undefined;
-  const candidates = userIds.filter(isUuid);
-  const [found] = await queryRows<GroupRowForScim & { known_user_ids: string[] | null }>(
+/** The users of this connection among `ids` (one query for many requests' reads; see RowLoader). */
+export async function getUserRows(db: Db, scope: ScimScope, ids: string[]): Promise<UserRowForScim[]> {
+  const candidates = ids.filter(isUuid);
+  if (candidates.length === 0) return [];
+  return queryRows<UserRowForScim>(
     db,
-    sql`select g.*, ${version('g')},
-          (select array_agg(u.id::text) from users u
-           where ${inScope('u', scope)} and u.id in (select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) as known_user_ids
-        from groups g where g.id = ${id}::uuid and ${inScope('g', scope)}`,
+    sql`select u.*, ${version('u')} from users u
+        where u.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) and ${inScope('u', scope)}`,
   );
-  if (!found) return undefined;
-  const { known_user_ids: known, ...row } = found;
-  return { row: row as GroupRowForScim, knownUserIds: known ?? [] };
+}
+
+/** The groups of this connection among `ids` (one query for many requests' reads; see RowLoader). */
+export async function getGroupRows(db: Db, scope: ScimScope, ids: string[]): Promise<GroupRowForScim[]> {
+  const candidates = ids.filter(isUuid);
+  if (candidates.length === 0) return [];
+  return queryRows<GroupRowForScim>(
+    db,
+    sql`select g.*, ${version('g')} from groups g
+        where g.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) and ${inScope('g', scope)}`,
+  );
 }
 
 /** Members of the given groups, by group id: one query for a whole page of groups. */

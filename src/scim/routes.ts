@@ -12,13 +12,15 @@ import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } f
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
-import { listGroupRows, listUserRows, type ListOptions } from './queries.js';
+import { getGroupRows, getUserRows, listGroupRows, listUserRows, type ListOptions } from './queries.js';
 import { metrics } from '../metrics/index.js';
 import { takeToken } from './rate-limit.js';
 import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
 import { isExcluded, parseAttributeList, projectResource } from './resources/projection.js';
 import { renderUser } from './resources/user.js';
 import { orThrow, type ScimRequestContext } from './service/context.js';
+import { WriteCoalescer } from './service/coalescer.js';
+import { RowLoader } from './service/loader.js';
 import * as groups from './service/groups.js';
 import * as users from './service/users.js';
 
@@ -70,6 +72,9 @@ function listOptions(query: ListQuery, catalog: FilterCatalog, alias: string): L
 
 const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens }) => {
   const lastUsed = new LastUsedRecorder(db, logger);
+  const writes = new WriteCoalescer(db);
+  const userRows = new RowLoader(getUserRows);
+  const groupRows = new RowLoader(getGroupRows);
   // SCIM clients send application/scim+json or application/json (with a charset), and some
   // send a content type on bodiless DELETEs: an empty body is no body, not an error.
   app.removeAllContentTypeParsers();
@@ -129,6 +134,9 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
       apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}` } },
       baseUrl: `${request.protocol}://${request.host}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
       connectionKind: caller.connectionKind,
+      writes,
+      userRows,
+      groupRows,
     };
   };
   const selectors = (query: ListQuery) => ({

@@ -1,8 +1,12 @@
 /** What a SCIM request's work needs: the database, the caller's scope, and who is acting. */
-import type { ApplyOptions } from '../../lifecycle/index.js';
+import type { ApplyOptions, LifecycleChange } from '../../lifecycle/index.js';
 import type { Db } from '../../store/index.js';
 import type { Result } from '../errors.js';
 import type { ScimScope } from '../queries.js';
+import type { GroupRowForScim } from '../resources/group.js';
+import type { UserRowForScim } from '../resources/user.js';
+import type { WriteCoalescer } from './coalescer.js';
+import type { RowLoader } from './loader.js';
 
 export interface ScimRequestContext {
   db: Db;
@@ -13,6 +17,17 @@ export interface ScimRequestContext {
   baseUrl: string;
   /** The connection's kind: a POST links existing users only on a pull connection. */
   connectionKind: string;
+  /** Where writes go: the lifecycle layer, batched with the caller's concurrent writes. */
+  writes: WriteCoalescer;
+  /** Users by id, read together with other requests' reads. */
+  userRows: RowLoader<UserRowForScim>;
+  /** Groups by id, likewise. */
+  groupRows: RowLoader<GroupRowForScim>;
+}
+
+/** Apply the changes through the lifecycle layer, then `read` the answer after the commit. */
+export function write<R>(ctx: ScimRequestContext, changes: LifecycleChange[], read: (db: Db) => Promise<R>): Promise<R> {
+  return ctx.writes.apply(ctx.apply, changes, read);
 }
 
 /** Parsers return results; at the service edge a failure becomes the thrown ScimError. */

@@ -6,15 +6,15 @@
  * (one stale id must not fail an IdP's whole batch).
  */
 import { randomUUID } from 'node:crypto';
-import { applyChanges, applyThenRead, type LifecycleChange } from '../../lifecycle/index.js';
+import type { LifecycleChange } from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { parsePatchRequest, planGroupPatch } from '../patch/index.js';
-import { existingUserIds, getGroupRow, getGroupRowAndUsers, membersOf, type ScimScope } from '../queries.js';
+import { existingUserIds, membersOf } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseGroup, renderGroup, type GroupRowForScim } from '../resources/group.js';
-import { orThrow, type ScimRequestContext } from './context.js';
+import { orThrow, write, type ScimRequestContext } from './context.js';
 import { checkIfMatch } from './users.js';
 
 export interface GroupResult {
@@ -22,8 +22,8 @@ export interface GroupResult {
   etag: string;
 }
 
-async function load(db: Db, scope: ScimScope, id: string): Promise<GroupRowForScim> {
-  const row = await getGroupRow(db, scope, id);
+async function load(ctx: ScimRequestContext, db: Db, id: string): Promise<GroupRowForScim> {
+  const row = await ctx.groupRows.load(db, ctx.scope, id);
   if (!row) throw scimErrors.notFound(`Group ${id} not found`);
   return row;
 }
@@ -45,7 +45,7 @@ export async function getGroup(ctx: ScimRequestContext, id: string, withMembers:
 
 /** The group and (if wanted) its members, asked for at once: on a pipelined connection, one round trip. */
 async function readGroup(ctx: ScimRequestContext, db: Db, id: string, withMembers: boolean): Promise<GroupResult> {
-  const [row, members] = await Promise.all([load(db, ctx.scope, id), withMembers ? membersOf(db, ctx.scope, [id]) : undefined]);
+  const [row, members] = await Promise.all([load(ctx, db, id), withMembers ? membersOf(db, ctx.scope, [id]) : undefined]);
   const resource = renderGroup(
     row,
     members?.get(row.id)?.map((m) => ({ value: m.id, display: m.display, location: `${ctx.baseUrl}/Users/${m.id}` })),
@@ -111,11 +111,11 @@ export async function createGroup(ctx: ScimRequestContext, body: unknown, logger
     },
     ...membershipChanges(id, members, [], parsed.memberDisplays),
   ];
-  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, true))).read;
+  return write(ctx, changes, (db) => readGroup(ctx, db, id, true));
 }
 
 export async function replaceGroup(ctx: ScimRequestContext, id: string, body: unknown, logger: Logger, ifMatch?: string): Promise<GroupResult> {
-  const row = await load(ctx.db, ctx.scope, id);
+  const row = await load(ctx, ctx.db, id);
   checkIfMatch(ifMatch, etagOf(row));
   const sentId = (body as { id?: unknown } | null)?.id;
   if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
@@ -125,7 +125,7 @@ export async function replaceGroup(ctx: ScimRequestContext, id: string, body: un
     { kind: 'group.update', groupId: id, displayName: parsed.displayName, externalId: parsed.externalId, profile: parsed.profile },
     ...(await replaceMembers(ctx, id, members, parsed.memberDisplays)),
   ];
-  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, true))).read;
+  return write(ctx, changes, (db) => readGroup(ctx, db, id, true));
 }
 
 /** PATCH, answered with the group as it is after the change (`withMembers` false when the client excluded them). */
@@ -139,12 +139,11 @@ export async function patchGroup(
   const { ifMatch, withMembers } = options;
   const ops = orThrow(parsePatchRequest(body));
   const plan = orThrow(planGroupPatch(ops, { groupId: id }));
+  // The group and the members named, read together (with other requests' reads).
   const named = [...new Set([...plan.members.add, ...plan.members.remove])];
-  const found = await getGroupRowAndUsers(ctx.db, ctx.scope, id, named);
-  if (!found) throw scimErrors.notFound(`Group ${id} not found`);
-  const { row } = found;
+  const [row, ...users] = await Promise.all([load(ctx, ctx.db, id), ...named.map((userId) => ctx.userRows.load(ctx.db, ctx.scope, userId))]);
   checkIfMatch(ifMatch, etagOf(row));
-  const known = new Set(found.knownUserIds);
+  const known = new Set(users.flatMap((u) => (u ? [u.id] : [])));
   const changes: LifecycleChange[] = [];
   if (plan.displayName !== undefined || plan.externalId !== undefined) {
     changes.push({
@@ -162,11 +161,11 @@ export async function patchGroup(
   const add = skipUnknown(ctx, adding, adding.filter((userId) => known.has(userId)), logger);
   const remove = [...new Set(plan.members.remove)].filter((userId) => known.has(userId));
   changes.push(...membershipChanges(id, add, remove, displays));
-  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => readGroup(ctx, db, id, withMembers))).read;
+  return write(ctx, changes, (db) => readGroup(ctx, db, id, withMembers));
 }
 
 export async function deleteGroup(ctx: ScimRequestContext, id: string, ifMatch?: string): Promise<void> {
-  const row = await load(ctx.db, ctx.scope, id);
+  const row = await load(ctx, ctx.db, id);
   checkIfMatch(ifMatch, etagOf(row));
-  await applyChanges(ctx.db, ctx.apply, [{ kind: 'group.delete', groupId: id }]);
+  await write(ctx, [{ kind: 'group.delete', groupId: id }], async () => undefined);
 }

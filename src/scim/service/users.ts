@@ -5,14 +5,14 @@
  * deactivation by sync.
  */
 import { randomUUID } from 'node:crypto';
-import { applyChanges, applyThenRead, type LifecycleChange } from '../../lifecycle/index.js';
+import type { LifecycleChange } from '../../lifecycle/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { applyUserPatch, parsePatchRequest, type ScimUser as PatchableUser } from '../patch/index.js';
-import { findLinkableUser, getUserRow, type ScimScope } from '../queries.js';
+import { findLinkableUser } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseUser, renderUser, type ParsedUser, type ScimUser, type UserRowForScim } from '../resources/user.js';
-import { orThrow, type ScimRequestContext } from './context.js';
+import { orThrow, write, type ScimRequestContext } from './context.js';
 
 export interface UserResult {
   resource: ScimUser;
@@ -25,15 +25,15 @@ function render(ctx: ScimRequestContext, row: UserRowForScim): UserResult {
   return { resource: renderUser(row, `${ctx.baseUrl}/Users/${row.id}`), etag: etagOf(row) };
 }
 
-async function load(db: Db, scope: ScimScope, id: string): Promise<UserRowForScim> {
-  const row = await getUserRow(db, scope, id);
+async function load(ctx: ScimRequestContext, db: Db, id: string): Promise<UserRowForScim> {
+  const row = await ctx.userRows.load(db, ctx.scope, id);
   if (!row) throw scimErrors.notFound(`User ${id} not found`);
   return row;
 }
 
 /** Apply the changes and read the user back in the same round trip as the commit. */
 async function applyAndLoad(ctx: ScimRequestContext, id: string, changes: LifecycleChange[]): Promise<UserRowForScim> {
-  return (await applyThenRead(ctx.db, ctx.apply, changes, (db) => load(db, ctx.scope, id))).read;
+  return write(ctx, changes, (db) => load(ctx, db, id));
 }
 
 /** RFC 7644 §3.14: a write with If-Match applies only to the version the client saw. */
@@ -76,7 +76,7 @@ function changesToMatch(row: UserRowForScim, parsed: ParsedUser, reason: string)
 }
 
 export async function getUser(ctx: ScimRequestContext, id: string): Promise<UserResult> {
-  return render(ctx, await load(ctx.db, ctx.scope, id));
+  return render(ctx, await load(ctx, ctx.db, id));
 }
 
 /**
@@ -110,7 +110,7 @@ export async function createUser(ctx: ScimRequestContext, body: unknown): Promis
 
 /** PUT replaces the user (Okta deactivates with PUT active:false as well as with PATCH). */
 export async function replaceUser(ctx: ScimRequestContext, id: string, body: unknown, ifMatch?: string): Promise<UserResult> {
-  const row = await load(ctx.db, ctx.scope, id);
+  const row = await load(ctx, ctx.db, id);
   checkIfMatch(ifMatch, etagOf(row));
   const sentId = (body as { id?: unknown } | null)?.id;
   if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
@@ -122,7 +122,7 @@ export async function replaceUser(ctx: ScimRequestContext, id: string, body: unk
 /** PATCH (RFC 7644 §3.5.2): apply the operations to the resource as the client sees it, then store the result. */
 export async function patchUser(ctx: ScimRequestContext, id: string, body: unknown, ifMatch?: string): Promise<UserResult> {
   const ops = orThrow(parsePatchRequest(body));
-  const row = await load(ctx.db, ctx.scope, id);
+  const row = await load(ctx, ctx.db, id);
   checkIfMatch(ifMatch, etagOf(row));
   const current = renderUser(row, '');
   const patched = orThrow(applyUserPatch(current as unknown as PatchableUser, ops));
@@ -134,7 +134,7 @@ export async function patchUser(ctx: ScimRequestContext, id: string, body: unkno
 
 /** DELETE is a hard delete (the IdP really removed the user); the audit history stays. */
 export async function deleteUser(ctx: ScimRequestContext, id: string, ifMatch?: string): Promise<void> {
-  const row = await load(ctx.db, ctx.scope, id);
+  const row = await load(ctx, ctx.db, id);
   checkIfMatch(ifMatch, etagOf(row));
-  await applyChanges(ctx.db, ctx.apply, [{ kind: 'user.delete', userId: id }]);
+  await write(ctx, [{ kind: 'user.delete', userId: id }], async () => undefined);
 }

@@ -1,0 +1,57 @@
+/**
+ * Reads by id that arrive together are asked together: the lookups made in
+ * one turn of the event loop (many requests' "load the user first", or the
+ * answers of one batch of writes read back after its COMMIT) become one
+ * query per database handle and scope, instead of one round trip each.
+ */
+import type { Db } from '../../store/index.js';
+import type { ScimScope } from '../queries.js';
+
+interface Batch<Row> {
+  db: Db;
+  scope: ScimScope;
+  waiting: Map<string, Array<{ resolve(row: Row | undefined): void; reject(reason: unknown): void }>>;
+}
+
+export class RowLoader<Row extends { id: string }> {
+  private readonly open = new Map<Db, Map<string, Batch<Row>>>();
+
+  constructor(private readonly fetch: (db: Db, scope: ScimScope, ids: string[]) => Promise<Row[]>) {}
+
+  load(db: Db, scope: ScimScope, id: string): Promise<Row | undefined> {
+    return new Promise((resolve, reject) => {
+      let byScope = this.open.get(db);
+      if (!byScope) {
+        byScope = new Map();
+        this.open.set(db, byScope);
+        // Next turn: the requests read from the sockets in this one join the batch.
+        setImmediate(() => this.flush(db));
+      }
+      const scopeKey = `${scope.tenantId}/${scope.connectionId}`;
+      let batch = byScope.get(scopeKey);
+      if (!batch) {
+        batch = { db, scope, waiting: new Map() };
+        byScope.set(scopeKey, batch);
+      }
+      const list = batch.waiting.get(id) ?? [];
+      list.push({ resolve, reject });
+      batch.waiting.set(id, list);
+    });
+  }
+
+  private flush(db: Db): void {
+    const byScope = this.open.get(db);
+    this.open.delete(db);
+    for (const batch of byScope?.values() ?? []) {
+      this.fetch(batch.db, batch.scope, [...batch.waiting.keys()]).then(
+        (rows) => {
+          const found = new Map(rows.map((r) => [r.id, r]));
+          for (const [id, list] of batch.waiting) for (const w of list) w.resolve(found.get(id));
+        },
+        (err: unknown) => {
+          for (const list of batch.waiting.values()) for (const w of list) w.reject(err);
+        },
+      );
+    }
+  }
+}
