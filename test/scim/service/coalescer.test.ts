@@ -57,6 +57,16 @@ describe('WriteCoalescer', () => {
     expect((await userRow(store.db, creates[2]!.id!))?.user_name).toBe('user201@example.test');
   });
 
+  it('re-applies a failed batch in halves: the others are written in a few transactions, not one each', async () => {
+    const creates = Array.from({ length: 16 }, (_, i) => userCreate(acme.connection, 500 + i));
+    creates[5] = userCreate(acme.connection, 100); // userName taken by the first test
+    const settled = await Promise.allSettled(creates.map((c) => coalescer.apply(token(acme.tenant), [c], async () => undefined)));
+    expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
+    expect(settled[5]!.status).toBe('rejected');
+    const written = creates.filter((_, i) => i !== 5).map((c) => c.id!);
+    expect(await transactionsOf(written)).toBeLessThanOrEqual(4);
+  });
+
   it('applies requests in the order they came, also when a batch is re-applied one by one', async () => {
     const [user] = await Promise.all([userCreate(acme.connection, 300)].map((c) => coalescer.apply(token(acme.tenant), [c], (db) => userRow(db, c.id!))));
     const id = user!.id;
