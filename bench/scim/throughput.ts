@@ -3,8 +3,10 @@
  * requests/second and p50/p99 latency at 50 connections (autocannon on
  * loopback) for GET by id, GET filter=userName eq, POST user, PATCH
  * active:false and PATCH group members add; and the same for a bare Fastify
- * route doing one indexed primary-key SELECT, as this machine's ceiling.
- * Prints JSON. The benchmark token's rate limit is off.
+ * route doing one indexed primary-key SELECT, as this machine's ceiling, and
+ * for a bare route doing one single-row UPDATE committed on its own (the
+ * least a durable write costs here). Prints JSON. The benchmark token's rate
+ * limit is off. BENCH_KEEP_DATABASE=1 keeps the loaded database afterwards.
  *
  *   npm run build && npx tsx bench/scim/throughput.ts [--users 100000] [--groups 5000] [--seconds 10] [--connections 50]
  */
