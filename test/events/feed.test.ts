@@ -137,10 +137,14 @@ if (backendName === 'postgres') {
         await older`commit`;
         expect(large).toBeGreaterThan(small);
 
-        // A filter on tx_id < pg_snapshot_xmin would return `large` here and the cursor would skip `small` forever.
-        const [naive] = await client`select count(*)::int as n from audit_events
-                                     where id > ${start} and tx_id < pg_snapshot_xmin(pg_current_snapshot())`;
-        expect(naive!.n).toBe(1);
+        // The committed, larger id belongs to the older transaction, so a filter on
+        // tx_id < pg_snapshot_xmin would pass it (once nothing else older runs on the
+        // server) while `small` is in flight, and the cursor would skip `small` forever.
+        const [inFlight] = await newer`select pg_current_xact_id()::text as x`;
+        const [committedBy] = await client`select tx_id::text as x from audit_events where id = ${large}`;
+        expect(BigInt(committedBy!.x)).toBeLessThan(BigInt(inFlight!.x));
+        const [committed] = await client`select count(*)::int as n from audit_events where id > ${start}`;
+        expect(committed!.n).toBe(1);
         const held = await readEventFeed(store.db, { after: start, limit: 10, tenantId: null, waitMs: 200 });
         expect(held).toEqual({ events: [], next: start, more: false, pending: true });
 
