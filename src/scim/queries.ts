@@ -53,26 +53,43 @@ async function page<T>(db: Db, table: 'users' | 'groups', alias: string, scope: 
 export const listUserRows = (db: Db, scope: ScimScope, options: ListOptions) => page<UserRowForScim>(db, 'users', 'u', scope, options);
 export const listGroupRows = (db: Db, scope: ScimScope, options: ListOptions) => page<GroupRowForScim>(db, 'groups', 'g', scope, options);
 
-/** The users of this connection among `ids` (one query for many requests' reads; see RowLoader). */
-export async function getUserRows(db: Db, scope: ScimScope, ids: string[]): Promise<UserRowForScim[]> {
+/** The users of this connection among `ids`, by id (one query for many requests' reads; see RowLoader). */
+export async function getUsersById(db: Db, scope: ScimScope, ids: string[]): Promise<Map<string, UserRowForScim>> {
   const candidates = ids.filter(isUuid);
-  if (candidates.length === 0) return [];
-  return queryRows<UserRowForScim>(
+  if (candidates.length === 0) return new Map();
+  const rows = await queryRows<UserRowForScim>(
     db,
     sql`select u.*, ${version('u')} from users u
         where u.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) and ${inScope('u', scope)}`,
   );
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The groups of this connection among `ids` (one query for many requests' reads; see RowLoader). */
-export async function getGroupRows(db: Db, scope: ScimScope, ids: string[]): Promise<GroupRowForScim[]> {
+/**
+ * The users of this connection with these userNames, by the name as asked:
+ * `userName eq` compares case-insensitively, with the same `lower()` as the
+ * filter's SQL and the unique index.
+ */
+export async function getUsersByUserName(db: Db, scope: ScimScope, names: string[]): Promise<Map<string, UserRowForScim>> {
+  const rows = await queryRows<UserRowForScim & { asked: string }>(
+    db,
+    sql`select k.asked, u.*, ${version('u')}
+        from json_array_elements_text(${JSON.stringify(names)}::text::json) as k(asked)
+        join users u on lower(u.user_name) = lower(k.asked) and ${inScope('u', scope)}`,
+  );
+  return new Map(rows.map(({ asked, ...row }) => [asked, row as UserRowForScim]));
+}
+
+/** The groups of this connection among `ids`, by id (one query for many requests' reads; see RowLoader). */
+export async function getGroupsById(db: Db, scope: ScimScope, ids: string[]): Promise<Map<string, GroupRowForScim>> {
   const candidates = ids.filter(isUuid);
-  if (candidates.length === 0) return [];
-  return queryRows<GroupRowForScim>(
+  if (candidates.length === 0) return new Map();
+  const rows = await queryRows<GroupRowForScim>(
     db,
     sql`select g.*, ${version('g')} from groups g
         where g.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) and ${inScope('g', scope)}`,
   );
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** Members of the given groups, by group id: one query for a whole page of groups. */

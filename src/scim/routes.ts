@@ -12,7 +12,7 @@ import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } f
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
-import { getGroupRows, getUserRows, listGroupRows, listUserRows, type ListOptions } from './queries.js';
+import { getGroupsById, getUsersById, getUsersByUserName, listGroupRows, listUserRows, type ListOptions } from './queries.js';
 import { metrics } from '../metrics/index.js';
 import { takeToken } from './rate-limit.js';
 import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
@@ -70,11 +70,30 @@ function listOptions(query: ListQuery, catalog: FilterCatalog, alias: string): L
   return { where, orderBy, descending: query.sortOrder?.toLowerCase() === 'descending', offset: startIndex - 1, limit: count, startIndex };
 }
 
+const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:user';
+
+/**
+ * The userName asked for when a Users query is exactly `userName eq "<string>"`
+ * on its first page (whatever the sort: it has at most one result); otherwise
+ * undefined, and the general filter path answers.
+ */
+function singleUserNameLookup(query: ListQuery, options: ListOptions): string | undefined {
+  if (!query.filter || options.offset !== 0 || options.limit < 1) return undefined;
+  const parsed = parseScimFilter(query.filter);
+  if (!parsed.ok) return undefined;
+  const node = parsed.value;
+  if (node.kind !== 'compare' || node.operator !== 'eq' || typeof node.value !== 'string') return undefined;
+  const { schema, names } = node.attribute;
+  if (schema !== undefined && schema.toLowerCase() !== CORE_USER_SCHEMA) return undefined;
+  return names.length === 1 && names[0]!.toLowerCase() === 'username' ? node.value : undefined;
+}
+
 const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens }) => {
   const lastUsed = new LastUsedRecorder(db, logger);
   const writes = new WriteCoalescer(db);
-  const userRows = new RowLoader(getUserRows);
-  const groupRows = new RowLoader(getGroupRows);
+  const userRows = new RowLoader(getUsersById);
+  const groupRows = new RowLoader(getGroupsById);
+  const usersByName = new RowLoader(getUsersByUserName);
   // SCIM clients send application/scim+json or application/json (with a charset), and some
   // send a content type on bodiless DELETEs: an empty body is no body, not an error.
   app.removeAllContentTypeParsers();
@@ -155,7 +174,10 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
   app.get<{ Querystring: ListQuery }>('/Users', async (request) => {
     const ctx = context(request);
     const options = listOptions(request.query, USER_FILTER_CATALOG, 'u');
-    const { rows, total } = await listUserRows(db, ctx.scope, options);
+    // `userName eq "x"`, what every IdP asks before it creates a user: at most one row, read with the others asked at once.
+    const name = singleUserNameLookup(request.query, options);
+    const { rows, total } =
+      name === undefined ? await listUserRows(db, ctx.scope, options) : await usersByName.load(db, ctx.scope, name).then((row) => ({ rows: row ? [row] : [], total: row ? 1 : 0 }));
     const { attributes, excluded } = selectors(request.query);
     const resources = rows.map((row) => projectResource(renderUser(row, `${ctx.baseUrl}/Users/${row.id}`), attributes, excluded));
     return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: resources.length, startIndex: options.startIndex, Resources: resources };

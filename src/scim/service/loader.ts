@@ -1,8 +1,10 @@
 /**
- * Reads by id that arrive together are asked together: the lookups made in
- * one turn of the event loop (many requests' "load the user first", or the
- * answers of one batch of writes read back after its COMMIT) become one
- * query per database handle and scope, instead of one round trip each.
+ * Reads by key that arrive together are asked together: the lookups made in
+ * one turn of the event loop (many requests' "load the user first", an IdP's
+ * burst of `userName eq` checks, or the answers of one batch of writes read
+ * back after its COMMIT) become one query per database handle and scope,
+ * instead of one round trip each. The fetch answers by the keys it was given,
+ * so a key matches exactly as the query matched it (`lower()` in SQL).
  */
 import type { Db } from '../../store/index.js';
 import type { ScimScope } from '../queries.js';
@@ -13,12 +15,12 @@ interface Batch<Row> {
   waiting: Map<string, Array<{ resolve(row: Row | undefined): void; reject(reason: unknown): void }>>;
 }
 
-export class RowLoader<Row extends { id: string }> {
+export class RowLoader<Row> {
   private readonly open = new Map<Db, Map<string, Batch<Row>>>();
 
-  constructor(private readonly fetch: (db: Db, scope: ScimScope, ids: string[]) => Promise<Row[]>) {}
+  constructor(private readonly fetch: (db: Db, scope: ScimScope, keys: string[]) => Promise<Map<string, Row>>) {}
 
-  load(db: Db, scope: ScimScope, id: string): Promise<Row | undefined> {
+  load(db: Db, scope: ScimScope, key: string): Promise<Row | undefined> {
     return new Promise((resolve, reject) => {
       let byScope = this.open.get(db);
       if (!byScope) {
@@ -33,9 +35,9 @@ export class RowLoader<Row extends { id: string }> {
         batch = { db, scope, waiting: new Map() };
         byScope.set(scopeKey, batch);
       }
-      const list = batch.waiting.get(id) ?? [];
+      const list = batch.waiting.get(key) ?? [];
       list.push({ resolve, reject });
-      batch.waiting.set(id, list);
+      batch.waiting.set(key, list);
     });
   }
 
@@ -44,9 +46,8 @@ export class RowLoader<Row extends { id: string }> {
     this.open.delete(db);
     for (const batch of byScope?.values() ?? []) {
       this.fetch(batch.db, batch.scope, [...batch.waiting.keys()]).then(
-        (rows) => {
-          const found = new Map(rows.map((r) => [r.id, r]));
-          for (const [id, list] of batch.waiting) for (const w of list) w.resolve(found.get(id));
+        (found) => {
+          for (const [key, list] of batch.waiting) for (const w of list) w.resolve(found.get(key));
         },
         (err: unknown) => {
           for (const list of batch.waiting.values()) for (const w of list) w.reject(err);

@@ -38,4 +38,38 @@ describe('SCIM requests at once', () => {
     expect(read.map((r) => [r.body.userName, r.body.active])).toEqual(users.map((u, i) => [u.userName, i % 2 === 0]));
     expect(read.map((r) => r.headers.etag)).toEqual(patched.map((r) => r.headers.etag));
   });
+
+  it('answers a burst of userName eq lookups each with its own user, case-insensitively, within the connection', async () => {
+    const names = ['lookup-a@example.test', 'Lookup-B@Example.test'];
+    for (const n of names) expect((await h.request('POST', '/scim/v2/Users', userBody(n))).status).toBe(201);
+    // The other tenant has a user of the same name: never returned here.
+    const other = await h.app.inject({
+      method: 'POST',
+      url: '/scim/v2/Users',
+      headers: { authorization: `Bearer ${h.other.token}`, 'content-type': 'application/scim+json' },
+      payload: JSON.stringify(userBody('lookup-c@example.test')),
+    });
+    expect(other.statusCode).toBe(201);
+    const filters = [
+      'userName eq "LOOKUP-A@example.test"',
+      'userName eq "lookup-b@example.test"',
+      'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "lookup-a@example.test"',
+      'userName eq "lookup-c@example.test"',
+      'userName eq "0f8fad5b-d9cb-469f-a165-70867728950e"',
+    ];
+    const answers = await Promise.all(filters.map((f) => h.request('GET', `/scim/v2/Users?filter=${encodeURIComponent(f)}`)));
+    expect(answers.map((a) => a.status)).toEqual(filters.map(() => 200));
+    expect(answers.map((a) => [a.body.totalResults, a.body.Resources.map((r: { userName: string }) => r.userName)])).toEqual([
+      [1, ['lookup-a@example.test']],
+      [1, ['Lookup-B@Example.test']],
+      [1, ['lookup-a@example.test']],
+      [0, []],
+      [0, []],
+    ]);
+    // Paging past the one result, or count=0, still says how many there are.
+    const second = await h.request('GET', `/scim/v2/Users?filter=${encodeURIComponent(filters[0]!)}&startIndex=2`);
+    expect([second.body.totalResults, second.body.Resources.length]).toEqual([1, 0]);
+    const counted = await h.request('GET', `/scim/v2/Users?filter=${encodeURIComponent(filters[1]!)}&count=0`);
+    expect(counted.body.totalResults).toBe(1);
+  });
 });

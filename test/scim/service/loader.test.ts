@@ -1,6 +1,6 @@
 /**
  * RowLoader: the loads made in one turn of the event loop are one fetch per
- * database handle and scope, each load gets its own row (or undefined), and a
+ * database handle and scope, each load gets the row the fetch gave for its key (or undefined), and a
  * failed fetch fails every load that waited on it. The fetch is a plain
  * function here, so the batching itself is what is observed.
  */
@@ -18,7 +18,7 @@ function recordingLoader(fail = false) {
   const loader = new RowLoader<{ id: string; tenant: string }>(async (db, scope, ids) => {
     calls.push({ db, tenant: scope.tenantId, ids });
     if (fail) throw new Error('database down');
-    return ids.filter((id) => !id.startsWith('missing')).map((id) => ({ id, tenant: scope.tenantId }));
+    return new Map(ids.filter((id) => !id.startsWith('missing')).map((id) => [id, { id, tenant: scope.tenantId }]));
   });
   return { loader, calls };
 }
