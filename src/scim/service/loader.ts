@@ -6,6 +6,7 @@
  * instead of one round trip each. The fetch answers by the keys it was given,
  * so a key matches exactly as the query matched it (`lower()` in SQL).
  */
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../../store/index.js';
 import type { ScimScope } from '../queries.js';
 
@@ -26,8 +27,12 @@ export class RowLoader<Row> {
       if (!byScope) {
         byScope = new Map();
         this.open.set(db, byScope);
-        // Next turn: the requests read from the sockets in this one join the batch.
-        setImmediate(() => this.flush(db));
+        // A pooled handle waits for the next turn, so that the requests read from the sockets in this
+        // one join the batch. A transaction's reads (a batch's answers, asked right behind its COMMIT)
+        // are all asked in one synchronous step: at the end of it the batch is whole, and asking then
+        // keeps the query in COMMIT's packet.
+        if ((db as unknown) instanceof PgTransaction) queueMicrotask(() => this.flush(db));
+        else setImmediate(() => this.flush(db));
       }
       const scopeKey = `${scope.tenantId}/${scope.connectionId}`;
       let batch = byScope.get(scopeKey);

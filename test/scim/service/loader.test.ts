@@ -4,6 +4,7 @@
  * failed fetch fails every load that waited on it. The fetch is a plain
  * function here, so the batching itself is what is observed.
  */
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { RowLoader } from '../../../src/scim/service/loader.js';
 import type { Db } from '../../../src/store/index.js';
@@ -47,6 +48,18 @@ describe('RowLoader', () => {
     await loader.load(dbA, acme, 'u1');
     await loader.load(dbA, acme, 'u2');
     expect(calls.map((c) => c.ids)).toEqual([['u1'], ['u2']]);
+  });
+
+  it('asks for a transaction handle’s loads at the end of the step that made them, before the next turn', async () => {
+    const { loader, calls } = recordingLoader();
+    const tx = Object.create(PgTransaction.prototype) as Db;
+    let nextTurn = false;
+    setImmediate(() => (nextTurn = true));
+    const loads = [loader.load(tx, acme, 'u1'), loader.load(tx, acme, 'u2')];
+    await Promise.resolve();
+    expect(calls.map((c) => c.ids)).toEqual([['u1', 'u2']]);
+    expect(nextTurn).toBe(false);
+    expect((await Promise.all(loads)).map((r) => r?.id)).toEqual(['u1', 'u2']);
   });
 
   it('fails every load of a batch whose fetch failed', async () => {
