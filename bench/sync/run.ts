@@ -7,7 +7,7 @@
  * pg_stat_user_tables) and resync after 1% of users changed (wall time).
  *
  *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N]
- *                             [--runner compiled|tsx] [--sync-heap-mb N]
+ *                             [--runner compiled|tsx] [--sync-heap-mb N] [--trace-memory]
  *
  * Three processes per provider: this one (orchestration only), the fake IdP
  * (fake.ts, so its memory is not counted) and the Roster sync process
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     runner: { type: 'string', default: 'compiled' },
     /** V8 old-space limit of the Roster process (--max-old-space-size), a deployment setting; default: Node's. */
     'sync-heap-mb': { type: 'string' },
+    /** Print the sync process's memory every 250 ms and at each of its log lines (stderr), to place a peak. */
+    'trace-memory': { type: 'boolean', default: false },
   },
 });
 const USERS = Number(args.users);
@@ -116,7 +118,9 @@ async function benchProvider(provider: ProviderName, tlsDir: string, caPath: str
     const started = await ask({ cmd: 'start', provider, users: USERS, groups: GROUPS, memberships: MEMBERSHIPS });
     if (!started.ok) throw new Error(started.error);
     const heap = args['sync-heap-mb'] ? [`--max-old-space-size=${Number(args['sync-heap-mb'])}`] : [];
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caPath };
+    // Diagnostics only (e.g. --trace-gc); a measured run uses none.
+    if (process.env.BENCH_SYNC_NODE_ARGS) heap.push(...process.env.BENCH_SYNC_NODE_ARGS.split(' ').filter(Boolean));
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caPath, ...(args['trace-memory'] ? { BENCH_TRACE_MEMORY: '1' } : {}) };
     const sync = syncEntry
       ? fork(syncEntry, [], { cwd: root, execArgv: heap, env })
       : fork(path.join(here, 'sync.ts'), [], { ...tsx, execArgv: [...heap, ...tsx.execArgv], env });
