@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import v8 from 'node:v8';
 import postgres from 'postgres';
 import winston from 'winston';
 import { silentLogger, type Logger } from '../../src/logging/index.js';
@@ -72,7 +73,13 @@ const traceStart = performance.now();
 function traceMemory(label: string): void {
   const m = process.memoryUsage();
   const t = ((performance.now() - traceStart) / 1000).toFixed(1);
-  process.stderr.write(`[mem ${t}s] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} ${label}\n`);
+  // Per V8 space: old = promoted objects, large = objects over 128 KB (both wait for a full collection).
+  const spaces = v8
+    .getHeapSpaceStatistics()
+    .filter((s) => ['new_space', 'old_space', 'large_object_space', 'new_large_object_space'].includes(s.space_name))
+    .map((s) => `${s.space_name.replace('_space', '').replace('_object', '')} ${mb(s.space_used_size)}`)
+    .join(' ');
+  process.stderr.write(`[mem ${t}s] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} (${spaces}) external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} ${label}\n`);
 }
 function traceLogger(): Logger {
   const sink = new Writable({
@@ -82,7 +89,7 @@ function traceLogger(): Logger {
       done();
     },
   });
-  return winston.createLogger({ level: 'info', transports: [new winston.transports.Stream({ stream: sink })] });
+  return winston.createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream: sink })] });
 }
 if (tracing) setInterval(() => traceMemory(''), 250).unref();
 
@@ -125,8 +132,30 @@ async function phase(label: string) {
   return { ms, report, served, written, directoryRows };
 }
 
+/**
+ * BENCH_HEAP_PROFILE=<file>: a sampling heap profile of the initial sync that
+ * keeps what only a full collection frees and drops what died young: the
+ * objects that make the peak (open the file in Chrome DevTools, Memory tab).
+ */
+async function profiled<T>(work: () => Promise<T>): Promise<T> {
+  const file = process.env.BENCH_HEAP_PROFILE;
+  if (!file) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 try {
-  const initial = await phase('initial sync');
+  const initial = await profiled(() => phase('initial sync'));
   const initialPeak = peakRssMb();
   const unchanged = await phase('no-change resync');
   const changed = (await fake({ cmd: 'change', fraction: 0.01 })).changed!;
