@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { queryRows } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
+import { flatJsonArray } from './encode.js';
 import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, type ApplyContext } from './sql.js';
 
 function requireDisplayName(name: unknown): string {
@@ -171,7 +172,7 @@ export function encodeMembers(changes: MemberChange[]): string {
     g.users.push(c.userId);
     g.displays?.push(display);
   }
-  return JSON.stringify([...byGroup].map(([groupId, g]) => (g.displays ? [groupId, g.users, g.displays] : [groupId, g.users])));
+  return flatJsonArray([...byGroup].map(([groupId, g]) => (g.displays ? [groupId, g.users, g.displays] : [groupId, g.users])));
 }
 
 /** The rows of `encodeMembers`' document: group_id, user_id, display (jsonb: `->` indexes, json would re-parse the group per row). */
