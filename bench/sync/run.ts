@@ -15,6 +15,11 @@
  * test CA). The sync process runs compiled JS under plain node, as Roster
  * is deployed (tsx's in-process compiler and source maps add ~50 MB of RSS
  * that production does not have); `--runner tsx` runs it from source.
+ * Diagnostics (none is set in a measured run): --trace-memory prints the sync
+ * process's memory by V8 space every 250 ms and at its log lines;
+ * BENCH_HEAP_PROFILE=<file> writes a sampling heap profile of the initial
+ * sync (what outlived young collections); BENCH_SYNC_NODE_ARGS passes flags
+ * such as --trace-gc to the sync process.
  * DATABASE_URL names the server (default
  * postgres://postgres@127.0.0.1:5432/test); each provider gets its own
  * database, dropped afterwards.

@@ -149,9 +149,9 @@ type MemberChange = ChangeOf<'membership.add'> | ChangeOf<'membership.remove'>;
 
 /**
  * Memberships per statement. A document this size (~40 bytes a membership)
- * stays under V8's large-object threshold (128 KB), so it dies young with
- * the statement instead of waiting in the old generation for a full
- * collection: a first sync sends 500k memberships.
+ * stays under V8's large-object size (128 KB): a larger one is allocated in
+ * the large-object space, which only a full collection frees, and a first
+ * sync sends 500k memberships. (Measured on Postgres: as fast as 5,000.)
  */
 export const MEMBERS_PER_STATEMENT = 2500;
 
