@@ -7,7 +7,7 @@
  * pg_stat_user_tables) and resync after 1% of users changed (wall time).
  *
  *   npx tsx bench/sync/run.ts [--provider entra|okta|google|all] [--users 100000] [--groups N] [--memberships N]
- *                             [--runner compiled|tsx] [--sync-heap-mb N]
+ *                             [--runner compiled|tsx] [--sync-heap-mb N] [--trace-memory]
  *
  * Three processes per provider: this one (orchestration only), the fake IdP
  * (fake.ts, so its memory is not counted) and the Roster sync process
@@ -15,6 +15,11 @@
  * test CA). The sync process runs compiled JS under plain node, as Roster
  * is deployed (tsx's in-process compiler and source maps add ~50 MB of RSS
  * that production does not have); `--runner tsx` runs it from source.
+ * Diagnostics (none is set in a measured run): --trace-memory prints the sync
+ * process's memory by V8 space every 250 ms and at its log lines;
+ * BENCH_HEAP_PROFILE=<file> writes a sampling heap profile of the initial
+ * sync (what outlived young collections); BENCH_SYNC_NODE_ARGS passes flags
+ * such as --trace-gc to the sync process.
  * DATABASE_URL names the server (default
  * postgres://postgres@127.0.0.1:5432/test); each provider gets its own
  * database, dropped afterwards.
@@ -40,6 +45,8 @@ const { values: args } = parseArgs({
     runner: { type: 'string', default: 'compiled' },
     /** V8 old-space limit of the Roster process (--max-old-space-size), a deployment setting; default: Node's. */
     'sync-heap-mb': { type: 'string' },
+    /** Print the sync process's memory every 250 ms and at each of its log lines (stderr), to place a peak. */
+    'trace-memory': { type: 'boolean', default: false },
   },
 });
 const USERS = Number(args.users);
@@ -116,7 +123,9 @@ async function benchProvider(provider: ProviderName, tlsDir: string, caPath: str
     const started = await ask({ cmd: 'start', provider, users: USERS, groups: GROUPS, memberships: MEMBERSHIPS });
     if (!started.ok) throw new Error(started.error);
     const heap = args['sync-heap-mb'] ? [`--max-old-space-size=${Number(args['sync-heap-mb'])}`] : [];
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caPath };
+    // Diagnostics only (e.g. --trace-gc); a measured run uses none.
+    if (process.env.BENCH_SYNC_NODE_ARGS) heap.push(...process.env.BENCH_SYNC_NODE_ARGS.split(' ').filter(Boolean));
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caPath, ...(args['trace-memory'] ? { BENCH_TRACE_MEMORY: '1' } : {}) };
     const sync = syncEntry
       ? fork(syncEntry, [], { cwd: root, execArgv: heap, env })
       : fork(path.join(here, 'sync.ts'), [], { ...tsx, execArgv: [...heap, ...tsx.execArgv], env });

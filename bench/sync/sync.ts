@@ -6,8 +6,11 @@
  * IdP runs in another process; requests to it go through run.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import v8 from 'node:v8';
 import postgres from 'postgres';
-import { silentLogger } from '../../src/logging/index.js';
+import winston from 'winston';
+import { silentLogger, type Logger } from '../../src/logging/index.js';
 import { runOperation } from '../../src/operations/index.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
 import { SecretKeyring } from '../../src/secrets/index.js';
@@ -59,6 +62,37 @@ const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 /** Bookkeeping of the run itself, not directory data: the sync run row and the connection's lease/cursor. */
 const BOOKKEEPING = new Set(['sync_runs', 'connections']);
 
+/**
+ * `--trace-memory` (BENCH_TRACE_MEMORY=1): memory every 250 ms and at each of
+ * the sync's log lines (planned, progress), to stderr, so a peak can be put
+ * in its phase (listing, planning, apply). Off by default: the logger then
+ * stays silent, as in the measured runs.
+ */
+const tracing = process.env.BENCH_TRACE_MEMORY === '1';
+const traceStart = performance.now();
+function traceMemory(label: string): void {
+  const m = process.memoryUsage();
+  const t = ((performance.now() - traceStart) / 1000).toFixed(1);
+  // Per V8 space: old = promoted objects, large = objects over 128 KB (both wait for a full collection).
+  const spaces = v8
+    .getHeapSpaceStatistics()
+    .filter((s) => ['new_space', 'old_space', 'large_object_space', 'new_large_object_space'].includes(s.space_name))
+    .map((s) => `${s.space_name.replace('_space', '').replace('_object', '')} ${mb(s.space_used_size)}`)
+    .join(' ');
+  process.stderr.write(`[mem ${t}s] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} (${spaces}) external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} ${label}\n`);
+}
+function traceLogger(): Logger {
+  const sink = new Writable({
+    objectMode: true,
+    write(info: { message?: string }, _enc, done) {
+      traceMemory(`log: ${info.message ?? ''}`);
+      done();
+    },
+  });
+  return winston.createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream: sink })] });
+}
+if (tracing) setInterval(() => traceMemory(''), 250).unref();
+
 const job = await jobArrived;
 const url = job.databaseUrl;
 let store: Store = await openStore({ databaseUrl: url });
@@ -66,7 +100,7 @@ await migrateStore(store, url);
 const ctx = () => ({
   store,
   keyring,
-  logger: silentLogger(),
+  logger: tracing ? traceLogger() : silentLogger(),
   actor: { type: 'system' as const },
 });
 const keyring = new SecretKeyring({ secretKey: randomBytes(32).toString('base64'), backend: 'postgres', dataDir: undefined });
@@ -84,6 +118,7 @@ async function reopen(): Promise<void> {
 
 async function phase(label: string) {
   await reopen();
+  if (tracing) traceMemory(`start: ${label}`);
   const before = await rowsWrittenByTable(url);
   await fake({ cmd: 'served' });
   const started = performance.now();
@@ -97,8 +132,30 @@ async function phase(label: string) {
   return { ms, report, served, written, directoryRows };
 }
 
+/**
+ * BENCH_HEAP_PROFILE=<file>: a sampling heap profile of the initial sync that
+ * keeps what only a full collection frees and drops what died young: the
+ * objects that make the peak (open the file in Chrome DevTools, Memory tab).
+ */
+async function profiled<T>(work: () => Promise<T>): Promise<T> {
+  const file = process.env.BENCH_HEAP_PROFILE;
+  if (!file) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 try {
-  const initial = await phase('initial sync');
+  const initial = await profiled(() => phase('initial sync'));
   const initialPeak = peakRssMb();
   const unchanged = await phase('no-change resync');
   const changed = (await fake({ cmd: 'change', fraction: 0.01 })).changed!;

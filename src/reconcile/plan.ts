@@ -97,12 +97,26 @@ const ORDER: LifecycleChange['kind'][] = [
 
 /** Stable, by kind in ORDER (other kinds last). Buckets, not a sort: no wrapper per change (600k on a first sync). */
 export function sortChanges(changes: LifecycleChange[]): LifecycleChange[] {
+  // A first sync's plan is already in order (group creates, then user creates): no copy of it.
+  if (inOrder(changes)) return changes;
   const buckets = new Map<LifecycleChange['kind'], LifecycleChange[]>(ORDER.map((k) => [k, []]));
   const rest: LifecycleChange[] = [];
   for (const c of changes) (buckets.get(c.kind) ?? rest).push(c);
   const out: LifecycleChange[] = [];
   for (const bucket of [...buckets.values(), rest]) for (const c of bucket) out.push(c);
   return out;
+}
+
+const RANK = new Map(ORDER.map((k, i) => [k, i]));
+
+function inOrder(changes: LifecycleChange[]): boolean {
+  let last = 0;
+  for (const c of changes) {
+    const rank = RANK.get(c.kind) ?? ORDER.length;
+    if (rank < last) return false;
+    last = rank;
+  }
+  return true;
 }
 
 /** Kinds that apply after the memberships: destruction, last. */
@@ -163,10 +177,15 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
 
   // Desired users: external id → {active, email}. In delta mode unchanged users come from the store.
   // (The stored and snapshot records themselves: both have `active` and `email`, no copy per user.)
-  const users = new Map<string, { readonly active: boolean; readonly email: string | null }>();
-  if (!full) for (const u of stored.users) users.set(u.externalId, u);
-  for (const [id, u] of directory.users) users.set(id, u);
-  for (const id of directory.removedUsers.keys()) users.delete(id);
+  // Full: the snapshot's own map (it never holds a removed user), not a copy of 100k entries.
+  let users: ReadonlyMap<string, { readonly active: boolean; readonly email: string | null }> = directory.users;
+  if (!full) {
+    const merged = new Map<string, { readonly active: boolean; readonly email: string | null }>();
+    for (const u of stored.users) merged.set(u.externalId, u);
+    for (const [id, u] of directory.users) merged.set(id, u);
+    for (const id of directory.removedUsers.keys()) merged.delete(id);
+    users = merged;
+  }
 
   const edges = desiredEdges(stored, directory, storedFlat, full);
   const flat = flattenAll(edges, groups.keys());

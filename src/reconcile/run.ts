@@ -112,6 +112,7 @@ async function applyPlan(
 ): Promise<LifecycleChange[]> {
   const { before, after } = splitAtMemberships(admitted.changes);
   await applyInChunks(deps, tenantId, actor, before, size, counts);
+  deps.logger.debug('sync applied users and groups; memberships next', { changes: before.length });
   const withheld: LifecycleChange[] = [];
   let batch: LifecycleChange[] = [];
   for (const group of plan.memberships.byGroup(admitted.notCreated)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LifecycleChange } from '../../src/lifecycle/index.js';
-import { allChanges, LEFT_SCOPE, planChanges, SOFT_DELETED } from '../../src/reconcile/plan.js';
+import { allChanges, LEFT_SCOPE, planChanges, sortChanges, SOFT_DELETED } from '../../src/reconcile/plan.js';
 import { buildSnapshot } from '../../src/reconcile/snapshot.js';
 import { userHash } from '../../src/reconcile/hash.js';
 import { dirUser, groupEvent, members, seqId, storedState, userEvent } from './fixtures.js';
@@ -88,6 +88,21 @@ describe('planChanges, full mode', () => {
     const created = plan.changes.filter((c) => c.kind === 'user.create').map((c) => (c as { externalId: string }).externalId);
     expect(created).toEqual(['ann']);
     expect(plan.changes).toContainEqual({ kind: 'user.deactivate', userId: 'u-bo', reason: LEFT_SCOPE });
+  });
+});
+
+describe('sortChanges', () => {
+  const u = (kind: 'user.deactivate' | 'user.reactivate', userId: string): LifecycleChange => ({ kind, userId });
+  const g = (groupId: string): LifecycleChange => ({ kind: 'group.delete', groupId });
+
+  it('orders changes by kind, keeping the order within a kind', () => {
+    const changes = [u('user.deactivate', 'a'), g('x'), u('user.reactivate', 'b'), u('user.deactivate', 'c')];
+    expect(sortChanges(changes)).toEqual([u('user.reactivate', 'b'), u('user.deactivate', 'a'), u('user.deactivate', 'c'), g('x')]);
+  });
+
+  it('returns a plan already in order as it is (a first sync: no copy of 100k creates)', () => {
+    const changes = [u('user.reactivate', 'b'), u('user.deactivate', 'a'), g('x')];
+    expect(sortChanges(changes)).toBe(changes);
   });
 });
 
