@@ -53,17 +53,21 @@ async function page<T>(db: Db, table: 'users' | 'groups', alias: string, scope: 
 export const listUserRows = (db: Db, scope: ScimScope, options: ListOptions) => page<UserRowForScim>(db, 'users', 'u', scope, options);
 export const listGroupRows = (db: Db, scope: ScimScope, options: ListOptions) => page<GroupRowForScim>(db, 'groups', 'g', scope, options);
 
-/** The users of this connection among `ids`, by id (one query for many requests' reads; see RowLoader). */
-export async function getUsersById(db: Db, scope: ScimScope, ids: string[]): Promise<Map<string, UserRowForScim>> {
+/** The rows of this connection among `ids`, by id: one query for many requests' reads (see RowLoader). */
+async function rowsById<Row extends { id: string }>(db: Db, table: 'users' | 'groups', alias: string, scope: ScimScope, ids: string[]): Promise<Map<string, Row>> {
   const candidates = ids.filter(isUuid);
   if (candidates.length === 0) return new Map();
-  const rows = await queryRows<UserRowForScim>(
+  const rows = await queryRows<Row>(
     db,
-    sql`select u.*, ${version('u')} from users u
-        where u.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) and ${inScope('u', scope)}`,
+    sql`select ${sql.raw(alias)}.*, ${version(alias)} from ${sql.raw(table)} ${sql.raw(alias)}
+        where ${sql.raw(alias)}.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json)))
+          and ${inScope(alias, scope)}`,
   );
   return new Map(rows.map((r) => [r.id, r]));
 }
+
+export const getUsersById = (db: Db, scope: ScimScope, ids: string[]) => rowsById<UserRowForScim>(db, 'users', 'u', scope, ids);
+export const getGroupsById = (db: Db, scope: ScimScope, ids: string[]) => rowsById<GroupRowForScim>(db, 'groups', 'g', scope, ids);
 
 /**
  * The users of this connection with these userNames, by the name as asked:
@@ -78,18 +82,6 @@ export async function getUsersByUserName(db: Db, scope: ScimScope, names: string
         join users u on lower(u.user_name) = lower(k.asked) and ${inScope('u', scope)}`,
   );
   return new Map(rows.map(({ asked, ...row }) => [asked, row as UserRowForScim]));
-}
-
-/** The groups of this connection among `ids`, by id (one query for many requests' reads; see RowLoader). */
-export async function getGroupsById(db: Db, scope: ScimScope, ids: string[]): Promise<Map<string, GroupRowForScim>> {
-  const candidates = ids.filter(isUuid);
-  if (candidates.length === 0) return new Map();
-  const rows = await queryRows<GroupRowForScim>(
-    db,
-    sql`select g.*, ${version('g')} from groups g
-        where g.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))) and ${inScope('g', scope)}`,
-  );
-  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** Members of the given groups, by group id: one query for a whole page of groups. */
