@@ -58,6 +58,9 @@ export class WriteCoalescer {
   private async drain(key: string, queue: Queue): Promise<void> {
     try {
       while (queue.waiting.length > 0) await this.applyBatch(queue.options, queue.waiting.splice(0, MAX_BATCH_REQUESTS));
+    } catch (err) {
+      // applyBatch answers every request itself; should it ever throw, nobody is left waiting.
+      for (const waiting of queue.waiting.splice(0)) waiting.reject(err);
     } finally {
       this.queues.delete(key);
     }
