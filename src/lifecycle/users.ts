@@ -171,7 +171,10 @@ async function setActive(
   const rows = changes.map((c) => ({ id: c.userId, reason: 'reason' in c ? (c.reason ?? null) : null }));
   const t = ctx.tenantId;
   const action = active ? 'user.reactivated' : 'user.deactivated';
-  const result = await queryRows<{ id: string | null; found: number }>(
+  // The users to recompute: all of the input, a superset of those written (a user whose roles are
+  // right is left alone), so the statement answers with counts, not a row per user.
+  for (const c of changes) ctx.affectedUsers.add(c.userId);
+  const { found, written } = await firstRow<{ found: number; written: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, 'id uuid, reason text')}),
     old as (select u.* from users u join input i on i.id = u.id where u.tenant_id = ${t}::uuid${probeByKey(rows.length, 'u')}),
@@ -182,15 +185,11 @@ async function setActive(
       returning u.*, i.reason as change_reason
     ),
     aud as (${auditInsert(ctx, { action, entityType: 'user', from: 'upd join old on old.id = upd.id', entityId: 'upd.id', connectionId: 'upd.connection_id', before: 'to_jsonb(old)', after: "to_jsonb(upd) - 'change_reason'", reason: 'upd.change_reason' })})
-    select upd.id, (select count(distinct id) from old)::int as found from upd
-    union all select null, (select count(distinct id) from old)::int`,
+    select (select count(distinct id) from old)::int as found, (select count(*) from upd)::int as written`,
   );
-  const found = result[0]?.found ?? 0;
   const ids = [...new Set(changes.map((c) => c.userId))];
   if (found !== ids.length) throw notFound('user', await missingIds(ctx, 'users', ids));
-  const written = result.filter((r) => r.id !== null);
-  for (const r of written) ctx.affectedUsers.add(r.id as string);
-  count(ctx, active ? 'usersReactivated' : 'usersDeactivated', written.length);
+  count(ctx, active ? 'usersReactivated' : 'usersDeactivated', written);
 }
 
 export const deactivateUsers = (ctx: ApplyContext, changes: ChangeOf<'user.deactivate'>[]) => setActive(ctx, changes, false);
