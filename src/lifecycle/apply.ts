@@ -112,7 +112,7 @@ export async function applyThenRead<R>(
   read: (db: Db) => Promise<R>,
 ): Promise<{ result: ApplyResult; read: R }> {
   const { result, read: value } = await applyInTransaction(db, options, changes, read);
-  return { result, read: value === undefined ? await read(db) : value };
+  return { result, read: value as R };
 }
 
 async function applyInTransaction<R>(
@@ -124,7 +124,8 @@ async function applyInTransaction<R>(
   assertIds('tenant id', [options.tenantId]);
   const runs = splitIntoRuns(changes);
   const result: ApplyResult = { counts: emptyCounts(), rowsWritten: 0, auditEvents: 0, createdIds: [] };
-  if (runs.length === 0) return { result, read: undefined };
+  // Nothing to apply: the read alone (a read that answers undefined is not asked twice).
+  if (runs.length === 0) return { result, read: read ? await read(db) : undefined };
   try {
     const done = await inTransaction(
       db,

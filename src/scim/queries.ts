@@ -104,18 +104,6 @@ export async function membersOf(
   return result;
 }
 
-/** The ids among `ids` that name users of this connection (unknown member ids are skipped, not fatal). */
-export async function existingUserIds(db: Db, scope: ScimScope, ids: string[]): Promise<string[]> {
-  const candidates = ids.filter(isUuid);
-  if (candidates.length === 0) return [];
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`select u.id from users u
-        where ${inScope('u', scope)} and u.id in (select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json))`,
-  );
-  return rows.map((r) => r.id);
-}
-
 /** A user of this connection with this externalId or userName: what a POST may link to. */
 export async function findLinkableUser(db: Db, scope: ScimScope, externalId: string | null, userName: string): Promise<UserRowForScim | undefined> {
   const [row] = await queryRows<UserRowForScim>(

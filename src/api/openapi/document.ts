@@ -13,19 +13,10 @@ import { COMPONENT_SCHEMAS, type ComponentName } from './schemas.js';
 type JsonSchema = Record<string, unknown>;
 
 /** A route another module serves under /api/v1, described here so the document is whole. */
-export interface DescribedRoute {
-  method: HttpMethod;
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
+export type DescribedRoute = Pick<ApiRoute, 'method' | 'path' | 'operationId' | 'summary' | 'description' | 'tag' | 'status' | 'response' | 'errors'> & {
   scope: 'admin' | 'login-sync' | 'none';
   body?: ComponentName;
-  status: 200 | 201 | 204;
-  response?: ComponentName;
-  errors?: Array<404 | 409>;
-}
+};
 
 export const OPENAPI_PATH = '/openapi.json';
 

@@ -11,7 +11,7 @@ import type { Logger } from '../../logging/index.js';
 import type { Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { parsePatchRequest, planGroupPatch } from '../patch/index.js';
-import { existingUserIds, membersOf } from '../queries.js';
+import { membersOf } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseGroup, renderGroup, type GroupRowForScim } from '../resources/group.js';
 import { orThrow, write, type ScimRequestContext } from './context.js';
@@ -54,8 +54,11 @@ async function readGroup(ctx: ScimRequestContext, db: Db, id: string, withMember
   return { resource, etag: etagOf(row) };
 }
 
+/** The users of this connection among `ids` (read with other requests' reads), the others logged and skipped. */
 async function knownMembers(ctx: ScimRequestContext, ids: string[], logger: Logger): Promise<string[]> {
-  return skipUnknown(ctx, ids, await existingUserIds(ctx.db, ctx.scope, ids), logger);
+  const unique = [...new Set(ids)];
+  const users = await Promise.all(unique.map((userId) => ctx.userRows.load(ctx.db, ctx.scope, userId)));
+  return skipUnknown(ctx, unique, unique.filter((_, i) => users[i] !== undefined), logger);
 }
 
 /** `ids` without those not in `known` (users of this connection), which are logged. */
