@@ -14,7 +14,7 @@
  *   bounded requests).
  */
 import { randomUUID } from 'node:crypto';
-import type { Predicate } from './query.js';
+import { parseQuery, type Predicate } from './query.js';
 
 export interface LogTarget {
   id: string;
@@ -76,9 +76,36 @@ export class FakeSystemLog {
     return { page, lastIndex, next: q.until === null || more };
   }
 
-  /** `since` as Okta reads it: 7 days before `until` (or now) when absent. */
-  defaultSince(until: number | null): number {
-    return (until ?? this.now()) - WEEK_MS;
+  /**
+   * A request's query, checked as Okta checks it. `afterIndex`: the event index
+   * of the `after` cursor (-1 = none). `nextAfter`: the index a next link
+   * carries, or null when none is due.
+   */
+  query(q: URLSearchParams, afterIndex: number): { ok: true; events: unknown[]; nextAfter: number | null } | { ok: false; error: string } {
+    const time = (name: string): number | null | string => {
+      const v = q.get(name);
+      if (v === null) return null;
+      const t = Date.parse(v);
+      return /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(t) ? t : `${name}: invalid date ${v}`;
+    };
+    const until = time('until');
+    if (typeof until === 'string') return { ok: false, error: until };
+    const since = time('since') ?? (until ?? this.now()) - WEEK_MS;
+    if (typeof since === 'string') return { ok: false, error: since };
+    if (until !== null && until < since) return { ok: false, error: 'until must be after since' };
+    const descending = q.get('sortOrder') === 'DESCENDING';
+    if (descending && until === null) return { ok: false, error: 'sortOrder: polling requests (no until) are ASCENDING' };
+    const limit = Number(q.get('limit') ?? LOG_LIMIT.def);
+    if (!Number.isInteger(limit) || limit < 0 || limit > LOG_LIMIT.max) return { ok: false, error: `limit must be between 0 and ${LOG_LIMIT.max}` };
+    let keep: Predicate = () => true;
+    const filter = q.get('filter');
+    if (filter !== null) {
+      const parsed = parseQuery(filter);
+      if (!parsed.ok) return { ok: false, error: `filter: ${parsed.error}` };
+      keep = parsed.value;
+    }
+    const { page, lastIndex, next } = this.read({ since, until, keep, limit, afterIndex, descending });
+    return { ok: true, events: page.map(logEventJson), nextAfter: next ? lastIndex : null };
   }
 }
 
