@@ -11,6 +11,8 @@
  * Decisions:
  * - STAGED / PROVISIONED users are `active: false` with `status` kept (map.ts).
  * - DEPROVISIONED is a deactivation (`user` with active false), never a delete.
+ * - A System Log delete event is a hard delete (`user.removed`, reason `deleted`;
+ *   `group.removed`): only it proves a deletion (system-log.ts).
  * - The built-in Everyone group is skipped (run.ts): every user is in it.
  */
 import { ConfigError } from '../../errors/index.js';

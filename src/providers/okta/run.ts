@@ -8,7 +8,7 @@
  * Okta documents, and covers statuses Okta may add later (a status list
  * would not).
  *
- * Delta (the cursor `{ users, groups }`, ISO watermarks): users with
+ * Delta (the cursor `{ v: 2, users, groups, logs }`, ISO watermarks): users with
  * `search=lastUpdated gt "<users>"` (DEPROVISIONED included), groups with
  * `filter=lastUpdated gt "<groups>" or lastMembershipUpdated gt "<groups>"`,
  * and a fresh member list (`set`) only for groups whose
