@@ -73,7 +73,7 @@ function connectionLine(c: ConnectionView & { users?: number; groups?: number })
     kind: c.kind,
     enabled: c.enabled,
     schedule: c.schedule ?? '(manual only)',
-    fullSchedule: c.fullSchedule ?? '(none)',
+    fullSchedule: c.fullSchedule ?? (c.kind === 'scim' ? '(none: pushed to)' : '(none: opted out)'),
     syncOnLogin: c.kind === 'scim' ? 'from the store (scim)' : c.loginSync.enabled ? `live, ${c.loginSync.timeoutMs} ms budget` : 'off (from the store)',
     deletionThreshold: c.deletionThreshold.percent !== null ? `${c.deletionThreshold.percent}%` : (c.deletionThreshold.count ?? '(default)'),
     scimPush: c.scimPush,
@@ -93,12 +93,14 @@ function connectionCommands(rt: CliRuntime): Command {
     .addOption(new Option('--kind <kind>', 'identity provider').choices(['entra', 'okta', 'google', 'scim']).makeOptionMandatory())
     .option('--settings <file>', 'JSON file with the kind\'s settings (credentials included)')
     .option('--schedule <cron>', 'cron expression of the scheduled (delta) sync, in UTC (e.g. "*/15 * * * *")')
-    .option('--full-schedule <cron>', 'cron expression of a separate full sync (e.g. "0 3 * * 0")')
+    .option('--full-schedule <cron>', 'cron expression of the periodic full sync (default for entra, okta, google: daily, between 02:00 and 05:00 UTC)')
+    .option('--no-full-schedule', 'no periodic full sync (opts out of the daily default)')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
       const file = opts.settings as string | undefined;
       const settings = file ? readSettingsFile(file) : undefined;
-      const input = { tenant: opts.tenant, name: opts.name, kind: opts.kind, settings, schedule: opts.schedule, fullSchedule: opts.fullSchedule };
+      const fullSchedule = opts.fullSchedule === false ? null : opts.fullSchedule;
+      const input = { tenant: opts.tenant, name: opts.name, kind: opts.kind, settings, schedule: opts.schedule, fullSchedule };
       const c = (await rt.run('connection.create', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
       show(rt, opts, c, (v) => `created connection ${v.tenant}/${v.name} (${v.id})`);
     });
@@ -115,6 +117,7 @@ function connectionCommands(rt: CliRuntime): Command {
           ['KIND', (c) => c.kind],
           ['ENABLED', (c) => (c.enabled ? 'yes' : 'no')],
           ['SCHEDULE', (c) => c.schedule],
+          ['FULL SCHEDULE', (c) => c.fullSchedule],
           ['ID', (c) => c.id],
         ]),
       );
@@ -133,8 +136,8 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--settings <file>', 'JSON file replacing the settings; secrets left out keep their stored values')
     .option('--schedule <cron>', 'cron expression of the scheduled sync')
     .option('--no-schedule', 'remove the schedule (manual syncs only)')
-    .option('--full-schedule <cron>', 'cron expression of a separate full sync')
-    .option('--no-full-schedule', 'remove the full-sync schedule')
+    .option('--full-schedule <cron>', 'cron expression of the periodic full sync')
+    .option('--no-full-schedule', 'no periodic full sync (the safety net for what deltas cannot see)')
     .option('--sync-groups-on-login <true|false>', 'sync-on-login fetches the user and groups live from the IdP', parseBooleanOption)
     .option('--login-sync-timeout <ms>', 'time budget of the live fetch at login (default 2000)', parseIntOption)
     .option('--enable', 'enable the connection')

@@ -1,2 +1,3 @@
 export * from './settings.js';
 export * from './schedule.js';
+export * from './full-schedule.js';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   CONNECTION_SPECS,
   DEFAULT_SCIM_RATE_LIMIT,
+  defaultFullSchedule,
   maskedSettings,
   mergeSettings,
   parseDeletionThreshold,
@@ -49,7 +50,7 @@ export interface ConnectionView {
   kind: string;
   settings: Record<string, unknown>;
   schedule: string | null;
-  /** A separate, rarer full sync next to the delta schedule. */
+  /** The periodic full sync next to the delta schedule (pull connections get a daily one by default); null = opted out, or scim. */
   fullSchedule: string | null;
   enabled: boolean;
   /** Sync-on-login: fetch the user live (with this time budget), or answer from the store. */
@@ -137,20 +138,21 @@ export const connectionCreate = defineOperation({
     kind: z.string().min(1),
     settings: settingsInput.optional(),
     schedule: z.string().nullable().optional(),
+    /** Omitted: a daily full sync (pull kinds); null: none, explicitly. */
     fullSchedule: z.string().nullable().optional(),
   }),
   async run(ctx, input): Promise<ConnectionView> {
     const kind = parseKind(input.kind);
     const split = validateSettings(kind, input.settings ?? {});
     const schedule = input.schedule ? parseSchedule(input.schedule) : null;
-    const fullSchedule = input.fullSchedule ? parseSchedule(input.fullSchedule) : null;
-    if ((schedule || fullSchedule) && kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
+    if ((schedule || input.fullSchedule) && kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
+    const id = randomUUID();
+    const fullSchedule = kind === 'scim' || input.fullSchedule === null ? null : input.fullSchedule === undefined ? defaultFullSchedule(id) : parseSchedule(input.fullSchedule);
     const db = ctx.store.db;
     const tenant = await resolveTenant(db, input.tenant);
     if (await findConnectionByName(db, tenant.id, input.name)) {
       throw new ConflictError(`connection "${tenant.slug}/${input.name}" already exists`);
     }
-    const id = randomUUID();
     const secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(id), `the ${kind} credentials`) : null;
     try {
       return await db.transaction(async (tx) => {
@@ -196,7 +198,7 @@ export const connectionUpdate = defineOperation({
     settings: settingsInput.optional(),
     /** A cron expression, or null to make the connection manual-only. */
     schedule: z.string().nullable().optional(),
-    /** A cron expression for full syncs (null = none). */
+    /** A cron expression for full syncs (null = none: opts out of the daily default). */
     fullSchedule: z.string().nullable().optional(),
     /** Sync-on-login fetches users live from the IdP. */
     syncGroupsOnLogin: z.boolean().optional(),

@@ -88,10 +88,13 @@ describe('connections', () => {
     expect(res.json()).toMatchObject({ tenant: 'acme', name: 'entra', kind: 'entra', schedule: '*/15 * * * *', settings: { clientSecret: '(set)' } });
     expect(res.body).not.toContain('a-client-secret');
     entraId = res.json().id;
+    // A pull connection's daily full sync, by default.
+    expect(res.json().fullSchedule).toMatch(/^\d+ [234] \* \* \*$/);
 
     const own = await admin('POST', '/connections', { name: 'scim', kind: 'scim' }, globexKey);
     expect(own.statusCode).toBe(201);
     expect(own.json().tenant).toBe('globex');
+    expect(own.json().fullSchedule).toBeNull();
     const audit = await queryRows<{ actor_id: string }>(h.store.db, sql`select actor_id from audit_events where action = 'connection.created' and entity_id = ${own.json().id}`);
     expect(audit.map((a) => a.actor_id)).toEqual(['api-key:admin key']);
   });

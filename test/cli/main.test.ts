@@ -73,6 +73,20 @@ describe('roster CLI (in process)', () => {
     expect(JSON.parse(updated.stdout)).toMatchObject({ schedule: null, enabled: false, deletionThreshold: { percent: 5 } });
   });
 
+  it('gives a pull connection a daily full sync unless --no-full-schedule, and shows it', async () => {
+    const file = path.join(cli.dataDir, 'okta2.json');
+    writeFileSync(file, JSON.stringify({ orgUrl: 'https://acme.okta.com', apiToken: SECRET }));
+    const daily = JSON.parse((await run('connection', 'create', '--tenant', 'acme', '--name', 'nightly', '--kind', 'okta', '--settings', file, '--json')).stdout);
+    expect(daily.fullSchedule).toMatch(/^\d+ [234] \* \* \*$/);
+    expect((await run('connection', 'list', '--tenant', 'acme')).stdout).toMatch(new RegExp(`FULL SCHEDULE[\\s\\S]*acme/nightly.*${daily.fullSchedule.replace(/\*/g, '\\*')}`));
+    const none = await run('connection', 'create', '--tenant', 'acme', '--name', 'never', '--kind', 'okta', '--settings', file, '--no-full-schedule', '--json');
+    expect(JSON.parse(none.stdout).fullSchedule).toBeNull();
+    expect((await run('connection', 'show', 'acme/never')).stdout).toMatch(/fullSchedule: \(none: opted out\)/);
+    const changed = await run('connection', 'update', 'acme/nightly', '--full-schedule', '0 1 * * 6', '--json');
+    expect(JSON.parse(changed.stdout).fullSchedule).toBe('0 1 * * 6');
+    for (const name of ['nightly', 'never']) expect((await run('connection', 'delete', `acme/${name}`)).code).toBe(0);
+  });
+
   it('applies the secret key policy of its backend', async () => {
     if (cli.env.DATABASE_URL) {
       // On Postgres, no key means no credentials stored at all.

@@ -32,9 +32,9 @@ const oauth = (privateKey: string, clientId = '0oaroster') =>
   fakeOktaContext(fake, { settings: { clientId, keyId: 'kid-1' }, secrets: { privateKey } });
 
 describe('test()', () => {
-  it('passes with a valid API token that can read users and groups', async () => {
+  it('passes with a valid API token that can read users, groups and the System Log', async () => {
     const result = await createOktaProvider(fakeOktaContext(fake)).test();
-    expect(result).toEqual({ ok: true, checks: [{ name: 'API token', ok: true }, { name: 'read users', ok: true }, { name: 'read groups', ok: true }] });
+    expect(result).toEqual({ ok: true, checks: [{ name: 'API token', ok: true }, { name: 'read users', ok: true }, { name: 'read groups', ok: true }, { name: 'read the System Log', ok: true }] });
   });
 
   it('says the API token is invalid or revoked (401 E0000011)', async () => {
@@ -49,7 +49,7 @@ describe('test()', () => {
     fake.permissions.groups = false;
     const result = await createOktaProvider(fakeOktaContext(fake)).test();
     expect(result.ok).toBe(false);
-    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([['API token', true], ['read users', true], ['read groups', false]]);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([['API token', true], ['read users', true], ['read groups', false], ['read the System Log', true]]);
     expect(result.checks[2]!.detail).toMatch(/cannot read groups/);
   });
 

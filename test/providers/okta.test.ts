@@ -88,7 +88,7 @@ describe('delta', () => {
     fake.directory.suspend(b.id);
     fake.directory.deactivate(c.id);
     fake.directory.deactivate(d.id);
-    fake.directory.deleteUser(d.id); // DEPROVISIONED, then deleted for good: invisible to a delta
+    fake.directory.deleteUser(d.id); // DEPROVISIONED, then deleted for good: no listing shows it, the System Log does
     fake.directory.addMember(groups[0]!.id, users[5]!.id);
     fake.directory.updateGroup(groups[1]!.id, { name: 'Sales EMEA' });
     fake.requests.length = 0;
@@ -100,7 +100,7 @@ describe('delta', () => {
     expect(changed.map((u) => u.externalId).sort()).toEqual([a.id, b.id, c.id].sort());
     expect(changed.find((u) => u.externalId === c.id)).toMatchObject({ active: false, status: 'DEPROVISIONED' });
     expect(changed.find((u) => u.externalId === b.id)).toMatchObject({ active: false, status: 'SUSPENDED' });
-    expect(events.some((e) => e.type === 'user.removed')).toBe(false);
+    expect(events.filter((e) => e.type === 'user.removed')).toEqual([{ type: 'user.removed', externalId: d.id, reason: 'deleted' }]);
     expect(groupsOf(events).map((g) => g.displayName).sort()).toEqual(['Eng', 'Sales EMEA']);
     // Membership moved for Eng only (Sales changed its name): one member listing, a full `set`.
     expect(fake.requestsTo('groupMembers').map((r) => r.path)).toEqual([`/api/v1/groups/${groups[0]!.id}/users`]);
@@ -108,7 +108,7 @@ describe('delta', () => {
     expect(fake.requestsTo('groups')[0]!.query.filter).toBe(`lastUpdated gt "${cursor.groups}" or lastMembershipUpdated gt "${cursor.groups}"`);
     expect(fake.requestsTo('users')[0]!.query.search).toBe(`lastUpdated gt "${cursor.users}"`);
 
-    // A later full run is what notices the deleted user: it is simply no longer listed.
+    // A full run no longer lists the deleted user.
     const full = usersOf((await collect(await p.run({ cursor: delta.nextCursor(), full: true }))).events);
     expect(full.some((u) => u.externalId === d.id)).toBe(false);
     expect(full).toHaveLength(299);

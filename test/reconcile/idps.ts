@@ -1,7 +1,7 @@
 /**
  * One adapter per IdP fake, so the same reconciler scenarios run against all
  * three (the contract suite idea): each says how to make the directory
- * change, and what the IdP makes visible (Okta shows deletions only to full runs).
+ * change, and what the IdP makes visible.
  */
 import { FakeEntra } from '../fakes/entra/index.js';
 import { startFakeGoogle, type FakeGoogleServer } from '../fakes/google/index.js';
@@ -17,7 +17,7 @@ export interface IdpUnderTest {
   enable(id: string): void;
   /** Delete for good, as the IdP allows it. */
   hardDelete(id: string): void;
-  /** What Roster must make of that: Okta never says "deleted" (absence from a full listing = deactivate). */
+  /** What Roster must make of that (absence from a full listing alone would only deactivate). */
   hardDeleteOutcome: 'deleted' | 'deactivated';
   /** Whether the deletion shows in an incremental run, or needs `--full`. */
   hardDeleteNeedsFull: boolean;
@@ -86,8 +86,9 @@ export async function oktaIdp(): Promise<IdpUnderTest> {
       dir.deleteUser(id); // first DELETE deactivates
       dir.deleteUser(id); // second deletes
     },
-    hardDeleteOutcome: 'deactivated',
-    hardDeleteNeedsFull: true,
+    // The System Log's user.lifecycle.delete.initiated, read by every delta.
+    hardDeleteOutcome: 'deleted',
+    hardDeleteNeedsFull: false,
     addGroup: (name) => dir.addGroup({ name }).id,
     addMember,
     removeMember,

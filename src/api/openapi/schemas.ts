@@ -31,7 +31,7 @@ const Connection = z.object({
   kind: z.enum(['entra', 'okta', 'google', 'scim']),
   settings: z.record(z.string(), z.unknown()).describe('Secret fields show as "(set)"'),
   schedule: z.string().nullable().describe('Delta sync cron (UTC)'),
-  fullSchedule: z.string().nullable().describe('Full sync cron (UTC)'),
+  fullSchedule: z.string().nullable().describe('Full sync cron (UTC). Pull connections get a daily one unless created or updated with null (opted out); scim: always null'),
   enabled: z.boolean(),
   loginSync: z.object({ enabled: z.boolean(), timeoutMs: z.int() }),
   deletionThreshold: z.object({ count: z.int().nullable(), percent: z.number().nullable() }),

@@ -49,6 +49,7 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
     private readonly context: ProviderContext,
     private readonly settings: OktaSettings,
     private readonly gate: RateGate,
+    private readonly scopes: readonly string[],
   ) {
     super({ maxRetries: settings.maxRetries, requestTimeout: settings.requestTimeoutMs });
     // 'response' fires for every raw response, 429s included, before the retry logic runs.
@@ -89,7 +90,7 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
       } catch {
         /* not JSON: reported by status */
       }
-      throw tokenError(res.status, body);
+      throw tokenError(res.status, body, this.scopes);
     }
     return res as never;
   }
@@ -101,7 +102,8 @@ export interface BuiltClient {
   serverDate(): number | null;
 }
 
-export function buildClient(context: ProviderContext, settings: OktaSettings): BuiltClient {
+/** `scopes`: what an OAuth service app asks for (the System Log has a client of its own: its scope may be withheld). */
+export function buildClient(context: ProviderContext, settings: OktaSettings, scopes: readonly string[] = OAUTH_SCOPES): BuiltClient {
   const gate = new RateGate(
     settings.rateLimitReserve,
     (bucket, ms) => {
@@ -110,14 +112,14 @@ export function buildClient(context: ProviderContext, settings: OktaSettings): B
     },
     context.signal,
   );
-  const executor = new RosterRequestExecutor(context, settings, gate);
+  const executor = new RosterRequestExecutor(context, settings, gate, scopes);
   const { auth } = settings;
   const client = new Client({
     orgUrl: settings.orgUrl,
     authorizationMode: auth.mode === 'ssws' ? 'SSWS' : 'PrivateKey',
     token: auth.mode === 'ssws' ? auth.token : '',
     clientId: auth.mode === 'oauth' ? auth.clientId : '',
-    scopes: auth.mode === 'oauth' ? [...OAUTH_SCOPES] : [],
+    scopes: auth.mode === 'oauth' ? [...scopes] : [],
     privateKey: auth.mode === 'oauth' ? (auth.privateKey as string) : '',
     keyId: auth.mode === 'oauth' ? auth.keyId : '',
     cacheMiddleware: null,

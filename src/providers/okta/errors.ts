@@ -25,10 +25,10 @@ interface SdkErrorShape {
  * object, which is undefined) and would go on with "Bearer undefined", so the
  * request executor raises this itself, with Okta's error_description.
  */
-export function tokenError(status: number, body: { error?: unknown; error_description?: unknown } | null): ProviderError {
+export function tokenError(status: number, body: { error?: unknown; error_description?: unknown } | null, scopes: readonly string[] = OAUTH_SCOPES): ProviderError {
   const detail = String(body?.error_description ?? body?.error ?? `HTTP ${status}`);
   if (body?.error === 'invalid_scope') {
-    return new ProviderError('permission', `the Okta service app is not granted the scopes ${OAUTH_SCOPES.join(' and ')}: ${detail}`, { status });
+    return new ProviderError('permission', `the Okta service app is not granted the scope${scopes.length > 1 ? 's' : ''} ${scopes.join(' and ')}: ${detail}`, { status });
   }
   if (status === 429) return new ProviderError('rate-limited', `Okta token endpoint rate limit: ${detail}`, { status });
   return new ProviderError('auth', `Okta rejected the OAuth service app's client assertion (check clientId, keyId and the private key): ${detail}`, { status });

@@ -2,12 +2,17 @@
  * The Okta provider (`@okta/okta-sdk-nodejs`, imported only in this folder).
  *
  * Auth: an API token (`Authorization: SSWS …`) or an OAuth service app
- * (private_key_jwt, scopes okta.users.read okta.groups.read).
- * Runs: see run.ts (full snapshot, `lastUpdated` delta). Pacing: rate-gate.ts.
+ * (private_key_jwt, scopes okta.users.read okta.groups.read, and
+ * okta.logs.read asked for by a client of its own, so that an app without
+ * it still syncs: its deltas then run as full listings).
+ * Runs: see run.ts (full snapshot, `lastUpdated` delta) and system-log.ts
+ * (deletions). Pacing: rate-gate.ts.
  *
  * Decisions:
  * - STAGED / PROVISIONED users are `active: false` with `status` kept (map.ts).
  * - DEPROVISIONED is a deactivation (`user` with active false), never a delete.
+ * - A System Log delete event is a hard delete (`user.removed`, reason `deleted`;
+ *   `group.removed`): only it proves a deletion (system-log.ts).
  * - The built-in Everyone group is skipped (run.ts): every user is in it.
  */
 import { ConfigError } from '../../errors/index.js';
@@ -18,6 +23,7 @@ import { toProviderError } from './errors.js';
 import { isBuiltIn, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
 import { pagesOf, parseCursor, startRun, type RunDeps } from './run.js';
 import { OAUTH_SCOPES, parseOktaSettings } from './settings.js';
+import { LOG_FILTER, LOG_SCOPES, openSystemLog } from './system-log.js';
 
 export { DEFAULT_MAPPING, OAUTH_SCOPES, parseOktaSettings, type AttributeMapping, type OktaSettings } from './settings.js';
 export type { OktaCursor } from './run.js';
@@ -28,14 +34,17 @@ export const quoteOkta = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/
 export function createOktaProvider(context: ProviderContext): DirectoryProvider {
   const settings = parseOktaSettings(context.settings, context.secrets);
   let built: ReturnType<typeof buildClient>;
+  let logBuilt: ReturnType<typeof buildClient>;
   try {
     built = buildClient(context, settings);
+    logBuilt = settings.auth.mode === 'oauth' ? buildClient(context, settings, LOG_SCOPES) : built;
   } catch (e) {
     // The SDK validates its config in the constructor (and reads okta.yaml files, which may be malformed).
     throw new ConfigError(`Okta client: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const { client } = built;
   const deps: RunDeps = { client, context, settings, serverDate: built.serverDate };
+  const logDeps: RunDeps = { ...deps, client: logBuilt.client, serverDate: logBuilt.serverDate };
   const fail = (e: unknown, what: string) => toProviderError(e, what);
 
   async function firstPage<T>(what: string, open: () => Promise<unknown>): Promise<T[]> {
@@ -74,7 +83,7 @@ export function createOktaProvider(context: ProviderContext): DirectoryProvider 
     async test(): Promise<ConnectionTestResult> {
       const checks: ConnectionTestResult['checks'] = [];
       const credentials = settings.auth.mode === 'ssws' ? 'API token' : `OAuth service app ${settings.auth.clientId}`;
-      const probe = async (name: string, need: string, open: () => Promise<unknown>): Promise<boolean> => {
+      const probe = async (name: string, missing: string, open: () => Promise<unknown>): Promise<boolean> => {
         try {
           await firstPage(name, open);
           checks.push({ name, ok: true });
@@ -86,22 +95,27 @@ export function createOktaProvider(context: ProviderContext): DirectoryProvider 
             if (!checks.some((c) => c.name === credentials)) checks.push({ name: credentials, ok: false, detail: pe.message });
             return false;
           }
-          const missing = settings.auth.mode === 'ssws'
-            ? `the API token's admin cannot ${need} (give it a read-only admin role or higher)`
-            : `scope ${need === 'read users' ? OAUTH_SCOPES[0] : OAUTH_SCOPES[1]} not granted to the service app`;
           // A 403 names what is missing; a refused token request (400 invalid_scope) already says it.
           checks.push({ name, ok: false, detail: pe.kind === 'permission' && pe.status === 403 ? missing : pe.message });
           return true;
         }
       };
+      const missing = (what: string, scope: string) => settings.auth.mode === 'ssws'
+        ? `the API token's admin cannot ${what} (give it a read-only admin role or higher)`
+        : `scope ${scope} not granted to the service app`;
       // The first call proves the credentials; each call then proves one permission.
-      const credOk = await probe('read users', 'read users', () => client.userApi.listUsers({ limit: 1 }));
+      const credOk = await probe('read users', missing('read users', OAUTH_SCOPES[0]), () => client.userApi.listUsers({ limit: 1 }));
       if (credOk) {
         checks.unshift({ name: credentials, ok: true });
-        await probe('read groups', 'read groups', () => client.groupApi.listGroups({ limit: 1 }));
+        await probe('read groups', missing('read groups', OAUTH_SCOPES[1]), () => client.groupApi.listGroups({ limit: 1 }));
+        const logs = 'read the System Log';
+        await probe(logs, missing(logs, LOG_SCOPES[0]), () =>
+          logBuilt.client.systemLogApi.listLogEvents({ since: new Date(Date.now() - 60_000).toISOString(), filter: LOG_FILTER, limit: 1 }),
+        );
+        const logCheck = checks.find((c) => c.name === logs);
+        if (logCheck && !logCheck.ok) logCheck.detail += '; without it deletions are not seen by deltas, which therefore run as full listings';
       } else {
-        checks.push({ name: 'read users', ok: false, detail: 'not checked: credentials rejected' });
-        checks.push({ name: 'read groups', ok: false, detail: 'not checked: credentials rejected' });
+        for (const name of ['read users', 'read groups', 'read the System Log']) checks.push({ name, ok: false, detail: 'not checked: credentials rejected' });
       }
       return { ok: checks.every((c) => c.ok), checks };
     },
@@ -111,7 +125,13 @@ export function createOktaProvider(context: ProviderContext): DirectoryProvider 
       if (!full && cursor !== null && cursor !== undefined && !parsed) {
         context.logger.warn('Okta delta cursor not understood; running a full snapshot');
       }
-      return startRun(deps, parsed);
+      if (!parsed) return startRun(deps, null);
+      const opening = await openSystemLog(logDeps, parsed.logs);
+      if (!opening.readable) {
+        context.logger.warn('Okta System Log not readable: this delta runs as a full listing, so that deletions are still seen', { reason: opening.reason });
+        return startRun(deps, null);
+      }
+      return startRun(deps, parsed, opening.log);
     },
 
     async fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {

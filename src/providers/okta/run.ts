@@ -8,7 +8,7 @@
  * Okta documents, and covers statuses Okta may add later (a status list
  * would not).
  *
- * Delta (the cursor `{ users, groups }`, ISO watermarks): users with
+ * Delta (the cursor `{ v: 2, users, groups, logs }`, ISO watermarks): users with
  * `search=lastUpdated gt "<users>"` (DEPROVISIONED included), groups with
  * `filter=lastUpdated gt "<groups>" or lastMembershipUpdated gt "<groups>"`,
  * and a fresh member list (`set`) only for groups whose
@@ -16,10 +16,13 @@
  * Users API: https://developer.okta.com/docs/reference/api/users/#list-users-with-search
  * Groups API: https://developer.okta.com/docs/reference/api/groups/#list-groups-with-a-filter
  *
- * What a delta cannot see: a user deleted in Okta (DELETE after
- * DEPROVISIONED) or a deleted group simply stops being listed. The
- * reconciler's periodic full run catches both: the snapshot no longer lists
- * them, and a *complete* snapshot is the only thing allowed to remove.
+ * What no listing shows: a user deleted in Okta (DELETE after
+ * DEPROVISIONED) or a deleted group simply stops being listed. A delta reads
+ * them from the System Log (system-log.ts, its watermark `logs`) and reports
+ * them last, after the listings (Okta's search is eventually consistent and
+ * may still list a user whose delete began). When the log cannot be read,
+ * the delta runs as a full listing: absence from a *complete* snapshot is
+ * then what removes them.
  */
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
@@ -28,6 +31,7 @@ import { mergeConcurrent } from '../concurrency.js';
 import { toProviderError } from './errors.js';
 import { isBuiltIn, isoOf, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
 import type { OktaSettings } from './settings.js';
+import type { SystemLogRead } from './system-log.js';
 
 /** Okta's page caps: users 200 (search), group members 1000. Groups take up to 10,000; 1,000 keeps pages small. */
 export const USERS_PAGE = 200;
@@ -35,17 +39,22 @@ export const GROUPS_PAGE = 1000;
 export const MEMBERS_PAGE = 1000;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
+/** ISO watermarks: users (search), groups (filter), logs (System Log `since`). */
 export interface OktaCursor {
-  v: 1;
+  v: 2;
   users: string;
   groups: string;
+  logs: string;
 }
 
+/** A v1 cursor (before the System Log) reads the log from its users watermark: deletions since that sync. */
 export function parseCursor(cursor: unknown): OktaCursor | null {
   if (typeof cursor !== 'object' || cursor === null) return null;
   const c = cursor as Record<string, unknown>;
-  const ok = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
-  return c.v === 1 && ok(c.users) && ok(c.groups) ? { v: 1, users: c.users as string, groups: c.groups as string } : null;
+  const ok = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+  if (!ok(c.users) || !ok(c.groups)) return null;
+  if (c.v === 1) return { v: 2, users: c.users, groups: c.groups, logs: c.users };
+  return c.v === 2 && ok(c.logs) ? { v: 2, users: c.users, groups: c.groups, logs: c.logs } : null;
 }
 
 export interface RunDeps {
@@ -89,17 +98,20 @@ export async function* pagesOf<T>(deps: RunDeps, what: string, open: () => Promi
  * a later page and would be skipped. Anything changed after the listing
  * started is newer than its start, so it comes back next time.
  */
-function nextWatermark(previous: string, serverStart: number, overlapS: number): string {
+export function nextWatermark(previous: string, serverStart: number, overlapS: number): string {
   return new Date(Math.max(Date.parse(previous), serverStart - overlapS * 1000)).toISOString();
 }
 
-export function startRun(deps: RunDeps, cursor: OktaCursor | null): DirectoryRun {
+/** `log`: the System Log read a delta needs (openSystemLog); a full run has none. */
+export function startRun(deps: RunDeps, cursor: OktaCursor | null, log: SystemLogRead | null = null): DirectoryRun {
   const { client, context, settings } = deps;
+  if (cursor && !log) throw new Error('an Okta delta needs the System Log for deletions');
   const mode = cursor ? 'delta' : 'full';
-  const since = cursor ?? { v: 1 as const, users: EPOCH, groups: EPOCH };
+  const since = cursor ?? { v: 2 as const, users: EPOCH, groups: EPOCH, logs: EPOCH };
   let next: OktaCursor | null = null;
 
   async function* pages(): AsyncGenerator<DirectoryEvent[]> {
+    log?.assertOpened();
     // Watermarks use Okta's clock (the Date header of each listing's first answer), not
     // ours: a local clock running ahead would otherwise skip changes.
     const serverNow = () => deps.serverDate() ?? Date.now();
@@ -136,11 +148,15 @@ export function startRun(deps: RunDeps, cursor: OktaCursor | null): DirectoryRun
     }
 
     yield* mergeConcurrent(memberJobs, Math.max(1, context.concurrency), (groupId) => groupMembers(groupId));
+    if (log) yield* log.removals();
 
+    const users = nextWatermark(since.users, userStart, settings.deltaOverlapSeconds);
     next = {
-      v: 1,
-      users: nextWatermark(since.users, userStart, settings.deltaOverlapSeconds),
+      v: 2,
+      users,
       groups: nextWatermark(since.groups, groupStart, settings.deltaOverlapSeconds),
+      // A full run read no log: the next delta reads it from this listing's start.
+      logs: log ? log.nextWatermark() : users,
     };
     context.logger.debug('Okta run complete', { mode, cursor: next });
   }

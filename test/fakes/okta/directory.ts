@@ -10,6 +10,8 @@
  * directory pages in linear time.
  */
 
+import { FakeSystemLog, type LogTarget } from './system-log.js';
+
 export type OktaUserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'LOCKED_OUT' | 'PASSWORD_EXPIRED' | 'SUSPENDED' | 'DEPROVISIONED';
 export type OktaGroupType = 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
 
@@ -83,6 +85,8 @@ export class FakeDirectory {
   readonly everyone: FakeGroup;
   /** Added to the wall clock: tests move time forward without sleeping. */
   clockOffsetMs = 0;
+  /** Lifecycle events (suspend, deactivate, delete...) as Okta's System Log records them. */
+  readonly log = new FakeSystemLog(() => this.now());
   private seq = 0;
 
   constructor() {
@@ -154,16 +158,21 @@ export class FakeDirectory {
   }
 
   suspend(id: string): FakeUser {
-    return this.setStatus(id, 'SUSPENDED');
+    return this.logged('user.lifecycle.suspend', this.setStatus(id, 'SUSPENDED'));
   }
 
   unsuspend(id: string): FakeUser {
-    return this.setStatus(id, 'ACTIVE');
+    return this.logged('user.lifecycle.unsuspend', this.setStatus(id, 'ACTIVE'));
   }
 
   /** Okta "deactivate": the user becomes DEPROVISIONED and keeps its group memberships. */
   deactivate(id: string): FakeUser {
-    return this.setStatus(id, 'DEPROVISIONED');
+    return this.logged('user.lifecycle.deactivate', this.setStatus(id, 'DEPROVISIONED'));
+  }
+
+  private logged(eventType: string, u: FakeUser): FakeUser {
+    this.log.record({ eventType, displayMessage: eventType, target: [userTarget(u)] });
+    return u;
   }
 
   /**
@@ -180,6 +189,7 @@ export class FakeDirectory {
     for (const g of this.groups.values()) if (g.members.has(id)) this.removeMember(g.id, id);
     this.users.delete(id);
     this.everyone.lastMembershipUpdated = this.now();
+    this.log.record({ eventType: 'user.lifecycle.delete.initiated', displayMessage: 'Delete Okta user', target: [userTarget(u)] });
     return 'deleted';
   }
 
@@ -208,8 +218,11 @@ export class FakeDirectory {
   }
 
   deleteGroup(id: string): void {
-    if (this.group(id).type === 'BUILT_IN') throw new Error('fake Okta: the Everyone group cannot be deleted');
+    const g = this.group(id);
+    if (g.type === 'BUILT_IN') throw new Error('fake Okta: the Everyone group cannot be deleted');
     this.groups.delete(id);
+    const target: LogTarget = { id, type: 'UserGroup', alternateId: 'unknown', displayName: g.profile.name };
+    this.log.record({ eventType: 'group.lifecycle.delete', displayMessage: 'Delete Okta group', target: [target] });
   }
 
   addMember(groupId: string, userId: string, at?: number): void {
@@ -243,4 +256,9 @@ export class FakeDirectory {
     }
     return out;
   }
+}
+
+function userTarget(u: FakeUser): LogTarget {
+  const name = [u.profile.firstName, u.profile.lastName].filter(Boolean).join(' ');
+  return { id: u.id, type: 'User', alternateId: String(u.profile.login), displayName: name || String(u.profile.login) };
 }

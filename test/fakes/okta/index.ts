@@ -4,3 +4,4 @@ export { FakeDirectory, type FakeGroup, type FakeUser, type NewGroup, type NewUs
 export { generateDirectory, prng, type GeneratedDirectoryOptions } from './large.js';
 export type { FakeOAuthClient } from './oauth.js';
 export { collect, collectUntilError, fakeOktaContext, groupsOf, membersOf, usersOf, type Collected, type ContextOptions } from './harness.js';
+export { FakeSystemLog, type FakeLogEvent, type LogTarget } from './system-log.js';

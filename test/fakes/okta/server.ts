@@ -15,6 +15,7 @@
  * - Errors: `{errorCode, errorSummary, errorLink, errorId, errorCauses}`:
  *   401 E0000011, 403 E0000006, 404 E0000007, 400 E0000031, 429 E0000047
  *   (https://developer.okta.com/docs/reference/error-codes/).
+ * - The System Log, `GET /api/v1/logs` (./system-log.ts), scope okta.logs.read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +24,7 @@ import { FakeDirectory, firstAfter, type FakeGroup, type FakeUser } from './dire
 import { FakeTokenEndpoint, type FakeOAuthClient } from './oauth.js';
 import { parseQuery, type Predicate } from './query.js';
 
-export type Route = 'users' | 'user' | 'userGroups' | 'groups' | 'group' | 'groupMembers' | 'token';
+export type Route = 'users' | 'user' | 'userGroups' | 'groups' | 'group' | 'groupMembers' | 'logs' | 'token';
 
 export interface RateLimit {
   limit: number;
@@ -69,10 +70,10 @@ const LIMITS: Partial<Record<Route, { def: number; max: number }>> = {
 };
 /** Okta's user `filter` supports only these attributes; `search` takes any. */
 const USER_FILTER_ATTRS = new Set(['status', 'lastUpdated', 'id', 'profile.login', 'profile.email', 'profile.firstName', 'profile.lastName']);
-const NEEDS: Record<Route, 'users' | 'groups' | null> = {
-  users: 'users', user: 'users', userGroups: 'users', groups: 'groups', group: 'groups', groupMembers: 'groups', token: null,
+const NEEDS: Record<Route, 'users' | 'groups' | 'logs' | null> = {
+  users: 'users', user: 'users', userGroups: 'users', groups: 'groups', group: 'groups', groupMembers: 'groups', logs: 'logs', token: null,
 };
-const SCOPE = { users: 'okta.users.read', groups: 'okta.groups.read' } as const;
+const SCOPE = { users: 'okta.users.read', groups: 'okta.groups.read', logs: 'okta.logs.read' } as const;
 
 class HttpFailure {
   constructor(readonly status: number, readonly errorCode: string, readonly summary: string, readonly headers: Record<string, string> = {}) {}
@@ -96,7 +97,7 @@ export class FakeOkta {
   readonly apiTokens: Set<string>;
   readonly oauth: FakeTokenEndpoint;
   /** Switch off to answer 403 E0000006 (the token's admin or the app lacks the permission). */
-  readonly permissions = { users: true, groups: true };
+  readonly permissions = { users: true, groups: true, logs: true };
   readonly faults: Fault[] = [];
   readonly requests: LoggedRequest[] = [];
   readonly inFlight = new Map<Route, number>();
@@ -206,6 +207,7 @@ export class FakeOkta {
   private route(method: string, path: string): { route: Route; params: string[] } | null {
     if (method === 'POST' && path === '/oauth2/v1/token') return { route: 'token', params: [] };
     if (method !== 'GET') return null;
+    if (path === '/api/v1/logs') return { route: 'logs', params: [] };
     const m = /^\/api\/v1\/(users|groups)(?:\/([^/]+))?(?:\/(users|groups))?\/?$/.exec(path);
     if (!m) return null;
     const [, kind, id, sub] = m;
@@ -294,6 +296,8 @@ export class FakeOkta {
         const page = this.page(d.memberIds(g), (id) => d.users.get(id), () => true, route, url, cursor, headers);
         return page.map((u) => this.userJson(u));
       }
+      case 'logs':
+        return this.logs(url, cursor, headers);
       case 'token':
         throw new Error('unreachable');
     }
@@ -306,6 +310,21 @@ export class FakeOkta {
     const parsed = parseQuery(search ?? filter ?? '', search === null ? filterAttrs : undefined);
     if (!parsed.ok) throw new HttpFailure(400, 'E0000031', `Invalid search criteria: ${parsed.error}`);
     return parsed.value;
+  }
+
+  /** System Log API, List all System Log events (the rules are in ./system-log.ts). */
+  private logs(url: URL, cursor: { k: string; p: number } | null, headers: Record<string, string | string[]>): unknown {
+    const out = this.directory.log.query(url.searchParams, cursor ? Number(cursor.k) : -1);
+    if (!out.ok) throw new HttpFailure(400, 'E0000001', `Api validation failed: ${out.error}`);
+    const self = new URL(url.pathname + url.search, this.baseUrl);
+    const links = [`<${self.href}>; rel="self"`];
+    if (out.nextAfter !== null) {
+      const link = new URL(self.href);
+      link.searchParams.set('after', encodeCursor(String(out.nextAfter), cursor ? cursor.p + 1 : 1));
+      links.push(`<${link.href}>; rel="next"`);
+    }
+    headers['Link'] = links;
+    return out.events;
   }
 
   /** One page of `ids` after the cursor, and the self/next Link headers. */

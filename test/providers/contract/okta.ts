@@ -126,19 +126,18 @@ export const oktaAdapter: ContractAdapter = {
     // Okta's first DELETE deactivates: the user stays, DEPROVISIONED, and search lists it.
     { name: 'deactivated (DEPROVISIONED), seen by a delta', apply: (f, id) => void native(f).directory.deactivate(id), seenIn: 'delta', outcome: { seen: 'inactive', status: 'DEPROVISIONED' } },
     { name: 'deactivated (DEPROVISIONED), seen by a full listing', apply: (f, id) => void native(f).directory.deactivate(id), seenIn: 'full', outcome: { seen: 'inactive', status: 'DEPROVISIONED' } },
-    // The second DELETE removes it for good: no API reports that; a delta cannot see it.
-    { name: 'deleted after deactivation, seen by a delta', apply: (f, id) => deleteForGood(native(f), id), seenIn: 'delta', outcome: { seen: 'not-listed' } },
+    // The second DELETE removes it for good: no listing shows it; the System Log records
+    // user.lifecycle.delete.initiated, which a delta reads.
+    { name: 'deleted after deactivation, seen by a delta', apply: (f, id) => deleteForGood(native(f), id), seenIn: 'delta', outcome: { seen: 'removed', reason: 'deleted' } },
     { name: 'deleted after deactivation, seen by a full listing', apply: (f, id) => deleteForGood(native(f), id), seenIn: 'full', outcome: { seen: 'not-listed' } },
   ],
-  groupDeletionInDelta: {
-    reported: false,
-    source: 'the groups filter lists live groups only; the next full listing no longer lists it (src/providers/okta/run.ts)',
-  },
+  // The groups filter lists live groups only; the System Log records group.lifecycle.delete.
+  groupDeletionInDelta: { reported: true },
   incremental: {
     supported: true,
     // A watermark never expires at Okta; what the provider must refuse is a cursor it did not write.
     invalidate: () => ({ deltaLink: 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x' }),
-    noChangeRequests: 2, // one users search page and one groups filter page
+    noChangeRequests: 3, // one users search page, one groups filter page, one (empty) System Log page
   },
 };
 
