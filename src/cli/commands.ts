@@ -271,7 +271,7 @@ function userCommands(rt: CliRuntime): Command {
     .requiredOption('--tenant <slug>', 'tenant slug or id')
     .option('--limit <n>', 'page size (default 100, or 1000 with --all; max 1000)', parseIntOption)
     .option('--offset <n>', 'skip this many', parseIntOption)
-    .option('--cursor <cursor>', 'continue after the page that gave this nextCursor')
+    .addOption(new Option('--cursor <cursor>', 'continue after the page that gave this nextCursor').conflicts('offset'))
     .option('--all', 'every user: read page after page to the end')
     .addOption(jsonOption())
     .addHelpText('after', '\n--json prints { "users": [...], "more": true|false, "nextCursor": "..." }: while "more" is true,\n--cursor <nextCursor> lists the next page.')

@@ -68,9 +68,11 @@ describe('user list pages', () => {
     expect(rest.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(' ')[0])).toEqual(['user4@example.test']);
   });
 
-  it('refuses a cursor it did not give in one line with exit 1', async () => {
+  it('refuses a cursor it did not give in one line with exit 1, and a cursor with an offset', async () => {
     const r = await run('user', 'list', '--tenant', 'acme', '--cursor', 'bm90LWEtY3Vyc29y');
     expect([r.code, errorLines(r.stderr)]).toEqual([1, ['roster: cursor is not one a user listing gave (pass the nextCursor of the previous page as it is)']]);
+    const both = await run('user', 'list', '--tenant', 'acme', '--cursor', 'x', '--offset', '1');
+    expect([both.code, errorLines(both.stderr)]).toEqual([2, [expect.stringMatching(/^roster: option '--cursor <cursor>' cannot be used with option '--offset <n>'/)]]);
   });
 });
 
