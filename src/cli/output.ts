@@ -30,7 +30,7 @@ export function escapeControl(text: string): string {
 export function escapeStrings<T>(value: T): T {
   if (typeof value === 'string') return escapeControl(value) as T;
   if (Array.isArray(value)) return value.map((v) => escapeStrings(v)) as T;
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [escapeControl(k), escapeStrings(v)])) as T;
   }
   return value;
