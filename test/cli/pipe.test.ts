@@ -59,6 +59,11 @@ describe('output through a pipe', () => {
     expect(listed.more).toBe(true);
   });
 
+  it('leaves nothing keeping the process alive once a command has returned', async () => {
+    const r = await runPiped(['--import', 'tsx', 'test/cli/leftover-handles.ts', 'user', 'list', '--tenant', 'acme', '--json'], cli.env);
+    expect(JSON.parse(r.stderr.trimEnd().split('\n').at(-1)!)).toEqual({ code: 0, left: [] });
+  });
+
   it('delivers every user with --all, through bin/roster.js on a build of src/', async () => {
     mkdirSync(path.join(build, 'bin'), { recursive: true });
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(build, 'dist')], {
