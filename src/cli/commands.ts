@@ -4,11 +4,11 @@
  * input and prints its result; the operation does the work.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserView } from '../operations/index.js';
+import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserPage, UserView } from '../operations/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { webhookCommands } from './webhook-commands.js';
 import { demoCommand } from './demo.js';
-import { details, table } from './output.js';
+import { details, escapeStrings, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
 import { registerSyncCommands } from './sync-commands.js';
 import { tokenCommands } from './token-commands.js';
@@ -26,8 +26,9 @@ export type Opts = Record<string, unknown> & { json?: boolean };
 const CONNECTION_REF = '<connection> is the connection id or tenant/name (e.g. acme/okta).';
 const USER_REF = '<user> is a user id, tenant/userName (acme/ada@acme.test), or a userName with --tenant <slug>.';
 
+/** Print a result: as JSON, or for people with every string from data escaped (IdP data may hold terminal controls). */
 export function show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void {
-  rt.print(opts.json ? JSON.stringify(result, null, 2) : human(result));
+  rt.print(opts.json ? JSON.stringify(result, null, 2) : human(escapeStrings(result)));
 }
 
 function parseIntOption(value: string): number {
@@ -252,20 +253,37 @@ function mappingCommands(rt: CliRuntime): Command {
   return mapping;
 }
 
+/** One page, or with --all every page, followed by cursor (the result then has no more). */
+async function listUsers(rt: CliRuntime, opts: Opts): Promise<UserPage> {
+  const input = { tenant: opts.tenant, limit: opts.limit ?? (opts.all ? 1000 : undefined), offset: opts.offset, cursor: opts.cursor };
+  const first = (await rt.run('user.list', input)) as UserPage;
+  if (!opts.all) return first;
+  const users = [...first.users];
+  for (let page = first; page.more; ) {
+    page = (await rt.run('user.list', { ...input, offset: undefined, cursor: page.nextCursor })) as UserPage;
+    users.push(...page.users);
+  }
+  return { users, more: false, nextCursor: null };
+}
+
 function userCommands(rt: CliRuntime): Command {
   const user = new Command('user').description('look at synced users').addHelpText('after', `\n${USER_REF}`);
   user
     .command('list')
-    .description('list a tenant\'s users')
+    .description('list a tenant\'s users in userName order, a page at a time (or every page with --all)')
     .requiredOption('--tenant <slug>', 'tenant slug or id')
-    .option('--limit <n>', 'at most this many (default 100, max 1000)', parseIntOption)
+    .option('--limit <n>', 'page size (default 100, or 1000 with --all; max 1000)', parseIntOption)
     .option('--offset <n>', 'skip this many', parseIntOption)
+    .addOption(new Option('--cursor <cursor>', 'continue after the page that gave this nextCursor').conflicts('offset'))
+    .option('--all', 'every user: read page after page to the end')
     .addOption(jsonOption())
+    .addHelpText('after', '\n--json prints { "users": [...], "more": true|false, "nextCursor": "..." }: while "more" is true,\n--cursor <nextCursor> lists the next page.')
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('user.list', { tenant: opts.tenant, limit: opts.limit, offset: opts.offset })) as UserView[];
-      show(rt, opts, rows, (r) =>
-        table(r, [['USERNAME', (u) => u.userName], ['NAME', (u) => u.displayName], ['ACTIVE', (u) => (u.active ? 'yes' : 'no')], ['ID', (u) => u.id]]),
-      );
+      const page = await listUsers(rt, opts);
+      show(rt, opts, page, (p) => {
+        const rows = table(p.users, [['USERNAME', (u) => u.userName], ['NAME', (u) => u.displayName], ['ACTIVE', (u) => (u.active ? 'yes' : 'no')], ['ID', (u) => u.id]]);
+        return p.more ? `${rows}\n(more users follow: add --cursor ${p.nextCursor}, or list them all with --all)` : rows;
+      });
     });
   user
     .command('show <user>')

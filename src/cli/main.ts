@@ -15,6 +15,7 @@ import type { Actor } from '../lifecycle/index.js';
 import { createLogger, redactText, type Logger } from '../logging/index.js';
 import { startServer } from '../server/index.js';
 import { buildProgram, type CliRuntime } from './commands.js';
+import { escapeControl } from './output.js';
 import { progressLine } from './progress.js';
 import { assertNoServer, openLocalStore, openSession, type Session } from './session.js';
 
@@ -47,7 +48,7 @@ function configureTree(command: Command, stdout: Output, stderr: Output): void {
   command.exitOverride().configureOutput({
     writeOut: (s) => stdout.write(s),
     writeErr: (s) => stderr.write(s),
-    outputError: (s, write) => write(`roster: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
+    outputError: (s, write) => write(`roster: ${escapeControl(s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))} (see --help)\n`),
   });
   for (const sub of command.commands) configureTree(sub, stdout, stderr);
 }
@@ -71,7 +72,7 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
     async run(name, input, options) {
       const { config, logger } = setup('warn');
       session ??= await openSession(config, logger, cliActor(env));
-      const line = options?.progressLabel ? progressLine(stderr, options.progressLabel) : undefined;
+      const line = options?.progressLabel ? progressLine(stderr, escapeControl(options.progressLabel)) : undefined;
       try {
         return await session.execute(name, input, line && ((counts) => line.update(counts)));
       } finally {
@@ -105,7 +106,7 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (isRosterError(err) && err.expose) {
-      stderr.write(`roster: ${redactText(err.message)}\n`);
+      stderr.write(`roster: ${escapeControl(redactText(err.message))}\n`);
       return EXIT.failed;
     }
     const errorId = randomUUID().slice(0, 8);
@@ -118,6 +119,40 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
   }
 }
 
+/** Resolves once everything written to `stream` so far has reached the pipe, file or terminal (or cannot). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+/** Gives a stray handle (a socket, a timer) this long to let go once the output is out, then exits anyway. */
+const LINGER_MS = 2_000;
+
+/**
+ * Run as the `roster` process (bin/roster.js and `tsx src/cli/main.ts` both
+ * end here). Output to a pipe is written asynchronously: `process.exit` right
+ * after `main` would drop whatever the reader had not taken yet (all but the
+ * first 64 KiB of a large `--json`). So the exit code is only set once stdout
+ * and stderr have drained, and the process ends by itself.
+ */
+export async function runAsProcess(argv: string[]): Promise<void> {
+  // A reader that went away (`roster user list | head`) is not an error of the command;
+  // output that could not be written otherwise fails a command that succeeded.
+  let unwritten = false;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') unwritten = true;
+    });
+  }
+  const result = await main({ argv });
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  const code = result === EXIT.ok && unwritten ? EXIT.failed : result;
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), LINGER_MS).unref();
+}
+
 function invokedDirectly(): boolean {
   try {
     return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
@@ -127,5 +162,5 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  process.exit(await main({ argv: process.argv.slice(2) }));
+  await runAsProcess(process.argv.slice(2));
 }

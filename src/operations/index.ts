@@ -62,7 +62,7 @@ export type { ConnectionView } from './connections.js';
 export type { TenantView } from './tenants.js';
 export type { RoleView, GrantResult } from './roles.js';
 export type { MappingView } from './mappings.js';
-export type { UserView } from './users.js';
+export type { UserPage, UserView } from './users.js';
 export type { ScimTokenView } from './tokens.js';
 export type { ApiKeyView } from './api-keys.js';
 export type { WebhookView } from './webhooks.js';

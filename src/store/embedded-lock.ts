@@ -3,9 +3,16 @@
  * folder would corrupt it. A lock file in the folder says who holds it. A
  * `roster serve` holder also publishes its port and a per-run token, so the
  * CLI can send its command through the server instead of opening the files.
+ *
+ * A holder killed with -9 leaves its file behind, and its pid may be alive
+ * again as another process: in a container the restarted Roster is PID 1, as
+ * the crashed one was. So on Linux the lock also records the kernel's boot id
+ * and the holder's start time (/proc): a lock from another boot, or whose pid
+ * now belongs to a process that started at another time, is stale. Without
+ * /proc (macOS), or for a lock an older Roster wrote, the pid alone decides.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreBusyError } from '../errors/index.js';
@@ -18,10 +25,60 @@ export interface EmbeddedLockInfo {
   url?: string;
   /** Bearer token for the server's local command endpoint; the file is 0600. */
   commandToken?: string;
+  /** Linux: /proc/sys/kernel/random/boot_id when the lock was taken. */
+  bootId?: string;
+  /** Linux: the holder's start time, in clock ticks after boot (/proc/<pid>/stat field 22). */
+  processStart?: string;
 }
 
 export function lockPath(dataDir: string): string {
   return path.join(dataDir, 'roster.lock');
+}
+
+function currentBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When process `pid` started (field 22 of /proc/<pid>/stat, constant for the
+ * process's life); null if there is no such process; undefined if /proc
+ * cannot say (not Linux).
+ */
+function processStartTime(pid: number): string | null | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return (code === 'ENOENT' || code === 'ESRCH') && existsSync('/proc/self/stat') ? null : undefined;
+  }
+  // Field 2 is the command name in parentheses, which may itself hold spaces and
+  // parentheses: count from the last ')'. The fields after it start at field 3.
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+  return start && /^\d+$/.test(start) ? start : undefined;
+}
+
+/** Who this process is, to be written in its lock. */
+function ownIdentity(): Pick<EmbeddedLockInfo, 'bootId' | 'processStart'> {
+  const bootId = currentBootId();
+  const processStart = processStartTime(process.pid) ?? undefined;
+  return { ...(bootId ? { bootId } : {}), ...(processStart ? { processStart } : {}) };
+}
+
+/** Whether the process that wrote the lock is still running. */
+function holderAlive(info: EmbeddedLockInfo): boolean {
+  const bootId = currentBootId();
+  if (info.bootId && bootId && info.bootId !== bootId) return false;
+  if (info.processStart) {
+    const start = processStartTime(info.pid);
+    if (start === null) return false;
+    if (start !== undefined) return start === info.processStart;
+  }
+  return info.pid === process.pid || processAlive(info.pid);
 }
 
 function processAlive(pid: number): boolean {
@@ -43,7 +100,7 @@ export function readEmbeddedLock(dataDir: string): EmbeddedLockInfo | null {
     // A half-written file from a holder that is starting: treat as held.
     return { pid: -1, role: 'cli', startedAt: new Date().toISOString() };
   }
-  if (info.pid === process.pid || processAlive(info.pid)) return info;
+  if (holderAlive(info)) return info;
   rmSync(lockPath(dataDir), { force: true });
   return null;
 }
@@ -83,7 +140,7 @@ export async function acquireEmbeddedLock(
   mkdirSync(dataDir, { recursive: true });
   const file = lockPath(dataDir);
   const deadline = Date.now() + (options.waitMs ?? 15_000);
-  const info: EmbeddedLockInfo = { pid: process.pid, role, startedAt: new Date().toISOString() };
+  const info: EmbeddedLockInfo = { pid: process.pid, role, startedAt: new Date().toISOString(), ...ownIdentity() };
   if (role === 'server') info.commandToken = randomBytes(24).toString('base64url');
   for (;;) {
     try {

@@ -4,14 +4,33 @@ import type { Db } from './db.js';
 import { groupMemberships, groups, roles, userRoles, users, type UserRow } from './schema.js';
 import { isUuid } from './ids.js';
 
-export function listUsersByTenant(db: Db, tenantId: string, page: { limit: number; offset: number }): Promise<UserRow[]> {
+/** Where a page of a tenant's users ended: its last user's userName and id. */
+export interface UserListPosition {
+  userName: string;
+  id: string;
+}
+
+/**
+ * A page of a tenant's users in userName order (case-insensitive, then id).
+ * `after` continues after a position, its userName lowercased by the
+ * database as the sort key is (keyset paging: users created or deleted
+ * meanwhile shift nothing, and a late page costs what the first does);
+ * `offset` skips rows.
+ */
+export function listUsersByTenant(db: Db, tenantId: string, page: { limit: number; offset?: number; after?: UserListPosition }): Promise<UserRow[]> {
+  const after = page.after;
   return db
     .select()
     .from(users)
-    .where(eq(users.tenantId, tenantId))
+    .where(
+      and(
+        eq(users.tenantId, tenantId),
+        after ? sql`(lower(${users.userName}), ${users.id}) > (lower(${after.userName}::text), ${after.id}::uuid)` : undefined,
+      ),
+    )
     .orderBy(asc(sql`lower(${users.userName})`), asc(users.id))
     .limit(page.limit)
-    .offset(page.offset);
+    .offset(page.offset ?? 0);
 }
 
 export async function findUserById(db: Db, tenantId: string, id: string): Promise<UserRow | undefined> {

@@ -45,7 +45,7 @@ describe('roster as a subprocess', () => {
     expect(JSON.parse(mapping.stdout)).toMatchObject({ group: 'Engineering', role: 'admin' });
     const users = await spawnCli(['user', 'list', '--tenant', 'acme', '--json'], env);
     expect(users.code).toBe(0);
-    expect(JSON.parse(users.stdout)).toEqual([]);
+    expect(JSON.parse(users.stdout)).toEqual({ users: [], more: false, nextCursor: null });
 
     const unknown = await spawnCli(['user', 'list', '--tenant', 'nope'], env);
     expect([unknown.code, errorLines(unknown.stderr)]).toEqual([1, ['roster: tenant "nope" not found']]);

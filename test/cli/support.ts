@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import { applyChanges, type CreateUser } from '../../src/lifecycle/index.js';
+import { acquireEmbeddedLock, migrateStore, openStore, type Store } from '../../src/store/index.js';
+import { op, operationContext } from '../operations/support.js';
+import { userCreate } from '../support/factories.js';
 import { createTestDatabase } from '../support/store.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,4 +76,35 @@ export function spawnCli(argv: string[], env: NodeJS.ProcessEnv): Promise<CliRes
 /** The lines a command wrote to stderr, minus JSON log entries (warnings like a generated key). */
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l && !l.startsWith('{'));
+}
+
+/**
+ * Work on the CLI environment's database directly (to seed what no command
+ * creates, such as users), then close it so the CLI can open it.
+ */
+export async function withCliStore<T>(env: NodeJS.ProcessEnv, work: (store: Store) => Promise<T>): Promise<T> {
+  const dataDir = env.ROSTER_DATA_DIR!;
+  const lock = env.DATABASE_URL ? undefined : await acquireEmbeddedLock(dataDir, 'cli');
+  const store = env.DATABASE_URL ? await openStore({ databaseUrl: env.DATABASE_URL, maxConnections: 2 }) : await openStore({ dataDir });
+  try {
+    await migrateStore(store, env.DATABASE_URL);
+    return await work(store);
+  } finally {
+    await store.close();
+    lock?.release();
+  }
+}
+
+/** `count` users in a new tenant `slug` (one SCIM connection), named by `name(n)`. */
+export async function seedUsers(env: NodeJS.ProcessEnv, slug: string, count: number, name: (n: number) => Partial<CreateUser['attributes']> = () => ({})): Promise<void> {
+  await withCliStore(env, async (store) => {
+    const ctx = operationContext(store);
+    const tenant = await op(ctx, 'tenant.create', { slug });
+    const connection = await op(ctx, 'connection.create', { tenant: slug, name: 'scim', kind: 'scim' });
+    const creates = Array.from({ length: count }, (_, n) => {
+      const change = userCreate(connection.id, n);
+      return { ...change, attributes: { ...change.attributes, ...name(n) } };
+    });
+    await applyChanges(store.db, { tenantId: tenant.id, actor: { type: 'sync', id: 'test' } }, creates);
+  });
 }

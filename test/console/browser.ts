@@ -21,7 +21,7 @@ export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `chromium not found at ${CHROMIUM_PATH}: the admin console's end-to-end test needs Debian's chromium. ` +
-        'Install it with `apt-get install -y chromium` (as root), or set ROSTER_CHROMIUM to its path.',
+        'Run `npm run test:setup` (as root it installs it) or `apt-get install -y chromium`, or set ROSTER_CHROMIUM to its path.',
     );
   }
   await mkdir(SCREENSHOT_DIR, { recursive: true });

@@ -1,0 +1,100 @@
+/**
+ * `npm test` runs this first: what the suite needs besides node_modules, set
+ * up on a fresh machine so that `npm ci && npm test` passes there as the
+ * README promises.
+ *
+ * - Debian's chromium: the admin console's end-to-end test drives it through
+ *   playwright-core, which never downloads a browser of its own.
+ * - openssl: the fake IdPs' test certificate authority.
+ *
+ * When something is missing and this is root on a system with apt-get, it
+ * installs the Debian packages; otherwise it stops at once with one line
+ * saying what to install. It never fetches a browser from anywhere else.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+
+export interface Machine {
+  env: NodeJS.ProcessEnv;
+  isRoot: boolean;
+  /** Whether an executable file is at this path. */
+  executable(file: string): boolean;
+}
+
+export type Plan =
+  | { action: 'ready' }
+  | { action: 'install'; packages: string[] }
+  | { action: 'stop'; message: string };
+
+/** A command on PATH, as a shell would find it. */
+export function onPath(machine: Machine, command: string): string | undefined {
+  for (const dir of (machine.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && machine.executable(path.join(dir, command))) return path.join(dir, command);
+  }
+  return undefined;
+}
+
+/** What to do about the machine as it is. */
+export function prerequisitesPlan(machine: Machine): Plan {
+  const chosenChromium = machine.env.ROSTER_CHROMIUM?.trim();
+  if (chosenChromium && !machine.executable(chosenChromium)) {
+    return { action: 'stop', message: `npm test: ROSTER_CHROMIUM is ${chosenChromium}, which is not an executable file; point it at a Chromium binary, or unset it to use Debian's chromium (${DEFAULT_CHROMIUM})` };
+  }
+  const missing: string[] = [];
+  if (!chosenChromium && !machine.executable(DEFAULT_CHROMIUM)) missing.push('chromium');
+  if (!onPath(machine, 'openssl')) missing.push('openssl');
+  if (missing.length === 0) return { action: 'ready' };
+  if (machine.isRoot && onPath(machine, 'apt-get')) return { action: 'install', packages: missing };
+  const needs = `npm test needs ${missing.join(' and ')} (${missing.map((p) => (p === 'chromium' ? "the admin console's end-to-end test" : 'the test certificates')).join('; ')})`;
+  const how = onPath(machine, 'apt-get')
+    ? `install ${missing.length > 1 ? 'them' : 'it'} with: sudo apt-get install -y ${missing.join(' ')}`
+    : `install ${missing.join(' and ')} with your package manager`;
+  const chromiumElsewhere = missing.includes('chromium') ? ', or set ROSTER_CHROMIUM to the path of a Chromium binary' : '';
+  return { action: 'stop', message: `${needs}: ${how}${chromiumElsewhere}` };
+}
+
+function machineNow(): Machine {
+  return {
+    env: process.env,
+    isRoot: process.getuid?.() === 0,
+    executable(file) {
+      try {
+        accessSync(file, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (result.status !== 0) {
+    process.stderr.write(`npm test: \`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}); install the packages it names yourself, then run npm test again\n`);
+    process.exit(1);
+  }
+}
+
+function main(): void {
+  const plan = prerequisitesPlan(machineNow());
+  if (plan.action === 'ready') return;
+  if (plan.action === 'stop') {
+    process.stderr.write(`${plan.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`npm test: installing Debian's ${plan.packages.join(' and ')} (missing; needed by the tests)\n`);
+  run('apt-get', ['update']);
+  run('apt-get', ['install', '-y', ...plan.packages]);
+  const after = prerequisitesPlan(machineNow());
+  if (after.action !== 'ready') {
+    process.stderr.write(`npm test: ${plan.packages.join(' and ')} still missing after apt-get install\n`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
