@@ -49,8 +49,10 @@ export function applyUserPatch(user: ScimUser, ops: readonly PatchOperation[]): 
 }
 
 function applyToPath(
-  draft: Draft, op: PatchOpKind, path: PatchPath, value: unknown, ctx: { fromResource: boolean },
+  draft: Draft, op: PatchOpKind, given: PatchPath, value: unknown, ctx: { fromResource: boolean },
 ): Result<void> {
+  // Entra names the manager at the core level in one of its modes: it is the enterprise one.
+  const path = given.schema === undefined && given.attribute === 'manager' ? { ...given, schema: ENTERPRISE_USER_SCHEMA } : given;
   if (path.schema === undefined) {
     if (USER_IGNORED.has(path.attribute)) return ok(undefined);
     const readOnly = checkReadOnly(draft, op, path, value, ctx);
