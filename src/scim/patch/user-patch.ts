@@ -57,6 +57,11 @@ function applyToPath(
     if (USER_IGNORED.has(path.attribute)) return ok(undefined);
     const readOnly = checkReadOnly(draft, op, path, value, ctx);
     if (readOnly !== 'writable') return readOnly;
+    // RFC 7643 §4.1.1 does not require `active`, but an unassigned one would read as
+    // active and silently reactivate a leaver (or, the other way, surprise a deactivation).
+    if (path.attribute === 'active' && (op === 'remove' || isClearing(value))) {
+      return fail(scimErrors.mutability('"active" cannot be removed or cleared: send replace with true or false'));
+    }
     if (/^urn:/i.test(path.attribute)) return applyToExtension(draft, op, path.attribute, value);
   }
   const schemaKey = path.schema === undefined ? undefined : (findKey(draft, path.schema) ?? path.schema);
