@@ -244,6 +244,20 @@ describe('the admin console at /admin', () => {
     await main().locator('tr[data-mapping="Support→support"]').waitFor();
     const mappings = await op(ctx, 'mapping.list', { tenant: 'acme' });
     expect(mappings.map((m: { group: string; role: string }) => `${m.group}→${m.role}`).sort()).toEqual(['Contractors→auditor', 'Engineering→developer', 'Support→support']);
+    expect(mappings.find((m: { group: string }) => m.group === 'Support')).toMatchObject({ connection: 'entra', tenantWide: false });
+
+    // Tenant-wide only by choosing it: then the row says so.
+    await page.getByLabel('Group', { exact: true }).fill('Everyone');
+    await page.getByLabel('Role').selectOption('auditor');
+    await page.getByLabel('Connection').selectOption({ label: 'every connection (tenant-wide, SCIM pushes included)' });
+    await page.getByRole('button', { name: 'Add mapping' }).click();
+    await main().locator('tr[data-mapping="Everyone→auditor"]').waitFor();
+    expect(await main().locator('tr[data-mapping="Everyone→auditor"]').textContent()).toContain('every connection (tenant-wide)');
+    const everyone = (await op(ctx, 'mapping.list', { tenant: 'acme' })).find((m: { group: string }) => m.group === 'Everyone');
+    expect(everyone).toMatchObject({ tenantWide: true, connection: null });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await main().getByRole('button', { name: 'Remove mapping Everyone to auditor' }).click();
+    await eventually(() => main().locator('tr[data-mapping="Everyone→auditor"]').count()).toBe(0);
 
     // The page went stale: another admin deleted the connection it offers. The API's 404 shows in the form.
     await page.getByLabel('Group', { exact: true }).fill('Auditors');
