@@ -72,7 +72,7 @@ try {
   const connection = await op<{ id: string }>('connection.create', { tenant: 'bench', name: 'entra', kind: 'entra', settings });
   await op('connection.update', { connection: connection.id, loginSyncTimeoutMs: BUDGET_MS });
   await op('role.create', { tenant: 'bench', name: 'admin' });
-  await op('mapping.add', { tenant: 'bench', group: 'Admins', role: 'admin' });
+  await op('mapping.add', { tenant: 'bench', group: 'Admins', role: 'admin', connection: connection.id });
   const { key } = await op<{ key: string }>('apiKey.create', { name: 'login bench', scope: 'login-sync', tenant: 'bench' });
   log('initial sync, so that the stored answer has something to say');
   const initial = await op<{ status: string; usersSynced: number }>('sync.run', { connection: connection.id });

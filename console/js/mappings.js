@@ -2,6 +2,9 @@
 import { del, get, post } from './api.js';
 import { h, table, when } from './dom.js';
 
+/** The connection select's value for a tenant-wide mapping (never a connection id: those are uuids). */
+const TENANT_WIDE = '*';
+
 export async function mappingsView(ui) {
   const tenant = ui.tenant();
   if (!tenant) return noTenant(ui, 'Mappings');
@@ -31,7 +34,7 @@ export async function mappingsView(ui) {
       h('td', {}, m.group),
       h('td', {}, m.matchBy === 'display_name' ? 'display name' : 'IdP id'),
       h('th', { scope: 'row' }, m.role),
-      h('td', {}, m.connection ?? 'any connection'),
+      h('td', {}, m.tenantWide ? 'every connection (tenant-wide)' : (m.connection ?? m.connectionId)),
       h('td', {}, when(m.createdAt, '–')),
       h('td', {}, remove),
     );
@@ -41,8 +44,12 @@ export async function mappingsView(ui) {
   const matchBy = h('select', { id: 'mapping-match', name: 'matchBy' },
     h('option', { value: 'group' }, 'display name (case-insensitive)'), h('option', { value: 'groupId' }, 'IdP group id (exact)'));
   const role = h('select', { id: 'mapping-role', name: 'role', required: true }, roles.map((r) => h('option', { value: r.name }, r.name)));
-  const connection = h('select', { id: 'mapping-connection', name: 'connection' },
-    h('option', { value: '' }, 'any connection'), connections.map((c) => h('option', { value: c.id }, c.name)));
+  // No default: a mapping names its connection, or is tenant-wide by an explicit choice
+  // (otherwise a SCIM push's same-named group would earn the role meant for another IdP).
+  const connection = h('select', { id: 'mapping-connection', name: 'connection', required: true },
+    h('option', { value: '' }, 'choose…'),
+    connections.map((c) => h('option', { value: c.id }, c.name)),
+    h('option', { value: TENANT_WIDE }, 'every connection (tenant-wide, SCIM pushes included)'));
   const form = h(
     'form',
     { class: 'inline-form', 'aria-labelledby': 'add-mapping-heading' },
@@ -57,7 +64,8 @@ export async function mappingsView(ui) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     ui.clearError(form);
-    const body = { [matchBy.value]: group.value.trim(), role: role.value, ...(connection.value ? { connection: connection.value } : {}) };
+    const scope = connection.value === TENANT_WIDE ? { tenantWide: true } : { connection: connection.value };
+    const body = { [matchBy.value]: group.value.trim(), role: role.value, ...scope };
     try {
       const added = await post(`${base}/mappings`, body);
       ui.announce(`Mapping ${added.group} to ${added.role} added.`);

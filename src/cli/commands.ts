@@ -218,13 +218,18 @@ function mappingCommands(rt: CliRuntime): Command {
     .addOption(new Option('--group <displayName>', 'match the group by display name (case-insensitive)').conflicts('groupId'))
     .option('--group-id <externalId>', 'match the group by its IdP id (exact)')
     .requiredOption('--role <role>', 'role name or id')
-    .option('--connection <connection>', 'only groups of this connection (id, name or tenant/name)')
+    .addOption(new Option('--connection <connection>', 'only groups of this connection (id, name or tenant/name)').conflicts('tenantWide'))
+    .option('--tenant-wide', 'groups of every connection of the tenant match, SCIM pushes included')
     .addOption(jsonOption())
     .action(async function (this: Command, opts: Opts) {
       if (opts.group === undefined && opts.groupId === undefined) this.error('give --group <displayName> or --group-id <externalId>', { exitCode: 2 });
-      const input = { tenant: opts.tenant, group: opts.group, groupId: opts.groupId, role: opts.role, connection: opts.connection };
+      if (opts.connection === undefined && opts.tenantWide !== true) {
+        this.error('give --connection <connection> (only its groups match) or --tenant-wide (groups of every connection match, SCIM pushes included)', { exitCode: 2 });
+      }
+      const input = { tenant: opts.tenant, group: opts.group, groupId: opts.groupId, role: opts.role, connection: opts.connection, tenantWide: opts.tenantWide === true ? true : undefined };
       const m = (await rt.run('mapping.add', input)) as MappingView;
-      show(rt, opts, m, (v) => `added mapping ${v.id}: group ${v.matchBy === 'display_name' ? `"${v.group}"` : `id ${v.group}`} → role ${v.role}`);
+      const scope = (v: MappingView) => (v.tenantWide ? 'every connection (tenant-wide)' : `connection ${v.connection}`);
+      show(rt, opts, m, (v) => `added mapping ${v.id}: group ${v.matchBy === 'display_name' ? `"${v.group}"` : `id ${v.group}`} of ${scope(v)} → role ${v.role}`);
     });
   mapping
     .command('list')
@@ -238,7 +243,7 @@ function mappingCommands(rt: CliRuntime): Command {
           ['ID', (m) => m.id],
           ['GROUP', (m) => (m.matchBy === 'display_name' ? m.group : `id:${m.group}`)],
           ['ROLE', (m) => m.role],
-          ['CONNECTION', (m) => m.connection ?? '(any)'],
+          ['CONNECTION', (m) => (m.tenantWide ? '(tenant-wide)' : (m.connection ?? m.connectionId ?? ''))],
         ]),
       );
     });

@@ -131,8 +131,10 @@ export interface AddMapping {
   kind: 'mapping.add';
   id?: string;
   roleId: string;
-  /** Only groups of this connection; null/absent = any connection of the tenant. */
+  /** Only groups of this connection. Exactly one of `connectionId` and `tenantWide: true`. */
   connectionId?: string | null;
+  /** Groups of every connection of the tenant match: an explicit choice, never a default. */
+  tenantWide?: boolean;
   match: GroupMatch;
 }
 

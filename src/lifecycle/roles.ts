@@ -73,6 +73,12 @@ export async function createRoles(ctx: ApplyContext, changes: ChangeOf<'role.cre
 export async function addMappings(ctx: ApplyContext, changes: ChangeOf<'mapping.add'>[]): Promise<void> {
   for (const c of changes) {
     assertIds('role id', [c.roleId]);
+    // A mapping without a connection once matched every connection's groups, so a SCIM
+    // token could create "Admins" and earn the role meant for another IdP's "Admins".
+    const tenantWide = c.tenantWide === true;
+    if (tenantWide === Boolean(c.connectionId)) {
+      throw new ValidationError('a mapping names its connection, or is explicitly tenant-wide (one of the two)');
+    }
     if (c.connectionId) assertIds('connection id', [c.connectionId]);
     if (c.match.matchBy !== 'display_name' && c.match.matchBy !== 'external_id') {
       throw new ValidationError('a mapping matches a group by display_name or external_id');
@@ -83,8 +89,8 @@ export async function addMappings(ctx: ApplyContext, changes: ChangeOf<'mapping.
     const rows = await queryRows<{ id: string }>(
       ctx.tx,
       sql`with ins as (
-        insert into group_role_mappings (id, tenant_id, connection_id, match_by, group_ref, role_id)
-        select ${id}::uuid, ${t}::uuid, ${c.connectionId ?? null}::uuid, ${c.match.matchBy}, ${c.match.groupRef.trim()}, r.id
+        insert into group_role_mappings (id, tenant_id, connection_id, tenant_wide, match_by, group_ref, role_id)
+        select ${id}::uuid, ${t}::uuid, ${c.connectionId ?? null}::uuid, ${tenantWide}, ${c.match.matchBy}, ${c.match.groupRef.trim()}, r.id
         from roles r where r.id = ${c.roleId}::uuid and r.tenant_id = ${t}::uuid
           and (${c.connectionId ?? null}::uuid is null
                or exists (select 1 from connections k where k.id = ${c.connectionId ?? null}::uuid and k.tenant_id = ${t}::uuid))
@@ -155,7 +161,7 @@ export async function recomputeIdpRoles(ctx: ApplyContext): Promise<void> {
       join group_memberships m on m.user_id = u.id
       join groups g on g.id = m.group_id
       join group_role_mappings grm on grm.tenant_id = ${t}::uuid
-        and (grm.connection_id is null or grm.connection_id = g.connection_id)
+        and (grm.tenant_wide or grm.connection_id = g.connection_id)
         and ((grm.match_by = 'external_id' and grm.group_ref = g.external_id)
           or (grm.match_by = 'display_name' and lower(grm.group_ref) = lower(g.display_name)))
     ),

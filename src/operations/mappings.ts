@@ -13,6 +13,8 @@ export interface MappingView {
   group: string;
   connection: string | null;
   connectionId: string | null;
+  /** Groups of every connection of the tenant match, SCIM pushes included. */
+  tenantWide: boolean;
   createdAt: string | null;
 }
 
@@ -24,6 +26,7 @@ const mappingView = (m: MappingRow): MappingView => ({
   group: m.groupRef,
   connection: m.connectionName,
   connectionId: m.connectionId,
+  tenantWide: m.tenantWide,
   createdAt: iso(m.createdAt),
 });
 
@@ -36,12 +39,24 @@ export const mappingAdd = defineOperation({
     /** ...or its external id (exact). */
     groupId: z.string().trim().min(1).optional(),
     role: z.string().min(1),
-    /** Restrict to one connection's groups: id, name, or tenant/name. */
+    /** Only this connection's groups match: id, name, or tenant/name. */
     connection: z.string().min(1).optional(),
+    /** Groups of every connection match, SCIM pushes included: must be asked for. */
+    tenantWide: z.boolean().optional(),
   }),
   async run(ctx, input): Promise<MappingView> {
     if ((input.group === undefined) === (input.groupId === undefined)) {
       throw new ValidationError('give exactly one of --group <displayName> or --group-id <externalId>');
+    }
+    // Refused rather than defaulted, even when the tenant has one connection today: a
+    // connection added later (a SCIM token) would silently start matching the mapping.
+    const tenantWide = input.tenantWide === true;
+    if (tenantWide === (input.connection !== undefined)) {
+      throw new ValidationError(
+        tenantWide
+          ? 'a mapping is for one connection (--connection, "connection") or tenant-wide (--tenant-wide, "tenantWide"), not both'
+          : 'a mapping needs its connection (--connection, "connection": only its groups match) or an explicit --tenant-wide ("tenantWide": true: groups of every connection match, SCIM pushes included)',
+      );
     }
     const db = ctx.store.db;
     const tenant = await resolveTenant(db, input.tenant);
@@ -51,7 +66,7 @@ export const mappingAdd = defineOperation({
       ? { matchBy: 'display_name' as const, groupRef: input.group }
       : { matchBy: 'external_id' as const, groupRef: input.groupId! };
     const result = await applyChanges(db, { tenantId: tenant.id, actor: ctx.actor }, [
-      { kind: 'mapping.add', roleId: role.id, connectionId: connection?.id ?? null, match },
+      { kind: 'mapping.add', roleId: role.id, connectionId: connection?.id ?? null, tenantWide, match },
     ]);
     const id = result.createdIds[0]!;
     const created = (await listMappings(db, tenant.id)).find((m) => m.id === id);

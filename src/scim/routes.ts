@@ -12,12 +12,14 @@ import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } f
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
-import { getGroupsById, getUsersById, getUsersByUserName, listGroupRows, listUserRows, type ListOptions } from './queries.js';
+import { getGroupsById, getUsersById, getUsersByUserName, listGroupRows, listUserRows, type ListOptions, type Page } from './queries.js';
 import { metrics } from '../metrics/index.js';
 import { takeToken } from './rate-limit.js';
 import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
 import { isExcluded, parseAttributeList, projectResource } from './resources/projection.js';
-import { renderUser } from './resources/user.js';
+import type { GroupRowForScim } from './resources/group.js';
+import { renderUser, type UserRowForScim } from './resources/user.js';
+import { parseSearchRequest } from './search.js';
 import { orThrow, type ScimRequestContext } from './service/context.js';
 import { WriteCoalescer } from './service/coalescer.js';
 import { RowLoader } from './service/loader.js';
@@ -68,6 +70,37 @@ function listOptions(query: ListQuery, catalog: FilterCatalog, alias: string): L
   const where = query.filter ? orThrow(filterToSql(orThrow(parseScimFilter(query.filter)), catalog, { alias })) : undefined;
   const orderBy = query.sortBy ? orThrow(sortColumn(query.sortBy, catalog, { alias })) : undefined;
   return { where, orderBy, descending: query.sortOrder?.toLowerCase() === 'descending', offset: startIndex - 1, limit: count, startIndex };
+}
+
+/**
+ * A root search spans Users and Groups (RFC 7644 §3.4.3): Users first, then Groups,
+ * paged over the two as one list, each sorted by `sortBy` if it has that attribute.
+ * A filter naming an attribute only one type has matches none of the other type;
+ * a filter or sortBy neither type accepts is the usual 400.
+ */
+async function searchRoot(
+  query: ListQuery,
+  read: { users: (o: ListOptions) => Promise<Page<UserRowForScim>>; groups: (o: ListOptions) => Promise<Page<GroupRowForScim>> },
+): Promise<{ users: UserRowForScim[]; groups: GroupRowForScim[]; total: number; startIndex: number }> {
+  const sorts = (catalog: FilterCatalog) => query.sortBy === undefined || sortColumn(query.sortBy, catalog, { alias: 'x' }).ok;
+  if (!sorts(USER_FILTER_CATALOG) && !sorts(GROUP_FILTER_CATALOG)) orThrow(sortColumn(query.sortBy!, USER_FILTER_CATALOG, { alias: 'u' }));
+  const attempt = (catalog: FilterCatalog, alias: string) => {
+    try {
+      // A sortBy this type lacks leaves it in its default order (RFC 7644 §3.4.2.3 lets a provider ignore a sort).
+      return { options: listOptions(sorts(catalog) ? query : { ...query, sortBy: undefined }, catalog, alias) };
+    } catch (err) {
+      if (err instanceof ScimError) return { error: err };
+      throw err;
+    }
+  };
+  const forUsers = attempt(USER_FILTER_CATALOG, 'u');
+  const forGroups = attempt(GROUP_FILTER_CATALOG, 'g');
+  if (forUsers.error && forGroups.error) throw forUsers.error;
+  const { startIndex, offset, limit } = (forUsers.options ?? forGroups.options)!;
+  const users = forUsers.options ? await read.users(forUsers.options) : { rows: [], total: 0 };
+  const groupWindow = { offset: Math.max(0, offset - users.total), limit: limit - users.rows.length };
+  const found = forGroups.options ? await read.groups({ ...forGroups.options, ...groupWindow }) : { rows: [], total: 0 };
+  return { users: users.rows, groups: found.rows, total: users.total + found.total, startIndex };
 }
 
 const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:user';
@@ -171,17 +204,18 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
 
   registerDiscovery(app, context);
 
-  app.get<{ Querystring: ListQuery }>('/Users', async (request) => {
+  const listUsers = async (request: FastifyRequest, query: ListQuery) => {
     const ctx = context(request);
-    const options = listOptions(request.query, USER_FILTER_CATALOG, 'u');
+    const options = listOptions(query, USER_FILTER_CATALOG, 'u');
     // `userName eq "x"`, what every IdP asks before it creates a user: at most one row, read with the others asked at once.
-    const name = singleUserNameLookup(request.query, options);
+    const name = singleUserNameLookup(query, options);
     const { rows, total } =
       name === undefined ? await listUserRows(db, ctx.scope, options) : await usersByName.load(db, ctx.scope, name).then((row) => ({ rows: row ? [row] : [], total: row ? 1 : 0 }));
-    const { attributes, excluded } = selectors(request.query);
+    const { attributes, excluded } = selectors(query);
     const resources = rows.map((row) => projectResource(renderUser(row, `${ctx.baseUrl}/Users/${row.id}`), attributes, excluded));
     return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: resources.length, startIndex: options.startIndex, Resources: resources };
-  });
+  };
+  app.get<{ Querystring: ListQuery }>('/Users', (request) => listUsers(request, request.query));
   app.get<{ Params: { id: string }; Querystring: ListQuery }>('/Users/:id', async (request, reply) => {
     const { resource, etag } = await users.getUser(context(request), request.params.id);
     return single(reply, 200, resource, etag, request.query);
@@ -205,15 +239,16 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     return reply.status(204).send();
   });
 
-  app.get<{ Querystring: ListQuery }>('/Groups', async (request) => {
+  const listGroups = async (request: FastifyRequest, query: ListQuery) => {
     const ctx = context(request);
-    const options = listOptions(request.query, GROUP_FILTER_CATALOG, 'g');
+    const options = listOptions(query, GROUP_FILTER_CATALOG, 'g');
     const { rows, total } = await listGroupRows(db, ctx.scope, options);
-    const { attributes, excluded } = selectors(request.query);
+    const { attributes, excluded } = selectors(query);
     const rendered = await groups.renderGroups(ctx, rows, !isExcluded('members', attributes, excluded));
     const resources = rendered.map((r) => projectResource(r, attributes, excluded));
     return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: resources.length, startIndex: options.startIndex, Resources: resources };
-  });
+  };
+  app.get<{ Querystring: ListQuery }>('/Groups', (request) => listGroups(request, request.query));
   app.get<{ Params: { id: string }; Querystring: ListQuery }>('/Groups/:id', async (request, reply) => {
     const { attributes, excluded } = selectors(request.query);
     const { resource, etag } = await groups.getGroup(context(request), request.params.id, !isExcluded('members', attributes, excluded));
@@ -241,6 +276,23 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     await groups.deleteGroup(context(request), request.params.id, request.headers['if-match']);
     return reply.status(204).send();
   });
+
+  // RFC 7644 §3.4.3: the same lists queried with POST (a SearchRequest body), answered 200.
+  app.post('/Users/.search', (request) => listUsers(request, orThrow(parseSearchRequest(request.body))));
+  app.post('/Groups/.search', (request) => listGroups(request, orThrow(parseSearchRequest(request.body))));
+  app.post('/.search', async (request) => {
+    const query = orThrow(parseSearchRequest(request.body));
+    const ctx = context(request);
+    const { attributes, excluded } = selectors(query);
+    const page = await searchRoot(query, {
+      users: (options) => listUserRows(db, ctx.scope, options),
+      groups: (options) => listGroupRows(db, ctx.scope, options),
+    });
+    const rendered = await groups.renderGroups(ctx, page.groups, !isExcluded('members', attributes, excluded));
+    const resources = [...page.users.map((row) => renderUser(row, `${ctx.baseUrl}/Users/${row.id}`)), ...rendered].map((r) => projectResource(r, attributes, excluded));
+    return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: page.total, itemsPerPage: resources.length, startIndex: page.startIndex, Resources: resources };
+  });
+
 };
 
 function registerDiscovery(app: FastifyInstance, context: (r: FastifyRequest) => ScimRequestContext): void {

@@ -12,6 +12,8 @@ export interface MappingView {
   groupRef: string;
   connectionId: string | null;
   connectionName: string | null;
+  /** Groups of every connection match (then `connectionId` is null). */
+  tenantWide: boolean;
   createdAt: Date;
 }
 
@@ -25,6 +27,7 @@ export async function listMappings(db: Db, tenantId: string): Promise<MappingVie
       groupRef: groupRoleMappings.groupRef,
       connectionId: groupRoleMappings.connectionId,
       connectionName: connections.name,
+      tenantWide: groupRoleMappings.tenantWide,
       createdAt: groupRoleMappings.createdAt,
     })
     .from(groupRoleMappings)

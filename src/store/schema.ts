@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   customType,
   doublePrecision,
   index,
@@ -190,8 +191,14 @@ export const groupRoleMappings = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    /** Only groups of this connection match; null = any connection of the tenant. */
+    /** Only groups of this connection match; null exactly when the mapping is tenant-wide. */
     connectionId: uuid('connection_id').references(() => connections.id, { onDelete: 'cascade' }),
+    /**
+     * Groups of every connection of the tenant match (a SCIM token's groups included).
+     * An explicit choice, never the default: a mapping meant for one IdP must not grant
+     * roles to a same-named group another connection creates.
+     */
+    tenantWide: boolean('tenant_wide').notNull().default(false),
     /** `display_name` (case-insensitive) or `external_id` (exact). */
     matchBy: text('match_by').notNull(),
     groupRef: text('group_ref').notNull(),
@@ -210,6 +217,7 @@ export const groupRoleMappings = pgTable(
       t.roleId,
     ),
     index('group_role_mappings_role_idx').on(t.roleId),
+    check('group_role_mappings_scope_ck', sql`(${t.tenantWide} and ${t.connectionId} is null) or (not ${t.tenantWide} and ${t.connectionId} is not null)`),
   ],
 );
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   acme.connection = (await op(h.ctx, 'connection.create', { tenant: 'acme', name: 'scim', kind: 'scim' })).id;
   acme.token = (await op(h.ctx, 'token.create', { connection: acme.connection, name: 'Okta' })).id;
   acme.role = (await op(h.ctx, 'role.create', { tenant: 'acme', name: 'developer' })).id;
-  acme.mapping = (await op(h.ctx, 'mapping.add', { tenant: 'acme', group: 'Engineering', role: 'developer' })).id;
+  acme.mapping = (await op(h.ctx, 'mapping.add', { tenant: 'acme', group: 'Engineering', role: 'developer', tenantWide: true })).id;
   const user = userCreate(acme.connection, 1);
   await applyChanges(h.store.db, { tenantId: acme.tenant, actor: { type: 'sync', id: 'test' } }, [user]);
   acme.user = user.id!;

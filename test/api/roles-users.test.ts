@@ -69,12 +69,28 @@ describe('roles and mappings', () => {
     const list = await api('GET', '/tenants/acme/mappings');
     expectDocumented('MappingList', list.json());
     expect(list.json().mappings.map((m: { id: string }) => m.id)).toEqual([mappingId]);
+    expect(list.json().mappings[0]).toMatchObject({ connection: 'scim', tenantWide: false });
+  });
+
+  it('adds an explicitly tenant-wide mapping, listed as such', async () => {
+    const res = await api('POST', '/tenants/acme/mappings', acmeKey, { group: 'Everyone', role: 'auditor', tenantWide: true });
+    expect(res.statusCode).toBe(201);
+    expectDocumented('Mapping', res.json());
+    expect(res.json()).toMatchObject({ connection: null, connectionId: null, tenantWide: true });
+    expect((await api('GET', '/tenants/acme/mappings')).json().mappings).toContainEqual(expect.objectContaining({ group: 'Everyone', tenantWide: true }));
+    expect((await api('DELETE', `/tenants/acme/mappings/${res.json().id}`, acmeKey)).statusCode).toBe(204);
   });
 
   it('refuses a mapping naming both or neither group form, an unknown role, or another tenant\'s connection', async () => {
     const both = await api('POST', '/tenants/acme/mappings', ADMIN_TOKEN, { group: 'a', groupId: 'b', role: 'developer' });
     expect(both.statusCode).toBe(400);
-    expect((await api('POST', '/tenants/acme/mappings', ADMIN_TOKEN, { group: 'a', role: 'nope' })).statusCode).toBe(404);
+    expect((await api('POST', '/tenants/acme/mappings', ADMIN_TOKEN, { group: 'a', role: 'nope', connection: 'scim' })).statusCode).toBe(404);
+    // A mapping names its connection or says tenantWide: true; never a silent "every connection".
+    const unscoped = await api('POST', '/tenants/acme/mappings', acmeKey, { group: 'Admins', role: 'developer' });
+    expect(unscoped.statusCode).toBe(400);
+    expect(unscoped.json().error.message).toMatch(/needs its connection .*"tenantWide": true/);
+    expect((await api('POST', '/tenants/acme/mappings', acmeKey, { group: 'Admins', role: 'developer', connection: 'scim', tenantWide: true })).statusCode).toBe(400);
+    expect((await api('POST', '/tenants/acme/mappings', acmeKey, { group: 'Admins', role: 'developer', tenantWide: 'yes' })).statusCode).toBe(400);
     const globexScim = (await op(h.ctx, 'connection.create', { tenant: 'globex', name: 'scim', kind: 'scim' })).id;
     expect((await api('POST', '/tenants/acme/mappings', ADMIN_TOKEN, { group: 'a', role: 'developer', connection: globexScim })).statusCode).toBe(404);
   });
@@ -97,7 +113,7 @@ describe('roles and mappings', () => {
     expect((await api('GET', `/tenants/acme/users/${ann}`)).json().roles).toEqual([]);
     expect((await api('DELETE', `/tenants/acme/mappings/${mappingId}`, acmeKey)).statusCode).toBe(404);
     // Put it back for the grant tests below.
-    await api('POST', '/tenants/acme/mappings', acmeKey, { group: 'Engineering', role: 'developer' });
+    await api('POST', '/tenants/acme/mappings', acmeKey, { group: 'Engineering', role: 'developer', connection: 'scim' });
   });
 });
 

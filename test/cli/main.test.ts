@@ -103,12 +103,30 @@ describe('roster CLI (in process)', () => {
     }
   });
 
+  it('refuses a mapping that names neither its connection nor --tenant-wide, or both, with a one-line usage error', async () => {
+    await run('role', 'create', 'viewer', '--tenant', 'acme');
+    const neither = await run('mapping', 'add', '--tenant', 'acme', '--group', 'Admins', '--role', 'viewer');
+    expect(neither.code).toBe(2);
+    expect(errorLines(neither.stderr)).toEqual([expect.stringMatching(/^roster: give --connection <connection> \(only its groups match\) or --tenant-wide/)]);
+    const both = await run('mapping', 'add', '--tenant', 'acme', '--group', 'Admins', '--role', 'viewer', '--connection', 'acme/okta', '--tenant-wide');
+    expect(both.code).toBe(2);
+    expect(errorLines(both.stderr)).toEqual([expect.stringMatching(/cannot be used with/)]);
+    expect(JSON.parse((await run('mapping', 'list', '--tenant', 'acme', '--json')).stdout)).toEqual([]);
+  });
+
   it('creates roles and mappings, and deletes a connection', async () => {
     expect(JSON.parse((await run('role', 'create', 'admin', '--tenant', 'acme', '--json')).stdout)).toMatchObject({ name: 'admin' });
     const mapping = await run('mapping', 'add', '--tenant', 'acme', '--group-id', '00gabc', '--role', 'admin', '--connection', 'acme/okta', '--json');
     expect(JSON.parse(mapping.stdout)).toMatchObject({ matchBy: 'external_id', group: '00gabc', connection: 'okta' });
     const listed = await run('mapping', 'list', '--tenant', 'acme');
     expect(listed.stdout).toMatch(/id:00gabc\s+admin\s+okta/);
+    const wide = await run('mapping', 'add', '--tenant', 'acme', '--group', 'Staff', '--role', 'admin', '--tenant-wide');
+    expect(wide.stdout).toMatch(/group "Staff" of every connection \(tenant-wide\) → role admin/);
+    expect((await run('mapping', 'list', '--tenant', 'acme')).stdout).toMatch(/Staff\s+admin\s+\(tenant-wide\)/);
+    expect(JSON.parse((await run('mapping', 'list', '--tenant', 'acme', '--json')).stdout)).toContainEqual(
+      expect.objectContaining({ group: 'Staff', tenantWide: true, connection: null }),
+    );
+    await run('mapping', 'remove', JSON.parse((await run('mapping', 'list', '--tenant', 'acme', '--json')).stdout).find((m: { group: string }) => m.group === 'Staff').id);
     const deleted = await run('connection', 'delete', 'acme/okta', '--json');
     expect(JSON.parse(deleted.stdout)).toMatchObject({ deleted: true, mappingsRemoved: 1 });
     expect(JSON.parse((await run('mapping', 'list', '--tenant', 'acme', '--json')).stdout)).toEqual([]);

@@ -41,8 +41,8 @@ describe('roster as a subprocess', () => {
     expect(JSON.parse(shown.stdout).settings.clientSecret).toBe('(set)');
     expect(shown.stdout + shown.stderr).not.toContain(secret);
     expect((await spawnCli(['role', 'create', 'admin', '--tenant', 'acme'], env)).stdout).toMatch(/^created role admin/);
-    const mapping = await spawnCli(['mapping', 'add', '--tenant', 'acme', '--group', 'Engineering', '--role', 'admin', '--json'], env);
-    expect(JSON.parse(mapping.stdout)).toMatchObject({ group: 'Engineering', role: 'admin' });
+    const mapping = await spawnCli(['mapping', 'add', '--tenant', 'acme', '--group', 'Engineering', '--role', 'admin', '--connection', 'acme/entra', '--json'], env);
+    expect(JSON.parse(mapping.stdout)).toMatchObject({ group: 'Engineering', role: 'admin', connection: 'entra', tenantWide: false });
     const users = await spawnCli(['user', 'list', '--tenant', 'acme', '--json'], env);
     expect(users.code).toBe(0);
     expect(JSON.parse(users.stdout)).toEqual({ users: [], more: false, nextCursor: null });

@@ -51,9 +51,9 @@ beforeAll(async () => {
 
   await op(ctx, 'tenant.create', { slug: 'acme', name: 'Acme Corp' });
   for (const role of ['developer', 'support', 'auditor']) await op(ctx, 'role.create', { tenant: 'acme', name: role });
-  await op(ctx, 'mapping.add', { tenant: 'acme', group: 'Engineering', role: 'developer' });
-  await op(ctx, 'mapping.add', { tenant: 'acme', group: 'Contractors', role: 'auditor' });
   entraId = (await op(ctx, 'connection.create', { tenant: 'acme', name: 'entra', kind: 'entra', settings: idp.settings })).id;
+  await op(ctx, 'mapping.add', { tenant: 'acme', group: 'Engineering', role: 'developer', connection: entraId });
+  await op(ctx, 'mapping.add', { tenant: 'acme', group: 'Contractors', role: 'auditor', tenantWide: true });
   await op(ctx, 'sync.run', { connection: entraId, trigger: 'manual' });
   await op(ctx, 'sync.run', { connection: entraId, full: true, trigger: 'manual' });
   await op(ctx, 'role.grant', { tenant: 'acme', user: 'cy@contoso.test', role: 'auditor' });
@@ -234,13 +234,30 @@ describe('the admin console at /admin', () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Mappings' }).click();
     await heading('Group-to-role mappings').waitFor();
     expect(await main().locator('tbody tr').count()).toBe(2);
+    expect(await main().locator('tr[data-mapping="Contractors→auditor"]').textContent()).toContain('every connection (tenant-wide)');
+    expect(await main().locator('tr[data-mapping="Engineering→developer"]').textContent()).toContain('entra');
     await expectAccessible();
     await page.getByLabel('Group', { exact: true }).fill('Support');
     await page.getByLabel('Role').selectOption('support');
+    await page.getByLabel('Connection').selectOption({ label: 'entra' });
     await page.getByRole('button', { name: 'Add mapping' }).click();
     await main().locator('tr[data-mapping="Support→support"]').waitFor();
     const mappings = await op(ctx, 'mapping.list', { tenant: 'acme' });
     expect(mappings.map((m: { group: string; role: string }) => `${m.group}→${m.role}`).sort()).toEqual(['Contractors→auditor', 'Engineering→developer', 'Support→support']);
+    expect(mappings.find((m: { group: string }) => m.group === 'Support')).toMatchObject({ connection: 'entra', tenantWide: false });
+
+    // Tenant-wide only by choosing it: then the row says so.
+    await page.getByLabel('Group', { exact: true }).fill('Everyone');
+    await page.getByLabel('Role').selectOption('auditor');
+    await page.getByLabel('Connection').selectOption({ label: 'every connection (tenant-wide, SCIM pushes included)' });
+    await page.getByRole('button', { name: 'Add mapping' }).click();
+    await main().locator('tr[data-mapping="Everyone→auditor"]').waitFor();
+    expect(await main().locator('tr[data-mapping="Everyone→auditor"]').textContent()).toContain('every connection (tenant-wide)');
+    const everyone = (await op(ctx, 'mapping.list', { tenant: 'acme' })).find((m: { group: string }) => m.group === 'Everyone');
+    expect(everyone).toMatchObject({ tenantWide: true, connection: null });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await main().getByRole('button', { name: 'Remove mapping Everyone to auditor' }).click();
+    await eventually(() => main().locator('tr[data-mapping="Everyone→auditor"]').count()).toBe(0);
 
     // The page went stale: another admin deleted the connection it offers. The API's 404 shows in the form.
     await page.getByLabel('Group', { exact: true }).fill('Auditors');

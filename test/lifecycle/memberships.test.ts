@@ -136,7 +136,7 @@ describe('roles follow bulk membership changes', () => {
     const group = await makeGroup('engineering');
     const created = await applyChanges(store.db, { tenantId, actor: { type: 'admin', id: 'a' } }, [{ kind: 'role.create', name: 'developer' }]);
     const groupName = (await queryRows<{ name: string }>(store.db, sql`select display_name as name from groups where id = ${group}::uuid`))[0]!.name;
-    await apply([{ kind: 'mapping.add', roleId: created.createdIds[0]!, match: { matchBy: 'display_name', groupRef: groupName } }]);
+    await apply([{ kind: 'mapping.add', roleId: created.createdIds[0]!, tenantWide: true, match: { matchBy: 'display_name', groupRef: groupName } }]);
     // One of them is already a member: it must keep (and get) its role like the others.
     await apply([{ kind: 'membership.add', groupId: group, userId: users[0]! }]);
     const added = await apply(users.map((userId) => ({ kind: 'membership.add' as const, groupId: group, userId })));

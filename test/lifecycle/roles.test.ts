@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyChanges, type Actor, type LifecycleChange } from '../../src/lifecycle/index.js';
-import { ConflictError, NotFoundError } from '../../src/errors/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { groupCreate, makeConnection, makeTenant, userCreate } from '../support/factories.js';
 import { auditOf, rolesOf } from '../support/inspect.js';
@@ -68,8 +68,8 @@ beforeEach(async () => {
   };
   await apply(
     [
-      { kind: 'mapping.add', roleId: w.developer, match: { matchBy: 'display_name', groupRef: 'engineering' } },
-      { kind: 'mapping.add', roleId: w.seller, match: { matchBy: 'external_id', groupRef: '00g-sales' } },
+      { kind: 'mapping.add', roleId: w.developer, tenantWide: true, match: { matchBy: 'display_name', groupRef: 'engineering' } },
+      { kind: 'mapping.add', roleId: w.seller, tenantWide: true, match: { matchBy: 'external_id', groupRef: '00g-sales' } },
     ],
     admin,
   );
@@ -109,7 +109,7 @@ describe('group membership drives roles', () => {
   });
 
   it('keeps a role that another of the user’s groups still maps to', async () => {
-    await apply([{ kind: 'mapping.add', roleId: w.developer, match: { matchBy: 'display_name', groupRef: 'Sales' } }], admin);
+    await apply([{ kind: 'mapping.add', roleId: w.developer, tenantWide: true, match: { matchBy: 'display_name', groupRef: 'Sales' } }], admin);
     await apply([
       { kind: 'membership.add', groupId: w.eng, userId: w.ann },
       { kind: 'membership.add', groupId: w.sales, userId: w.ann },
@@ -140,7 +140,7 @@ describe('group membership drives roles', () => {
 
   it('grants to existing members when a mapping is added, and revokes when it is removed', async () => {
     await apply([{ kind: 'membership.add', groupId: w.eng, userId: w.ben }]);
-    const added = await apply([{ kind: 'mapping.add', roleId: w.owner, match: { matchBy: 'external_id', groupRef: '00g-eng' } }], admin);
+    const added = await apply([{ kind: 'mapping.add', roleId: w.owner, tenantWide: true, match: { matchBy: 'external_id', groupRef: '00g-eng' } }], admin);
     expect(await rolesOf(store.db, w.ben)).toEqual(['developer:idp', 'owner:idp']);
     await apply([{ kind: 'mapping.remove', mappingId: added.createdIds[0]! }], admin);
     expect(await rolesOf(store.db, w.ben)).toEqual(['developer:idp']);
@@ -158,17 +158,41 @@ describe('group membership drives roles', () => {
     expect(await rolesOf(store.db, w.ben)).toEqual(['developer:idp', 'owner:idp']);
   });
 
+  it('does not match a connection-scoped mapping against a same-named group another connection (a SCIM push) created', async () => {
+    const scim = await makeConnection(store.db, w.tenantId, { kind: 'scim' });
+    const pulledAdmins = groupCreate(w.connectionId, 'Admins', { externalId: '00g-admins' });
+    const pushedAdmins = groupCreate(scim.id, 'Admins');
+    const mallory = userCreate(scim.id, ++n);
+    await apply([pulledAdmins, pushedAdmins, mallory]);
+    await apply([{ kind: 'mapping.add', roleId: w.owner, connectionId: w.connectionId, match: { matchBy: 'display_name', groupRef: 'Admins' } }], admin);
+    await apply([
+      { kind: 'membership.add', groupId: pushedAdmins.id!, userId: mallory.id! },
+      { kind: 'membership.add', groupId: pulledAdmins.id!, userId: w.ann },
+    ]);
+    expect(await rolesOf(store.db, mallory.id!)).toEqual([]);
+    expect(await rolesOf(store.db, w.ann)).toEqual(['owner:idp']);
+  });
+
+  it('refuses a mapping that names neither its connection nor tenant-wide, or both', async () => {
+    const match = { matchBy: 'display_name' as const, groupRef: 'Admins' };
+    await expect(apply([{ kind: 'mapping.add', roleId: w.owner, match }], admin)).rejects.toThrow(ValidationError);
+    await expect(apply([{ kind: 'mapping.add', roleId: w.owner, tenantWide: false, connectionId: null, match }], admin)).rejects.toThrow(ValidationError);
+    await expect(apply([{ kind: 'mapping.add', roleId: w.owner, tenantWide: true, connectionId: w.connectionId, match }], admin)).rejects.toThrow(
+      /names its connection, or is explicitly tenant-wide/,
+    );
+  });
+
   it('refuses a duplicate mapping with a conflict', async () => {
     await expect(
-      apply([{ kind: 'mapping.add', roleId: w.developer, match: { matchBy: 'display_name', groupRef: 'engineering' } }], admin),
+      apply([{ kind: 'mapping.add', roleId: w.developer, tenantWide: true, match: { matchBy: 'display_name', groupRef: 'engineering' } }], admin),
     ).rejects.toThrow(ConflictError);
   });
 
   it('compares display names in the duplicate check as matching does (ignoring case), external ids exactly', async () => {
     await expect(
-      apply([{ kind: 'mapping.add', roleId: w.developer, match: { matchBy: 'display_name', groupRef: 'ENGINEERING' } }], admin),
+      apply([{ kind: 'mapping.add', roleId: w.developer, tenantWide: true, match: { matchBy: 'display_name', groupRef: 'ENGINEERING' } }], admin),
     ).rejects.toThrow('this group-to-role mapping already exists');
-    const added = await apply([{ kind: 'mapping.add', roleId: w.seller, match: { matchBy: 'external_id', groupRef: '00G-SALES' } }], admin);
+    const added = await apply([{ kind: 'mapping.add', roleId: w.seller, tenantWide: true, match: { matchBy: 'external_id', groupRef: '00G-SALES' } }], admin);
     expect(added.counts.mappingsAdded).toBe(1);
   });
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   const conn = fake.connection();
   connectionId = (await op(h.ctx, 'connection.create', { tenant: 'acme', name: 'entra', kind: 'entra', settings: { ...conn.settings, ...conn.secrets } })).id;
   await op(h.ctx, 'role.create', { tenant: 'acme', name: 'admin' });
-  await op(h.ctx, 'mapping.add', { tenant: 'acme', group: 'Admins', role: 'admin' });
+  await op(h.ctx, 'mapping.add', { tenant: 'acme', group: 'Admins', role: 'admin', connection: connectionId });
   adminsGroup = fake.directory.addGroup({ displayName: 'Admins' }).id;
   loginKey = (await h.key('login-sync', 'acme', 'login service')).key;
 });

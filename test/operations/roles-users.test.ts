@@ -44,8 +44,8 @@ describe('roles and mappings', () => {
     const m = await op(ctx, 'mapping.add', { tenant: 'acme', group: 'engineering', role: 'admin', connection: 'push' });
     expect(m).toMatchObject({ role: 'admin', matchBy: 'display_name', group: 'engineering', connection: 'push' });
     expect(await rolesOf(store.db, ada.id!)).toEqual(['admin:idp']);
-    const byId = await op(ctx, 'mapping.add', { tenant: 'acme', groupId: 'grp-eng', role: 'billing' });
-    expect(byId).toMatchObject({ matchBy: 'external_id', connection: null });
+    const byId = await op(ctx, 'mapping.add', { tenant: 'acme', groupId: 'grp-eng', role: 'billing', tenantWide: true });
+    expect(byId).toMatchObject({ matchBy: 'external_id', connection: null, tenantWide: true });
     expect(await rolesOf(store.db, ada.id!)).toEqual(['admin:idp', 'billing:idp']);
     expect((await op(ctx, 'mapping.list', { tenant: 'acme' })).length).toBe(2);
   });
@@ -53,7 +53,7 @@ describe('roles and mappings', () => {
   it('needs exactly one way to name the group, and a known role', async () => {
     await expect(op(ctx, 'mapping.add', { tenant: 'acme', role: 'admin' })).rejects.toThrow(ValidationError);
     await expect(op(ctx, 'mapping.add', { tenant: 'acme', group: 'a', groupId: 'b', role: 'admin' })).rejects.toThrow(ValidationError);
-    await expect(op(ctx, 'mapping.add', { tenant: 'acme', group: 'a', role: 'nope' })).rejects.toThrow(/role "nope" not found/);
+    await expect(op(ctx, 'mapping.add', { tenant: 'acme', group: 'a', role: 'nope', connection: 'push' })).rejects.toThrow(/role "nope" not found/);
   });
 
   it('grants and revokes manual roles by userName with a tenant, or tenant/userName', async () => {

@@ -135,8 +135,9 @@ const Mapping = z.object({
   roleId: uuid,
   matchBy: z.enum(['display_name', 'external_id']),
   group: z.string(),
-  connection: z.string().nullable(),
+  connection: z.string().nullable().describe('the connection whose groups match; null when tenant-wide'),
   connectionId: uuid.nullable(),
+  tenantWide: z.boolean().describe('groups of every connection of the tenant match, SCIM pushes included'),
   createdAt: when,
 });
 

@@ -64,7 +64,7 @@ export const roleRoutes = [
     path: '/tenants/{tenant}/mappings',
     operationId: 'addMapping',
     summary: 'Map a group to a role',
-    description: 'Give exactly one of "group" (display name, case-insensitive) or "groupId" (the IdP\'s id); "connection" (id or name) restricts it to one connection\'s groups. Members get the role at once.',
+    description: 'Give exactly one of "group" (display name, case-insensitive) or "groupId" (the IdP\'s id), and exactly one of "connection" (id or name: only that connection\'s groups match) or "tenantWide": true (groups of every connection of the tenant match, SCIM pushes included). Members get the role at once.',
     tag: 'roles',
     scope: 'admin',
     params: tenantParams,

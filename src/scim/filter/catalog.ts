@@ -180,8 +180,14 @@ export const USER_FILTER_CATALOG: FilterCatalog = {
       enterprise('division'),
       enterprise('department'),
       enterprise('manager.value', ['manager', 'value']),
+      // The manager is a complex attribute compared by its value (Entra filters `manager eq "<id>"`).
+      enterprise('manager', ['manager', 'value']),
       enterprise('manager.displayName', ['manager', 'displayName']),
     ]),
+    // Entra in one of its documented modes names the manager at the core level; it is
+    // stored (and so filtered) as the enterprise extension's manager.value.
+    manager: json(`${ENTERPRISE_USER_SCHEMA}:manager.value`, [ENTERPRISE_USER_SCHEMA, 'manager', 'value']),
+    'manager.value': json(`${ENTERPRISE_USER_SCHEMA}:manager.value`, [ENTERPRISE_USER_SCHEMA, 'manager', 'value']),
   },
 };
 

@@ -49,12 +49,19 @@ export function applyUserPatch(user: ScimUser, ops: readonly PatchOperation[]): 
 }
 
 function applyToPath(
-  draft: Draft, op: PatchOpKind, path: PatchPath, value: unknown, ctx: { fromResource: boolean },
+  draft: Draft, op: PatchOpKind, given: PatchPath, value: unknown, ctx: { fromResource: boolean },
 ): Result<void> {
+  // Entra names the manager at the core level in one of its modes: it is the enterprise one.
+  const path = given.schema === undefined && given.attribute === 'manager' ? { ...given, schema: ENTERPRISE_USER_SCHEMA } : given;
   if (path.schema === undefined) {
     if (USER_IGNORED.has(path.attribute)) return ok(undefined);
     const readOnly = checkReadOnly(draft, op, path, value, ctx);
     if (readOnly !== 'writable') return readOnly;
+    // RFC 7643 §4.1.1 does not require `active`, but an unassigned one would read as
+    // active and silently reactivate a leaver (or, the other way, surprise a deactivation).
+    if (path.attribute === 'active' && (op === 'remove' || isClearing(value))) {
+      return fail(scimErrors.mutability('"active" cannot be removed or cleared: send replace with true or false'));
+    }
     if (/^urn:/i.test(path.attribute)) return applyToExtension(draft, op, path.attribute, value);
   }
   const schemaKey = path.schema === undefined ? undefined : (findKey(draft, path.schema) ?? path.schema);

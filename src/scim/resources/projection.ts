@@ -14,11 +14,15 @@ interface Selector {
   sub?: string;
 }
 
-/** Parse `userName,name.givenName,emails[type eq "work"],urn:...:enterprise:2.0:User:department`. */
-export function parseAttributeList(text: string | undefined): Selector[] {
+/**
+ * Parse `userName,name.givenName,emails[type eq "work"],urn:...:enterprise:2.0:User:department`.
+ * A parameter given twice (`?attributes=a&attributes=b`) arrives as an array: one list.
+ */
+export function parseAttributeList(text: string | readonly string[] | undefined): Selector[] {
   if (!text) return [];
-  return text
-    .split(',')
+  const parts = typeof text === 'string' ? [text] : text.filter((t): t is string => typeof t === 'string');
+  return parts
+    .flatMap((t) => t.split(','))
     .map((raw) => raw.trim())
     .filter(Boolean)
     .map((raw) => {
@@ -40,6 +44,15 @@ function pickSubset(value: unknown, subs: Set<string>): unknown {
       ? Object.fromEntries(Object.entries(obj as Record<string, unknown>).filter(([k]) => subs.has(k.toLowerCase())))
       : obj;
   return Array.isArray(value) ? value.map(pickOne) : pickOne(value);
+}
+
+/** A complex value without one sub-attribute; for a multi-valued one, each value without it. */
+function omitSub(value: unknown, sub: string): unknown {
+  const omitOne = (obj: unknown) =>
+    obj && typeof obj === 'object' && !Array.isArray(obj)
+      ? Object.fromEntries(Object.entries(obj as Record<string, unknown>).filter(([k]) => k.toLowerCase() !== sub))
+      : obj;
+  return Array.isArray(value) ? value.map(omitOne) : omitOne(value);
 }
 
 export function projectResource<T extends Record<string, unknown>>(resource: T, attributes: Selector[], excluded: Selector[]): T {
@@ -66,9 +79,7 @@ export function projectResource<T extends Record<string, unknown>>(resource: T, 
       const key = Object.keys(out).find((k) => k.toLowerCase() === s.top);
       if (!key || ALWAYS.has(s.top)) continue;
       if (!s.sub) delete out[key];
-      else if (out[key] && typeof out[key] === 'object' && !Array.isArray(out[key])) {
-        out[key] = Object.fromEntries(Object.entries(out[key] as Record<string, unknown>).filter(([k]) => k.toLowerCase() !== s.sub));
-      }
+      else out[key] = omitSub(out[key], s.sub);
     }
   }
   return out as T;

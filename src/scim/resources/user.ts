@@ -64,6 +64,32 @@ function pick(body: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : body[key];
 }
 
+/**
+ * Entra, in one of its documented modes, sends the manager at the core level:
+ * `"manager": {"value": "<id>"}` or `"manager": "<id>"`. It is the enterprise
+ * extension's manager (RFC 7643 §4.3), kept there only, so that reading and
+ * filtering find it in one place. A manager sent inside the extension wins.
+ */
+function moveCoreManager(profile: Record<string, unknown>): Result<void> {
+  const key = Object.keys(profile).find((k) => k.toLowerCase() === 'manager');
+  if (key === undefined) return ok(undefined);
+  const raw = profile[key];
+  delete profile[key];
+  const fields = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : { value: raw };
+  const value = pick(fields, 'value');
+  if (value === undefined || value === null || value === '') return ok(undefined);
+  if (typeof value !== 'string') return fail(scimErrors.invalidValue('"manager" must be a user id, or {"value": "<user id>"}'));
+  const extensionKey = Object.keys(profile).find((k) => k.toLowerCase() === ENTERPRISE_USER_SCHEMA.toLowerCase()) ?? ENTERPRISE_USER_SCHEMA;
+  const extension = profile[extensionKey];
+  if (extension !== undefined && (typeof extension !== 'object' || extension === null || Array.isArray(extension))) {
+    return fail(scimErrors.invalidValue(`"${ENTERPRISE_USER_SCHEMA}" must be an object`));
+  }
+  const current = (extension ?? {}) as Record<string, unknown>;
+  if (pick(current, 'manager') !== undefined) return ok(undefined);
+  profile[extensionKey] = { ...current, manager: { value } };
+  return ok(undefined);
+}
+
 export interface ParsedUser {
   externalId: string | null;
   active: boolean;
@@ -94,6 +120,8 @@ export function parseUser(input: unknown): Result<ParsedUser> {
     if (NOT_STORED.has(key.toLowerCase()) || value === null || value === undefined) continue;
     profile[key] = value;
   }
+  const manager = moveCoreManager(profile);
+  if (!manager.ok) return manager;
   const name = (pick(body, 'name') ?? null) as Record<string, unknown> | null;
   if (name !== null && (typeof name !== 'object' || Array.isArray(name))) return fail(scimErrors.invalidValue('"name" must be an object'));
   const emails = pick(body, 'emails');

@@ -119,6 +119,18 @@ describe('User PATCH: Entra ID shapes', () => {
     expect(user.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User']);
   });
 
+  it('treats a core-level path "manager" (and "manager.value") as the enterprise manager', () => {
+    const user = patchUser(storedUser(), patchBody({ op: 'Add', path: 'manager', value: 'mgr-3' }));
+    expect(user[ENTERPRISE]).toEqual({ manager: { value: 'mgr-3' } });
+    expect(user).not.toHaveProperty('manager');
+    const byObject = patchUser(storedUser(), patchBody({ op: 'replace', value: { Manager: { value: 'mgr-4' } } }));
+    expect(byObject[ENTERPRISE]).toEqual({ manager: { value: 'mgr-4' } });
+    const bySub = patchUser(byObject, patchBody({ op: 'replace', path: 'manager.value', value: 'mgr-5' }));
+    expect(bySub[ENTERPRISE]).toEqual({ manager: { value: 'mgr-5' } });
+    const removed = patchUser(bySub, patchBody({ op: 'remove', path: 'manager' }));
+    expect(removed).not.toHaveProperty(ENTERPRISE);
+  });
+
   it('clears the manager sent as "" or {"value": ""}', () => {
     const before = storedUser({ [ENTERPRISE]: { department: 'R&D', manager: { value: 'm' } } });
     for (const value of ['', { value: '' }, null]) {

@@ -178,3 +178,30 @@ describe('User PATCH: errors', () => {
     expectScimError(errorOf(tryPatchUser(storedUser(), patchBody({ op: 'replace', path: 'userName[value eq "x"]', value: 'y' }))), 'invalidPath');
   });
 });
+
+/**
+ * `active` is not required (RFC 7643 §4.1.1), but Roster's promise hangs on it: an
+ * "unassigned" active would read as active and silently reactivate a leaver. Removing
+ * or clearing it is refused with `mutability`; the user keeps its state.
+ */
+describe('User PATCH: removing active', () => {
+  const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
+  it('refuses remove of active (plain or URN path) with mutability, and says what to send instead', () => {
+    for (const path of ['active', 'Active', `${CORE}:active`]) {
+      const error = errorOf(tryPatchUser(storedUser({ active: false }), patchBody({ op: 'remove', path })));
+      expectScimError(error, 'mutability');
+      expect(error.message).toMatch(/"active" cannot be removed.*replace.*true or false/);
+    }
+  });
+
+  it('refuses clearing active with null or "" (with a path or in a no-path value)', () => {
+    for (const body of [
+      patchBody({ op: 'replace', path: 'active', value: null }),
+      patchBody({ op: 'replace', path: 'active', value: '' }),
+      patchBody({ op: 'replace', value: { active: null } }),
+      patchBody({ op: 'add', value: { displayName: 'X', active: '' } }),
+    ]) {
+      expectScimError(errorOf(tryPatchUser(storedUser({ active: false }), body)), 'mutability');
+    }
+  });
+});

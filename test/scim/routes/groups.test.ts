@@ -104,7 +104,7 @@ describe('SCIM groups', () => {
 
   it('grants the mapped role through group membership pushed over SCIM', async () => {
     await op(h.ctx, 'role.create', { tenant: 'acme', name: 'engineer' });
-    await op(h.ctx, 'mapping.add', { tenant: 'acme', group: 'Platform', role: 'engineer' });
+    await op(h.ctx, 'mapping.add', { tenant: 'acme', group: 'Platform', role: 'engineer', connection: h.connectionId });
     const res = await h.request('POST', '/scim/v2/Groups', { schemas: [GROUP], displayName: 'Platform', members: [{ value: users[2] }] });
     expect(res.status).toBe(201);
     const roles = await queryRows<{ source: string }>(h.store.db, sql`select source from user_roles where user_id = ${users[2]!}::uuid`);

@@ -229,3 +229,18 @@ describe('changing users', () => {
     }
   });
 });
+
+describe('PATCH remove of active', () => {
+  it('answers 400 mutability and leaves a deactivated user deactivated (never a 500, never a reactivation)', async () => {
+    const user = await create();
+    await patch(user.id, [{ op: 'replace', path: 'active', value: false }]);
+    expect(await activeOf(user.id)).toBe(false);
+    const removed = await patch(user.id, [{ op: 'remove', path: 'active' }]);
+    expect(removed.status).toBe(400);
+    expect(removed.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'mutability' });
+    expect(await activeOf(user.id)).toBe(false);
+    const cleared = await patch(user.id, [{ op: 'replace', value: { active: null } }]);
+    expect(cleared.status).toBe(400);
+    expect(await activeOf(user.id)).toBe(false);
+  });
+});
