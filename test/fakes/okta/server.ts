@@ -40,6 +40,13 @@ export interface Fault {
   latencyMs?: number;
   /** Never answer (the client's timeout must fire). */
   hang?: boolean;
+  /** Destroy the socket without an answer (a dropped connection). */
+  drop?: boolean;
+  /**
+   * With status 429: X-Rate-Limit-Reset this many seconds from now (default:
+   * the route's window end). 0 = a window that already reset, so the client may retry at once.
+   */
+  resetInSeconds?: number;
   times?: number;
 }
 
@@ -174,6 +181,11 @@ export class FakeOkta {
       const delay = this.latencyMs + (fault?.latencyMs ?? 0);
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       if (fault?.hang) return; // the socket stays open until the client gives up or close()
+      if (fault?.drop) {
+        log.status = 0;
+        req.socket.destroy();
+        return;
+      }
       if (!match) throw new HttpFailure(404, 'E0000022', `The endpoint does not support the provided HTTP method`);
       this.spendBudget(match.route, headers);
       if (match.route === 'token') {
@@ -184,6 +196,11 @@ export class FakeOkta {
         body = out.body;
       } else {
         this.authorize(req, match.route);
+        if (fault?.status === 429 && fault.resetInSeconds !== undefined) {
+          headers['X-Rate-Limit-Remaining'] = '0';
+          headers['X-Rate-Limit-Reset'] = String(Math.floor(this.directory.now() / 1000) + fault.resetInSeconds);
+          throw new HttpFailure(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
+        }
         if (fault?.status) throw new HttpFailure(fault.status, fault.errorCode ?? 'E0000009', 'Internal Server Error');
         body = this.handle(match.route, match.params, url, cursor, headers);
       }
