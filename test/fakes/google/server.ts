@@ -54,6 +54,8 @@ export interface FakeRequestRecord {
 
 export interface FakeGoogleOptions {
   directory?: FakeGoogleDirectory;
+  /** Serve at most this many items a page, whatever maxResults asks (clients follow nextPageToken). */
+  maxPageSize?: number;
   /** Delay every API response by this many ms (the benchmark's network). */
   latencyMs?: number;
 }
@@ -106,6 +108,7 @@ export class FakeGoogleServer {
   /** Permission switches: false = the impersonated admin lacks the admin privilege (403 forbidden). */
   readonly permissions = { users: true, groups: true, members: true };
   latencyMs: number;
+  private readonly maxPageSize: number;
   /** Highest number of member listings answered at once (the provider's concurrency bound). */
   maxConcurrentMembers = 0;
   private concurrentMembers = 0;
@@ -118,6 +121,7 @@ export class FakeGoogleServer {
   constructor(options: FakeGoogleOptions = {}) {
     this.directory = options.directory ?? new FakeGoogleDirectory();
     this.latencyMs = options.latencyMs ?? 0;
+    this.maxPageSize = options.maxPageSize ?? Infinity;
     this.tokens = new FakeTokenIssuer((email) => this.directory.user(email) !== undefined);
   }
 
@@ -291,10 +295,10 @@ export class FakeGoogleServer {
 
   private maxResults(params: URLSearchParams, fallback: number, max: number): number {
     const raw = params.get('maxResults');
-    if (raw === null) return fallback;
+    if (raw === null) return Math.min(fallback, this.maxPageSize);
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`Invalid value '${raw}'. Values must be within the range: [1, ${max}]`);
-    return n;
+    return Math.min(n, this.maxPageSize);
   }
 
   private position(params: URLSearchParams): { i: number; p: number } {

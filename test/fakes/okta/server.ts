@@ -67,6 +67,8 @@ export interface FakeOktaOptions {
   /** Budget applied to every route (default: 100,000 per 60 s, out of the way). */
   rateLimit?: RateLimit;
   latencyMs?: number;
+  /** Serve at most this many items a page, whatever `limit` asks (Okta may serve fewer; clients follow the next link). */
+  maxPageSize?: number;
 }
 
 const LIMITS: Partial<Record<Route, { def: number; max: number }>> = {
@@ -114,6 +116,7 @@ export class FakeOkta {
   rateLimited = 0;
   latencyMs: number;
   private readonly limits = new Map<Route | '*', RateLimit>();
+  private readonly maxPageSize: number;
   private readonly buckets = new Map<Route, { windowStart: number; used: number }>();
   private server: Server | null = null;
   private baseUrl = '';
@@ -124,6 +127,7 @@ export class FakeOkta {
     this.oauth = new FakeTokenEndpoint(options.oauthClients ?? [], () => this.directory.now());
     this.limits.set('*', options.rateLimit ?? { limit: 100_000, windowMs: 60_000 });
     this.latencyMs = options.latencyMs ?? 0;
+    this.maxPageSize = options.maxPageSize ?? Infinity;
   }
 
   get url(): string {
@@ -332,7 +336,7 @@ export class FakeOkta {
   ): T[] {
     const caps = LIMITS[route]!;
     const asked = Number(url.searchParams.get('limit') ?? caps.def);
-    const limit = Math.max(1, Math.min(Number.isFinite(asked) ? asked : caps.def, caps.max));
+    const limit = Math.max(1, Math.min(Number.isFinite(asked) ? asked : caps.def, caps.max, this.maxPageSize));
     const out: T[] = [];
     let i = cursor ? firstAfter(ids, cursor.k) : 0;
     for (; i < ids.length && out.length < limit; i++) {
