@@ -18,8 +18,14 @@ import { z } from 'zod';
 
 export const DEFAULT_THROTTLE_BUDGET_SECONDS = 300;
 
-/** Zod schema of the setting, shared by the connection settings and each provider's parser. */
-export const throttleBudgetSeconds = () => z.number().min(0).max(24 * 3600);
+/**
+ * Zod schema of the setting, shared by the connection settings and each
+ * provider's parser. At most 6 minutes: the sync lease (10 minutes) is renewed
+ * between pages, at most every third of its life, so one page may wait out
+ * the whole budget without the lease lapsing under a live run (200 s + 360 s).
+ */
+export const MAX_THROTTLE_BUDGET_SECONDS = 360;
+export const throttleBudgetSeconds = () => z.number().min(0).max(MAX_THROTTLE_BUDGET_SECONDS);
 
 /** Floors of the wait for a throttle that asks for none, by attempt: base·2^attempt, at most 30 s. */
 export function throttleFloorMs(baseMs: number, attempt: number): number {

@@ -5,7 +5,7 @@
  * settings throw ProviderError('auth'): the contract has no configuration kind,
  * and to the caller they mean the same: this connection cannot sign in.
  */
-import { DEFAULT_THROTTLE_BUDGET_SECONDS } from '../throttle.js';
+import { DEFAULT_THROTTLE_BUDGET_SECONDS, MAX_THROTTLE_BUDGET_SECONDS } from '../throttle.js';
 import { ProviderError } from '../types.js';
 
 export const PUBLIC_GRAPH = 'https://graph.microsoft.com';
@@ -88,6 +88,6 @@ export function readSettings(settings: Record<string, unknown>, secrets: Record<
     requestTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 120_000,
     serverErrorRetries: Math.floor(count('serverErrorRetries', 3, 10)),
     retryDelayMs: count('retryDelayMs', 1000, 60_000),
-    throttleBudgetMs: count('throttleBudgetSeconds', DEFAULT_THROTTLE_BUDGET_SECONDS, 24 * 3600) * 1000,
+    throttleBudgetMs: count('throttleBudgetSeconds', DEFAULT_THROTTLE_BUDGET_SECONDS, MAX_THROTTLE_BUDGET_SECONDS) * 1000,
   };
 }
