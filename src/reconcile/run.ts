@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
-import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/index.js';
+import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
 import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
