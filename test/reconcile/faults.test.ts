@@ -14,7 +14,7 @@
  * Before each run every user is renamed in the IdP, so a run that read the
  * whole directory shows it (each display name carries the run's tag), and a
  * delta lists every user. Page positions are measured from the fake's own
- * request log on a clean run (30 users, 3 groups of 10, pages of 5).
+ * request log on a clean run (30 users, 6 groups of 10, pages of 5).
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ import { operationContext, op } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
 const USERS = 30;
-const GROUPS = 3;
+const GROUPS = 6;
 const MEMBERS = 10;
 const PAGE = 5;
 /** A 429 burst of this many answers is transient; the budget (THROTTLE_BUDGET_S) covers it, not a persistent one. */
@@ -174,6 +174,9 @@ describe.each([entra, okta, google].map((start) => [start.name, start] as const)
       for (const l of idp.listings) pages[mode][l] = idp.pagesSeen(l);
     }
     expect(pages.full.users).toBeGreaterThanOrEqual(USERS / PAGE); // the directory really spans pages
+    for (const l of idp.listings) expect(pages.full[l], l).toBeGreaterThanOrEqual(1);
+    expect(pages.delta.users).toBeGreaterThanOrEqual(USERS / PAGE); // every user was renamed: a delta lists them all
+    if (process.env.FAULTS_DEBUG) console.log(idp.kind, JSON.stringify(pages));
     baseline = { active: await activeIds(), memberships: await memberships() };
     expect(baseline.active.length).toBeGreaterThanOrEqual(USERS);
   }, 60_000);
