@@ -176,7 +176,6 @@ describe.each([entra, okta, google].map((start) => [start.name, start] as const)
     expect(pages.full.users).toBeGreaterThanOrEqual(USERS / PAGE); // the directory really spans pages
     for (const l of idp.listings) expect(pages.full[l], l).toBeGreaterThanOrEqual(1);
     expect(pages.delta.users).toBeGreaterThanOrEqual(USERS / PAGE); // every user was renamed: a delta lists them all
-    if (process.env.FAULTS_DEBUG) console.log(idp.kind, JSON.stringify(pages));
     baseline = { active: await activeIds(), memberships: await memberships() };
     expect(baseline.active.length).toBeGreaterThanOrEqual(USERS);
   }, 60_000);
