@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import { throttleBudgetSeconds } from '../providers/throttle.js';
 import { parseWith } from '../validation/index.js';
 
 export const CONNECTION_KINDS = ['entra', 'okta', 'google', 'scim'] as const;
@@ -35,6 +36,8 @@ const pullCommon = {
     })
     .optional(),
   concurrency: z.number().int().min(1).max(16).optional(),
+  /** How long one run may wait out the IdP's throttling (429, rate-limit resets) before it gives up; default 300. */
+  throttleBudgetSeconds: throttleBudgetSeconds().optional(),
 };
 
 const entra = z.strictObject({
@@ -44,6 +47,8 @@ const entra = z.strictObject({
   graphBaseUrl: httpUrl().optional(),
   authorityHost: httpUrl().optional(),
   requestTimeoutMs: posInt().optional(),
+  serverErrorRetries: z.number().int().min(0).max(10).optional(),
+  retryDelayMs: z.number().int().min(0).max(60_000).optional(),
   ...pullCommon,
 });
 

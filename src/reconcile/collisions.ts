@@ -15,8 +15,15 @@
  * instead asks the store once for the holders of every name the plan claims
  * (store.ts, findUserNameHolders, one indexed query per 10k names) and
  * decides here. A name taken between that query and the apply (a SCIM push
- * racing the sync) still fails that batch: the run is `failed` and the next
- * run, seeing the new holder, holds the user back.
+ * racing the sync) is still caught when applied: that chunk is applied again
+ * without the user (apply-plan.ts), so a rare race costs a few rollbacks,
+ * never the run.
+ *
+ * Names are compared by the key the unique index compares: Postgres
+ * `lower()`, asked of the database with the holders. JavaScript's
+ * toLowerCase folds some letters differently (`İ` becomes `i` plus a
+ * combining dot there, a plain `i` in Postgres), and a key computed here
+ * would let two names the index calls one through to the apply.
  */
 import type { ChangeOf, LifecycleChange } from '../lifecycle/index.js';
 
@@ -32,8 +39,11 @@ export interface UserNameConflict {
   /** The IdP id of the user held back (or its stored id, for a rename). */
   user: string;
   userName: string;
-  /** Who holds the name: a stored user's connection, or another user of this listing. */
-  heldBy: { connection: string } | { listing: string };
+  /**
+   * Who holds the name: a stored user's connection, another user of this
+   * listing, or (found only when applied) the database's refusal.
+   */
+  heldBy: { connection: string } | { listing: string } | { applying: string };
 }
 
 export interface Admission {
@@ -44,14 +54,20 @@ export interface Admission {
   conflicts: UserNameConflict[];
 }
 
-const key = (userName: string) => userName.toLowerCase();
+/** What the store says about the claimed names. */
+export interface NameLookup {
+  /** Each claimed userName (as given) to the database's lower() of it: the key the unique index compares. */
+  keys: ReadonlyMap<string, string>;
+  /** Who holds each key. */
+  holders: ReadonlyMap<string, NameHolder>;
+}
 
-/** Lower-cased userNames the changes create or set (the names to look up). */
+/** The userNames the changes create or set, as given (the names to look up). */
 export function claimedUserNames(changes: LifecycleChange[]): string[] {
   const names = new Set<string>();
   for (const c of changes) {
-    if (c.kind === 'user.create') names.add(key(c.attributes.userName));
-    else if (c.kind === 'user.update' && typeof c.attributes.userName === 'string') names.add(key(c.attributes.userName));
+    if (c.kind === 'user.create') names.add(c.attributes.userName);
+    else if (c.kind === 'user.update' && typeof c.attributes.userName === 'string') names.add(c.attributes.userName);
   }
   return [...names];
 }
@@ -64,7 +80,10 @@ export function claimedUserNames(changes: LifecycleChange[]): string[] {
  * A holder renamed away in the same run does not free the name in time (one
  * UPDATE statement checks the unique index row by row): the claim waits a run.
  */
-export function admitUserNames(changes: LifecycleChange[], holders: ReadonlyMap<string, NameHolder>): Admission {
+export function admitUserNames(changes: LifecycleChange[], lookup: NameLookup): Admission {
+  const { keys, holders } = lookup;
+  // Every claimed name was looked up; the fallback only keeps a caller's mistake from passing silently as "free".
+  const key = (userName: string) => keys.get(userName) ?? userName.toLowerCase();
   const deleted = new Set<string>();
   const claimedBy = new Map<string, string>();
   const conflicts: UserNameConflict[] = [];
@@ -108,7 +127,7 @@ export function admitUserNames(changes: LifecycleChange[], holders: ReadonlyMap<
  * The rest of the update still applies; without the source hash, so the
  * stored hash stays the old one and the next run plans the rename again.
  */
-function withoutRename(c: ChangeOf<'user.update'>): ChangeOf<'user.update'> {
+export function withoutRename(c: ChangeOf<'user.update'>): ChangeOf<'user.update'> {
   const { userName: _held, ...attributes } = c.attributes;
   return { kind: 'user.update', userId: c.userId, attributes };
 }
@@ -116,7 +135,12 @@ function withoutRename(c: ChangeOf<'user.update'>): ChangeOf<'user.update'> {
 /** One line for the run's report: how many, the first few names, who holds them. */
 export function describeConflicts(conflicts: UserNameConflict[], shown = 5): string {
   const first = conflicts.slice(0, shown).map((c) => {
-    const by = 'connection' in c.heldBy ? `held by a user of ${c.heldBy.connection}` : `also claimed by ${c.heldBy.listing} in this listing`;
+    const by =
+      'connection' in c.heldBy
+        ? `held by a user of ${c.heldBy.connection}`
+        : 'listing' in c.heldBy
+          ? `also claimed by ${c.heldBy.listing} in this listing`
+          : `refused when applied: ${c.heldBy.applying}`;
     return `"${c.userName}" (${by})`;
   });
   const more = conflicts.length > shown ? ` and ${conflicts.length - shown} more` : '';

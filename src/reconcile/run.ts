@@ -10,14 +10,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
-import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/index.js';
+import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
 import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
+import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
 import { guardPlan, type GuardResult } from './guard.js';
-import { NO_NESTING, planChanges, splitAtMemberships, type Nesting, type Plan } from './plan.js';
-import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
+import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
+import { approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
 import {
@@ -80,60 +81,6 @@ function readCursor(raw: unknown): StoredCursor | null {
 
 const owner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-/**
- * Apply in transactions of `size` changes. The plan array is consumed: an
- * applied chunk's entries are dropped at once, so a first sync's 600k
- * changes do not all stay in memory until the last chunk.
- */
-async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, changes: LifecycleChange[], size: number, counts: SyncCounts) {
-  const slots = changes as Array<LifecycleChange | undefined>;
-  for (let i = 0; i < changes.length; i += size) {
-    const result = await applyChanges(deps.db, { tenantId, actor }, changes.slice(i, i + size));
-    slots.fill(undefined, i, Math.min(i + size, changes.length));
-    addApplied(counts, result.counts, result.rowsWritten);
-  }
-}
-
-/**
- * Apply what the guard and the userName check let through: user and group
- * changes, then the memberships drawn group by group and applied in chunks
- * of `size` (never all 500k of a first sync in memory at once), then the
- * destructive tail. Returns the membership removals a held plan keeps.
- */
-async function applyPlan(
-  deps: SyncDeps,
-  tenantId: string,
-  actor: Actor,
-  plan: Plan,
-  guard: GuardResult,
-  admitted: Admission,
-  size: number,
-  counts: SyncCounts,
-): Promise<LifecycleChange[]> {
-  const { before, after } = splitAtMemberships(admitted.changes);
-  await applyInChunks(deps, tenantId, actor, before, size, counts);
-  deps.logger.debug('sync applied users and groups; memberships next', { changes: before.length });
-  const withheld: LifecycleChange[] = [];
-  let batch: LifecycleChange[] = [];
-  for (const group of plan.memberships.byGroup(admitted.notCreated)) {
-    for (const change of group) {
-      if (change.kind === 'membership.remove' && guard.membershipRemovals !== 'apply') {
-        if (guard.membershipRemovals === 'withhold') withheld.push(change);
-        continue;
-      }
-      batch.push(change);
-      if (batch.length < size) continue;
-      addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
-      batch = [];
-    }
-  }
-  if (batch.length) addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
-  await applyInChunks(deps, tenantId, actor, after, size, counts);
-  return withheld;
-}
-
-const applied = (r: Awaited<ReturnType<typeof applyChanges>>) => [r.counts, r.rowsWritten] as const;
-
 /** What a dry run reports: the admitted changes and the memberships they would bring. */
 function dryRunCounts(plan: Plan, guard: GuardResult, admitted: Admission): SyncCounts {
   const counts = countsOfChanges(admitted.changes);
@@ -150,6 +97,7 @@ function dryRunCounts(plan: Plan, guard: GuardResult, admitted: Admission): Sync
 async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[]): Promise<Admission> {
   const names = claimedUserNames(changes);
   if (names.length === 0) return { changes, notCreated: new Set(), conflicts: [] };
+  // The database's lower() of each name comes with its holders: keys are compared as the unique index compares them.
   return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
 }
 
@@ -291,22 +239,29 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced };
       // userName conflicts make a run partial (its cursor stays, so the next run tries them again);
       // a held or incomplete run keeps its own status and says both.
-      const conflicts = admitted.conflicts.length ? describeConflicts(admitted.conflicts) : null;
-      const status = conflicts && guard.status === 'succeeded' ? 'partial' : guard.status;
-      const why = [guard.message, conflicts].filter(Boolean).join('; ') || null;
+      const outcome = (conflicts: Admission['conflicts']) => {
+        const said = conflicts.length ? describeConflicts(conflicts) : null;
+        const status = said && guard.status === 'succeeded' ? ('partial' as const) : guard.status;
+        return { said, status, why: [guard.message, said].filter(Boolean).join('; ') || null };
+      };
       const changeCount = plan.changes.length + plan.memberships.adds + plan.memberships.removes;
-      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: read.pages, changes: changeCount, status, userNameConflicts: admitted.conflicts.length });
+      const planned = outcome(admitted.conflicts);
+      deps.logger.info('sync planned', { connection: options.label, runId: run.id, mode, pages: read.pages, changes: changeCount, status: planned.status, userNameConflicts: admitted.conflicts.length });
 
       if (options.dryRun) {
-        return await finish({ ...base, status, counts: dryRunCounts(plan, guard, admitted), error: why }, plan.warnings);
+        return await finish({ ...base, status: planned.status, counts: dryRunCounts(plan, guard, admitted), error: planned.why }, plan.warnings);
       }
       const counts = emptySyncCounts();
+      const target: ApplyTarget = { db: deps.db, tenantId, actor, size: options.chunkSize ?? 5000, counts, notCreated: admitted.notCreated, conflicts: [] };
       let withheldMembers: LifecycleChange[];
       try {
-        withheldMembers = await applyPlan(deps, tenantId, actor, plan, guard, admitted, options.chunkSize ?? 5000, counts);
+        withheldMembers = await applyPlan(target, plan, guard, admitted);
       } catch (err) {
         return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
       }
+      // Users the database refused while applying were held back like the pre-check's.
+      const { said: conflicts, status, why } = outcome([...admitted.conflicts, ...target.conflicts]);
+      if (target.conflicts.length) deps.logger.warn('sync held back users refused when applied', { connection: options.label, runId: run.id, users: target.conflicts.length });
       if (guard.status === 'held') {
         // Removals before deactivations and deletes, as the plan orders them.
         const changes = [...withheldMembers, ...guard.withheld];
@@ -343,8 +298,10 @@ export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, 
     const plan = held.heldPlan as HeldPlan;
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: 'approval', mode: held.mode });
     const counts = emptySyncCounts();
+    // Removals, deactivations and deletes: nothing in them can meet a unique rule.
+    const target: ApplyTarget = { db: deps.db, tenantId, actor: { ...deps.actor, runId: run.id }, size: 5000, counts, notCreated: new Set(), conflicts: [] };
     try {
-      await applyInChunks(deps, tenantId, { ...deps.actor, runId: run.id }, plan.changes, 5000, counts);
+      await applyInChunks(target, plan.changes);
     } catch (err) {
       return reportOf(await finishRun(deps.db, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
     }

@@ -7,29 +7,37 @@
 import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.js';
 import { queryRows, schema, type SyncRunRow } from '../store/index.js';
-import type { NameHolder } from './collisions.js';
+import type { NameHolder, NameLookup } from './collisions.js';
 import type { Nesting, StoredGroup, StoredState, StoredUser } from './plan.js';
 
 const { connections, groupMemberships, groups, syncRuns, tenants, users } = schema;
 
 /**
- * Who holds each of `names` (lower-cased userNames) in the tenant, in any
- * connection: keyed by the lower-cased name, as the unique index compares.
- * Batches of 10k names, each one probe of users_tenant_username_uq per name.
+ * Who holds each of `names` (userNames as given) in the tenant, in any
+ * connection, and the key the unique index compares for each name: the
+ * database's own lower(), never a JavaScript re-implementation of it (the
+ * two fold some letters differently). Batches of 10k names, each one probe
+ * of users_tenant_username_uq per name.
  */
-export async function findUserNameHolders(db: Db, tenantId: string, names: string[]): Promise<Map<string, NameHolder>> {
-  const out = new Map<string, NameHolder>();
+export async function findUserNameHolders(db: Db, tenantId: string, names: string[]): Promise<NameLookup> {
+  const keys = new Map<string, string>();
+  const holders = new Map<string, NameHolder>();
   for (let i = 0; i < names.length; i += 10_000) {
-    const rows = await queryRows<NameHolder & { key: string }>(
+    const rows = await queryRows<{ name: string; key: string; userId: string | null; userName: string | null; connection: string | null }>(
       db,
-      sql`select lower(u.user_name) as key, u.id::text as "userId", u.user_name as "userName", t.slug || '/' || c.name as connection
-          from ${users} u join ${connections} c on c.id = u.connection_id join ${tenants} t on t.id = u.tenant_id
-          where u.tenant_id = ${tenantId}::uuid
-            and lower(u.user_name) = any(array(select value from json_array_elements_text(${JSON.stringify(names.slice(i, i + 10_000))}::text::json)))`,
+      sql`with claimed as (select value as name from json_array_elements_text(${JSON.stringify(names.slice(i, i + 10_000))}::text::json))
+          select n.name, lower(n.name) as key, u.id::text as "userId", u.user_name as "userName", t.slug || '/' || c.name as connection
+          from claimed n
+          left join ${users} u on u.tenant_id = ${tenantId}::uuid and lower(u.user_name) = lower(n.name)
+          left join ${connections} c on c.id = u.connection_id
+          left join ${tenants} t on t.id = u.tenant_id`,
     );
-    for (const { key, ...holder } of rows) out.set(key, holder);
+    for (const r of rows) {
+      keys.set(r.name, r.key);
+      if (r.userId !== null) holders.set(r.key, { userId: r.userId, userName: r.userName!, connection: r.connection! });
+    }
   }
-  return out;
+  return { keys, holders };
 }
 
 export async function loadStoredState(db: Db, tenantId: string, connectionId: string, nesting: Nesting): Promise<StoredState> {

@@ -46,6 +46,15 @@ describe('connection settings', () => {
     expect(messageOf(() => validateSettings('google', { subject: 'admin@acme.test', serviceAccountKey: 'not json' }))).toMatch(/"serviceAccountKey"/);
   });
 
+  it('takes a throttle budget in seconds on every pull connection, and refuses a negative or absurd one, naming the field', () => {
+    for (const [kind, base] of [['entra', entra], ['okta', { orgUrl: 'https://acme.okta.com', apiToken: 'ssws' }], ['google', { subject: 'admin@acme.test', serviceAccountKey: saKey }]] as const) {
+      expect(validateSettings(kind, { ...base, throttleBudgetSeconds: 120 }).settings).toMatchObject({ throttleBudgetSeconds: 120 });
+      expect(messageOf(() => validateSettings(kind, { ...base, throttleBudgetSeconds: -1 }))).toMatch(/throttleBudgetSeconds/);
+      expect(messageOf(() => validateSettings(kind, { ...base, throttleBudgetSeconds: 10 ** 9 }))).toMatch(/throttleBudgetSeconds/);
+      expect(messageOf(() => validateSettings(kind, { ...base, throttleBudgetSeconds: '300' }))).toMatch(/throttleBudgetSeconds/);
+    }
+  });
+
   it('takes no settings for scim and refuses unknown kinds', () => {
     expect(validateSettings('scim', {})).toEqual({ settings: {}, secrets: null });
     expect(messageOf(() => validateSettings('scim', { token: 'x' }))).toMatch(/unknown field "token"/);

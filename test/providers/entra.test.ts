@@ -106,14 +106,32 @@ describe('a delta run', () => {
 });
 
 describe('failures', () => {
-  it('gives up with rate-limited after three retries', async () => {
-    const { provider, stats } = entraProvider(fake);
-    fake.throttle({ times: 10, retryAfterSeconds: 0, match: /users\/delta/ });
+  it('waits out a burst of throttled answers on one page, more than the SDK\'s three retries, within the throttle budget', async () => {
+    const { provider, stats } = entraProvider(fake, { settings: { retryDelayMs: 1, throttleBudgetSeconds: 5 } });
+    fake.throttle({ times: 6, retryAfterSeconds: 0, match: /users\/delta/ });
+    const events = flat(await collect(await provider.run({ cursor: null })));
+    expect(usersIn(events)).toHaveLength(700);
+    expect(stats.throttled).toBe(6);
+  });
+
+  it('gives up with rate-limited once the run\'s throttle budget cannot cover the next wait', async () => {
+    // Retry-After: 0, so the waits are the floor: 5, 10, 20, 40, 80 ms (155 ms); the next 160 ms would pass 200 ms.
+    const { provider, stats } = entraProvider(fake, { settings: { retryDelayMs: 5, throttleBudgetSeconds: 0.2 } });
+    fake.throttle({ times: 100, retryAfterSeconds: 0, match: /users\/delta/ });
     const run = await provider.run({ cursor: null });
     const err = await collect(run).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe('rate-limited');
-    expect(stats.throttled).toBe(4); // first try + 3 retries
+    expect(stats.throttled).toBe(6); // the first try and five retries
+  });
+
+  it('retries a 500 and a dropped connection on a page, then completes the listing', async () => {
+    const { provider } = entraProvider(fake, { settings: { retryDelayMs: 1 } });
+    fake.failPage({ resource: 'users', page: 2, status: 500, times: 1 });
+    fake.failPage({ resource: 'users', page: 3, drop: true, times: 1 });
+    const events = flat(await collect(await provider.run({ cursor: null })));
+    expect(usersIn(events)).toHaveLength(700);
+    expect(fake.pendingPageFaults()).toBe(0); // both faults were met
   });
 
   it('reports a wrong client secret as an auth error carrying the AADSTS code', async () => {

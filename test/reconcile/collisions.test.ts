@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LifecycleChange } from '../../src/lifecycle/index.js';
 import type { OperationContext } from '../../src/operations/index.js';
-import { admitUserNames, describeConflicts, type NameHolder } from '../../src/reconcile/collisions.js';
+import { admitUserNames, claimedUserNames, describeConflicts, type NameHolder } from '../../src/reconcile/collisions.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
 import { queryRows } from '../../src/store/index.js';
 import { startFakeOkta, type FakeOkta } from '../fakes/okta/index.js';
@@ -15,12 +15,16 @@ import { operationContext, op } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
 const create = (id: string, userName: string): LifecycleChange => ({ kind: 'user.create', connectionId: 'conn', id, externalId: `ext-${id}`, attributes: { userName } });
-const holders = (entries: Array<[string, NameHolder]>) => new Map(entries);
+/** The store's answer, with keys as Postgres folds these ASCII names (the database computes them in a run). */
+const holders = (changes: LifecycleChange[], entries: Array<[string, NameHolder]>) => ({
+  keys: new Map(claimedUserNames(changes).map((n) => [n, n.toLowerCase()])),
+  holders: new Map(entries),
+});
 
 describe('admitUserNames', () => {
   it('holds back a create whose name another connection holds, case-insensitively, and the second of two creates with one name', () => {
     const changes = [create('1', 'Ann@x.test'), create('2', 'cy@x.test'), create('3', 'CY@x.test'), create('4', 'dee@x.test')];
-    const r = admitUserNames(changes, holders([['ann@x.test', { userId: 'held', userName: 'ann@x.test', connection: 'acme/a' }]]));
+    const r = admitUserNames(changes, holders(changes, [['ann@x.test', { userId: 'held', userName: 'ann@x.test', connection: 'acme/a' }]]));
     expect(r.changes.map((c) => (c as { id: string }).id)).toEqual(['2', '4']);
     expect([...r.notCreated]).toEqual(['1', '3']);
     expect(r.conflicts).toEqual([
@@ -35,7 +39,7 @@ describe('admitUserNames', () => {
 
   it('lets a name go to a new user when its holder is deleted earlier in the same batch', () => {
     const changes: LifecycleChange[] = [{ kind: 'user.delete', userId: 'old' }, create('1', 'ann@x.test')];
-    const r = admitUserNames(changes, holders([['ann@x.test', { userId: 'old', userName: 'ann@x.test', connection: 'acme/a' }]]));
+    const r = admitUserNames(changes, holders(changes, [['ann@x.test', { userId: 'old', userName: 'ann@x.test', connection: 'acme/a' }]]));
     expect(r.conflicts).toEqual([]);
     expect(r.changes).toBe(changes);
   });
@@ -47,7 +51,7 @@ describe('admitUserNames', () => {
     ];
     const r = admitUserNames(
       changes,
-      holders([
+      holders(changes, [
         ['taken@x.test', { userId: 'other', userName: 'taken@x.test', connection: 'acme/a' }],
         ['bo@x.test', { userId: 'u2', userName: 'bo@x.test', connection: 'acme/b' }],
       ]),

@@ -36,7 +36,8 @@ export async function entraIdp(): Promise<IdpUnderTest> {
   const conn = fake.connection();
   return {
     kind: 'entra',
-    settings: { ...conn.settings, ...conn.secrets },
+    // Retries 1 ms apart: a persistent failure surfaces at once.
+    settings: { ...conn.settings, ...conn.secrets, retryDelayMs: 1 },
     addUser: (login) => dir.addUser({ userPrincipalName: `${login}@contoso.test`, mail: `${login}@contoso.test`, displayName: login, givenName: login }).id,
     rename: (id, displayName) => void dir.updateUser(id, { displayName }),
     disable: (id) => void dir.disableUser(id),
@@ -47,7 +48,7 @@ export async function entraIdp(): Promise<IdpUnderTest> {
     addGroup: (name) => dir.addGroup({ displayName: name }).id,
     addMember: (g, m) => dir.addMember(g, m),
     removeMember: (g, m) => dir.removeMember(g, m),
-    // 500 is not retried by the Graph client: the run stops at once.
+    // A persistent 500: retried (serverErrorRetries), then the run stops.
     failGroupListing: () => fake.failPage({ resource: 'groups', page: 1, status: 500 }),
     clearFaults: () => fake.clearFaults(),
     close: () => fake.close(),

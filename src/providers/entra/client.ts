@@ -9,15 +9,15 @@ import {
   Client,
   GraphError,
   HTTPMessageHandler,
-  RetryHandler,
-  RetryHandlerOptions,
   TelemetryHandler,
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { Logger } from '../../logging/index.js';
+import { ThrottleBudget } from '../throttle.js';
 import { ProviderError, type ProviderStats } from '../types.js';
+import { GraphRetryHandler } from './retry.js';
 import { PUBLIC_AUTHORITY, type EntraSettings } from './settings.js';
 
 export interface GraphPage {
@@ -57,7 +57,10 @@ export interface GraphConnection {
   get(pathOrLink: string, what: string): Promise<GraphPage & Record<string, unknown>>;
 }
 
-export function connectGraph(settings: EntraSettings, deps: { stats: ProviderStats; logger: Logger; signal?: AbortSignal }): GraphConnection {
+export function connectGraph(
+  settings: EntraSettings,
+  deps: { stats: ProviderStats; logger: Logger; signal?: AbortSignal; budget?: ThrottleBudget },
+): GraphConnection {
   const { stats, logger } = deps;
   const credential = new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, {
     authorityHost: settings.authorityHost,
@@ -73,11 +76,18 @@ export function connectGraph(settings: EntraSettings, deps: { stats: ProviderSta
   const scope = `${settings.graphBaseUrl}/.default`;
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
   // Default chain minus the redirect handler (Graph reads do not redirect; a redirect must not carry
-  // the token elsewhere), with the counter below the retry handler. The retry handler honours
-  // Retry-After on 429/503/504, three retries.
+  // the token elsewhere), our retry handler in place of the SDK's (retry.ts), the counter below it.
+  const retry = new GraphRetryHandler({
+    budget: deps.budget ?? new ThrottleBudget(settings.throttleBudgetMs),
+    serverErrorRetries: settings.serverErrorRetries,
+    retryDelayMs: settings.retryDelayMs,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    signal: deps.signal,
+    logger,
+  });
   const chain: Middleware[] = [
     new AuthenticationHandler(authProvider),
-    new RetryHandler(new RetryHandlerOptions(3, 3, () => !deps.signal?.aborted)),
+    retry,
     new CountingHandler(stats, logger),
     new TelemetryHandler(),
     new HTTPMessageHandler(),
@@ -97,9 +107,9 @@ export function connectGraph(settings: EntraSettings, deps: { stats: ProviderSta
       if (/^https?:\/\//.test(pathOrLink) && !pathOrLink.startsWith(`${settings.graphBaseUrl}/`)) {
         throw new ProviderError('bad-response', `Graph returned a link to another host while reading ${what}`);
       }
-      const signals = [AbortSignal.timeout(settings.requestTimeoutMs), ...(deps.signal ? [deps.signal] : [])];
+      // Each attempt gets its own timeout from the retry handler.
       try {
-        return (await client.api(pathOrLink).option('signal', AbortSignal.any(signals)).get()) as GraphPage & Record<string, unknown>;
+        return (await client.api(pathOrLink).get()) as GraphPage & Record<string, unknown>;
       } catch (err) {
         throw toProviderError(err, what);
       }
@@ -123,13 +133,13 @@ export function toProviderError(err: unknown, what: string): ProviderError {
     if (code === 'AbortError' || code === 'TimeoutError') return fail('network', `Graph request for ${what} timed out or was cancelled`);
     return fail('network', `Graph request for ${what} failed: ${detail}`);
   }
-  if (status === 429) return fail('rate-limited', `Graph kept throttling ${what} after retries (429)`);
+  if (status === 429) return fail('rate-limited', `Graph kept throttling ${what} past the run's throttle budget (429)`);
   if (status === 401) return fail('auth', `Graph rejected the access token for ${what}: ${detail}`);
   if (status === 403) return fail('permission', `Graph denied ${what}: ${detail}`);
   if (status === 404) return fail('not-found', `Graph found no ${what}: ${detail}`);
   // https://learn.microsoft.com/graph/delta-query-overview: an expired or unknown state token
   // answers 400 syncStateNotFound (identity resources) or 410 Gone: start over with a full round.
   if (status === 410 || /syncStateNotFound|resyncRequired/i.test(code)) return fail('cursor-expired', `Graph no longer knows the delta token for ${what}`);
-  if (status === 503 || status === 504) return fail('network', `Graph was unavailable for ${what} after retries (${status})`);
+  if (status === 500 || status === 502 || status === 503 || status === 504) return fail('network', `Graph was unavailable for ${what} after retries (${status})`);
   return fail('bad-response', `Graph answered ${status} for ${what}: ${detail}`);
 }

@@ -5,6 +5,7 @@
  * settings throw ProviderError('auth'): the contract has no configuration kind,
  * and to the caller they mean the same: this connection cannot sign in.
  */
+import { DEFAULT_THROTTLE_BUDGET_SECONDS, MAX_THROTTLE_BUDGET_SECONDS } from '../throttle.js';
 import { ProviderError } from '../types.js';
 
 export const PUBLIC_GRAPH = 'https://graph.microsoft.com';
@@ -29,8 +30,13 @@ export interface EntraSettings {
   graphBaseUrl: string;
   authorityHost: string;
   mapping: AttributeMapping;
-  /** Upper bound for one Graph call including its retries. */
+  /** Upper bound for one attempt of a Graph call. */
   requestTimeoutMs: number;
+  /** Retries of a 5xx or a dropped connection, `retryDelayMs` doubling apart (or as Retry-After asks). */
+  serverErrorRetries: number;
+  retryDelayMs: number;
+  /** How long one run may wait out throttling (../throttle.ts). */
+  throttleBudgetMs: number;
 }
 
 // A Graph property name: it goes into $select and $filter, so nothing else may pass.
@@ -68,6 +74,10 @@ export function readSettings(settings: Record<string, unknown>, secrets: Record<
     }
   }
   const timeout = Number(settings.requestTimeoutMs ?? 120_000);
+  const count = (key: string, fallback: number, max: number) => {
+    const v = Number(settings[key] ?? fallback);
+    return Number.isFinite(v) && v >= 0 ? Math.min(v, max) : fallback;
+  };
   return {
     tenantId: text(settings, 'tenantId'),
     clientId: text(settings, 'clientId'),
@@ -76,5 +86,8 @@ export function readSettings(settings: Record<string, unknown>, secrets: Record<
     authorityHost: origin(settings.authorityHost, PUBLIC_AUTHORITY, 'authorityHost'),
     mapping,
     requestTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 120_000,
+    serverErrorRetries: Math.floor(count('serverErrorRetries', 3, 10)),
+    retryDelayMs: count('retryDelayMs', 1000, 60_000),
+    throttleBudgetMs: count('throttleBudgetSeconds', DEFAULT_THROTTLE_BUDGET_SECONDS, MAX_THROTTLE_BUDGET_SECONDS) * 1000,
   };
 }

@@ -15,6 +15,7 @@ import { JWT, type gaxios } from 'google-auth-library';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import { DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
+import { ThrottleBudget } from '../throttle.js';
 import { isThrottle, retryConfig, type RetryPolicy } from './retry.js';
 
 export const SCOPE_USER_READONLY = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
@@ -86,6 +87,7 @@ export function readSettings(context: ProviderContext): GoogleSettings {
     mapping,
     retry: {
       maxRetries: num(settings.maxRetries, 5),
+      budget: ThrottleBudget.fromSettings(settings),
       baseDelayMs: num(settings.retryBaseDelayMs, 1000),
       maxDelayMs: num(settings.maxRetryDelayMs, 64_000),
     },
@@ -172,7 +174,7 @@ export function toProviderError(error: unknown, what: string, settings: GoogleSe
   const reason = typeof data?.error === 'object' ? data.error.errors?.[0]?.reason : undefined;
   const message = typeof data?.error === 'object' ? data.error.message : undefined;
   if (isThrottle(status, data)) {
-    return new ProviderError('rate-limited', `Google rate limit (${reason ?? status}) still hit after ${settings.retry.maxRetries} retries while ${what}`, { cause: error, status });
+    return new ProviderError('rate-limited', `Google rate limit (${reason ?? status}) still hit past the run's throttle budget while ${what}`, { cause: error, status });
   }
   if (status === 401) return new ProviderError('auth', `Google rejected the access token while ${what}: ${message ?? ''}`, { cause: error, status });
   if (status === 403) {

@@ -13,6 +13,7 @@
  */
 import okta from '@okta/okta-sdk-nodejs';
 import type { ProviderContext } from '../types.js';
+import { ThrottleBudget, throttleFloorMs } from '../throttle.js';
 import { ProviderError } from '../types.js';
 import { RateGate, sleep } from './rate-gate.js';
 import { tokenError } from './errors.js';
@@ -25,6 +26,8 @@ interface FetchRequest {
   url: string;
   method?: string;
   headers?: Record<string, unknown>;
+  /** Set by DefaultRequestExecutor on the first attempt; its requestTimeout runs from there. */
+  startTime?: Date;
 }
 interface FetchResponse {
   status: number;
@@ -35,11 +38,30 @@ interface FetchResponse {
 
 const RETRYABLE = new Set([500, 502, 503, 504]);
 const ATTEMPT = 'x-roster-attempt';
+const THROTTLED = 'x-roster-throttled';
+
+/** The connection dropped before an answer (reset, refused, closed): worth another try for a GET. */
+const isDropped = (e: unknown) => (e as { name?: unknown; type?: unknown })?.name === 'FetchError' && (e as { type?: unknown }).type === 'system';
 
 /**
- * DefaultRequestExecutor retries 429 itself (waiting Reset − Date + 1 s) and
- * calls `fetch` again for each retry, so overriding `fetch` sees every HTTP
- * request: that is where they are counted, paced and, for 5xx, retried.
+ * What a 429 asks to wait: until X-Rate-Limit-Reset (epoch seconds), measured
+ * from the response's Date (Okta's clock), plus a second because Date is
+ * whole seconds (the SDK's own rule). A window that already reset asks nothing.
+ */
+function askedWaitMs(res: FetchResponse): number {
+  const reset = Number(res.headers.get('x-rate-limit-reset'));
+  const date = Date.parse(res.headers.get('date') ?? '');
+  if (!Number.isFinite(reset) || reset <= 0) return 0;
+  const until = reset * 1000 - (Number.isFinite(date) ? date : Date.now());
+  return until > 0 ? until + 1000 : 0;
+}
+
+/**
+ * Overriding `fetch` sees every HTTP request: that is where they are counted,
+ * paced and, for 5xx and dropped connections, retried. A 429 is waited out in
+ * `parseResponse` (which DefaultRequestExecutor calls with every response)
+ * for as long as the run's throttle budget allows (../throttle.ts), instead
+ * of the SDK's fixed count of retries.
  */
 class RosterRequestExecutor extends DefaultRequestExecutor {
   /** The Date header of the latest response: Okta's clock, for delta watermarks. */
@@ -50,18 +72,32 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
     private readonly settings: OktaSettings,
     private readonly gate: RateGate,
     private readonly scopes: readonly string[],
+    private readonly budget: ThrottleBudget,
   ) {
-    super({ maxRetries: settings.maxRetries, requestTimeout: settings.requestTimeoutMs });
+    // The SDK's own 429 retries are off: parseResponse below waits them out within the budget.
+    super({ maxRetries: 0, requestTimeout: settings.requestTimeoutMs });
     // 'response' fires for every raw response, 429s included, before the retry logic runs.
     this.on('response', (res: FetchResponse) => {
       this.gate.observe(res.url, res.headers);
       const date = Date.parse(res.headers.get('date') ?? '');
       if (Number.isFinite(date)) this.lastServerDate = date;
     });
-    this.on('backoff', (_req: unknown, _res: unknown, _id: unknown, delayMs: number) => {
-      context.stats.throttled++;
-      context.logger.warn('Okta answered 429; waiting for the rate-limit reset', { delayMs });
-    });
+  }
+
+  override async parseResponse(request: FetchRequest, res: FetchResponse): Promise<FetchResponse> {
+    if (res.status !== 429 || request.url.endsWith('/oauth2/v1/token')) return res;
+    const attempt = Number(request.headers?.[THROTTLED] ?? 0);
+    const delayMs = Math.max(askedWaitMs(res), throttleFloorMs(this.settings.retryDelayMs, attempt));
+    this.context.stats.throttled++;
+    if (!this.budget.take(delayMs)) {
+      this.context.logger.warn('Okta kept throttling past the run\'s throttle budget; giving up', { delayMs, budgetMs: this.budget.totalMs });
+      return res; // the SDK raises it: a rate-limited ProviderError
+    }
+    this.context.logger.warn('Okta answered 429; waiting for the rate-limit reset', { delayMs, attempt: attempt + 1 });
+    await sleep(delayMs, this.context.signal);
+    // A fresh request: its timeout runs from now, not from the first attempt before the wait.
+    const { startTime: _first, ...again } = request;
+    return this.fetch({ ...again, headers: { ...request.headers, [THROTTLED]: attempt + 1 } });
   }
 
   override async fetch(request: FetchRequest): Promise<never> {
@@ -73,15 +109,11 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
       res = (await super.fetch(request as never)) as unknown as FetchResponse;
     } catch (e) {
       this.gate.release(request.url);
-      throw e;
+      if (!isDropped(e) || !this.mayRetry(request)) throw e;
+      return this.retry(request, 'Okta dropped the connection; retrying', { reason: (e as { code?: unknown }).code });
     }
-    const method = (request.method ?? 'get').toLowerCase();
-    const attempt = Number(request.headers?.[ATTEMPT] ?? 0);
-    if (RETRYABLE.has(res.status) && method === 'get' && attempt < this.settings.serverErrorRetries) {
-      const delay = this.settings.retryDelayMs * 2 ** attempt;
-      this.context.logger.warn('Okta answered a server error; retrying', { status: res.status, attempt: attempt + 1, delayMs: delay });
-      await sleep(delay, this.context.signal);
-      return this.fetch({ ...request, headers: { ...request.headers, [ATTEMPT]: attempt + 1 } });
+    if (RETRYABLE.has(res.status) && this.mayRetry(request)) {
+      return this.retry(request, 'Okta answered a server error; retrying', { status: res.status });
     }
     if (res.status >= 400 && request.url.endsWith('/oauth2/v1/token')) {
       let body: Record<string, unknown> | null = null;
@@ -93,6 +125,20 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
       throw tokenError(res.status, body, this.scopes);
     }
     return res as never;
+  }
+
+  /** GETs only (reads are safe to repeat), `serverErrorRetries` times. */
+  private mayRetry(request: FetchRequest): boolean {
+    return (request.method ?? 'get').toLowerCase() === 'get' && Number(request.headers?.[ATTEMPT] ?? 0) < this.settings.serverErrorRetries;
+  }
+
+  private async retry(request: FetchRequest, message: string, detail: Record<string, unknown>): Promise<never> {
+    const attempt = Number(request.headers?.[ATTEMPT] ?? 0);
+    const delayMs = this.settings.retryDelayMs * 2 ** attempt;
+    this.context.logger.warn(message, { ...detail, attempt: attempt + 1, delayMs });
+    await sleep(delayMs, this.context.signal);
+    const { startTime: _first, ...again } = request;
+    return this.fetch({ ...again, headers: { ...request.headers, [ATTEMPT]: attempt + 1 } });
   }
 }
 
@@ -112,7 +158,7 @@ export function buildClient(context: ProviderContext, settings: OktaSettings, sc
     },
     context.signal,
   );
-  const executor = new RosterRequestExecutor(context, settings, gate, scopes);
+  const executor = new RosterRequestExecutor(context, settings, gate, scopes, ThrottleBudget.fromSettings(context.settings));
   const { auth } = settings;
   const client = new Client({
     orgUrl: settings.orgUrl,

@@ -28,9 +28,12 @@ export interface OktaSettings {
   orgUrl: string;
   auth: OktaAuth;
   mapping: AttributeMapping;
-  /** Per request (node-fetch timeout) and budget of the SDK's 429 retries. */
+  /** Per attempt of a request (node-fetch timeout). */
   requestTimeoutMs: number;
-  /** 429 retries by the SDK's DefaultRequestExecutor. */
+  /**
+   * No longer used: a 429 is waited out for as long as the run's throttle
+   * budget allows (client.ts, ../throttle.ts). Still read, so stored settings stay valid.
+   */
   maxRetries: number;
   /** 5xx retries of a GET, with exponential backoff from `retryDelayMs`. */
   serverErrorRetries: number;

@@ -43,7 +43,24 @@ export interface RequestLogEntry {
 }
 
 interface Throttle { remaining: number; retryAfter: number; match: RegExp | null }
-interface PageFault { resource: DeltaResource; page: number; status: number }
+interface PageFault { resource: DeltaResource; page: number; status: number; drop: boolean; retryAfter: number | undefined; remaining: number }
+
+/** What an injected page fault does instead of answering. */
+export interface PageFaultOptions {
+  resource: DeltaResource;
+  /** 1-based page within a delta round (a first round or one started from a deltaLink). */
+  page: number;
+  /** The status answered (default 500; 429 comes with Retry-After). */
+  status?: number;
+  /** Destroy the socket without an answer instead (a dropped connection). */
+  drop?: boolean;
+  retryAfterSeconds?: number;
+  /** How many requests of that page it affects (default: all, until clearFaults()). */
+  times?: number;
+}
+
+/** Answer of a route that wants the connection dropped rather than answered. */
+const DROP = Symbol('drop');
 
 export class FakeEntra {
   readonly directory: FakeDirectory;
@@ -115,9 +132,21 @@ export class FakeEntra {
     this.throttles.push({ remaining: options.times, retryAfter: options.retryAfterSeconds ?? 1, match: options.match ?? null });
   }
 
-  /** Page `page` (1-based) of every `resource` delta round answers `status` until clearFaults(). */
-  failPage(options: { resource: DeltaResource; page: number; status?: number }): void {
-    this.pageFaults.push({ resource: options.resource, page: options.page, status: options.status ?? 500 });
+  /** Page `page` (1-based) of every `resource` delta round fails as `options` say, `times` times or until clearFaults(). */
+  failPage(options: PageFaultOptions): void {
+    this.pageFaults.push({
+      resource: options.resource,
+      page: options.page,
+      status: options.status ?? 500,
+      drop: options.drop ?? false,
+      retryAfter: options.retryAfterSeconds,
+      remaining: options.times ?? Infinity,
+    });
+  }
+
+  /** Injected page faults not yet spent (a test checks its fault was really met). */
+  pendingPageFaults(): number {
+    return this.pageFaults.reduce((n, f) => n + (Number.isFinite(f.remaining) ? f.remaining : 0), 0);
   }
 
   /** Matching requests are accepted and never answered (until close()). */
@@ -192,8 +221,13 @@ export class FakeEntra {
         send(401, graphError('InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'));
         return;
       }
-      const [status, body] = this.graphRoute(url);
-      send(status, body);
+      const answer = this.graphRoute(url);
+      if (answer === DROP) {
+        this.inFlight--;
+        req.socket.destroy();
+        return;
+      }
+      send(...answer);
     } catch (err) {
       send(500, graphError('generalException', `fake Graph failed: ${(err as Error).message}`));
     }
@@ -211,7 +245,7 @@ export class FakeEntra {
     return { status: 404, body: { error: 'not_found', error_description: `fake identity: no route ${url.pathname}` } };
   }
 
-  private graphRoute(url: URL): [number, unknown] {
+  private graphRoute(url: URL): [number, unknown, Record<string, string>?] | typeof DROP {
     const path = url.pathname;
     const q = url.searchParams;
     const select = q.get('$select')?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
@@ -247,7 +281,7 @@ export class FakeEntra {
     return [404, graphError('BadRequest', `Resource not found for the segment '${path.split('/').pop() ?? ''}'.`)];
   }
 
-  private deltaRoute(resource: DeltaResource, q: URLSearchParams, select: string[] | null): [number, unknown] {
+  private deltaRoute(resource: DeltaResource, q: URLSearchParams, select: string[] | null): [number, unknown, Record<string, string>?] | typeof DROP {
     const raw = q.get('$skiptoken') ?? q.get('$deltatoken');
     let token: DeltaToken;
     if (raw === null) {
@@ -257,8 +291,13 @@ export class FakeEntra {
       if (!decoded || decoded.k !== resource || !this.delta.valid(decoded)) return this.expired();
       token = q.has('$deltatoken') ? this.delta.start(resource, null, decoded) : decoded;
     }
-    const fault = this.pageFaults.find((f) => f.resource === resource && f.page === token.n);
-    if (fault) return [fault.status, graphError(fault.status >= 500 ? 'generalException' : 'BadRequest', `Injected failure on page ${token.n}.`)];
+    const fault = this.pageFaults.find((f) => f.resource === resource && f.page === token.n && f.remaining > 0);
+    if (fault) {
+      fault.remaining--;
+      if (fault.drop) return DROP;
+      if (fault.status === 429) return [429, graphError('TooManyRequests', 'Too many requests.'), { 'retry-after': String(fault.retryAfter ?? 1) }];
+      return [fault.status, graphError(fault.status >= 500 ? 'generalException' : 'BadRequest', `Injected failure on page ${token.n}.`)];
+    }
     const page = this.delta.page(token);
     const link = `${this.url}/v1.0/${resource}/delta?`;
     return [200, {

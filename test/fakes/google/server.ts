@@ -26,7 +26,9 @@ export type FakeFaultKind =
   | '503'
   | 'forbidden'
   | 'latency'
-  | 'hang';
+  | 'hang'
+  /** The socket is destroyed without an answer (a dropped connection). */
+  | 'drop';
 
 /** An injected fault: what to answer instead, on which requests, how many times. */
 export interface FakeFault {
@@ -52,6 +54,8 @@ export interface FakeRequestRecord {
 
 export interface FakeGoogleOptions {
   directory?: FakeGoogleDirectory;
+  /** Serve at most this many items a page, whatever maxResults asks (clients follow nextPageToken). */
+  maxPageSize?: number;
   /** Delay every API response by this many ms (the benchmark's network). */
   latencyMs?: number;
 }
@@ -65,7 +69,7 @@ function googleError(code: number, reason: string, message: string, status: stri
   return { error: { code, message, errors: [{ message, domain: reason.endsWith('Exceeded') ? 'usageLimits' : 'global', reason }], status } };
 }
 
-const FAULT_RESPONSES: Record<Exclude<FakeFaultKind, 'latency' | 'hang'>, [number, ReturnType<typeof googleError>]> = {
+const FAULT_RESPONSES: Record<Exclude<FakeFaultKind, 'latency' | 'hang' | 'drop'>, [number, ReturnType<typeof googleError>]> = {
   rateLimitExceeded: [403, googleError(403, 'rateLimitExceeded', 'Rate Limit Exceeded', 'PERMISSION_DENIED')],
   userRateLimitExceeded: [403, googleError(403, 'userRateLimitExceeded', 'User Rate Limit Exceeded', 'PERMISSION_DENIED')],
   quotaExceeded: [403, googleError(403, 'quotaExceeded', 'Quota exceeded for quota metric', 'PERMISSION_DENIED')],
@@ -104,6 +108,7 @@ export class FakeGoogleServer {
   /** Permission switches: false = the impersonated admin lacks the admin privilege (403 forbidden). */
   readonly permissions = { users: true, groups: true, members: true };
   latencyMs: number;
+  private readonly maxPageSize: number;
   /** Highest number of member listings answered at once (the provider's concurrency bound). */
   maxConcurrentMembers = 0;
   private concurrentMembers = 0;
@@ -116,6 +121,7 @@ export class FakeGoogleServer {
   constructor(options: FakeGoogleOptions = {}) {
     this.directory = options.directory ?? new FakeGoogleDirectory();
     this.latencyMs = options.latencyMs ?? 0;
+    this.maxPageSize = options.maxPageSize ?? Infinity;
     this.tokens = new FakeTokenIssuer((email) => this.directory.user(email) !== undefined);
   }
 
@@ -171,10 +177,14 @@ export class FakeGoogleServer {
     this.maxConcurrentMembers = Math.max(this.maxConcurrentMembers, this.concurrentMembers);
     try {
       if (this.latencyMs > 0 && record.endpoint !== 'token') await sleep(this.latencyMs);
-      let answer: HttpAnswer | 'hang';
+      let answer: HttpAnswer | 'hang' | 'drop';
       if (!route) answer = notFound(url.pathname);
       else answer = (await this.injected(route.endpoint, url)) ?? this.answer(route, url, req, body);
       if (answer === 'hang') return; // never answered; close() drops the socket
+      if (answer === 'drop') {
+        req.socket.destroy();
+        return;
+      }
       record.status = answer.status;
       res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...answer.headers });
       res.end(JSON.stringify(answer.body));
@@ -201,7 +211,7 @@ export class FakeGoogleServer {
     return null;
   }
 
-  private async injected(endpoint: FakeGoogleEndpoint, url: URL): Promise<HttpAnswer | 'hang' | null> {
+  private async injected(endpoint: FakeGoogleEndpoint, url: URL): Promise<HttpAnswer | 'hang' | 'drop' | null> {
     let page = 1;
     try {
       page = decodeToken(url.searchParams.get('pageToken')).p;
@@ -214,7 +224,7 @@ export class FakeGoogleServer {
       if (fault.page !== undefined && fault.page !== page) continue;
       if (fault.showDeleted !== undefined && fault.showDeleted !== showDeleted) continue;
       fault.times = (fault.times ?? 1) - 1;
-      if (fault.kind === 'hang') return 'hang';
+      if (fault.kind === 'hang' || fault.kind === 'drop') return fault.kind;
       if (fault.kind === 'latency') {
         await sleep(fault.latencyMs ?? 100);
         return null;
@@ -285,10 +295,10 @@ export class FakeGoogleServer {
 
   private maxResults(params: URLSearchParams, fallback: number, max: number): number {
     const raw = params.get('maxResults');
-    if (raw === null) return fallback;
+    if (raw === null) return Math.min(fallback, this.maxPageSize);
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`Invalid value '${raw}'. Values must be within the range: [1, ${max}]`);
-    return n;
+    return Math.min(n, this.maxPageSize);
   }
 
   private position(params: URLSearchParams): { i: number; p: number } {

@@ -41,6 +41,13 @@ export interface Fault {
   latencyMs?: number;
   /** Never answer (the client's timeout must fire). */
   hang?: boolean;
+  /** Destroy the socket without an answer (a dropped connection). */
+  drop?: boolean;
+  /**
+   * With status 429: X-Rate-Limit-Reset this many seconds from now (default:
+   * the route's window end). 0 = a window that already reset, so the client may retry at once.
+   */
+  resetInSeconds?: number;
   times?: number;
 }
 
@@ -61,6 +68,8 @@ export interface FakeOktaOptions {
   /** Budget applied to every route (default: 100,000 per 60 s, out of the way). */
   rateLimit?: RateLimit;
   latencyMs?: number;
+  /** Serve at most this many items a page, whatever `limit` asks (Okta may serve fewer; clients follow the next link). */
+  maxPageSize?: number;
 }
 
 const LIMITS: Partial<Record<Route, { def: number; max: number }>> = {
@@ -108,6 +117,7 @@ export class FakeOkta {
   rateLimited = 0;
   latencyMs: number;
   private readonly limits = new Map<Route | '*', RateLimit>();
+  private readonly maxPageSize: number;
   private readonly buckets = new Map<Route, { windowStart: number; used: number }>();
   private server: Server | null = null;
   private baseUrl = '';
@@ -118,6 +128,7 @@ export class FakeOkta {
     this.oauth = new FakeTokenEndpoint(options.oauthClients ?? [], () => this.directory.now());
     this.limits.set('*', options.rateLimit ?? { limit: 100_000, windowMs: 60_000 });
     this.latencyMs = options.latencyMs ?? 0;
+    this.maxPageSize = options.maxPageSize ?? Infinity;
   }
 
   get url(): string {
@@ -175,6 +186,11 @@ export class FakeOkta {
       const delay = this.latencyMs + (fault?.latencyMs ?? 0);
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       if (fault?.hang) return; // the socket stays open until the client gives up or close()
+      if (fault?.drop) {
+        log.status = 0;
+        req.socket.destroy();
+        return;
+      }
       if (!match) throw new HttpFailure(404, 'E0000022', `The endpoint does not support the provided HTTP method`);
       this.spendBudget(match.route, headers);
       if (match.route === 'token') {
@@ -185,6 +201,11 @@ export class FakeOkta {
         body = out.body;
       } else {
         this.authorize(req, match.route);
+        if (fault?.status === 429 && fault.resetInSeconds !== undefined) {
+          headers['X-Rate-Limit-Remaining'] = '0';
+          headers['X-Rate-Limit-Reset'] = String(Math.floor(this.directory.now() / 1000) + fault.resetInSeconds);
+          throw new HttpFailure(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
+        }
         if (fault?.status) throw new HttpFailure(fault.status, fault.errorCode ?? 'E0000009', 'Internal Server Error');
         body = this.handle(match.route, match.params, url, cursor, headers);
       }
@@ -334,7 +355,7 @@ export class FakeOkta {
   ): T[] {
     const caps = LIMITS[route]!;
     const asked = Number(url.searchParams.get('limit') ?? caps.def);
-    const limit = Math.max(1, Math.min(Number.isFinite(asked) ? asked : caps.def, caps.max));
+    const limit = Math.max(1, Math.min(Number.isFinite(asked) ? asked : caps.def, caps.max, this.maxPageSize));
     const out: T[] = [];
     let i = cursor ? firstAfter(ids, cursor.k) : 0;
     for (; i < ids.length && out.length < limit; i++) {

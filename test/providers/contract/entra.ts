@@ -66,7 +66,8 @@ async function start(): Promise<ContractFake> {
       const conn = fake.connection();
       const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
       const provider = createEntraProvider({
-        settings: { ...conn.settings, ...options.settings },
+        // Retries 5 ms apart and a 2 s throttle budget: failures surface in a moment.
+        settings: { ...conn.settings, retryDelayMs: 5, throttleBudgetSeconds: 2, ...options.settings },
         secrets: options.credentials === 'rejected' ? { clientSecret: 'not-the-secret' } : conn.secrets,
         logger: silentLogger(),
         stats,

@@ -62,8 +62,8 @@ async function start(): Promise<ContractFake> {
     connect(options = {}) {
       const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
       const provider = createOktaProvider({
-        // One 429 retry and one 5xx retry, 5 ms apart: failures surface in milliseconds.
-        settings: { orgUrl: fake.url, maxRetries: 1, serverErrorRetries: 1, retryDelayMs: 5, ...options.settings },
+        // One 5xx retry, 5 ms later, and a 3 s throttle budget (a 429 here asks up to 2 s): failures surface quickly.
+        settings: { orgUrl: fake.url, serverErrorRetries: 1, retryDelayMs: 5, throttleBudgetSeconds: 3, ...options.settings },
         secrets: { apiToken: options.credentials === 'rejected' ? 'revoked-token' : 'test-token' },
         logger: winston.createLogger({ silent: true }),
         stats,

@@ -1,0 +1,230 @@
+/**
+ * The fault suite: for every provider against its fake, a fault (HTTP 500, a
+ * dropped connection, a 429 burst) injected at the first, a middle and the
+ * last page of each listing (users, groups, group members), in full and in
+ * delta runs, synced by `sync.run` into a real store (PGlite, or Postgres
+ * with DATABASE_URL). What must hold, whatever the fault and wherever:
+ *
+ * - nobody stored active becomes inactive or deleted because of a fault;
+ * - a persistent fault ends the run failed or partial, the cursor unmoved;
+ * - a transient fault (one 500, one dropped connection, a 429 burst within
+ *   the throttle budget) is survived: the run succeeds with the result a
+ *   clean run gives.
+ *
+ * Before each run every user is renamed in the IdP, so a run that read the
+ * whole directory shows it (each display name carries the run's tag), and a
+ * delta lists every user. Page positions are measured from the fake's own
+ * request log on a clean run (30 users, 6 groups of 10, pages of 5).
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperationContext } from '../../src/operations/index.js';
+import type { SyncReport } from '../../src/reconcile/report.js';
+import { queryRows } from '../../src/store/index.js';
+import { FakeEntra } from '../fakes/entra/index.js';
+import { startFakeGoogle } from '../fakes/google/index.js';
+import { startFakeOkta } from '../fakes/okta/index.js';
+import { operationContext, op } from '../operations/support.js';
+import { createTestStore, type TestStore } from '../support/store.js';
+
+const USERS = 30;
+const GROUPS = 6;
+const MEMBERS = 10;
+const PAGE = 5;
+/** A 429 burst of this many answers is transient; the budget (THROTTLE_BUDGET_S) covers it, not a persistent one. */
+const BURST = 4;
+const THROTTLE_BUDGET_S = 0.1;
+
+type Listing = 'users' | 'groups' | 'members';
+type FaultKind = '500' | 'drop' | '429';
+
+/** One IdP's fake, programmed in the suite's terms. */
+interface FaultIdp {
+  kind: 'entra' | 'okta' | 'google';
+  settings: Record<string, unknown>;
+  /** The listings this IdP has (Entra: members come inside the group listing). */
+  listings: Listing[];
+  addUser(n: number): string;
+  addGroup(n: number): string;
+  addMember(group: string, user: string): void;
+  rename(user: string, displayName: string): void;
+  /** `times` requests of page `page` of `listing` answer with the fault. */
+  inject(listing: Listing, page: number, kind: FaultKind, times: number): void;
+  clearFaults(): void;
+  resetLog(): void;
+  /** Highest page of each listing the log shows since resetLog(). */
+  pagesSeen(listing: Listing): number;
+  /** Requests since resetLog() that got no 2xx answer (the injected faults met). */
+  faultsMet(): number;
+  close(): Promise<void>;
+}
+
+async function entra(): Promise<FaultIdp> {
+  const fake = await FakeEntra.start({ objectsPerPage: PAGE, linksPerPage: PAGE });
+  const dir = fake.directory;
+  const conn = fake.connection();
+  const resource = (l: Listing) => (l === 'users' ? 'users' : 'groups');
+  return {
+    kind: 'entra',
+    settings: { ...conn.settings, ...conn.secrets, retryDelayMs: 1 },
+    listings: ['users', 'groups'],
+    addUser: (n) => dir.addUser({ userPrincipalName: `u${n}@contoso.test`, mail: `u${n}@contoso.test`, displayName: `u${n}` }).id,
+    addGroup: (n) => dir.addGroup({ displayName: `G${n}` }).id,
+    addMember: (g, u) => dir.addMember(g, u),
+    rename: (id, displayName) => void dir.updateUser(id, { displayName }),
+    inject: (l, page, kind, times) =>
+      fake.failPage({ resource: resource(l), page, times, ...(kind === 'drop' ? { drop: true } : { status: kind === '429' ? 429 : 500, retryAfterSeconds: 0 }) }),
+    clearFaults: () => fake.clearFaults(),
+    resetLog: () => fake.resetLog(),
+    pagesSeen: (l) => fake.requests.filter((r) => r.path === `/v1.0/${resource(l)}/delta` && r.status === 200).length,
+    faultsMet: () => fake.requests.filter((r) => r.kind === 'graph' && r.status !== 200).length,
+    close: () => fake.close(),
+  };
+}
+
+async function okta(): Promise<FaultIdp> {
+  const fake = await startFakeOkta({ maxPageSize: PAGE });
+  const dir = fake.directory;
+  const route = (l: Listing) => (l === 'members' ? 'groupMembers' : l);
+  return {
+    kind: 'okta',
+    settings: { orgUrl: fake.url, apiToken: 'test-token', retryDelayMs: 1, serverErrorRetries: 1 },
+    listings: ['users', 'groups', 'members'],
+    addUser: (n) => dir.addUser({ profile: { login: `u${n}@okta.test`, email: `u${n}@okta.test`, firstName: `u${n}`, lastName: 'T', displayName: `u${n}` } }).id,
+    addGroup: (n) => dir.addGroup({ name: `G${n}` }).id,
+    addMember: (g, u) => dir.addMember(g, u),
+    rename: (id, displayName) => void dir.updateUser(id, { displayName }),
+    inject: (l, page, kind, times) =>
+      void fake.faults.push(kind === 'drop' ? { route: route(l), page, drop: true, times } : kind === '429' ? { route: route(l), page, status: 429, resetInSeconds: 0, times } : { route: route(l), page, status: 500, times }),
+    clearFaults: () => void fake.faults.splice(0),
+    resetLog: () => void fake.requests.splice(0),
+    pagesSeen: (l) => Math.max(0, ...fake.requests.filter((r) => r.route === route(l) && r.status === 200).map((r) => r.page)),
+    faultsMet: () => fake.requests.filter((r) => r.status !== 200).length,
+    close: () => fake.close(),
+  };
+}
+
+async function google(): Promise<FaultIdp> {
+  const fake = await startFakeGoogle({ maxPageSize: PAGE });
+  const dir = fake.directory;
+  const admin = `admin@${dir.domain}`;
+  dir.addUser({ primaryEmail: admin, isAdmin: true });
+  const endpoint = (l: Listing) => l;
+  const listed = (l: Listing) => fake.requests.filter((r) => r.endpoint === endpoint(l) && r.status === 200 && r.query.showDeleted !== 'true');
+  return {
+    kind: 'google',
+    settings: { subject: admin, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl, serviceAccountKey: fake.createServiceAccount(), maxRetries: 1, retryBaseDelayMs: 1, maxRetryDelayMs: 5 },
+    listings: ['users', 'groups', 'members'],
+    addUser: (n) => dir.addUser({ primaryEmail: `u${n}@${dir.domain}`, name: { givenName: `u${n}`, familyName: 'T' } }).id,
+    addGroup: (n) => dir.addGroup({ name: `G${n}` }).id,
+    addMember: (g, u) => void dir.addMember(g, { user: u }),
+    rename: (id, displayName) => void dir.updateUser(id, { name: { givenName: 'u', familyName: 'T', fullName: displayName } }),
+    inject: (l, page, kind, times) =>
+      fake.addFault({ endpoint: endpoint(l), page, showDeleted: false, times, kind: kind === 'drop' ? 'drop' : kind === '429' ? '429' : '500', ...(kind === '429' ? { retryAfterSeconds: 0 } : {}) }),
+    clearFaults: () => void fake.faults.splice(0),
+    resetLog: () => fake.resetRequests(),
+    // Every group has as many members: one group's pages are the listing's pages.
+    pagesSeen: (l) => (l === 'members' ? listed(l).length / GROUPS : listed(l).length),
+    faultsMet: () => fake.requests.filter((r) => r.endpoint !== 'token' && r.status !== 200).length,
+    close: () => fake.close(),
+  };
+}
+
+describe.each([entra, okta, google].map((start) => [start.name, start] as const))('faults in %s listings', (_name, start) => {
+  let store: TestStore;
+  let ctx: OperationContext;
+  let idp: FaultIdp;
+  const users: string[] = [];
+  let tags = 0;
+  /** Measured on clean runs: pages of each listing, per mode. */
+  const pages: Record<'full' | 'delta', Partial<Record<Listing, number>>> = { full: {}, delta: {} };
+
+  const sync = (full: boolean) => op<SyncReport>(ctx, 'sync.run', { connection: 'acme/idp', full });
+  const cursor = async () => (await queryRows<{ c: unknown }>(store.db, sql`select delta_cursor as c from connections`))[0]!.c;
+  const activeIds = async () =>
+    (await queryRows<{ e: string }>(store.db, sql`select external_id as e from users where active order by 1`)).map((r) => r.e);
+  const memberships = async () =>
+    (await queryRows<{ m: string }>(store.db, sql`select g.external_id || '/' || u.external_id as m from group_memberships m join groups g on g.id = m.group_id join users u on u.id = m.user_id order by 1`)).map((r) => r.m);
+  const displayNames = async () => (await queryRows<{ d: string }>(store.db, sql`select display_name as d from users where external_id in (select value from json_array_elements_text(${JSON.stringify(users)}::text::json))`)).map((r) => r.d);
+
+  /** Every user renamed in the IdP; returns the tag a complete read shows. */
+  const touchAll = () => {
+    const tag = `t${++tags}`;
+    for (const [i, id] of users.entries()) idp.rename(id, `u${i} ${tag}`);
+    return tag;
+  };
+
+  let baseline: { active: string[]; memberships: string[] };
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    ctx = operationContext(store);
+    idp = await start();
+    for (let n = 0; n < USERS; n++) users.push(idp.addUser(n));
+    for (let g = 0; g < GROUPS; g++) {
+      const group = idp.addGroup(g);
+      for (let m = 0; m < MEMBERS; m++) idp.addMember(group, users[(g * MEMBERS + m) % USERS]!);
+    }
+    await op(ctx, 'tenant.create', { slug: 'acme' });
+    await op(ctx, 'connection.create', { tenant: 'acme', name: 'idp', kind: idp.kind, settings: { ...idp.settings, throttleBudgetSeconds: THROTTLE_BUDGET_S } });
+    for (const mode of ['full', 'delta'] as const) {
+      touchAll();
+      idp.resetLog();
+      expect((await sync(mode === 'full')).status).toBe('succeeded');
+      for (const l of idp.listings) pages[mode][l] = idp.pagesSeen(l);
+    }
+    expect(pages.full.users).toBeGreaterThanOrEqual(USERS / PAGE); // the directory really spans pages
+    for (const l of idp.listings) expect(pages.full[l], l).toBeGreaterThanOrEqual(1);
+    expect(pages.delta.users).toBeGreaterThanOrEqual(USERS / PAGE); // every user was renamed: a delta lists them all
+    baseline = { active: await activeIds(), memberships: await memberships() };
+    expect(baseline.active.length).toBeGreaterThanOrEqual(USERS);
+  }, 60_000);
+
+  afterAll(async () => {
+    await idp?.close();
+    await store?.close();
+  });
+
+  /** First, middle and last page of each listing the mode reads. */
+  const positions = (mode: 'full' | 'delta') =>
+    idp.listings.flatMap((listing) => {
+      const n = pages[mode][listing] ?? 0;
+      return [...new Set([1, Math.ceil(n / 2), n])].filter((p) => p >= 1).map((page) => ({ listing, page }));
+    });
+
+  describe.each(['full', 'delta'] as const)('%s runs', (mode) => {
+    it.each(['500', 'drop', '429'] as const)('a persistent %s at any page ends the run failed or partial, cursor unmoved, nobody deactivated or deleted', async (kind) => {
+      for (const { listing, page } of positions(mode)) {
+        const where = `${kind} on ${listing} page ${page}`;
+        touchAll();
+        const cursorBefore = await cursor();
+        idp.inject(listing, page, kind, Infinity);
+        idp.resetLog();
+        const r = await sync(mode === 'full');
+        idp.clearFaults();
+        expect(idp.faultsMet(), where).toBeGreaterThan(0);
+        expect(['failed', 'partial'], `${where}: ${r.status} ${r.error}`).toContain(r.status);
+        expect(await cursor(), where).toEqual(cursorBefore);
+        expect(await activeIds(), where).toEqual(baseline.active);
+        expect(r.counts, where).toMatchObject({ usersDeactivated: 0, usersDeleted: 0 });
+      }
+    });
+
+    it.each(['500', 'drop', '429'] as const)('a transient %s at any page is survived: the run succeeds with the result of a clean run', async (kind) => {
+      const times = kind === '429' ? BURST : 1;
+      for (const { listing, page } of positions(mode)) {
+        const where = `${kind} ×${times} on ${listing} page ${page}`;
+        const tag = touchAll();
+        idp.inject(listing, page, kind, times);
+        idp.resetLog();
+        const r = await sync(mode === 'full');
+        idp.clearFaults();
+        expect(idp.faultsMet(), where).toBe(times);
+        expect([r.status, r.error], where).toEqual(['succeeded', null]);
+        expect(await activeIds(), where).toEqual(baseline.active);
+        expect(await memberships(), where).toEqual(baseline.memberships);
+        expect((await displayNames()).every((d) => d.endsWith(` ${tag}`)), `${where}: every user read`).toBe(true);
+      }
+    });
+  });
+});
