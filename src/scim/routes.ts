@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { inspectJson } from '../input/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Db, Store } from '../store/index.js';
 import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
@@ -51,14 +52,26 @@ declare module 'fastify' {
   }
 }
 
-/** `startIndex`/`count` per RFC 7644 §3.4.2.4: 1-based, negative or zero index means 1, count capped. */
+/**
+ * Past any table Roster could hold, and still an exact integer that Postgres
+ * takes as an OFFSET: a larger startIndex (`1` and 23 zeros) is read as this.
+ */
+const MAX_START_INDEX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `startIndex`/`count` per RFC 7644 §3.4.2.4: 1-based; a startIndex below 1 is
+ * read as 1, a negative count as 0, a count above the page size as the page
+ * size. Only whole numbers written as digits are accepted (`1e23` and `1.5`
+ * are not integers as the RFC writes them), and however many digits they
+ * have, what reaches SQL is clamped into range.
+ */
 function paging(query: ListQuery): { startIndex: number; count: number } {
   const int = (v: string | undefined, name: string) => {
     if (v === undefined || v === '') return undefined;
-    if (!/^-?\d+$/.test(v)) throw scimErrors.invalidValue(`"${name}" must be an integer`);
-    return Number(v);
+    if (!/^[-+]?\d+$/.test(v.trim())) throw scimErrors.invalidValue(`"${name}" must be an integer`);
+    return Number(v.trim());
   };
-  const startIndex = Math.max(1, int(query.startIndex, 'startIndex') ?? 1);
+  const startIndex = Math.min(MAX_START_INDEX, Math.max(1, int(query.startIndex, 'startIndex') ?? 1));
   const count = Math.min(MAX_PAGE_SIZE, Math.max(0, int(query.count, 'count') ?? MAX_PAGE_SIZE));
   return { startIndex, count };
 }
@@ -103,11 +116,16 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     (_request, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
+      let value: unknown;
       try {
-        done(null, JSON.parse(text));
+        value = JSON.parse(text);
       } catch (err) {
-        done(scimErrors.invalidSyntax(`the request body is not valid JSON: ${(err as Error).message}`), undefined);
+        return done(scimErrors.invalidSyntax(`the request body is not valid JSON: ${(err as Error).message}`), undefined);
       }
+      // Too deep to handle, or a string Postgres cannot store (src/input): refused before anything reads it.
+      const problem = inspectJson(value);
+      if (problem) return done(problem.kind === 'depth' ? scimErrors.invalidSyntax(problem.message) : scimErrors.invalidValue(problem.message), undefined);
+      done(null, value);
     },
   );
 

@@ -16,6 +16,7 @@ import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
 import { streamOperation, wantsStream } from './command-stream.js';
+import { registerInputGuard } from './input-guard.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
@@ -68,6 +69,9 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
+
+  // Before the plugins register, so that their routes inherit it.
+  registerInputGuard(app);
 
   const unwatch = metrics.watch(ctx.store.db);
   app.addHook('onClose', async () => unwatch());
