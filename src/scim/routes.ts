@@ -34,6 +34,12 @@ export interface ScimRoutesOptions {
   logger: Logger;
   /** Shared by the two SCIM prefixes; started and stopped with the server. */
   tokens?: ScimTokenCache;
+  /**
+   * ROSTER_PUBLIC_URL: the base of `meta.location` and `Location`. Without it
+   * they are built from the request (protocol and Host header), which the
+   * client chooses: set it wherever answers may reach anyone but the caller.
+   */
+  publicUrl?: string | undefined;
 }
 
 interface ListQuery {
@@ -101,7 +107,7 @@ function singleUserNameLookup(query: ListQuery, options: ListOptions): string | 
   return names.length === 1 && names[0]!.toLowerCase() === 'username' ? node.value : undefined;
 }
 
-const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens }) => {
+const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens, publicUrl }) => {
   const lastUsed = new LastUsedRecorder(db, logger);
   const writes = new WriteCoalescer(db);
   const userRows = new RowLoader(getUsersById);
@@ -169,7 +175,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
       db,
       scope: { tenantId: caller.tenantId, connectionId: caller.connectionId },
       apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}` } },
-      baseUrl: `${request.protocol}://${request.host}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
+      baseUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
       connectionKind: caller.connectionKind,
       writes,
       userRows,
@@ -294,5 +300,5 @@ export function registerScim(app: FastifyInstance, options: ScimRoutesOptions & 
   const tokens = new ScimTokenCache();
   app.addHook('onReady', () => tokens.start(options.store, options.logger));
   app.addHook('onClose', () => tokens.stop());
-  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, prefix });
+  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, publicUrl: options.publicUrl, prefix });
 }
