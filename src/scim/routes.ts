@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { inspectJson } from '../input/index.js';
 import type { Logger } from '../logging/index.js';
+import type { BadKeyLimiter } from '../security/bad-keys.js';
 import type { Db, Store } from '../store/index.js';
 import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
@@ -40,6 +41,8 @@ export interface ScimRoutesOptions {
    * client chooses: set it wherever answers may reach anyone but the caller.
    */
   publicUrl?: string | undefined;
+  /** Throttles addresses that present bad tokens (shared with /api/v1). */
+  badKeys?: BadKeyLimiter | undefined;
 }
 
 interface ListQuery {
@@ -107,7 +110,7 @@ function singleUserNameLookup(query: ListQuery, options: ListOptions): string | 
   return names.length === 1 && names[0]!.toLowerCase() === 'username' ? node.value : undefined;
 }
 
-const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens, publicUrl }) => {
+const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens, publicUrl, badKeys }) => {
   const lastUsed = new LastUsedRecorder(db, logger);
   const writes = new WriteCoalescer(db);
   const userRows = new RowLoader(getUsersById);
@@ -137,7 +140,17 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
 
   app.addHook('onRequest', async (request, reply) => {
     const pathConnection = (request.params as { connectionId?: string }).connectionId;
-    const caller = await authenticateScim(db, request.headers.authorization, pathConnection, tokens);
+    // An address that keeps presenting bad tokens waits before any is looked up (src/security/bad-keys.ts).
+    const wait = badKeys?.retryAfterSeconds(request.ip) ?? 0;
+    if (wait > 0) {
+      metrics.recordRateLimited('bad-key');
+      void reply.header('Retry-After', String(wait));
+      throw scimErrors.tooManyRequests(`too many requests with an invalid token from this address; retry after ${wait} s`);
+    }
+    const caller = await authenticateScim(db, request.headers.authorization, pathConnection, tokens).catch((err: unknown) => {
+      if (err instanceof ScimError && err.status === 401) badKeys?.failed(request.ip);
+      throw err;
+    });
     const decision = await takeToken(db, `scim-token:${caller.tokenId}`, caller.rateLimit);
     if (!decision.allowed) {
       metrics.recordRateLimited('scim');
@@ -300,5 +313,5 @@ export function registerScim(app: FastifyInstance, options: ScimRoutesOptions & 
   const tokens = new ScimTokenCache();
   app.addHook('onReady', () => tokens.start(options.store, options.logger));
   app.addHook('onClose', () => tokens.stop());
-  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, publicUrl: options.publicUrl, prefix });
+  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, publicUrl: options.publicUrl, badKeys: options.badKeys, prefix });
 }

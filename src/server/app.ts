@@ -17,6 +17,7 @@ import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
 import { streamOperation, wantsStream } from './command-stream.js';
 import { registerInputGuard } from './input-guard.js';
+import { BadKeyLimiter } from '../security/bad-keys.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { bearerOf, tokenMatches } from './tokens.js';
 
@@ -33,6 +34,8 @@ export interface ServerOptions {
   metricsOnOwnPort?: boolean | undefined;
   /** ROSTER_PUBLIC_URL: links in answers (SCIM meta.location) are built on it, not on the Host header. */
   publicUrl?: string | undefined;
+  /** Throttles requests with a bad SCIM token or API key, per client address (one for the whole server). */
+  badKeys?: BadKeyLimiter | undefined;
 }
 
 export { tokenMatches } from './tokens.js';
@@ -74,13 +77,15 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   app.addHook('onClose', async () => unwatch());
   if (!options.metricsOnOwnPort) registerMetricsRoute(app, { token: options.metricsToken });
 
-  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger, publicUrl: options.publicUrl });
+  const badKeys = options.badKeys ?? new BadKeyLimiter();
+  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger, publicUrl: options.publicUrl, badKeys });
   registerApi(app, {
     db: ctx.store.db,
     logger: ctx.logger,
     context: ctx,
     adminToken: options.adminToken,
     feedWaitMs: options.feedWaitMs,
+    badKeys,
   });
   registerConsole(app);
 
