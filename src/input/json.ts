@@ -23,13 +23,15 @@ export type InputProblem =
 
 /** Names that read well unquoted (URNs included); anything else is shown as a JSON string. */
 const plainKey = (key: string) => (/^[\w$:.@-]+$/.test(key) ? key : JSON.stringify(key));
-const join = (path: string, key: string) => (path ? `${path}.${plainKey(key)}` : plainKey(key));
 
 /** With the `u` flag a surrogate pair is one code point: only a lone half matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
+const MAYBE_UNSTORABLE = /[\u0000\ud800-\udfff]/;
 
 /** Why a string cannot be stored, or undefined when it can. */
 export function unstorableText(value: string): string | undefined {
+  // One quick scan first (any NUL or surrogate code unit): nearly every string has neither.
+  if (!MAYBE_UNSTORABLE.test(value)) return undefined;
   if (value.includes('\u0000')) return 'a NUL character (U+0000)';
   if (LONE_SURROGATE.test(value)) return 'a lone UTF-16 surrogate (not valid Unicode)';
   return undefined;
@@ -37,30 +39,49 @@ export function unstorableText(value: string): string | undefined {
 
 /** The first problem in a parsed JSON value, or undefined. `root` prefixes the paths it reports. */
 export function inspectJson(value: unknown, root = ''): InputProblem | undefined {
-  return walk(value, root, 0);
+  const found = walk(value, 0);
+  if (!found) return undefined;
+  // The path is built only for a problem, on the way back up: a clean body costs no string work.
+  let path = root;
+  for (let i = found.trail.length - 1; i >= 0; i--) {
+    const step = found.trail[i]!;
+    path = typeof step === 'number' ? `${path}[${step}]` : path ? `${path}.${plainKey(step)}` : plainKey(step);
+  }
+  if (found.kind === 'depth') return { kind: 'depth', path, message: `the JSON is nested more than ${MAX_JSON_DEPTH} levels deep${path ? ` (at "${path}")` : ''}` };
+  if (found.kind === 'key') {
+    const key = found.trail[0] as string;
+    const parent = path.slice(0, Math.max(0, path.length - plainKey(key).length - 1));
+    return { kind: 'character', path, message: `the key ${JSON.stringify(key)}${parent ? ` in "${parent}"` : ''} contains ${found.why}, which cannot be stored` };
+  }
+  return { kind: 'character', path, message: `${describe(path)} contains ${found.why}, which cannot be stored` };
 }
 
-function walk(value: unknown, path: string, depth: number): InputProblem | undefined {
+/** Where the problem is, innermost step first. */
+interface Found {
+  kind: 'depth' | 'key' | 'value';
+  why?: string;
+  trail: Array<string | number>;
+}
+
+function walk(value: unknown, depth: number): Found | undefined {
   if (typeof value === 'string') {
     const why = unstorableText(value);
-    return why ? { kind: 'character', path, message: `${describe(path)} contains ${why}, which cannot be stored` } : undefined;
+    return why ? { kind: 'value', why, trail: [] } : undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_JSON_DEPTH) {
-    return { kind: 'depth', path, message: `the JSON is nested more than ${MAX_JSON_DEPTH} levels deep${path ? ` (at "${path}")` : ''}` };
-  }
+  if (depth >= MAX_JSON_DEPTH) return { kind: 'depth', trail: [] };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = walk(value[i], `${path}[${i}]`, depth + 1);
-      if (problem) return problem;
+      const found = walk(value[i], depth + 1);
+      if (found) return (found.trail.push(i), found);
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
+  for (const key in value) {
     const why = unstorableText(key);
-    if (why) return { kind: 'character', path: join(path, key), message: `the key ${JSON.stringify(key)}${path ? ` in "${path}"` : ''} contains ${why}, which cannot be stored` };
-    const problem = walk(item, join(path, key), depth + 1);
-    if (problem) return problem;
+    if (why) return { kind: 'key', why, trail: [key] };
+    const found = walk((value as Record<string, unknown>)[key], depth + 1);
+    if (found) return (found.trail.push(key), found);
   }
   return undefined;
 }
