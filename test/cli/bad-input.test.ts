@@ -1,4 +1,6 @@
 /** Numbers past what Roster stores, given on the command line: one line on stderr, a non-zero exit, nothing changed. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cliEnvironment, runCli, type CliEnvironment } from './support.js';
 
@@ -28,4 +30,14 @@ it('refuses --scim-rate-limit and --scim-burst beyond their range the same way',
     expect(res.stderr.trim().split('\n'), option).toHaveLength(1);
     expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
   }
+});
+
+it('refuses a settings file holding a NUL character with one line naming the field', async () => {
+  const file = path.join(env.dataDir, 'nul.settings.json');
+  writeFileSync(file, JSON.stringify({ tenantId: 't\u0000', clientId: 'c', clientSecret: 's' }));
+  const res = await run('connection', 'create', '--tenant', 'acme', '--name', 'entra', '--kind', 'entra', '--settings', file);
+  expect(res.code).not.toBe(0);
+  expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  expect(res.stderr).toMatch(/tenantId.*NUL/);
+  expect((await run('connection', 'list', '--json')).stdout).not.toContain('"entra"');
 });
