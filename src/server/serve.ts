@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { RosterConfig } from '../config/index.js';
+import { ValidationError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { SecretKeyring } from '../secrets/index.js';
@@ -33,6 +34,9 @@ function reachableHost(host: string): string {
 }
 
 export async function startServer(config: RosterConfig, logger: Logger, options: { port: number; actor: Actor }): Promise<RunningServer> {
+  if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === options.port) {
+    throw new ValidationError(`ROSTER_METRICS_PORT (${config.metricsPort}) must differ from the server's port: unset it to serve /metrics on the main port`);
+  }
   let lock: EmbeddedLock | undefined;
   let store: Store | undefined;
   try {

@@ -72,3 +72,10 @@ describe('ROSTER_METRICS_PORT', () => {
     expect((await fetch(`${server.metricsUrl}/healthz`)).status).toBe(404);
   });
 });
+
+describe('ROSTER_METRICS_PORT equal to the main port', () => {
+  it('is refused at start with a message naming it', async () => {
+    const config = loadConfig({ ROSTER_METRICS_PORT: '18080', ROSTER_DATA_DIR: '/nonexistent-roster-test' });
+    await expect(startServer(config, silentLogger(), { port: 18080, actor: { type: 'cli', id: 'tester' } })).rejects.toThrow(/ROSTER_METRICS_PORT \(18080\) must differ/);
+  });
+});
