@@ -7,8 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFoundError, UnauthorizedError } from '../errors/index.js';
+import { NotFoundError, RateLimitedError, UnauthorizedError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { metrics } from '../metrics/index.js';
+import type { BadKeyLimiter } from '../security/bad-keys.js';
 import type { OperationContext } from '../operations/index.js';
 import type { Db } from '../store/index.js';
 import { LoginSyncService } from '../login-sync/index.js';
@@ -46,6 +48,8 @@ export interface ApiOptions {
   adminToken?: string | undefined;
   /** How long an events read waits for older transactions to end (default DEFAULT_FEED_WAIT_MS). */
   feedWaitMs?: number | undefined;
+  /** Throttles addresses that present bad keys (shared with the SCIM routes). */
+  badKeys?: BadKeyLimiter | undefined;
 }
 
 const callers = new WeakMap<FastifyRequest, ApiCaller>();
@@ -76,11 +80,21 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
   void app.register(
     async (api) => {
       const authenticate = async (request: FastifyRequest, reply: { header(name: string, value: string): unknown }) => {
+        // An address that keeps presenting bad keys waits before any is looked up (src/security/bad-keys.ts).
+        const wait = options.badKeys?.retryAfterSeconds(request.ip) ?? 0;
+        if (wait > 0) {
+          metrics.recordRateLimited('bad-key');
+          reply.header('retry-after', String(wait));
+          throw new RateLimitedError(`too many requests with an invalid API key from this address; retry after ${wait} s`, wait);
+        }
         try {
           callers.set(request, await auth.authenticate(request.headers.authorization));
         } catch (err) {
           // RFC 6750 §3: a 401 names the scheme it wants.
-          if (err instanceof UnauthorizedError) reply.header('www-authenticate', 'Bearer realm="roster"');
+          if (err instanceof UnauthorizedError) {
+            options.badKeys?.failed(request.ip);
+            reply.header('www-authenticate', 'Bearer realm="roster"');
+          }
           throw err;
         }
       };

@@ -25,10 +25,18 @@ export interface RosterConfig {
   syncConcurrency: number;
   /** `ROSTER_ADMIN_TOKEN`: bootstrap admin access to /api/v1 (every tenant); unset = API keys only. */
   adminToken: string | undefined;
+  /** `ROSTER_METRICS_TOKEN`: /metrics wants this bearer token; unset = open to whoever reaches it. */
+  metricsToken: string | undefined;
+  /** `ROSTER_METRICS_PORT`: serve /metrics on this port (same HOST) instead of the main one. */
+  metricsPort: number | undefined;
+  /** `ROSTER_PUBLIC_URL`: the URL clients reach Roster at, for links in answers (SCIM `meta.location`). */
+  publicUrl: string | undefined;
 }
 
 /** A bootstrap token guards every tenant: refuse one short enough to guess. */
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
+/** The metrics token guards a read-only view: still long enough not to be guessed. */
+export const MIN_METRICS_TOKEN_LENGTH = 24;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
@@ -59,6 +67,26 @@ function parseWhole(value: string | undefined, name: string, fallback: number, m
   return n;
 }
 
+/**
+ * `https://roster.example.com` (a path prefix is kept, a trailing slash is
+ * not): links in answers are built on it instead of the request's Host
+ * header, which a client chooses.
+ */
+function parsePublicUrl(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ValidationError(`ROSTER_PUBLIC_URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
+    throw new ValidationError(`ROSTER_PUBLIC_URL must be an http(s) URL without query, fragment or credentials, got "${value}"`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 function parseSwitch(value: string | undefined, name: string): boolean {
   const v = (value ?? 'on').trim().toLowerCase();
   if (['on', 'true', '1', 'yes', ''].includes(v)) return true;
@@ -75,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ValidationError(`ROSTER_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
   }
+  const metricsToken = env.ROSTER_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new ValidationError(`ROSTER_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
   const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : env.NODE_ENV !== 'production' && !!process.stderr.isTTY;
   return {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
@@ -88,5 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     schedulerEnabled: parseSwitch(env.ROSTER_SCHEDULER, 'ROSTER_SCHEDULER'),
     syncConcurrency: parseWhole(env.ROSTER_SYNC_CONCURRENCY, 'ROSTER_SYNC_CONCURRENCY', 4, 1, 64),
     adminToken,
+    metricsToken,
+    metricsPort: env.ROSTER_METRICS_PORT?.trim() ? parsePort(env.ROSTER_METRICS_PORT.trim(), 'ROSTER_METRICS_PORT') : undefined,
+    publicUrl: parsePublicUrl(env.ROSTER_PUBLIC_URL),
   };
 }

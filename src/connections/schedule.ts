@@ -37,8 +37,13 @@ export function parseDeletionThreshold(value: string | number): { count: number 
     if (n > 100) throw new ValidationError(`deletion threshold "${text}" must be at most 100%`);
     return { count: null, percent: n };
   }
+  // The count is stored in an int column: anything larger would fail in the database, not here.
+  if (n > MAX_DELETION_THRESHOLD) throw new ValidationError(`deletion threshold "${text}" must be at most ${MAX_DELETION_THRESHOLD} users`);
   return { count: n, percent: null };
 }
+
+/** Postgres `integer`'s largest value: the column that holds a threshold count. */
+export const MAX_DELETION_THRESHOLD = 2_147_483_647;
 
 /** A per-token SCIM rate limit: sustained requests per minute (0 = off) and burst. */
 export interface ScimRateLimit {

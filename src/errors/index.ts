@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'config'
   | 'store_busy'
+  | 'rate_limited'
   | 'internal';
 
 export interface RosterErrorOptions {
@@ -83,6 +84,17 @@ export class StoreBusyError extends RosterError {
   }
 }
 
+/** Too many requests from this caller (e.g. bad keys from one address); `retryAfterSeconds` goes in Retry-After. */
+export class RateLimitedError extends RosterError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: RosterErrorOptions,
+  ) {
+    super('rate_limited', 429, message, options);
+  }
+}
+
 export function isRosterError(err: unknown): err is RosterError {
   return err instanceof RosterError;
 }
@@ -124,6 +136,8 @@ export function fromErrorBody(status: number, body: unknown): RosterError {
       return new ConfigError(message, options);
     case 'store_busy':
       return new StoreBusyError(message, options);
+    case 'rate_limited':
+      return new RateLimitedError(message, 1, options);
     default:
       return new RosterError('internal', status, message, options);
   }

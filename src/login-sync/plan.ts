@@ -6,7 +6,8 @@
  * sync's, so the next sync finds nothing left to write for this user.
  */
 import type { LifecycleChange } from '../lifecycle/index.js';
-import type { UserWithGroups } from '../providers/index.js';
+import { overLimit } from '../input/limits.js';
+import type { DirectoryUser, UserWithGroups } from '../providers/index.js';
 import { groupHash, userHash } from '../reconcile/hash.js';
 import { createScopeFilter, type ScopeSettings } from '../reconcile/scope.js';
 
@@ -55,6 +56,10 @@ const attributesOf = (live: UserWithGroups) => {
   return { userName: u.userName, email: u.email, displayName: u.displayName, givenName: u.givenName, familyName: u.familyName, profile: u.profile ?? null };
 };
 
+function oversize(u: DirectoryUser): string | undefined {
+  return overLimit('userName', u.userName) ?? overLimit('email', u.email) ?? overLimit('externalId', u.externalId) ?? overLimit('displayName', u.displayName);
+}
+
 export function planLoginSync(input: LoginPlanInput): LoginPlan {
   const { stored, live } = input;
   if (!live) {
@@ -73,13 +78,16 @@ export function planLoginSync(input: LoginPlanInput): LoginPlan {
 
   const changes: LifecycleChange[] = [];
   const hash = userHash(live.user);
+  // A value too long to store would fail the whole apply (src/input/limits.ts): the record is left as stored, its state still follows.
+  const tooLong = oversize(live.user);
   let userId: string;
   if (!stored) {
+    if (tooLong) return { changes: [], userId: undefined, allowed: false, reason: `the IdP's record of this user cannot be stored: ${tooLong}` };
     userId = input.newId();
     changes.push({ kind: 'user.create', connectionId: input.connectionId, id: userId, externalId: live.user.externalId, attributes: attributesOf(live), active: live.user.active, sourceHash: hash });
   } else {
     userId = stored.id;
-    if (stored.sourceHash !== hash) changes.push({ kind: 'user.update', userId, attributes: attributesOf(live), sourceHash: hash });
+    if (stored.sourceHash !== hash && !tooLong) changes.push({ kind: 'user.update', userId, attributes: attributesOf(live), sourceHash: hash });
     if (live.user.active && !stored.active) changes.push({ kind: 'user.reactivate', userId });
     if (!live.user.active && stored.active) changes.push({ kind: 'user.deactivate', userId, reason: DISABLED_AT_LOGIN });
   }
@@ -92,6 +100,8 @@ export function planLoginSync(input: LoginPlanInput): LoginPlan {
     listed.add(g.externalId);
     let groupId = input.knownGroups.get(g.externalId)?.id;
     if (!groupId) {
+      // Not created while a value is too long to store (the scheduled sync says so in its report).
+      if (overLimit('groupDisplayName', g.displayName, 'displayName') ?? overLimit('externalId', g.externalId)) continue;
       groupId = input.newId();
       changes.push({ kind: 'group.create', connectionId: input.connectionId, id: groupId, externalId: g.externalId, displayName: g.displayName, profile: g.profile ?? null, sourceHash: groupHash(g) });
     }

@@ -3,7 +3,8 @@
  * input with the operation's schema, then run it. The CLI (in process) and
  * the server's command endpoint both come through `runOperation`.
  */
-import { NotFoundError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { inspectJson } from '../input/index.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys.js';
 import { webhookCreate, webhookDelete, webhookList } from './webhooks.js';
 import { parseWith } from '../validation/index.js';
@@ -53,6 +54,9 @@ export function getOperation(name: string): Operation {
 
 export async function runOperation(ctx: OperationContext, name: string, rawInput: unknown): Promise<unknown> {
   const op = getOperation(name);
+  // The CLI on an embedded database reaches here without HTTP (a settings file, an argument): the same checks as a request body.
+  const problem = inspectJson(rawInput ?? {});
+  if (problem) throw new ValidationError(problem.message, { details: { field: problem.path } });
   const input = parseWith(op.input, rawInput ?? {}, name);
   return op.run(ctx, input);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors/index.js';
+import { FIELD_LIMITS } from '../input/index.js';
 import { applyChanges } from '../lifecycle/index.js';
 import { findMappingById, findTenantById, listMappings, type MappingView as MappingRow } from '../store/index.js';
 import { resolveConnection, resolveRole, resolveTenant } from './resolve.js';
@@ -35,9 +36,9 @@ export const mappingAdd = defineOperation({
   input: z.strictObject({
     tenant: z.string().min(1),
     /** The IdP group's display name (matched case-insensitively)... */
-    group: z.string().trim().min(1).optional(),
+    group: z.string().trim().min(1).max(FIELD_LIMITS.groupDisplayName).optional(),
     /** ...or its external id (exact). */
-    groupId: z.string().trim().min(1).optional(),
+    groupId: z.string().trim().min(1).max(FIELD_LIMITS.externalId).optional(),
     role: z.string().min(1),
     /** Only this connection's groups match: id, name, or tenant/name. */
     connection: z.string().min(1).optional(),

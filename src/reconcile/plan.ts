@@ -12,6 +12,7 @@ import type { ChangeOf, LifecycleChange } from '../lifecycle/index.js';
 import type { SyncMode } from '../providers/types.js';
 import { flattenAll, type GroupEdges } from './flatten.js';
 import { planMemberships, type MembershipPlan } from './memberships.js';
+import { HeldBack } from './oversize.js';
 import { createScopeFilter, type ScopeSettings } from './scope.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -169,10 +170,16 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     }
   }
 
-  // Desired groups: external id → display name.
+  // Desired groups: external id → display name. A group with a value too long to store keeps its stored state (or is not created).
+  const held = new HeldBack();
   const groups = new Map<string, string>();
   if (!full) for (const g of stored.groups) groups.set(g.externalId, g.displayName);
-  for (const [id, g] of directory.groups) groups.set(id, g.displayName);
+  for (const [id, g] of directory.groups) {
+    const tooLong = held.group(id, g.displayName);
+    const s = tooLong ? storedGroups.get(id) : undefined;
+    if (!tooLong) groups.set(id, g.displayName);
+    else if (s) groups.set(id, s.displayName);
+  }
   for (const id of directory.removedGroups) groups.delete(id);
 
   // Desired users: external id → {active, email}. In delta mode unchanged users come from the store.
@@ -214,7 +221,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
       changes.push({ kind: 'group.create', connectionId: stored.connectionId, id, externalId: ext, displayName: name, profile: d?.profile ?? null, sourceHash: d?.hash ?? null });
     } else {
       groupIds.set(ext, s.id);
-      if (d && d.hash !== s.sourceHash) changes.push({ kind: 'group.update', groupId: s.id, displayName: d.displayName, profile: d.profile, sourceHash: d.hash });
+      if (d && d.hash !== s.sourceHash && !held.groups.has(ext)) changes.push({ kind: 'group.update', groupId: s.id, displayName: d.displayName, profile: d.profile, sourceHash: d.hash });
     }
   }
 
@@ -226,9 +233,11 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     usersSynced += 1;
     const s = storedUsers.get(ext);
     const d = directory.users.get(ext);
+    // Too long to store: not created, or not updated (its active state still follows the IdP).
+    const tooLong = d?.record ? held.user(d.record) : false;
     if (!s) {
       // A user new to the store always carries its record (no stored hash to match).
-      if (!d?.record) continue;
+      if (!d?.record || tooLong) continue;
       creates.push({
         kind: 'user.create',
         connectionId: stored.connectionId,
@@ -242,7 +251,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
       continue;
     }
     userIds.set(ext, s.id);
-    if (d?.record && d.hash !== s.sourceHash) {
+    if (d?.record && d.hash !== s.sourceHash && !tooLong) {
       const r = d.record;
       changes.push({
         kind: 'user.update',
@@ -273,6 +282,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     if (full || directory.removedGroups.has(s.externalId)) changes.push({ kind: 'group.delete', groupId: s.id });
   }
 
+  warnings.push(...held.warnings());
   const sorted = early.length ? [...early, ...sortChanges(changes)] : sortChanges(changes);
   const counts = countChanges(sorted);
   if (memberships.adds) counts['membership.add'] = memberships.adds;

@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { inspectJson } from '../input/index.js';
 import type { Logger } from '../logging/index.js';
+import type { BadKeyLimiter } from '../security/bad-keys.js';
 import type { Db, Store } from '../store/index.js';
 import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
@@ -35,6 +37,14 @@ export interface ScimRoutesOptions {
   logger: Logger;
   /** Shared by the two SCIM prefixes; started and stopped with the server. */
   tokens?: ScimTokenCache;
+  /**
+   * ROSTER_PUBLIC_URL: the base of `meta.location` and `Location`. Without it
+   * they are built from the request (protocol and Host header), which the
+   * client chooses: set it wherever answers may reach anyone but the caller.
+   */
+  publicUrl?: string | undefined;
+  /** Throttles addresses that present bad tokens (shared with /api/v1). */
+  badKeys?: BadKeyLimiter | undefined;
 }
 
 interface ListQuery {
@@ -53,14 +63,26 @@ declare module 'fastify' {
   }
 }
 
-/** `startIndex`/`count` per RFC 7644 §3.4.2.4: 1-based, negative or zero index means 1, count capped. */
+/**
+ * Past any table Roster could hold, and still an exact integer that Postgres
+ * takes as an OFFSET: a larger startIndex (`1` and 23 zeros) is read as this.
+ */
+const MAX_START_INDEX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `startIndex`/`count` per RFC 7644 §3.4.2.4: 1-based; a startIndex below 1 is
+ * read as 1, a negative count as 0, a count above the page size as the page
+ * size. Only whole numbers written as digits are accepted (`1e23` and `1.5`
+ * are not integers as the RFC writes them), and however many digits they
+ * have, what reaches SQL is clamped into range.
+ */
 function paging(query: ListQuery): { startIndex: number; count: number } {
   const int = (v: string | undefined, name: string) => {
     if (v === undefined || v === '') return undefined;
-    if (!/^-?\d+$/.test(v)) throw scimErrors.invalidValue(`"${name}" must be an integer`);
-    return Number(v);
+    if (!/^[-+]?\d+$/.test(v.trim())) throw scimErrors.invalidValue(`"${name}" must be an integer`);
+    return Number(v.trim());
   };
-  const startIndex = Math.max(1, int(query.startIndex, 'startIndex') ?? 1);
+  const startIndex = Math.min(MAX_START_INDEX, Math.max(1, int(query.startIndex, 'startIndex') ?? 1));
   const count = Math.min(MAX_PAGE_SIZE, Math.max(0, int(query.count, 'count') ?? MAX_PAGE_SIZE));
   return { startIndex, count };
 }
@@ -121,7 +143,7 @@ function singleUserNameLookup(query: ListQuery, options: ListOptions): string | 
   return names.length === 1 && names[0]!.toLowerCase() === 'username' ? node.value : undefined;
 }
 
-const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens }) => {
+const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens, publicUrl, badKeys }) => {
   const lastUsed = new LastUsedRecorder(db, logger);
   const writes = new WriteCoalescer(db);
   const userRows = new RowLoader(getUsersById);
@@ -136,17 +158,32 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     (_request, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
+      let value: unknown;
       try {
-        done(null, JSON.parse(text));
+        value = JSON.parse(text);
       } catch (err) {
-        done(scimErrors.invalidSyntax(`the request body is not valid JSON: ${(err as Error).message}`), undefined);
+        return done(scimErrors.invalidSyntax(`the request body is not valid JSON: ${(err as Error).message}`), undefined);
       }
+      // Too deep to handle, or a string Postgres cannot store (src/input): refused before anything reads it.
+      const problem = inspectJson(value);
+      if (problem) return done(problem.kind === 'depth' ? scimErrors.invalidSyntax(problem.message) : scimErrors.invalidValue(problem.message), undefined);
+      done(null, value);
     },
   );
 
   app.addHook('onRequest', async (request, reply) => {
     const pathConnection = (request.params as { connectionId?: string }).connectionId;
-    const caller = await authenticateScim(db, request.headers.authorization, pathConnection, tokens);
+    // An address that keeps presenting bad tokens waits before any is looked up (src/security/bad-keys.ts).
+    const wait = badKeys?.retryAfterSeconds(request.ip) ?? 0;
+    if (wait > 0) {
+      metrics.recordRateLimited('bad-key');
+      void reply.header('Retry-After', String(wait));
+      throw scimErrors.tooManyRequests(`too many requests with an invalid token from this address; retry after ${wait} s`);
+    }
+    const caller = await authenticateScim(db, request.headers.authorization, pathConnection, tokens).catch((err: unknown) => {
+      if (err instanceof ScimError && err.status === 401) badKeys?.failed(request.ip);
+      throw err;
+    });
     const decision = await takeToken(db, `scim-token:${caller.tokenId}`, caller.rateLimit);
     if (!decision.allowed) {
       metrics.recordRateLimited('scim');
@@ -184,7 +221,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
       db,
       scope: { tenantId: caller.tenantId, connectionId: caller.connectionId },
       apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}` } },
-      baseUrl: `${request.protocol}://${request.host}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
+      baseUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
       connectionKind: caller.connectionKind,
       writes,
       userRows,
@@ -328,5 +365,5 @@ export function registerScim(app: FastifyInstance, options: ScimRoutesOptions & 
   const tokens = new ScimTokenCache();
   app.addHook('onReady', () => tokens.start(options.store, options.logger));
   app.addHook('onClose', () => tokens.stop());
-  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, prefix });
+  for (const prefix of SCIM_PREFIXES) void app.register(scimRoutes, { db: options.db, logger: options.logger, tokens, publicUrl: options.publicUrl, badKeys: options.badKeys, prefix });
 }

@@ -4,7 +4,7 @@
  * Errors become responses in one place (the error handler, via
  * toErrorResponse); an unknown error is a 500 with a logged id.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from '../errors/index.js';
@@ -16,6 +16,10 @@ import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
 import { streamOperation, wantsStream } from './command-stream.js';
+import { registerInputGuard } from './input-guard.js';
+import { BadKeyLimiter } from '../security/bad-keys.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { bearerOf, tokenMatches } from './tokens.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
@@ -24,20 +28,17 @@ export interface ServerOptions {
   adminToken?: string | undefined;
   /** How long an /api/v1/events read waits for older transactions to end. */
   feedWaitMs?: number | undefined;
+  /** ROSTER_METRICS_TOKEN: /metrics answers only this bearer token; unset = open. */
+  metricsToken?: string | undefined;
+  /** ROSTER_METRICS_PORT is set: /metrics is served there (startServer), not by this app. */
+  metricsOnOwnPort?: boolean | undefined;
+  /** ROSTER_PUBLIC_URL: links in answers (SCIM meta.location) are built on it, not on the Host header. */
+  publicUrl?: string | undefined;
+  /** Throttles requests with a bad SCIM token or API key, per client address (one for the whole server). */
+  badKeys?: BadKeyLimiter | undefined;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Constant-time comparison: equal-length digests, so neither length nor prefix leaks. */
-export function tokenMatches(presented: string | undefined, expected: string | undefined): boolean {
-  if (!presented || !expected) return false;
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
-function bearer(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m?.[1];
-}
+export { tokenMatches } from './tokens.js';
 
 /** Fastify's own 4xx errors (malformed JSON, wrong content type) are the caller's fault and safe to show. */
 function normalise(err: unknown): unknown {
@@ -69,20 +70,22 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
 
+  // Before the plugins register, so that their routes inherit it.
+  registerInputGuard(app);
+
   const unwatch = metrics.watch(ctx.store.db);
   app.addHook('onClose', async () => unwatch());
-  app.get('/metrics', async (_request, reply) => {
-    void reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  if (!options.metricsOnOwnPort) registerMetricsRoute(app, { token: options.metricsToken });
 
-  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger });
+  const badKeys = options.badKeys ?? new BadKeyLimiter();
+  registerScim(app, { db: ctx.store.db, store: ctx.store, logger: ctx.logger, publicUrl: options.publicUrl, badKeys });
   registerApi(app, {
     db: ctx.store.db,
     logger: ctx.logger,
     context: ctx,
     adminToken: options.adminToken,
     feedWaitMs: options.feedWaitMs,
+    badKeys,
   });
   registerConsole(app);
 
@@ -109,7 +112,7 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   });
 
   app.post<{ Params: { name: string }; Body: unknown }>('/internal/v1/operations/:name', async (request, reply) => {
-    if (!tokenMatches(bearer(request.headers.authorization), options.commandToken)) {
+    if (!tokenMatches(bearerOf(request.headers.authorization), options.commandToken)) {
       throw new UnauthorizedError('a valid command token is required');
     }
     const actorHeader = request.headers['x-roster-actor'];

@@ -4,7 +4,9 @@
  * and give everything back on SIGINT/SIGTERM.
  */
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 import type { RosterConfig } from '../config/index.js';
+import { ValidationError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { SecretKeyring } from '../secrets/index.js';
@@ -15,9 +17,12 @@ import { SyncScheduler } from '../schedule/index.js';
 import { WebhookSender } from '../webhooks/index.js';
 import { EventAnnouncer } from '../events/index.js';
 import { buildServer } from './app.js';
+import { registerMetricsRoute } from './metrics-route.js';
 
 export interface RunningServer {
   url: string;
+  /** Where /metrics is served when ROSTER_METRICS_PORT is set. */
+  metricsUrl?: string | undefined;
   /** Resolves once the server has shut down (after a signal or `close()`). */
   closed: Promise<void>;
   close(): Promise<void>;
@@ -29,6 +34,9 @@ function reachableHost(host: string): string {
 }
 
 export async function startServer(config: RosterConfig, logger: Logger, options: { port: number; actor: Actor }): Promise<RunningServer> {
+  if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === options.port) {
+    throw new ValidationError(`ROSTER_METRICS_PORT (${config.metricsPort}) must differ from the server's port: unset it to serve /metrics on the main port`);
+  }
   let lock: EmbeddedLock | undefined;
   let store: Store | undefined;
   try {
@@ -42,7 +50,16 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
   const context = { store, keyring, logger, actor: options.actor };
-  const app = buildServer(context, { commandToken: lock?.info.commandToken, adminToken: config.adminToken });
+  const app = buildServer(context, {
+    commandToken: lock?.info.commandToken,
+    adminToken: config.adminToken,
+    metricsToken: config.metricsToken,
+    metricsOnOwnPort: config.metricsPort !== undefined,
+    publicUrl: config.publicUrl,
+  });
+  // Metrics on a port of their own (ROSTER_METRICS_PORT): a scraper's network need not reach the API.
+  const metricsApp = config.metricsPort === undefined ? undefined : Fastify({ logger: false });
+  if (metricsApp) registerMetricsRoute(metricsApp, { token: config.metricsToken });
   const scheduler = config.schedulerEnabled
     ? new SyncScheduler({
         db: store.db,
@@ -55,9 +72,16 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
           }>,
       })
     : undefined;
+  let metricsUrl: string | undefined;
   try {
     await app.listen({ port: options.port, host: config.host });
+    if (metricsApp) {
+      await metricsApp.listen({ port: config.metricsPort, host: config.host });
+      metricsUrl = `http://${reachableHost(config.host)}:${(metricsApp.server.address() as AddressInfo).port}`;
+    }
   } catch (err) {
+    await app.close().catch(() => {});
+    await metricsApp?.close().catch(() => {});
     await store.close().catch(() => {});
     lock?.release();
     throw err;
@@ -66,6 +90,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   const url = `http://${reachableHost(config.host)}:${address.port}`;
   lock?.update({ url });
   logger.info(`roster listening on ${url} (database: ${store.location})`);
+  if (metricsUrl) logger.info(`metrics served on ${metricsUrl}/metrics`);
   const announcer = new EventAnnouncer({ db: store.db, logger });
   announcer.start();
   const webhooks = new WebhookSender({ store, keyring, logger });
@@ -85,6 +110,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
         await webhooks.stop();
         await announcer.stop();
         await app.close();
+        await metricsApp?.close();
         await store.close();
       } finally {
         lock?.release();
@@ -100,5 +126,5 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { url, closed, close };
+  return { url, metricsUrl, closed, close };
 }

@@ -94,7 +94,7 @@ describe('GET /api/v1/openapi.json', () => {
 
   it('names statuses, scopes, parameters and bodies from the routes themselves', () => {
     const create = doc.paths['/api/v1/connections/{id}/scim-tokens']!.post;
-    expect(Object.keys(create.responses)).toEqual(['201', '400', '401', '403', '404']);
+    expect(Object.keys(create.responses)).toEqual(['201', '400', '401', '403', '404', '429']);
     expect(create.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ScimTokenCreated' });
     expect(create.requestBody.content['application/json'].schema.required).toEqual(['name']);
     const revoke = doc.paths['/api/v1/connections/{id}/scim-tokens/{tokenId}']!.delete;

@@ -62,6 +62,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'The key\'s scope (or its tenant restriction) does not allow this',
   404: 'Not found (or in a tenant the key does not reach)',
   409: 'Conflict with the current state',
+  429: 'Too many requests with a bad key from this address; wait for Retry-After seconds',
 };
 
 function success(status: number, response: string | undefined): JsonSchema {
@@ -71,7 +72,7 @@ function success(status: number, response: string | undefined): JsonSchema {
 
 function responses(status: number, response: string | undefined, errors: number[], secured: boolean) {
   const out: Record<string, unknown> = { [status]: success(status, response) };
-  const all = secured ? [400, 401, 403, ...errors] : errors;
+  const all = secured ? [400, 401, 403, 429, ...errors] : errors;
   for (const code of all) out[code] = { description: ERROR_TEXT[code], content: { 'application/json': { schema: ref('ErrorResponse') } } };
   return out;
 }

@@ -12,7 +12,7 @@ const uuid = z.string().describe('uuid');
 
 const ErrorResponse = z.object({
   error: z.object({
-    code: z.enum(['invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'config', 'store_busy', 'internal']),
+    code: z.enum(['invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'config', 'store_busy', 'rate_limited', 'internal']),
     message: z.string().describe('Safe to show; names the bad field for invalid_input'),
     details: z.record(z.string(), z.unknown()).optional(),
     errorId: z.string().optional().describe('For internal errors: the id in the server log'),

@@ -1,4 +1,5 @@
 /** The SCIM Group resource (RFC 7643 §4.2). Members are users of the same connection. */
+import { overLimit } from '../../input/index.js';
 import { fail, ok, scimErrors, type Result } from '../errors.js';
 import { CORE_GROUP_SCHEMA, metaOf, withoutNulls, type ResourceRow } from './common.js';
 
@@ -51,6 +52,8 @@ export function parseGroup(input: unknown): Result<ParsedGroup> {
   if (externalId !== undefined && externalId !== null && typeof externalId !== 'string') {
     return fail(scimErrors.invalidValue('"externalId" must be a string'));
   }
+  const tooLong = overLimit('groupDisplayName', displayName.trim(), 'displayName') ?? overLimit('externalId', externalId as string | null | undefined);
+  if (tooLong) return fail(scimErrors.invalidValue(tooLong));
   const members = get('members') ?? [];
   if (!Array.isArray(members)) return fail(scimErrors.invalidValue('"members" must be an array'));
   const memberIds: string[] = [];

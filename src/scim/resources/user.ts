@@ -3,6 +3,7 @@
  * it maps onto a stored user: core fields live in columns (indexed, used by
  * sync and the lifecycle rules), everything else in `profile` as SCIM JSON.
  */
+import { overLimit } from '../../input/index.js';
 import type { UserAttributes } from '../../lifecycle/index.js';
 import { fail, ok, scimErrors, type Result } from '../errors.js';
 import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, metaOf, withoutNulls, type ResourceRow } from './common.js';
@@ -132,6 +133,13 @@ export function parseUser(input: unknown): Result<ParsedUser> {
     const v = name ? pick(name, k) : undefined;
     return typeof v === 'string' && v !== '' ? v : null;
   };
+  const email = typeof primaryEmail?.value === 'string' ? primaryEmail.value : null;
+  const tooLong =
+    overLimit('userName', userName, 'userName') ??
+    overLimit('externalId', externalId.value) ??
+    overLimit('email', email, 'emails.value') ??
+    overLimit('displayName', displayName.value);
+  if (tooLong) return fail(scimErrors.invalidValue(tooLong));
   return ok({
     externalId: externalId.value,
     active: activeResult.value,
@@ -140,7 +148,7 @@ export function parseUser(input: unknown): Result<ParsedUser> {
       displayName: displayName.value,
       givenName: nameField('givenName'),
       familyName: nameField('familyName'),
-      email: typeof primaryEmail?.value === 'string' ? primaryEmail.value : null,
+      email,
       profile: Object.keys(profile).length ? profile : null,
     },
   });

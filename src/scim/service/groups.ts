@@ -6,6 +6,7 @@
  * (one stale id must not fail an IdP's whole batch).
  */
 import { randomUUID } from 'node:crypto';
+import { overLimit } from '../../input/index.js';
 import type { LifecycleChange } from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Db } from '../../store/index.js';
@@ -142,6 +143,8 @@ export async function patchGroup(
   const { ifMatch, withMembers } = options;
   const ops = orThrow(parsePatchRequest(body));
   const plan = orThrow(planGroupPatch(ops, { groupId: id }));
+  const tooLong = overLimit('groupDisplayName', plan.displayName, 'displayName') ?? overLimit('externalId', plan.externalId);
+  if (tooLong) throw scimErrors.invalidValue(tooLong);
   // The group and the members named, read together (with other requests' reads).
   const named = [...new Set([...plan.members.add, ...plan.members.remove])];
   const [row, ...users] = await Promise.all([load(ctx, ctx.db, id), ...named.map((userId) => ctx.userRows.load(ctx.db, ctx.scope, userId))]);

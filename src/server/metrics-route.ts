@@ -1,0 +1,21 @@
+/**
+ * `GET /metrics`, on the main server or on its own (ROSTER_METRICS_PORT).
+ * With ROSTER_METRICS_TOKEN set it answers only a matching bearer token,
+ * compared in constant time: the metrics name every tenant and connection.
+ */
+import type { FastifyInstance } from 'fastify';
+import { metrics } from '../metrics/index.js';
+import { bearerOf, tokenMatches } from './tokens.js';
+
+export function registerMetricsRoute(app: FastifyInstance, options: { token?: string | undefined }): void {
+  app.get('/metrics', async (request, reply) => {
+    if (options.token !== undefined && !tokenMatches(bearerOf(request.headers.authorization), options.token)) {
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer realm="roster metrics"')
+        .send({ error: { code: 'unauthorized', message: 'a valid metrics token is required (Authorization: Bearer <ROSTER_METRICS_TOKEN>)' } });
+    }
+    void reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
