@@ -143,7 +143,7 @@ export const connectionCreate = defineOperation({
     const kind = parseKind(input.kind);
     const split = validateSettings(kind, input.settings ?? {});
     const schedule = input.schedule ? parseSchedule(input.schedule) : null;
-    const fullSchedule = input.fullSchedule ? parseSchedule(input.fullSchedule) : null;
+    const fullSchedule = input.fullSchedule ? parseSchedule(input.fullSchedule, 'fullSchedule') : null;
     if ((schedule || fullSchedule) && kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     const db = ctx.store.db;
     const tenant = await resolveTenant(db, input.tenant);
@@ -227,7 +227,7 @@ export const connectionUpdate = defineOperation({
       // Health calls a connection stalled after twice this without a success.
       patch.syncIntervalSeconds = patch.schedule === null ? null : scheduleIntervalSeconds(patch.schedule);
     }
-    if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule);
+    if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule, 'fullSchedule');
     if ((patch.schedule || patch.fullSchedule) && row.kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     if (input.enabled !== undefined) patch.enabled = input.enabled;
     if (input.syncGroupsOnLogin !== undefined) patch.loginSyncEnabled = input.syncGroupsOnLogin;

@@ -61,6 +61,11 @@ describe('connection settings', () => {
   it('validates cron schedules and deletion thresholds', () => {
     expect(parseSchedule(' */15 * * * * ')).toBe('*/15 * * * *');
     expect(messageOf(() => parseSchedule('every hour'))).toMatch(/not a valid cron expression/);
+    // node-cron's validate() accepts this one, which never fires (the 1st of a month AND its 2nd Monday).
+    expect(messageOf(() => parseSchedule('0 0 1 * 1#2', 'fullSchedule'))).toBe('fullSchedule "0 0 1 * 1#2" never fires (no date matches all of its fields)');
+    expect(messageOf(() => parseSchedule('0 0 31 2 *'))).toMatch(/^schedule "0 0 31 2 \*" is not a valid cron expression/);
+    // Rare is fine as long as it fires within the horizon: 1 January that is a Monday.
+    expect(parseSchedule('0 0 1 1 1')).toBe('0 0 1 1 1');
     expect(parseDeletionThreshold('25')).toEqual({ count: 25, percent: null });
     expect(parseDeletionThreshold('10%')).toEqual({ count: null, percent: 10 });
     expect(messageOf(() => parseDeletionThreshold('150%'))).toMatch(/at most 100%/);
