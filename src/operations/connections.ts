@@ -218,7 +218,7 @@ export const connectionUpdate = defineOperation({
     const patch: ConnectionPatch = {};
     if (input.settings) {
       const kind = parseKind(row.kind);
-      const split = mergeSettings(kind, input.settings, readSecrets(ctx, row));
+      const split = mergeSettings(kind, input.settings, { settings: (row.settings ?? {}) as Record<string, unknown>, secrets: readSecrets(ctx, row) });
       patch.settings = split.settings;
       patch.secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(row.id), `the ${kind} credentials`) : null;
     }

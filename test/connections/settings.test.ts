@@ -53,7 +53,7 @@ describe('connection settings', () => {
   });
 
   it('keeps stored secrets an update leaves out, and masks secrets for display', () => {
-    const merged = mergeSettings('entra', { tenantId: 'new', clientId: 'app-1' }, { clientSecret: 'very-secret' });
+    const merged = mergeSettings('entra', { tenantId: 'new', clientId: 'app-1' }, { settings: { tenantId: 'old', clientId: 'app-1' }, secrets: { clientSecret: 'very-secret' } });
     expect(merged).toEqual({ settings: { tenantId: 'new', clientId: 'app-1' }, secrets: { clientSecret: 'very-secret' } });
     expect(maskedSettings('entra', merged.settings, ['clientSecret'])).toEqual({ tenantId: 'new', clientId: 'app-1', clientSecret: '(set)' });
   });
