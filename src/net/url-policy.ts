@@ -189,7 +189,7 @@ export function urlRefusal(value: string | URL, trusted: TrustedHosts = trustedH
   try {
     url = typeof value === 'string' ? new URL(value) : value;
   } catch {
-    return 'must be a URL';
+    return 'must be an https URL';
   }
   const host = normalHost(url.hostname);
   const isTrusted = isTrustedHost(host, trusted);

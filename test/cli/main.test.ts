@@ -50,7 +50,7 @@ describe('roster CLI (in process)', () => {
     const cases: Array<[string, RegExp]> = [
       [notJson, /settings file ".*broken\.json" is not valid JSON/],
       [path.join(cli.dataDir, 'missing.json'), /settings file ".*missing\.json": cannot read it \(no such file\)/],
-      [wrong, /settings file ".*wrong\.json": .*"orgUrl" must be an http\(s\) URL/],
+      [wrong, /settings file ".*wrong\.json": .*"orgUrl" must be an https URL/],
     ];
     for (const [file, message] of cases) {
       const r = await run('connection', 'create', '--tenant', 'acme', '--name', 'okta', '--kind', 'okta', '--settings', file);

@@ -25,7 +25,7 @@ describe('connection settings', () => {
   it('names a missing field, an unknown field and a bad URL', () => {
     expect(messageOf(() => validateSettings('entra', { tenantId: 't', clientId: 'c' }))).toMatch(/"clientSecret" is required/);
     expect(messageOf(() => validateSettings('entra', { ...entra, clientSecrt: 'x' }))).toMatch(/unknown field "clientSecrt"/);
-    expect(messageOf(() => validateSettings('entra', { ...entra, authorityHost: 'not a url' }))).toMatch(/"authorityHost" must be an http\(s\) URL/);
+    expect(messageOf(() => validateSettings('entra', { ...entra, authorityHost: 'not a url' }))).toMatch(/"authorityHost" must be an https URL/);
   });
 
   it('accepts okta with an API token or with OAuth, but not both or neither', () => {

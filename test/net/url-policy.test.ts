@@ -93,7 +93,7 @@ describe('a URL as it is saved', () => {
     ['https://localhost/', 'must not point at a loopback address (localhost); list the host in ROSTER_TRUSTED_HOSTS to allow it'],
     ['https://169.254.169.254/latest/meta-data', 'must not point at a link-local address (169.254.169.254); list the host in ROSTER_TRUSTED_HOSTS to allow it'],
     ['https://[::ffff:10.0.0.1]/', 'must not point at a private address (::ffff:a00:1); list the host in ROSTER_TRUSTED_HOSTS to allow it'],
-    ['not a url', 'must be a URL'],
+    ['not a url', 'must be an https URL'],
   ])('refuses %s', (url, message) => {
     expect(urlRefusal(url, NONE)).toBe(message);
   });
