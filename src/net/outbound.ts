@@ -56,9 +56,14 @@ class PolicyHttpsAgent extends https.Agent {
 const agentOptions = { keepAlive: true, lookup: policyLookup };
 export const outboundAgents = { http: new PolicyHttpAgent(agentOptions), https: new PolicyHttpsAgent(agentOptions) };
 
-/** The agent for a URL (node-fetch and gaxios also take this function as their `agent`). */
-export function outboundAgent(url: string | URL): http.Agent {
-  return new URL(url).protocol === 'http:' ? outboundAgents.http : outboundAgents.https;
+/**
+ * The agent for a URL. node-fetch (the Okta SDK's and gaxios's transport)
+ * also takes this function as its `agent` and calls it with the parsed URL
+ * of every request, redirects included.
+ */
+export function outboundAgent(url: string | { protocol?: string | null }): http.Agent {
+  const protocol = typeof url === 'string' ? new URL(url).protocol : url.protocol;
+  return protocol === 'http:' ? outboundAgents.http : outboundAgents.https;
 }
 
 /**
@@ -106,7 +111,7 @@ export function outboundRequest(url: string | URL, init: OutboundRequestInit = {
   const send = target.protocol === 'http:' ? http.request : https.request;
   const limit = init.maxResponseBytes ?? Infinity;
   return new Promise((resolve, reject) => {
-    const req = send(target, { method: init.method ?? 'GET', headers: init.headers, agent: outboundAgent(target), signal: init.signal }, (res) => {
+    const req = send(target, { method: init.method ?? 'GET', headers: init.headers, agent: outboundAgent(target.href), signal: init.signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = (truncated: boolean) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), truncated });

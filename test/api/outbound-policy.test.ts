@@ -6,8 +6,7 @@
  * which ports are open. The suite trusts 127.0.0.1 (vitest.config.ts); the
  * addresses used here are other loopback and private ones.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors/index.js';
@@ -38,9 +37,9 @@ beforeAll(async () => {
   entraId = await create('entra', 'entra', ENTRA);
   googleId = await create('google', 'google', { subject: 'admin@acme.test', serviceAccountKey: SA_KEY });
   // Something listening on loopback that must never hear from a tenant's connection test.
-  listener = createServer((_req, res) => {
+  listener = createServer((socket) => {
     hits++;
-    res.end();
+    socket.destroy();
   });
   await new Promise<void>((r) => listener.listen(0, '127.0.0.2', r));
   listenerPort = (listener.address() as AddressInfo).port;

@@ -10,8 +10,13 @@
  *
  * The SDK's default cache middleware serves stale users (a second getUser
  * returned ACTIVE after the server said SUSPENDED): `cacheMiddleware: null`.
+ *
+ * Every request, the OAuth token request included, goes out through the
+ * outbound URL policy's agents (src/net/outbound.ts): the org URL is checked
+ * on the address it resolves to when each connection is made.
  */
 import okta from '@okta/okta-sdk-nodejs';
+import { outboundAgent } from '../../net/outbound.js';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import { RateGate, sleep } from './rate-gate.js';
@@ -25,6 +30,8 @@ interface FetchRequest {
   url: string;
   method?: string;
   headers?: Record<string, unknown>;
+  /** node-fetch's agent, or a function of the parsed URL returning one. */
+  agent?: unknown;
 }
 interface FetchResponse {
   status: number;
@@ -69,6 +76,9 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
     this.context.stats.apiRequests++;
     let res: FetchResponse;
     try {
+      // Set on every attempt (the SDK's 429 retries call fetch again): no other agent, such as an
+      // HTTPS_PROXY one the SDK would pick, may bypass the policy.
+      request.agent = outboundAgent;
       res = (await super.fetch(request as never)) as unknown as FetchResponse;
     } catch (e) {
       this.gate.release(request.url);
