@@ -22,8 +22,14 @@ import { addressRefusal, OutboundRefusedError, trustedHosts, urlRefusal } from '
 export const policyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
     if (err) return callback(err, '', 4);
-    const trusted = trustedHosts();
-    const refusal = addresses.map((a) => addressRefusal(hostname, a.address, trusted)).find((r) => r !== undefined);
+    let refusal: string | undefined;
+    try {
+      const trusted = trustedHosts();
+      refusal = addresses.map((a) => addressRefusal(hostname, a.address, trusted)).find((r) => r !== undefined);
+    } catch (policyError) {
+      // A malformed ROSTER_TRUSTED_HOSTS (loadConfig refuses one at start): fail this connection, not the process.
+      return callback(policyError as NodeJS.ErrnoException, '', 4);
+    }
     if (refusal) return callback(new OutboundRefusedError(refusal) as NodeJS.ErrnoException, '', 4);
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     const first = addresses[0]!;

@@ -10,6 +10,8 @@ import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { ValidationError } from '../../src/errors/index.js';
 import { outboundRequest, resolvedUrlRefusal } from '../../src/net/outbound.js';
 import { addressBytes, addressRefusal, parseTrustedHosts, TRUSTED_HOSTS_ENV, urlRefusal } from '../../src/net/url-policy.js';
 
@@ -76,6 +78,12 @@ describe('ROSTER_TRUSTED_HOSTS', () => {
     expect(addressRefusal('127.0.0.2', '127.0.0.2', trusted)).toContain('loopback address');
     expect(addressRefusal('::1', '::1', trusted)).toBeUndefined();
     expect(addressRefusal('fd01::1', 'fd01::1', trusted)).toBeUndefined();
+  });
+
+  it('stops roster at start on a malformed entry, naming it', () => {
+    expect(() => loadConfig({ [TRUSTED_HOSTS_ENV]: 'idp.internal, 10.0.0.0/99' })).toThrow(ValidationError);
+    expect(() => loadConfig({ [TRUSTED_HOSTS_ENV]: 'idp.internal, 10.0.0.0/99' })).toThrow('"10.0.0.0/99"');
+    expect(() => loadConfig({ [TRUSTED_HOSTS_ENV]: 'idp.internal, 10.0.0.0/8' })).not.toThrow();
   });
 
   it('refuses a malformed entry instead of ignoring it', () => {
