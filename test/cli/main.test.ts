@@ -73,6 +73,18 @@ describe('roster CLI (in process)', () => {
     expect(JSON.parse(updated.stdout)).toMatchObject({ schedule: null, enabled: false, deletionThreshold: { percent: 5 } });
   });
 
+  it('refuses, in one line, a schedule that never fires and a new orgUrl without the token', async () => {
+    const never = await run('connection', 'update', 'acme/okta', '--full-schedule', '0 0 1 * 1#2');
+    expect(never.code).toBe(1);
+    expect(errorLines(never.stderr)).toEqual([expect.stringMatching(/fullSchedule "0 0 1 \* 1#2" never fires/)]);
+    const file = path.join(cli.dataDir, 'moved.json');
+    writeFileSync(file, JSON.stringify({ orgUrl: 'https://elsewhere.example' }));
+    const moved = await run('connection', 'update', 'acme/okta', '--settings', file);
+    expect(moved.code).toBe(1);
+    expect(errorLines(moved.stderr)).toEqual([expect.stringMatching(/changing "orgUrl" .*give "apiToken" again/)]);
+    expect((await run('connection', 'show', 'acme/okta')).stdout).toContain('https://acme.okta.com');
+  });
+
   it('applies the secret key policy of its backend', async () => {
     if (cli.env.DATABASE_URL) {
       // On Postgres, no key means no credentials stored at all.
