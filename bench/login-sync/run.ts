@@ -20,6 +20,9 @@ import { SecretKeyring } from '../../src/secrets/index.js';
 import { migrateStore, openStore } from '../../src/store/index.js';
 import { createTestTls, TLS_DIR_ENV } from '../../test/fakes/tls.js';
 
+// The fakes listen on 127.0.0.1, which the outbound URL policy refuses unless trusted; children inherit it.
+process.env.ROSTER_TRUSTED_HOSTS ||= '127.0.0.1';
+
 const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '2000' },

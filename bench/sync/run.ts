@@ -35,6 +35,9 @@ import postgres from 'postgres';
 import { createTestTls, TLS_DIR_ENV } from '../../test/fakes/tls.js';
 import { PROVIDERS, type FakeRequest, type FakeResponse, type ProviderName, type RunMessage, type SyncMessage } from './protocol.js';
 
+// The fakes listen on 127.0.0.1, which the outbound URL policy refuses unless trusted; children inherit it.
+process.env.ROSTER_TRUSTED_HOSTS ||= '127.0.0.1';
+
 const { values: args } = parseArgs({
   options: {
     provider: { type: 'string', default: 'all' },

@@ -55,6 +55,8 @@ export function demoEnvironment(env: NodeJS.ProcessEnv, tls: { dir: string; caPa
     ...rest,
     ROSTER_DATA_DIR: path.join(base, 'demo'),
     HOST: '127.0.0.1',
+    // The fake IdPs listen on loopback, which the outbound URL policy refuses unless trusted.
+    ROSTER_TRUSTED_HOSTS: '127.0.0.1',
     NODE_EXTRA_CA_CERTS: tls.caPath,
     ROSTER_TEST_TLS_DIR: tls.dir,
   };

@@ -15,7 +15,7 @@ export function webhookCommands(rt: CliRuntime, { show, jsonOption }: Helpers): 
     .command('create')
     .description('create a webhook; its signing secret is shown once')
     .requiredOption('--tenant <slug>', 'whose events it receives')
-    .requiredOption('--url <url>', 'https endpoint (plain http only to localhost)')
+    .requiredOption('--url <url>', 'https endpoint (plain http only to a host in ROSTER_TRUSTED_HOSTS)')
     .option('--description <text>', 'what it is for')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {

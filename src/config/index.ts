@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../errors/index.js';
+import { parseTrustedHosts, TRUSTED_HOSTS_ENV } from '../net/url-policy.js';
 
 export interface RosterConfig {
   /** Postgres server URL; absent = embedded PGlite in `dataDir`. */
@@ -106,6 +107,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
   const metricsToken = env.ROSTER_METRICS_TOKEN?.trim() || undefined;
   if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
     throw new ValidationError(`ROSTER_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
+  // Read again where it is used (src/net); checked here so a typo stops the start, not a request.
+  try {
+    parseTrustedHosts(env[TRUSTED_HOSTS_ENV]);
+  } catch (err) {
+    throw new ValidationError((err as Error).message);
   }
   const pretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : env.NODE_ENV !== 'production' && !!process.stderr.isTTY;
   return {

@@ -1,13 +1,46 @@
 import { createTask, validate } from 'node-cron';
 import { ValidationError } from '../errors/index.js';
 
-/** A sync schedule is a cron expression node-cron accepts (5 or 6 fields). */
-export function parseSchedule(expression: string): string {
+/**
+ * A schedule must fire within this horizon. node-cron accepts expressions
+ * that can never match (`0 0 1 * 1#2`: the 1st of a month that is also its
+ * second Monday) and only fails when a task is started; a yearly run on a
+ * weekday-pinned date still fits in five years.
+ */
+const SCHEDULE_HORIZON_MS = 5 * 366 * 86_400_000;
+
+/**
+ * Why node-cron could not arm this expression, or undefined if it can: the
+ * next run is computed the way `task.start()` does, on a task that is built
+ * but never started. Pure, so the scheduler, health and validation agree.
+ */
+export function scheduleProblem(expression: string, now = new Date()): string | undefined {
   const trimmed = expression.trim();
-  if (!trimmed || !validate(trimmed)) {
-    throw new ValidationError(`schedule "${expression}" is not a valid cron expression (e.g. "*/30 * * * *")`);
+  if (!trimmed) return 'is empty';
+  let probe;
+  try {
+    if (!validate(trimmed)) return 'is not a valid cron expression (e.g. "*/30 * * * *")';
+    probe = createTask(trimmed, () => {}, { timezone: 'UTC' });
+  } catch (err) {
+    // node-cron refuses some impossible dates itself ("31 2 is an impossible day of month").
+    return `is not a schedule node-cron can run (${(err as Error).message})`;
   }
-  return trimmed;
+  try {
+    const [next] = probe.getNextRuns(1);
+    if (!next || next.getTime() - now.getTime() > SCHEDULE_HORIZON_MS) return 'never fires (no run within the next five years)';
+    return undefined;
+  } catch {
+    return 'never fires (no date matches all of its fields)';
+  } finally {
+    void probe.destroy();
+  }
+}
+
+/** A sync schedule is a cron expression node-cron accepts (5 or 6 fields) and that fires; `field` names it in the error. */
+export function parseSchedule(expression: string, field = 'schedule'): string {
+  const problem = scheduleProblem(expression);
+  if (problem) throw new ValidationError(`${field} "${expression}" ${problem}`, { details: { field } });
+  return expression.trim();
 }
 
 /**

@@ -8,12 +8,18 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 import { throttleBudgetSeconds } from '../providers/throttle.js';
+import { urlRefusal } from '../net/url-policy.js';
 import { parseWith } from '../validation/index.js';
 
 export const CONNECTION_KINDS = ['entra', 'okta', 'google', 'scim'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
-const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** An endpoint Roster sends a credential to: the outbound URL policy decides (https; no loopback, private, metadata...). */
+const endpointUrl = () =>
+  z.string().superRefine((value, ctx) => {
+    const refusal = urlRefusal(value.trim());
+    if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+  });
 const text = () => z.string().trim().min(1, 'must not be empty');
 const posInt = () => z.number().int().positive();
 
@@ -44,8 +50,8 @@ const entra = z.strictObject({
   tenantId: text(),
   clientId: text(),
   clientSecret: text(),
-  graphBaseUrl: httpUrl().optional(),
-  authorityHost: httpUrl().optional(),
+  graphBaseUrl: endpointUrl().optional(),
+  authorityHost: endpointUrl().optional(),
   requestTimeoutMs: posInt().optional(),
   serverErrorRetries: z.number().int().min(0).max(10).optional(),
   retryDelayMs: z.number().int().min(0).max(60_000).optional(),
@@ -56,7 +62,7 @@ const entra = z.strictObject({
 const OKTA_OAUTH = ['clientId', 'privateKey', 'keyId'] as const;
 const okta = z
   .strictObject({
-    orgUrl: httpUrl(),
+    orgUrl: endpointUrl(),
     apiToken: text().optional(),
     clientId: text().optional(),
     privateKey: text().optional(),
@@ -103,8 +109,8 @@ const google = z.strictObject({
   }, serviceAccountKey),
   customer: text().default('my_customer'),
   domain: text().optional(),
-  rootUrl: httpUrl().optional(),
-  tokenUrl: httpUrl().optional(),
+  rootUrl: endpointUrl().optional(),
+  tokenUrl: endpointUrl().optional(),
   maxRetries: z.number().int().min(0).max(10).optional(),
   retryBaseDelayMs: z.number().int().min(0).optional(),
   maxRetryDelayMs: z.number().int().min(0).optional(),
@@ -121,14 +127,17 @@ const scim = z.strictObject({
 export interface KindSpec<S extends z.ZodType> {
   schema: S;
   secretFields: readonly string[];
+  /** Settings that say where the secrets are sent: changing one needs the secret again. */
+  endpointFields: readonly string[];
 }
 
 /** The typed registry: a kind without a spec does not compile. */
 export const CONNECTION_SPECS: { [K in ConnectionKind]: KindSpec<z.ZodType<Record<string, unknown>>> } = {
-  entra: { schema: entra, secretFields: ['clientSecret'] },
-  okta: { schema: okta, secretFields: ['apiToken', 'privateKey'] },
-  google: { schema: google, secretFields: ['serviceAccountKey'] },
-  scim: { schema: scim, secretFields: [] },
+  entra: { schema: entra, secretFields: ['clientSecret'], endpointFields: ['authorityHost', 'graphBaseUrl'] },
+  okta: { schema: okta, secretFields: ['apiToken', 'privateKey'], endpointFields: ['orgUrl'] },
+  // The token URL receives assertions signed with the key; the API root receives the access token.
+  google: { schema: google, secretFields: ['serviceAccountKey'], endpointFields: ['rootUrl', 'tokenUrl'] },
+  scim: { schema: scim, secretFields: [], endpointFields: [] },
 };
 
 export function parseKind(kind: string): ConnectionKind {
@@ -155,16 +164,46 @@ export function validateSettings(kind: ConnectionKind, input: unknown): SplitSet
   return { settings, secrets: Object.keys(secrets).length ? secrets : null };
 }
 
+/** Two endpoint values name the same place (`https://x` and `https://x/` do). */
+function sameEndpoint(a: unknown, b: unknown): boolean {
+  const normal = (v: unknown) => {
+    if (v === undefined || v === null || v === '') return '';
+    try {
+      return new URL(String(v).trim()).href;
+    } catch {
+      return String(v);
+    }
+  };
+  return normal(a) === normal(b);
+}
+
 /**
- * New settings for an existing connection. The file replaces the non-secret
- * settings; a secret it leaves out keeps its stored value, so rotating a URL
- * does not mean pasting the client secret again.
+ * New settings for an existing connection. The input replaces the
+ * non-secret settings; a secret it leaves out keeps its stored value, so
+ * tuning a timeout does not mean pasting the client secret again. But a
+ * stored secret never follows a changed endpoint: whoever moves a
+ * connection to another server must know its secret (otherwise a tenant
+ * key could send the stored token to a server of its choosing).
  */
 export function mergeSettings(
   kind: ConnectionKind,
   input: Record<string, unknown>,
-  storedSecrets: Record<string, unknown> | null,
+  stored: { settings: Record<string, unknown>; secrets: Record<string, unknown> | null },
 ): SplitSettings {
+  const spec = CONNECTION_SPECS[kind];
+  const storedSecrets = stored.secrets && Object.keys(stored.secrets).length ? stored.secrets : null;
+  const moved = spec.endpointFields.filter((k) => !sameEndpoint(input[k], stored.settings[k]));
+  if (moved.length && storedSecrets) {
+    if (!spec.secretFields.some((k) => k in input)) {
+      const quoted = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(' and ');
+      const secrets = spec.secretFields.filter((k) => k in storedSecrets);
+      throw new ValidationError(
+        `${kind} settings: changing ${quoted(moved)} sends the connection's credentials to a new server: give ${quoted(secrets)} again in the same update`,
+        { details: { fields: secrets, endpoints: moved } },
+      );
+    }
+    return validateSettings(kind, input);
+  }
   try {
     return validateSettings(kind, input);
   } catch (err) {

@@ -147,7 +147,7 @@ export const connectionCreate = defineOperation({
     const schedule = input.schedule ? parseSchedule(input.schedule) : null;
     if ((schedule || input.fullSchedule) && kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     const id = randomUUID();
-    const fullSchedule = kind === 'scim' || input.fullSchedule === null ? null : input.fullSchedule === undefined ? defaultFullSchedule(id) : parseSchedule(input.fullSchedule);
+    const fullSchedule = kind === 'scim' || input.fullSchedule === null ? null : input.fullSchedule === undefined ? defaultFullSchedule(id) : parseSchedule(input.fullSchedule, 'fullSchedule');
     const db = ctx.store.db;
     const tenant = await resolveTenant(db, input.tenant);
     if (await findConnectionByName(db, tenant.id, input.name)) {
@@ -220,7 +220,7 @@ export const connectionUpdate = defineOperation({
     const patch: ConnectionPatch = {};
     if (input.settings) {
       const kind = parseKind(row.kind);
-      const split = mergeSettings(kind, input.settings, readSecrets(ctx, row));
+      const split = mergeSettings(kind, input.settings, { settings: (row.settings ?? {}) as Record<string, unknown>, secrets: readSecrets(ctx, row) });
       patch.settings = split.settings;
       patch.secrets = split.secrets ? ctx.keyring.encrypt(split.secrets, secretContext(row.id), `the ${kind} credentials`) : null;
     }
@@ -229,7 +229,7 @@ export const connectionUpdate = defineOperation({
       // Health calls a connection stalled after twice this without a success.
       patch.syncIntervalSeconds = patch.schedule === null ? null : scheduleIntervalSeconds(patch.schedule);
     }
-    if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule);
+    if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule, 'fullSchedule');
     if ((patch.schedule || patch.fullSchedule) && row.kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
     if (input.enabled !== undefined) patch.enabled = input.enabled;
     if (input.syncGroupsOnLogin !== undefined) patch.loginSyncEnabled = input.syncGroupsOnLogin;

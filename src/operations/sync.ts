@@ -4,7 +4,9 @@
  * returns the report.
  */
 import { z } from 'zod';
+import { CONNECTION_SPECS } from '../connections/index.js';
 import { ValidationError } from '../errors/index.js';
+import { resolvedUrlRefusal } from '../net/outbound.js';
 import { createProvider, isProviderKind, type ConnectionTestResult } from '../providers/index.js';
 import { approveHeldRun, syncConnection } from '../reconcile/run.js';
 import type { SyncReport } from '../reconcile/report.js';
@@ -68,6 +70,13 @@ export const connectionTest = defineOperation({
     const label = `${row.tenant.slug}/${row.name}`;
     if (!isProviderKind(row.kind)) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only entra, okta and google connections can be tested`);
     const settings = (row.settings ?? {}) as Record<string, unknown>;
+    // Before any request: an endpoint the policy refuses is reported the same way whatever its
+    // port, so the test cannot tell an open port from a closed one.
+    for (const field of CONNECTION_SPECS[row.kind].endpointFields) {
+      const value = settings[field];
+      const refusal = typeof value === 'string' ? await resolvedUrlRefusal(value) : undefined;
+      if (refusal) return { connection: label, kind: row.kind, ok: false, checks: [{ name: `outbound URL policy (${field})`, ok: false, detail: refusal }] };
+    }
     const provider = await createProvider(row.kind, {
       settings,
       secrets: secretsOf(ctx, row),

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors/index.js';
+import { urlRefusal } from '../net/url-policy.js';
 import { deleteWebhook, findWebhook, insertAuditEvent, insertWebhook, listWebhooks, findTenantById, type WebhookRow } from '../store/index.js';
 import { resolveTenant } from './resolve.js';
 import { defineOperation, iso } from './types.js';
@@ -38,18 +39,22 @@ const view = (row: WebhookRow, tenant: string): WebhookView => ({
   createdAt: iso(row.createdAt),
 });
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** HTTPS, or plain HTTP to this machine (a sidecar, a test receiver): events carry personal data. */
+/**
+ * Events carry personal data and are sent on the tenant's behalf: the
+ * outbound URL policy applies (https; no loopback, private or metadata
+ * address unless the operator trusts the host), here and again when the
+ * sender connects.
+ */
 export function parseWebhookUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    throw new ValidationError(`webhook URL "${value}" is not a URL`);
+    throw new ValidationError(`webhook URL "${value}" is not a URL`, { details: { field: 'url' } });
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) return url.toString();
-  throw new ValidationError('a webhook URL must use https (plain http only to localhost)');
+  const refusal = urlRefusal(url);
+  if (refusal) throw new ValidationError(`webhook "url" ${refusal}`, { details: { field: 'url' } });
+  return url.toString();
 }
 
 export const webhookCreate = defineOperation({

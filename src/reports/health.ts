@@ -5,7 +5,8 @@
  *   interval; a push (SCIM) connection has had no push within its window.
  *   A connection that never succeeded counts from its creation, so a new one
  *   has one full window to get going.
- * - `degraded`: the last finished run failed, was partial, or is held.
+ * - `degraded`: the last finished run failed, was partial, or is held; or a
+ *   schedule of the connection can never be armed (so it is not synced on it).
  * - `healthy`: neither.
  *
  * Stalled wins over degraded: a connection that keeps failing is both, and the
@@ -41,6 +42,8 @@ export interface HealthFacts {
   lastPushAt: Date | null;
   /** null = DEFAULT_SCIM_PUSH_WINDOW_SECONDS */
   pushWindowSeconds: number | null;
+  /** Why a stored schedule cannot be armed (`fullSchedule "…" never fires …`), if one cannot. */
+  scheduleProblem?: string | null;
 }
 
 export interface HealthVerdict {
@@ -86,6 +89,9 @@ export function connectionHealth(facts: HealthFacts): HealthVerdict {
   if (ageSeconds(reference) > 2 * interval) {
     const what = facts.lastSuccessAt ? `no successful sync since ${since(facts.lastSuccessAt)}` : `no successful sync since the connection was created (${since(facts.createdAt)})`;
     return { health: 'stalled', reason: `${what}; expected every ${formatSeconds(interval)}${disabled}` };
+  }
+  if (facts.scheduleProblem) {
+    return { health: 'degraded', reason: `${facts.scheduleProblem}: the connection is not synced on it until the schedule is fixed` };
   }
   if (facts.lastRun && DEGRADED_STATUSES.has(facts.lastRun.status)) {
     const error = facts.lastRun.error ? `: ${facts.lastRun.error.slice(0, MAX_ERROR_IN_REASON)}` : '';

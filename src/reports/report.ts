@@ -1,6 +1,7 @@
 /** The connection report: what `roster report` prints and `/api/v1/connections/{id}/report` returns. */
 import type { ConnectionRow, Db, SyncRunRow } from '../store/index.js';
 import { reportOf, type SyncCounts } from '../reconcile/report.js';
+import { scheduleProblem } from '../connections/index.js';
 import { connectionHealth, DEFAULT_SCIM_PUSH_WINDOW_SECONDS, DEFAULT_SYNC_INTERVAL_SECONDS, type Health } from './health.js';
 import { readReportFacts, type ReportFacts } from './queries.js';
 
@@ -90,6 +91,15 @@ export async function connectionReports(
   return list.map(({ connection, tenantSlug }) => reportOfConnection(connection, tenantSlug, facts.get(connection.id)!, options.now ?? new Date()));
 }
 
+/** A stored schedule the scheduler cannot arm (one saved before schedules were checked), said the scheduler's way. */
+function brokenSchedule(connection: ConnectionRow): string | null {
+  for (const [field, expression] of [['schedule', connection.schedule], ['fullSchedule', connection.fullSchedule]] as const) {
+    const problem = expression ? scheduleProblem(expression) : undefined;
+    if (problem) return `${field} "${expression}" ${problem}`;
+  }
+  return null;
+}
+
 function reportOfConnection(connection: ConnectionRow, tenantSlug: string, facts: ReportFacts, now: Date): ConnectionReport {
   const label = `${tenantSlug}/${connection.name}`;
   const push = connection.kind === 'scim';
@@ -106,6 +116,7 @@ function reportOfConnection(connection: ConnectionRow, tenantSlug: string, facts
     syncIntervalSeconds: connection.syncIntervalSeconds,
     lastPushAt: facts.lastPushAt,
     pushWindowSeconds: connection.scimPushWindowSeconds,
+    scheduleProblem: push ? null : brokenSchedule(connection),
   });
   return {
     connection: label,

@@ -49,6 +49,14 @@ interface ScheduledEntry {
   task: ScheduledTask;
 }
 
+/** A schedule node-cron could not arm (e.g. stored before schedules were checked): the others run regardless. */
+export interface BrokenSchedule {
+  connectionId: string;
+  mode: SyncMode;
+  schedule: string;
+  error: string;
+}
+
 /** Task names and slot keys: `<connection id>:<mode>` and `<connection id>:<mode>:<tick ISO>`. */
 const taskName = (connectionId: string, mode: SyncMode) => `${connectionId}:${mode}`;
 function parseKey(key: string): { connectionId: string; mode: SyncMode } | undefined {
@@ -59,6 +67,7 @@ function parseKey(key: string): { connectionId: string; mode: SyncMode } | undef
 export class SyncScheduler {
   readonly replicaId: string;
   private readonly tasks = new Map<string, ScheduledEntry>();
+  private readonly failed = new Map<string, BrokenSchedule>();
   private readonly renewals = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly limit: LimitFunction;
@@ -108,6 +117,11 @@ export class SyncScheduler {
     return new Map([...this.tasks].map(([name, e]) => [name, e.expression]));
   }
 
+  /** Schedules that could not be armed, by task name; health says so from the same check (connections/schedule.ts). */
+  broken(): Map<string, BrokenSchedule> {
+    return new Map(this.failed);
+  }
+
   /** Align the armed tasks with the database, and take over ticks whose replica died. */
   refresh(): Promise<void> {
     this.refreshing ??= this.refreshOnce().finally(() => (this.refreshing = undefined));
@@ -129,8 +143,9 @@ export class SyncScheduler {
         this.tasks.delete(name);
         this.options.logger.info('schedule removed', { task: name, schedule: entry.expression });
       }
+      for (const [name, broken] of this.failed) if (wanted.get(name)?.expression !== broken.schedule) this.failed.delete(name);
       for (const [name, w] of wanted) {
-        if (this.tasks.has(name) || this.stopped) continue;
+        if (this.tasks.has(name) || this.failed.has(name) || this.stopped) continue;
         this.arm(name, w.connectionId, w.mode, w.expression);
       }
       await this.takeOverLapsed();
@@ -148,17 +163,37 @@ export class SyncScheduler {
     error: (message: string | Error, err?: Error) => this.options.logger.error(`node-cron: ${String(message)}`, { error: err }),
   };
 
+  /**
+   * Arm one schedule, in isolation: node-cron throws from createTask or
+   * start() for an expression it cannot run, and one such row must never
+   * keep the connections after it from being scheduled. It is remembered
+   * as broken (and not retried until its expression changes).
+   */
   private arm(name: string, connectionId: string, mode: SyncMode, expression: string): void {
-    const task = cron.createTask(expression, () => this.track(this.runScheduled(connectionId, mode)), {
-      name,
-      noOverlap: true,
-      distributed: true,
-      runCoordinator: this.coordinator,
-      distributedLease: this.ttlMs,
-      timezone: this.options.timezone ?? 'UTC',
-      logger: this.cronLogger,
-    });
-    void task.start();
+    let task: ScheduledTask | undefined;
+    try {
+      task = cron.createTask(expression, () => this.track(this.runScheduled(connectionId, mode)), {
+        name,
+        noOverlap: true,
+        distributed: true,
+        runCoordinator: this.coordinator,
+        distributedLease: this.ttlMs,
+        timezone: this.options.timezone ?? 'UTC',
+        logger: this.cronLogger,
+      });
+      void task.start();
+    } catch (err) {
+      void task?.destroy();
+      const error = err instanceof Error ? err.message : String(err);
+      this.failed.set(name, { connectionId, mode, schedule: expression, error });
+      this.options.logger.error('schedule not armed: node-cron cannot run it; the connection is not synced on this schedule', {
+        connectionId,
+        mode,
+        schedule: expression,
+        error,
+      });
+      return;
+    }
     this.tasks.set(name, { expression, task });
     this.options.logger.info('schedule armed', { task: name, schedule: expression, replica: this.replicaId });
   }

@@ -1,6 +1,11 @@
 /**
  * Webhook delivery: each webhook receives its tenant's lifecycle events in id
- * order, in batches, as a JSON POST signed with HMAC-SHA256 over the body.
+ * order, in batches, as a JSON POST signed with HMAC-SHA256: over a
+ * timestamp and the body (`Roster-Signature: t=…,v1=…`, so a receiver can
+ * refuse a replay), and, for receivers written before that, over the body
+ * alone (`X-Roster-Signature`). The POST goes through the outbound URL
+ * policy (src/net), checked on the address it connects to, and at most
+ * 64 KiB of the answer is read.
  * The cursor moves only after a 2xx, so an event is delivered at least once
  * (again after a crash between the POST and the cursor update). One replica
  * holds a webhook's delivery lease at a time, so order holds across replicas.
@@ -12,6 +17,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { EVENTS_CHANNEL, readEventFeed } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
+import { outboundRequest } from '../net/outbound.js';
 import type { SecretKeyring } from '../secrets/index.js';
 import {
   leaseDueWebhooks,
@@ -22,11 +28,22 @@ import {
   type Store,
 } from '../store/index.js';
 
+/** The body-only signature, kept for receivers that check it; it does not stop a replay. */
 export const SIGNATURE_HEADER = 'x-roster-signature';
+/** `t=<unix seconds>,v1=<hex>`: the signature receivers should check (README, "Webhooks"). */
+export const TIMESTAMPED_SIGNATURE_HEADER = 'roster-signature';
+
+/** An answer is an acknowledgement: nothing in it is used, so no more than this is read. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact request body with the webhook's secret. */
 export function signWebhookBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** `t=<unix seconds>,v1=<hex>`: HMAC-SHA256 of `<t>.<body>`, so the time cannot be changed without breaking it. */
+export function signWebhookPayload(secret: string, body: string, unixSeconds: number): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
 }
 
 export function webhookBackoffMs(failures: number): number {
@@ -120,20 +137,25 @@ export class WebhookSender {
     }
   }
 
-  /** POST the body; undefined on a 2xx, otherwise what went wrong. */
+  /** POST the body; undefined on a 2xx, otherwise what went wrong. A 3xx is a failure: redirects are not followed. */
   private async post(url: string, secret: string, body: string): Promise<string | undefined> {
+    const signal = AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000);
     try {
-      const res = await fetch(url, {
+      const res = await outboundRequest(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Roster-Webhooks/1', [SIGNATURE_HEADER]: signWebhookBody(secret, body) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Roster-Webhooks/1',
+          [TIMESTAMPED_SIGNATURE_HEADER]: signWebhookPayload(secret, body, Math.floor(Date.now() / 1000)),
+          [SIGNATURE_HEADER]: signWebhookBody(secret, body),
+        },
         body,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
-        redirect: 'manual',
+        signal,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return res.ok ? undefined : `HTTP ${res.status}`;
+      return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status}`;
     } catch (err) {
-      return (err as Error).name === 'TimeoutError' ? 'timed out' : `request failed: ${(err as Error).message}`;
+      return signal.aborted ? 'timed out' : `request failed: ${(err as Error).message}`;
     }
   }
 }

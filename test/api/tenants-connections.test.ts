@@ -199,6 +199,22 @@ describe('connections', () => {
     expect((await admin('GET', `/connections/${entraId}`)).json().enabled).toBe(true);
   });
 
+  it('refuses a schedule that never fires (or that node-cron cannot arm) with 400 naming the field', async () => {
+    for (const [body, field] of [
+      [{ fullSchedule: '0 0 1 * 1#2' }, 'fullSchedule'],
+      [{ fullSchedule: '0 0 31 2 *' }, 'fullSchedule'],
+      [{ schedule: '0 0 1 * 1#2' }, 'schedule'],
+    ] as const) {
+      const res = await admin('PATCH', `/connections/${entraId}`, body, acmeKey);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().error.message).toContain(`${field} "`);
+    }
+    const created = await admin('POST', '/connections', { tenant: 'acme', name: 'never', kind: 'entra', settings: ENTRA, fullSchedule: '0 0 1 * 1#2' });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().error.message).toContain('fullSchedule "0 0 1 * 1#2"');
+    expect((await admin('GET', `/connections/${entraId}`)).json().fullSchedule).not.toBe('0 0 1 * 1#2');
+  });
+
   it('tests a connection: a scim connection cannot be tested (400), another tenant\'s is 404', async () => {
     const scim = (await admin('GET', '/connections', undefined, globexKey)).json().connections[0].id;
     const res = await admin('POST', `/connections/${scim}/test`, undefined, globexKey);

@@ -50,7 +50,7 @@ describe('roster CLI (in process)', () => {
     const cases: Array<[string, RegExp]> = [
       [notJson, /settings file ".*broken\.json" is not valid JSON/],
       [path.join(cli.dataDir, 'missing.json'), /settings file ".*missing\.json": cannot read it \(no such file\)/],
-      [wrong, /settings file ".*wrong\.json": .*"orgUrl" must be an http\(s\) URL/],
+      [wrong, /settings file ".*wrong\.json": .*"orgUrl" must be an https URL/],
     ];
     for (const [file, message] of cases) {
       const r = await run('connection', 'create', '--tenant', 'acme', '--name', 'okta', '--kind', 'okta', '--settings', file);
@@ -85,6 +85,18 @@ describe('roster CLI (in process)', () => {
     const changed = await run('connection', 'update', 'acme/nightly', '--full-schedule', '0 1 * * 6', '--json');
     expect(JSON.parse(changed.stdout).fullSchedule).toBe('0 1 * * 6');
     for (const name of ['nightly', 'never']) expect((await run('connection', 'delete', `acme/${name}`)).code).toBe(0);
+  });
+
+  it('refuses, in one line, a schedule that never fires and a new orgUrl without the token', async () => {
+    const never = await run('connection', 'update', 'acme/okta', '--full-schedule', '0 0 1 * 1#2');
+    expect(never.code).toBe(1);
+    expect(errorLines(never.stderr)).toEqual([expect.stringMatching(/fullSchedule "0 0 1 \* 1#2" never fires/)]);
+    const file = path.join(cli.dataDir, 'moved.json');
+    writeFileSync(file, JSON.stringify({ orgUrl: 'https://elsewhere.example' }));
+    const moved = await run('connection', 'update', 'acme/okta', '--settings', file);
+    expect(moved.code).toBe(1);
+    expect(errorLines(moved.stderr)).toEqual([expect.stringMatching(/changing "orgUrl" .*give "apiToken" again/)]);
+    expect((await run('connection', 'show', 'acme/okta')).stdout).toContain('https://acme.okta.com');
   });
 
   it('applies the secret key policy of its backend', async () => {

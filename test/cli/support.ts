@@ -34,7 +34,15 @@ export interface CliEnvironment {
 /** An environment for the CLI, with nothing from the caller's shell that could change behaviour. */
 export async function cliEnvironment(options: { embedded?: boolean } = {}): Promise<CliEnvironment> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'roster-cli-'));
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ROSTER_DATA_DIR: dataDir, LOG_FORMAT: 'json', USER: 'tester' };
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ROSTER_DATA_DIR: dataDir,
+    LOG_FORMAT: 'json',
+    USER: 'tester',
+    // The fakes listen on 127.0.0.1, which the outbound URL policy refuses unless trusted (vitest.config.ts).
+    ROSTER_TRUSTED_HOSTS: process.env.ROSTER_TRUSTED_HOSTS,
+  };
   if (options.embedded || !process.env.DATABASE_URL) {
     return { env: base, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }

@@ -25,7 +25,7 @@ describe('connection settings', () => {
   it('names a missing field, an unknown field and a bad URL', () => {
     expect(messageOf(() => validateSettings('entra', { tenantId: 't', clientId: 'c' }))).toMatch(/"clientSecret" is required/);
     expect(messageOf(() => validateSettings('entra', { ...entra, clientSecrt: 'x' }))).toMatch(/unknown field "clientSecrt"/);
-    expect(messageOf(() => validateSettings('entra', { ...entra, authorityHost: 'not a url' }))).toMatch(/"authorityHost" must be an http\(s\) URL/);
+    expect(messageOf(() => validateSettings('entra', { ...entra, authorityHost: 'not a url' }))).toMatch(/"authorityHost" must be an https URL/);
   });
 
   it('accepts okta with an API token or with OAuth, but not both or neither', () => {
@@ -62,7 +62,7 @@ describe('connection settings', () => {
   });
 
   it('keeps stored secrets an update leaves out, and masks secrets for display', () => {
-    const merged = mergeSettings('entra', { tenantId: 'new', clientId: 'app-1' }, { clientSecret: 'very-secret' });
+    const merged = mergeSettings('entra', { tenantId: 'new', clientId: 'app-1' }, { settings: { tenantId: 'old', clientId: 'app-1' }, secrets: { clientSecret: 'very-secret' } });
     expect(merged).toEqual({ settings: { tenantId: 'new', clientId: 'app-1' }, secrets: { clientSecret: 'very-secret' } });
     expect(maskedSettings('entra', merged.settings, ['clientSecret'])).toEqual({ tenantId: 'new', clientId: 'app-1', clientSecret: '(set)' });
   });
@@ -70,6 +70,11 @@ describe('connection settings', () => {
   it('validates cron schedules and deletion thresholds', () => {
     expect(parseSchedule(' */15 * * * * ')).toBe('*/15 * * * *');
     expect(messageOf(() => parseSchedule('every hour'))).toMatch(/not a valid cron expression/);
+    // node-cron's validate() accepts this one, which never fires (the 1st of a month AND its 2nd Monday).
+    expect(messageOf(() => parseSchedule('0 0 1 * 1#2', 'fullSchedule'))).toBe('fullSchedule "0 0 1 * 1#2" never fires (no date matches all of its fields)');
+    expect(messageOf(() => parseSchedule('0 0 31 2 *'))).toMatch(/^schedule "0 0 31 2 \*" is not a valid cron expression/);
+    // Rare is fine as long as it fires within the horizon: 1 January that is a Monday.
+    expect(parseSchedule('0 0 1 1 1')).toBe('0 0 1 1 1');
     expect(parseDeletionThreshold('25')).toEqual({ count: 25, percent: null });
     expect(parseDeletionThreshold('10%')).toEqual({ count: null, percent: 10 });
     expect(messageOf(() => parseDeletionThreshold('150%'))).toMatch(/at most 100%/);

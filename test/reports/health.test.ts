@@ -49,6 +49,12 @@ describe('health of a pull connection', () => {
     });
   });
 
+  it('is degraded, saying which schedule, when a stored schedule can never be armed', () => {
+    const verdict = connectionHealth(pull({ scheduleProblem: 'fullSchedule "0 0 1 * 1#2" never fires (no date matches all of its fields)' }));
+    expect(verdict.health).toBe('degraded');
+    expect(verdict.reason).toContain('fullSchedule "0 0 1 * 1#2" never fires');
+  });
+
   it('is stalled rather than degraded when it keeps failing for longer than twice its interval', () => {
     const verdict = connectionHealth(pull({ lastSuccessAt: ago(5 * HOUR), lastRun: { status: 'failed', finishedAt: ago(60), error: 'boom' } }));
     expect(verdict.health).toBe('stalled');

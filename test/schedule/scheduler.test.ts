@@ -95,6 +95,25 @@ describe('SyncScheduler', () => {
     await op(ctx, 'connection.update', { connection: id, enabled: true });
   });
 
+  it('arms every other connection when a stored schedule can never fire, and marks that one broken', async () => {
+    // A row stored before schedules were checked: it sorts first, so it is armed first.
+    const broken = (await op(ctx, 'connection.create', { tenant: 'acme', name: 'a-broken', kind: 'okta', settings: { orgUrl: 'https://acme.okta.com', apiToken: 'tok' } })).id as string;
+    await queryRows(store.db, sql`update connections set full_schedule = '0 0 1 * 1#2', schedule = '*/10 * * * *' where id = ${broken}::uuid`);
+    const healthy = await okta('*/15 * * * *');
+    const s = scheduler([]);
+    await s.refresh();
+    expect(s.armed()).toEqual(new Map([[`${broken}:delta`, '*/10 * * * *'], [`${healthy}:delta`, '*/15 * * * *']]));
+    expect([...s.broken().keys()]).toEqual([`${broken}:full`]);
+    expect(s.broken().get(`${broken}:full`)).toMatchObject({ connectionId: broken, schedule: '0 0 1 * 1#2' });
+    // A second pass neither retries the broken row in a loop nor loses the healthy one.
+    await s.refresh();
+    expect(s.armed().has(`${healthy}:delta`)).toBe(true);
+    const report = await op(ctx, 'report.show', { connection: broken });
+    expect(report.health).toBe('degraded');
+    expect(report.healthReason).toContain('fullSchedule "0 0 1 * 1#2" never fires');
+    await queryRows(store.db, sql`delete from connections where id = ${broken}::uuid`);
+  });
+
   it('runs each tick once across two replicas sharing the database', async () => {
     const id = await okta(EVERY_SECOND);
     const calls: Call[] = [];

@@ -5,12 +5,17 @@
  * roster_events NOTIFY (sent by the EventAnnouncer) wakes delivery without
  * waiting for the poll.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventAnnouncer } from '../../src/events/index.js';
 import { applyChanges } from '../../src/lifecycle/index.js';
 import { silentLogger } from '../../src/logging/index.js';
+import { TRUSTED_HOSTS_ENV } from '../../src/net/url-policy.js';
+import { queryRows } from '../../src/store/index.js';
 import { signWebhookBody, WebhookSender } from '../../src/webhooks/index.js';
 import { op, operationContext } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -18,6 +23,8 @@ import { createTestStore, type TestStore } from '../support/store.js';
 interface Received {
   body: string;
   signature: string;
+  /** `Roster-Signature: t=<unix seconds>,v1=<hex>` */
+  timestamped: string;
   events: Array<{ id: number; action: string; tenant: string | null; entityId: string }>;
 }
 
@@ -44,7 +51,12 @@ beforeAll(async () => {
         res.writeHead(500).end('try later');
         return;
       }
-      received.push({ body, signature: String(req.headers['x-roster-signature']), events: JSON.parse(body).events });
+      received.push({
+        body,
+        signature: String(req.headers['x-roster-signature']),
+        timestamped: String(req.headers['roster-signature']),
+        events: JSON.parse(body).events,
+      });
       res.writeHead(204).end();
     });
   });
@@ -63,10 +75,20 @@ afterAll(async () => {
 let n = 0;
 const createUsers = (tenantId: string, connectionId: string, count: number) =>
   applyChanges(store.db, { tenantId, actor: { type: 'system' } }, Array.from({ length: count }, () => ({ kind: 'user.create' as const, connectionId, attributes: { userName: `u${++n}@example.test` } })));
-const sender = () => new WebhookSender({ store, keyring: ctx.keyring, logger: silentLogger(), pollMs: 60_000 });
+const sender = (requestTimeoutMs?: number) => new WebhookSender({ store, keyring: ctx.keyring, logger: silentLogger(), pollMs: 60_000, requestTimeoutMs });
+
+/** A receiver's check, as the README shows it: the signed timestamp must be recent and the HMAC of "<t>.<body>" must match. */
+function verifyRosterSignature(secret: string, header: string | undefined, body: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  const parts = Object.fromEntries((header ?? '').split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > 300 || !parts.v1) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
+  const given = Buffer.from(parts.v1, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 describe('webhooks', () => {
-  it('refuses a plain-http endpoint that is not this machine', async () => {
+  it('refuses a plain-http endpoint on a host the operator does not trust', async () => {
     await expect(op(ctx, 'webhook.create', { tenant: 'acme', url: 'http://hooks.example.com/x' })).rejects.toThrow(/must use https/);
   });
 
@@ -83,7 +105,14 @@ describe('webhooks', () => {
     expect(events.every((e) => e.tenant === 'acme')).toBe(true);
     const ids = events.map((e) => e.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    for (const r of received) expect(r.signature).toBe(signWebhookBody(hook.secret, r.body));
+    for (const r of received) {
+      expect(r.signature).toBe(signWebhookBody(hook.secret, r.body));
+      expect(r.timestamped).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      expect(verifyRosterSignature(hook.secret, r.timestamped, r.body)).toBe(true);
+      // A replay ten minutes later, or a changed body, fails the check.
+      expect(verifyRosterSignature(hook.secret, r.timestamped, r.body, Math.floor(Date.now() / 1000) + 600)).toBe(false);
+      expect(verifyRosterSignature(hook.secret, r.timestamped, r.body.replace('user.created', 'user.deleted'))).toBe(false);
+    }
     const [listed] = await op(ctx, 'webhook.list', { tenant: 'acme' });
     expect(listed).toMatchObject({ deliveredThrough: ids.at(-1), consecutiveFailures: 0, lastError: null });
     expect(JSON.stringify(listed)).not.toContain('whsec_');
@@ -110,6 +139,70 @@ describe('webhooks', () => {
     expect(recovered).toMatchObject({ consecutiveFailures: 0, lastError: null });
     await s.stop();
     await op(ctx, 'webhook.delete', { id: hook.id });
+  });
+
+  it('reads at most a bounded answer: an endpoint that answers 2xx with an endless body still counts as delivered', async () => {
+    let bytesSent = 0;
+    const endless = createServer((req, res) => {
+      req.socket.on('close', () => (bytesSent += req.socket.bytesWritten));
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(16_384, 'x');
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+        };
+        res.on('drain', pump);
+        pump();
+      });
+    });
+    await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+    const hook = await op(ctx, 'webhook.create', { tenant: 'acme', url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/` });
+    // Without a bound, the sender reads for as long as its timeout lets it: hundreds of MB on loopback.
+    const s = sender(3000);
+    try {
+      await createUsers(acme.id, acmeConnection, 1);
+      await s.wake();
+      const [listed] = (await op(ctx, 'webhook.list', { tenant: 'acme' })).filter((w: { id: string }) => w.id === hook.id);
+      expect(listed).toMatchObject({ consecutiveFailures: 0, lastError: null });
+      expect(listed.deliveredThrough).toBeGreaterThan(0);
+      await expect.poll(() => bytesSent, { timeout: 5000, interval: 20 }).toBeGreaterThan(0);
+      // 64 KiB read, plus what the kernel's socket buffers took before the sender hung up.
+      expect(bytesSent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await s.stop();
+      await op(ctx, 'webhook.delete', { id: hook.id });
+      endless.closeAllConnections();
+      await new Promise((r) => endless.close(r));
+    }
+  });
+
+  it('applies the outbound URL policy when it connects: a stored URL whose name resolves to a refused address is never contacted', async () => {
+    let connections = 0;
+    const listener = createTcpServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const saved = process.env[TRUSTED_HOSTS_ENV];
+    const hook = await op(ctx, 'webhook.create', { tenant: 'acme', url: 'https://hooks.example.com/roster' });
+    // As if saved before the policy, or re-pointed by DNS: this machine's name resolves to loopback or a private address.
+    await queryRows(store.db, sql`update webhooks set url = ${`https://${hostname()}:${(listener.address() as AddressInfo).port}/`} where id = ${hook.id}::uuid`);
+    process.env[TRUSTED_HOSTS_ENV] = '';
+    const s = sender();
+    try {
+      await createUsers(acme.id, acmeConnection, 1);
+      await s.wake();
+      const [listed] = (await op(ctx, 'webhook.list', { tenant: 'acme' })).filter((w: { id: string }) => w.id === hook.id);
+      expect(listed.consecutiveFailures).toBe(1);
+      expect(listed.lastError).toContain('refused by the outbound URL policy');
+      expect(connections).toBe(0);
+    } finally {
+      process.env[TRUSTED_HOSTS_ENV] = saved;
+      await s.stop();
+      await op(ctx, 'webhook.delete', { id: hook.id });
+      await new Promise((r) => listener.close(r));
+    }
   });
 
   it('is woken by the roster_events NOTIFY, without waiting for the poll', async () => {

@@ -2,13 +2,17 @@
  * The Graph connection of one Entra provider: ClientSecretCredential + Graph
  * client, request counting, and the mapping of every failure to ProviderError.
  * The SDKs are imported only inside src/providers/entra/.
+ *
+ * Both SDKs send through the outbound URL policy (src/net/outbound.ts), which
+ * checks the address each connection resolves to: the credential's pipeline
+ * gets the policy's agent on every request, and the Graph client's last
+ * middleware sends with the policy's fetch instead of the global one.
  */
 import { ClientSecretCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   Client,
   GraphError,
-  HTTPMessageHandler,
   TelemetryHandler,
   type Context,
   type Middleware,
@@ -16,6 +20,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { Logger } from '../../logging/index.js';
 import { ThrottleBudget } from '../throttle.js';
+import { outboundAgent, outboundFetch } from '../../net/outbound.js';
 import { ProviderError, type ProviderStats } from '../types.js';
 import { GraphRetryHandler } from './retry.js';
 import { PUBLIC_AUTHORITY, type EntraSettings } from './settings.js';
@@ -50,6 +55,13 @@ class CountingHandler implements Middleware {
   }
 }
 
+/** The chain's last link, in place of HTTPMessageHandler (the global fetch, which takes no agent). */
+class PolicyHttpMessageHandler implements Middleware {
+  async execute(context: Context): Promise<void> {
+    context.response = await outboundFetch(context.request, context.options as RequestInit | undefined);
+  }
+}
+
 export interface GraphConnection {
   credential: ClientSecretCredential;
   scope: string;
@@ -70,7 +82,14 @@ export function connectGraph(
     // Token and discovery requests are API requests too.
     additionalPolicies: [{
       position: 'perRetry',
-      policy: { name: 'rosterCountRequests', sendRequest: (request, next) => { stats.apiRequests++; return next(request); } },
+      policy: {
+        name: 'rosterCountRequests',
+        sendRequest: (request, next) => {
+          stats.apiRequests++;
+          request.agent = outboundAgent(request.url);
+          return next(request);
+        },
+      },
     }],
   });
   const scope = `${settings.graphBaseUrl}/.default`;
@@ -90,7 +109,7 @@ export function connectGraph(
     retry,
     new CountingHandler(stats, logger),
     new TelemetryHandler(),
-    new HTTPMessageHandler(),
+    new PolicyHttpMessageHandler(),
   ];
   const client = Client.initWithMiddleware({
     middleware: chain,

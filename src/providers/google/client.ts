@@ -9,9 +9,13 @@
  * the token request to the configured `tokenUrl` (google-auth-library 10
  * always posts to https://oauth2.googleapis.com/token, whatever the key's
  * `token_uri` says; checked in node_modules/google-auth-library/build/src/gtoken/getToken.js).
+ * The same adapter sends each request through the outbound URL policy's
+ * agents (src/net/outbound.ts), which check the address every connection
+ * resolves to.
  */
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT, type gaxios } from 'google-auth-library';
+import { outboundAgent } from '../../net/outbound.js';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import { DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
@@ -107,10 +111,11 @@ export function createJwt(settings: GoogleSettings, context: ProviderContext, sc
     defaultAdapter: (options: gaxios.GaxiosOptionsPrepared) => gaxios.GaxiosPromise<T>,
   ): gaxios.GaxiosPromise<T> => {
     context.stats.apiRequests += 1;
+    const guarded = { ...options, agent: outboundAgent };
     if (settings.tokenUrl !== GOOGLE_TOKEN_URL && String(options.url) === GOOGLE_TOKEN_URL) {
-      return defaultAdapter({ ...options, url: new URL(settings.tokenUrl) });
+      return defaultAdapter({ ...guarded, url: new URL(settings.tokenUrl) });
     }
-    return defaultAdapter(options);
+    return defaultAdapter(guarded);
   };
   return new JWT({
     email: settings.clientEmail,

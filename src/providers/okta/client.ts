@@ -10,8 +10,13 @@
  *
  * The SDK's default cache middleware serves stale users (a second getUser
  * returned ACTIVE after the server said SUSPENDED): `cacheMiddleware: null`.
+ *
+ * Every request, the OAuth token request included, goes out through the
+ * outbound URL policy's agents (src/net/outbound.ts): the org URL is checked
+ * on the address it resolves to when each connection is made.
  */
 import okta from '@okta/okta-sdk-nodejs';
+import { outboundAgent } from '../../net/outbound.js';
 import type { ProviderContext } from '../types.js';
 import { ThrottleBudget, throttleFloorMs } from '../throttle.js';
 import { ProviderError } from '../types.js';
@@ -28,6 +33,8 @@ interface FetchRequest {
   headers?: Record<string, unknown>;
   /** Set by DefaultRequestExecutor on the first attempt; its requestTimeout runs from there. */
   startTime?: Date;
+  /** node-fetch's agent, or a function of the parsed URL returning one. */
+  agent?: unknown;
 }
 interface FetchResponse {
   status: number;
@@ -106,6 +113,9 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
     this.context.stats.apiRequests++;
     let res: FetchResponse;
     try {
+      // Set on every attempt (the SDK's 429 retries call fetch again): no other agent, such as an
+      // HTTPS_PROXY one the SDK would pick, may bypass the policy.
+      request.agent = outboundAgent;
       res = (await super.fetch(request as never)) as unknown as FetchResponse;
     } catch (e) {
       this.gate.release(request.url);
