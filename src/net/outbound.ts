@@ -151,12 +151,20 @@ export async function outboundFetch(input: string | URL | Request, init: Request
   const headers = new Headers(input instanceof Request ? input.headers : undefined);
   new Headers(init.headers).forEach((value, key) => headers.set(key, value));
   const body = init.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
-  const res = await outboundRequest(url, {
-    method: init.method ?? (input instanceof Request ? input.method : 'GET'),
-    headers: Object.fromEntries(headers),
-    body,
-    signal: init.signal ?? undefined,
-  });
+  let res: OutboundResponse;
+  try {
+    res = await outboundRequest(url, {
+      method: init.method ?? (input instanceof Request ? input.method : 'GET'),
+      headers: Object.fromEntries(headers),
+      body,
+      signal: init.signal ?? undefined,
+    });
+  } catch (err) {
+    // As fetch does: a connection that failed or dropped is a TypeError('fetch failed') with the
+    // cause, so retry logic written for fetch tells it from an abort or a policy refusal.
+    if (err instanceof OutboundRefusedError || (err as Error).name === 'AbortError') throw err;
+    throw new TypeError('fetch failed', { cause: err });
+  }
   const responseHeaders = new Headers();
   for (const [key, value] of Object.entries(res.headers)) {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(key, v);
