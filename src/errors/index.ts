@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'config'
   | 'store_busy'
+  | 'store_unavailable'
   | 'internal';
 
 export interface RosterErrorOptions {
@@ -83,6 +84,17 @@ export class StoreBusyError extends RosterError {
   }
 }
 
+/**
+ * The database cannot be reached (a failover, a network partition, a server
+ * restarting). A write cut off this way was rolled back, or (when the cut
+ * came after its COMMIT left) applied: never half of it. The caller retries.
+ */
+export class StoreUnavailableError extends RosterError {
+  constructor(message = 'the database is unavailable; retry shortly', options?: RosterErrorOptions) {
+    super('store_unavailable', 503, message, options);
+  }
+}
+
 export function isRosterError(err: unknown): err is RosterError {
   return err instanceof RosterError;
 }
@@ -124,6 +136,8 @@ export function fromErrorBody(status: number, body: unknown): RosterError {
       return new ConfigError(message, options);
     case 'store_busy':
       return new StoreBusyError(message, options);
+    case 'store_unavailable':
+      return new StoreUnavailableError(message, options);
     default:
       return new RosterError('internal', status, message, options);
   }

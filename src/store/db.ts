@@ -63,6 +63,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       // Our bulk statements pass one JSON document per batch; nothing needs
       // postgres.js's own type transforms.
       connection: { application_name: 'roster' },
+      // While the database is gone, each query waiting for a connection costs
+      // one connection attempt; postgres.js's default backoff grows to 20 s
+      // between attempts, so a burst queued at the outage would wait minutes
+      // for its 503. Capped at a second, it is answered within seconds, and
+      // the pool is back within a second of the database.
+      backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
     });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
