@@ -7,31 +7,19 @@
  * leaves the old cursor, and the next run replays the same changes (the
  * hash-skipping makes that cheap).
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { applyChanges, type Actor, type LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
-import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
+import type { ConnectionRow, Db } from '../store/index.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
 import { guardPlan, type GuardResult } from './guard.js';
+import { DEFAULT_SYNC_LEASE_MS, withLease, type HeldLease } from './lease.js';
 import { NO_NESTING, planChanges, splitAtMemberships, type Nesting, type Plan } from './plan.js';
 import { addApplied, approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
-import {
-  acquireLease,
-  failInterruptedRuns,
-  findRun,
-  findUserNameHolders,
-  finishRun,
-  insertRun,
-  latestRun,
-  loadStoredState,
-  releaseLease,
-  saveCursor,
-} from './store.js';
+import { findRun, findUserNameHolders, finishRun, insertRun, latestRun, loadStoredState, saveCursor } from './store.js';
 
 export interface SyncProgress {
   pages: number;
@@ -57,6 +45,7 @@ export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Changes per transaction. */
   chunkSize?: number;
+  /** The sync lease's TTL (default 60 s): how long a dead holder can block the connection. */
   leaseTtlMs?: number;
 }
 
@@ -78,16 +67,15 @@ function readCursor(raw: unknown): StoredCursor | null {
   return null;
 }
 
-const owner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-
 /**
  * Apply in transactions of `size` changes. The plan array is consumed: an
  * applied chunk's entries are dropped at once, so a first sync's 600k
  * changes do not all stay in memory until the last chunk.
  */
-async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, changes: LifecycleChange[], size: number, counts: SyncCounts) {
+async function applyInChunks(deps: SyncDeps, lease: HeldLease, tenantId: string, actor: Actor, changes: LifecycleChange[], size: number, counts: SyncCounts) {
   const slots = changes as Array<LifecycleChange | undefined>;
   for (let i = 0; i < changes.length; i += size) {
+    await lease.confirm();
     const result = await applyChanges(deps.db, { tenantId, actor }, changes.slice(i, i + size));
     slots.fill(undefined, i, Math.min(i + size, changes.length));
     addApplied(counts, result.counts, result.rowsWritten);
@@ -102,6 +90,7 @@ async function applyInChunks(deps: SyncDeps, tenantId: string, actor: Actor, cha
  */
 async function applyPlan(
   deps: SyncDeps,
+  lease: HeldLease,
   tenantId: string,
   actor: Actor,
   plan: Plan,
@@ -111,7 +100,7 @@ async function applyPlan(
   counts: SyncCounts,
 ): Promise<LifecycleChange[]> {
   const { before, after } = splitAtMemberships(admitted.changes);
-  await applyInChunks(deps, tenantId, actor, before, size, counts);
+  await applyInChunks(deps, lease, tenantId, actor, before, size, counts);
   deps.logger.debug('sync applied users and groups; memberships next', { changes: before.length });
   const withheld: LifecycleChange[] = [];
   let batch: LifecycleChange[] = [];
@@ -123,12 +112,16 @@ async function applyPlan(
       }
       batch.push(change);
       if (batch.length < size) continue;
+      await lease.confirm();
       addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
       batch = [];
     }
   }
-  if (batch.length) addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
-  await applyInChunks(deps, tenantId, actor, after, size, counts);
+  if (batch.length) {
+    await lease.confirm();
+    addApplied(counts, ...applied(await applyChanges(deps.db, { tenantId, actor }, batch)));
+  }
+  await applyInChunks(deps, lease, tenantId, actor, after, size, counts);
   return withheld;
 }
 
@@ -151,36 +144,6 @@ async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[
   const names = claimedUserNames(changes);
   if (names.length === 0) return { changes, notCreated: new Set(), conflicts: [] };
   return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
-}
-
-/**
- * Run `body` holding the connection's lease, with the connection as it is
- * now (read after the lease: a run that just finished may have moved the cursor).
- */
-async function withLease<T>(
-  deps: SyncDeps,
-  connection: ConnectionRow,
-  label: string,
-  ttlMs: number,
-  body: (current: ConnectionRow, renew: () => Promise<void>) => Promise<T>,
-): Promise<T> {
-  const me = owner();
-  if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`a sync of ${label} is already running`);
-  let renewedAt = Date.now();
-  // Long listings renew the lease as they go, so it lapses only when its holder died.
-  const renew = async () => {
-    if (Date.now() - renewedAt < ttlMs / 3) return;
-    renewedAt = Date.now();
-    if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`lost the sync lease of ${label}`);
-  };
-  try {
-    const current = await findConnectionById(deps.db, connection.id);
-    if (!current) throw new NotFoundError(`connection ${label} no longer exists`);
-    await failInterruptedRuns(deps.db, current.tenantId, current.id);
-    return await body(current, renew);
-  } finally {
-    await releaseLease(deps.db, connection.id, me).catch(() => {});
-  }
 }
 
 function providerContext(deps: SyncDeps, connection: ConnectionRow, secrets: Record<string, unknown>, stats: ProviderStats): ProviderContext {
@@ -213,7 +176,7 @@ async function readAndPlan(
   options: SyncOptions,
   stats: ProviderStats,
   stored0: StoredCursor | null,
-  renew: () => Promise<void>,
+  lease: HeldLease,
 ): Promise<ReadResult> {
   const kind = connection.kind as ProviderKind;
   // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
@@ -236,7 +199,7 @@ async function readAndPlan(
         else if (e.type === 'group') groups += 1;
       }
       options.onProgress?.({ pages: builder.snapshot.pages, users, groups });
-      await renew();
+      lease.assertHeld();
     }
     nextCursor = dir.nextCursor();
   } catch (err) {
@@ -261,8 +224,8 @@ async function readAndPlan(
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
   const kind = connection.kind;
   if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only entra, okta and google connections are pulled`);
-  const ttl = options.leaseTtlMs ?? 10 * 60_000;
-  return withLease(deps, connection, options.label, ttl, async (connection, renew) => {
+  const ttl = options.leaseTtlMs ?? DEFAULT_SYNC_LEASE_MS;
+  return withLease(deps, connection, options.label, ttl, async (connection, lease) => {
     const tenantId = connection.tenantId;
     const stored0 = readCursor(connection.deltaCursor);
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: options.trigger ?? 'manual', mode: options.dryRun ? 'dry-run' : options.full ? 'full' : 'delta' });
@@ -273,7 +236,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
 
     try {
-      const read = await readAndPlan(deps, connection, options, stats, stored0, renew);
+      const read = await readAndPlan(deps, connection, options, stats, stored0, lease);
       const { plan } = read;
       const guard = guardPlan({
         changes: plan.changes,
@@ -303,7 +266,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       const counts = emptySyncCounts();
       let withheldMembers: LifecycleChange[];
       try {
-        withheldMembers = await applyPlan(deps, tenantId, actor, plan, guard, admitted, options.chunkSize ?? 5000, counts);
+        withheldMembers = await applyPlan(deps, lease, tenantId, actor, plan, guard, admitted, options.chunkSize ?? 5000, counts);
       } catch (err) {
         return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
       }
@@ -330,8 +293,8 @@ function countsOfKinds(changes: LifecycleChange[]): HeldPlan['counts'] {
 }
 
 /** Apply a held run's plan, if that run is still the connection's latest. */
-export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, options: { label: string; runId: string }): Promise<SyncReport> {
-  return withLease(deps, connection, options.label, 10 * 60_000, async (connection) => {
+export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, options: { label: string; runId: string; leaseTtlMs?: number }): Promise<SyncReport> {
+  return withLease(deps, connection, options.label, options.leaseTtlMs ?? DEFAULT_SYNC_LEASE_MS, async (connection, lease) => {
     const tenantId = connection.tenantId;
     const held = await findRun(deps.db, tenantId, options.runId);
     if (!held || held.connectionId !== connection.id) throw new NotFoundError(`no sync run ${options.runId} for ${options.label}`);
@@ -344,7 +307,7 @@ export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, 
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: 'approval', mode: held.mode });
     const counts = emptySyncCounts();
     try {
-      await applyInChunks(deps, tenantId, { ...deps.actor, runId: run.id }, plan.changes, 5000, counts);
+      await applyInChunks(deps, lease, tenantId, { ...deps.actor, runId: run.id }, plan.changes, 5000, counts);
     } catch (err) {
       return reportOf(await finishRun(deps.db, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
     }

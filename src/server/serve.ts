@@ -41,7 +41,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
     throw err;
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
-  const context = { store, keyring, logger, actor: options.actor };
+  const context = { store, keyring, logger, actor: options.actor, syncLeaseMs: config.syncLeaseSeconds * 1000 };
   const app = buildServer(context, { commandToken: lock?.info.commandToken, adminToken: config.adminToken });
   const scheduler = config.schedulerEnabled
     ? new SyncScheduler({

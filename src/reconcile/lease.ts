@@ -1,0 +1,127 @@
+/**
+ * The sync lease: one sync of a connection at a time, across replicas.
+ *
+ * The lease is short (60 s by default, ROSTER_SYNC_LEASE_SECONDS) and a
+ * heartbeat renews it while the sync runs, during the listing and while the
+ * plan applies, so a holder that died (kill -9, a lost machine) blocks the
+ * connection for at most that long, and a holder that lives never loses it.
+ *
+ * A holder that cannot renew (the database is gone, or another replica took
+ * the lapsed lease) must stop: before each apply transaction it renews the
+ * lease in the database, and refuses to apply when that fails. The lease is
+ * checked before every chunk, so two applies of one connection could only
+ * overlap if one chunk outlived the whole TTL while its holder was cut off.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
+import { acquireLease, failInterruptedRuns, releaseLease } from './store.js';
+
+export const DEFAULT_SYNC_LEASE_MS = 60_000;
+
+export class LeaseLostError extends ConflictError {}
+
+export interface HeldLease {
+  /** Throws LeaseLostError when the heartbeat found the lease gone or could not renew it for half its TTL. */
+  assertHeld(): void;
+  /** Renew in the database now (before an apply transaction); throws LeaseLostError when it is no longer ours. */
+  confirm(): Promise<void>;
+}
+
+const newOwner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+class Lease implements HeldLease {
+  private readonly owner = newOwner();
+  /** When the last successful renewal was sent: the lease is ours until at least this + TTL. */
+  private confirmedAt = performance.now();
+  private lost: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly connectionId: string,
+    private readonly label: string,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async acquire(): Promise<boolean> {
+    const sentAt = performance.now();
+    if (!(await acquireLease(this.db, this.connectionId, this.owner, this.ttlMs))) return false;
+    this.confirmedAt = sentAt;
+    this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 4)));
+    this.timer.unref();
+    return true;
+  }
+
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const sentAt = performance.now();
+      try {
+        if (await acquireLease(this.db, this.connectionId, this.owner, this.ttlMs)) this.confirmedAt = sentAt;
+        else this.lost ??= 'another sync took it over after it lapsed';
+      } catch (err) {
+        // The database may come back before the lease lapses; assertHeld decides when to give up.
+        this.logger.debug('sync lease renewal failed', { connection: this.label, error: err });
+      } finally {
+        this.renewing = undefined;
+      }
+    })();
+    return this.renewing;
+  }
+
+  assertHeld(): void {
+    if (!this.lost && performance.now() - this.confirmedAt >= this.ttlMs / 2) {
+      this.lost = `it could not be renewed for ${Math.round((performance.now() - this.confirmedAt) / 1000)} s (is the database reachable?)`;
+    }
+    if (this.lost) throw new LeaseLostError(`lost the sync lease of ${this.label}: ${this.lost}; the sync stopped`);
+  }
+
+  async confirm(): Promise<void> {
+    this.assertHeld();
+    await this.renewing;
+    const sentAt = performance.now();
+    if (await acquireLease(this.db, this.connectionId, this.owner, this.ttlMs)) this.confirmedAt = sentAt;
+    else this.lost ??= 'another sync took it over after it lapsed';
+    this.assertHeld();
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+    // If the database is gone this fails: the lease then lapses within its TTL.
+    await releaseLease(this.db, this.connectionId, this.owner).catch(() => {});
+  }
+}
+
+export interface LeaseDeps {
+  db: Db;
+  logger: Logger;
+}
+
+/**
+ * Run `body` holding the connection's lease, with the connection as it is
+ * now (read after the lease: a run that just finished may have moved the
+ * cursor). Runs a dead holder left `running` are marked failed first.
+ */
+export async function withLease<T>(
+  deps: LeaseDeps,
+  connection: ConnectionRow,
+  label: string,
+  ttlMs: number,
+  body: (current: ConnectionRow, lease: HeldLease) => Promise<T>,
+): Promise<T> {
+  const lease = new Lease(deps.db, connection.id, label, ttlMs, deps.logger);
+  if (!(await lease.acquire())) throw new ConflictError(`a sync of ${label} is already running`);
+  try {
+    const current = await findConnectionById(deps.db, connection.id);
+    if (!current) throw new NotFoundError(`connection ${label} no longer exists`);
+    await failInterruptedRuns(deps.db, current.tenantId, current.id);
+    return await body(current, lease);
+  } finally {
+    await lease.release();
+  }
+}
