@@ -14,19 +14,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError, StoreUnavailableError, type RosterError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
 import { acquireLease, failInterruptedRuns, releaseLease } from './store.js';
 
 export const DEFAULT_SYNC_LEASE_MS = 60_000;
 
-export class LeaseLostError extends ConflictError {}
-
 export interface HeldLease {
-  /** Throws LeaseLostError when the heartbeat found the lease gone or could not renew it for half its TTL. */
+  /**
+   * Throws when the lease is no longer surely ours: a ConflictError (409) when another sync
+   * took it over, a StoreUnavailableError (503) when it could not be renewed for half its TTL.
+   */
   assertHeld(): void;
-  /** Renew in the database now (before an apply transaction); throws LeaseLostError when it is no longer ours. */
+  /** Renew in the database now (before an apply transaction); throws as assertHeld does. */
   confirm(): Promise<void>;
 }
 
@@ -36,7 +37,7 @@ class Lease implements HeldLease {
   private readonly owner = newOwner();
   /** When the last successful renewal was sent: the lease is ours until at least this + TTL. */
   private confirmedAt = performance.now();
-  private lost: string | undefined;
+  private lost: RosterError | undefined;
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
 
@@ -62,7 +63,7 @@ class Lease implements HeldLease {
       const sentAt = performance.now();
       try {
         if (await acquireLease(this.db, this.connectionId, this.owner, this.ttlMs)) this.confirmedAt = sentAt;
-        else this.lost ??= 'another sync took it over after it lapsed';
+        else this.lost ??= this.takenOver();
       } catch (err) {
         // The database may come back before the lease lapses; assertHeld decides when to give up.
         this.logger.debug('sync lease renewal failed', { connection: this.label, error: err });
@@ -73,11 +74,18 @@ class Lease implements HeldLease {
     return this.renewing;
   }
 
+  private takenOver(): RosterError {
+    return new ConflictError(`lost the sync lease of ${this.label}: another sync took it over after it lapsed; this sync stopped`);
+  }
+
   assertHeld(): void {
-    if (!this.lost && performance.now() - this.confirmedAt >= this.ttlMs / 2) {
-      this.lost = `it could not be renewed for ${Math.round((performance.now() - this.confirmedAt) / 1000)} s (is the database reachable?)`;
+    const silentFor = performance.now() - this.confirmedAt;
+    if (!this.lost && silentFor >= this.ttlMs / 2) {
+      this.lost = new StoreUnavailableError(
+        `lost the sync lease of ${this.label}: it could not be renewed for ${Math.round(silentFor / 1000)} s (the database is unreachable); this sync stopped`,
+      );
     }
-    if (this.lost) throw new LeaseLostError(`lost the sync lease of ${this.label}: ${this.lost}; the sync stopped`);
+    if (this.lost) throw this.lost;
   }
 
   async confirm(): Promise<void> {
@@ -85,7 +93,7 @@ class Lease implements HeldLease {
     await this.renewing;
     const sentAt = performance.now();
     if (await acquireLease(this.db, this.connectionId, this.owner, this.ttlMs)) this.confirmedAt = sentAt;
-    else this.lost ??= 'another sync took it over after it lapsed';
+    else this.lost ??= this.takenOver();
     this.assertHeld();
   }
 
