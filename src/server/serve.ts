@@ -100,5 +100,10 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A promise rejected with nobody to catch it is a bug, but not one worth every replica at once
+  // (a database failover reaches them all): log it and keep serving.
+  const onUnhandled = (reason: unknown) => logger.error('unhandled rejection (a bug; the server keeps running)', { error: reason });
+  process.on('unhandledRejection', onUnhandled);
+  void closed.then(() => process.off('unhandledRejection', onUnhandled));
   return { url, closed, close };
 }
