@@ -29,7 +29,16 @@ export interface HeldLease {
   assertHeld(): void;
   /** Renew in the database now (before an apply transaction); throws as assertHeld does. */
   confirm(): Promise<void>;
+  /**
+   * A write that failed because the database is gone (finishing the run as failed): retried,
+   * with the lease's release after it, until the database answers again.
+   */
+  whenReachable(write: () => Promise<unknown>): void;
 }
+
+/** How long a surviving holder keeps retrying its last writes, and how often. */
+const SETTLE_FOR_MS = 10 * 60_000;
+const SETTLE_EVERY_MS = 2000;
 
 const newOwner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -40,6 +49,7 @@ class Lease implements HeldLease {
   private lost: RosterError | undefined;
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  private readonly unsettled: Array<() => Promise<unknown>> = [];
 
   constructor(
     private readonly db: Db,
@@ -97,11 +107,40 @@ class Lease implements HeldLease {
     this.assertHeld();
   }
 
+  whenReachable(write: () => Promise<unknown>): void {
+    this.unsettled.push(write);
+  }
+
+  /**
+   * Write what is left, then release. When the database is gone, that is
+   * retried in the background: the lease would lapse by itself within its
+   * TTL, but the run would show `running` until the next sync of the connection.
+   */
   async release(): Promise<void> {
     clearInterval(this.timer);
     await this.renewing;
-    // If the database is gone this fails: the lease then lapses within its TTL.
-    await releaseLease(this.db, this.connectionId, this.owner).catch(() => {});
+    this.unsettled.push(() => releaseLease(this.db, this.connectionId, this.owner));
+    if (await this.settle()) return;
+    const deadline = performance.now() + SETTLE_FOR_MS;
+    const retry = async () => {
+      if ((await this.settle()) || performance.now() > deadline) return;
+      setTimeout(() => void retry(), SETTLE_EVERY_MS).unref();
+    };
+    setTimeout(() => void retry(), SETTLE_EVERY_MS).unref();
+  }
+
+  /** Run the pending writes in order; false when one failed (it stays first in line). */
+  private async settle(): Promise<boolean> {
+    while (this.unsettled.length > 0) {
+      try {
+        await this.unsettled[0]!();
+      } catch (err) {
+        this.logger.debug('sync: a write after the run waits for the database', { connection: this.label, error: err });
+        return false;
+      }
+      this.unsettled.shift();
+    }
+    return true;
   }
 }
 

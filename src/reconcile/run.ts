@@ -280,7 +280,9 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       if (status === 'succeeded') await saveCursor(deps.db, tenantId, connection.id, cursor);
       return await finish({ ...base, mode, status, counts, error: why }, plan.warnings);
     } catch (err) {
-      await finish({ status: 'failed', error: message(err) }).catch(() => {});
+      // Without a database the run row is written when it is back (before the lease is released).
+      const failed = { apiRequests: stats.apiRequests, status: 'failed' as const, error: message(err) };
+      await finishRun(deps.db, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, run.id, failed)));
       throw err;
     }
   });
