@@ -92,6 +92,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       // for its 503. Capped at a second, it is answered within seconds, and
       // the pool is back within a second of the database.
       backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
+      // A server that does not answer at all (a partition drops the packets) costs each such attempt
+      // this long, not postgres.js's default 30 s.
+      connect_timeout: 10,
     });
     const location = describeDatabaseUrl(options.databaseUrl);
     await assertReachable(client, location);
