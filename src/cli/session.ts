@@ -218,7 +218,7 @@ export async function openSession(config: RosterConfig, logger: Logger, actor: A
     throw err;
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: local.store.backend, dataDir: config.dataDir, logger });
-  const ctx = { store: local.store, keyring, logger, actor };
+  const ctx = { store: local.store, keyring, logger, actor, syncLeaseMs: config.syncLeaseSeconds * 1000 };
   return {
     execute: (name, input, progress) => runOperation(progress ? { ...ctx, progress } : ctx, name, input),
     close: () => local.close(),

@@ -24,6 +24,11 @@ export interface RosterConfig {
   schedulerEnabled: boolean;
   /** Scheduled syncs of different connections running at once in one replica (`ROSTER_SYNC_CONCURRENCY`). */
   syncConcurrency: number;
+  /**
+   * `ROSTER_SYNC_LEASE_SECONDS` (default 60): the sync lease's TTL, renewed by a heartbeat while a
+   * sync runs, so a replica that died blocks its connection's syncs for at most this long.
+   */
+  syncLeaseSeconds: number;
   /** `ROSTER_ADMIN_TOKEN`: bootstrap admin access to /api/v1 (every tenant); unset = API keys only. */
   adminToken: string | undefined;
   /** `ROSTER_METRICS_TOKEN`: /metrics wants this bearer token; unset = open to whoever reaches it. */
@@ -126,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     host: env.HOST?.trim() || '127.0.0.1',
     schedulerEnabled: parseSwitch(env.ROSTER_SCHEDULER, 'ROSTER_SCHEDULER'),
     syncConcurrency: parseWhole(env.ROSTER_SYNC_CONCURRENCY, 'ROSTER_SYNC_CONCURRENCY', 4, 1, 64),
+    syncLeaseSeconds: parseWhole(env.ROSTER_SYNC_LEASE_SECONDS, 'ROSTER_SYNC_LEASE_SECONDS', 60, 2, 3600),
     adminToken,
     metricsToken,
     metricsPort: env.ROSTER_METRICS_PORT?.trim() ? parsePort(env.ROSTER_METRICS_PORT.trim(), 'ROSTER_METRICS_PORT') : undefined,

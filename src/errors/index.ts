@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'config'
   | 'store_busy'
   | 'rate_limited'
+  | 'store_unavailable'
   | 'internal';
 
 export interface RosterErrorOptions {
@@ -95,6 +96,17 @@ export class RateLimitedError extends RosterError {
   }
 }
 
+/**
+ * The database cannot be reached (a failover, a network partition, a server
+ * restarting). A write cut off this way was rolled back, or (when the cut
+ * came after its COMMIT left) applied: never half of it. The caller retries.
+ */
+export class StoreUnavailableError extends RosterError {
+  constructor(message = 'the database is unavailable; retry shortly', options?: RosterErrorOptions) {
+    super('store_unavailable', 503, message, options);
+  }
+}
+
 export function isRosterError(err: unknown): err is RosterError {
   return err instanceof RosterError;
 }
@@ -138,6 +150,8 @@ export function fromErrorBody(status: number, body: unknown): RosterError {
       return new StoreBusyError(message, options);
     case 'rate_limited':
       return new RateLimitedError(message, 1, options);
+    case 'store_unavailable':
+      return new StoreUnavailableError(message, options);
     default:
       return new RosterError('internal', status, message, options);
   }

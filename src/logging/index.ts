@@ -18,13 +18,34 @@ export function redactText(text: string): string {
   return SECRET_IN_TEXT.reduce((acc, [re, rep]) => acc.replace(re, rep), text);
 }
 
+/**
+ * A failed query's error carries the statement's parameters: drizzle puts
+ * them in its message (`Failed query: …\nparams: bob@x.test,…`), and
+ * postgres.js attaches them as `parameters`. They are users' data (userNames,
+ * emails), so a log keeps the statement and drops its parameters.
+ */
+const QUERY_PARAMS = /(Failed query: [\s\S]*?)\nparams: [\s\S]*?(?=\n {4}at |$)/g;
+/** Postgres quotes the offending value in some messages (`invalid input syntax for type uuid: "…"`). */
+const QUOTED_VALUE = /(: )"[^"]*"/g;
+
+function redactError(error: Error, depth: number): Record<string, unknown> {
+  const scrub = (text: string) => redactText(text.replace(QUERY_PARAMS, '$1\nparams: [redacted]'));
+  const code = (error as { code?: unknown }).code;
+  const isPostgres = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  const message = isPostgres ? scrub(error.message).replace(QUOTED_VALUE, '$1"[redacted]"') : scrub(error.message);
+  const out: Record<string, unknown> = { name: error.name, message };
+  if (typeof code === 'string') out.code = code;
+  if (error.stack) out.stack = isPostgres ? scrub(error.stack).replace(QUOTED_VALUE, '$1"[redacted]"') : scrub(error.stack);
+  // The driver's error under drizzle's wrapping says why (a lost connection, a constraint).
+  if (error.cause instanceof Error && depth < 4) out.cause = redactError(error.cause, depth + 1);
+  return out;
+}
+
 /** Deep copy of `value` with secret-named keys and secret-looking strings masked. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
-  if (value instanceof Error) {
-    return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
-  }
+  if (value instanceof Error) return redactError(value, 0);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

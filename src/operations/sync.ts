@@ -35,7 +35,7 @@ export const syncRun = defineOperation({
     const deps = { db: ctx.store.db, logger: ctx.logger, actor: ctx.actor };
     if (input.approve) {
       if (input.dryRun || input.full) throw new ValidationError('--approve applies a held plan as it is: it cannot be combined with --full or --dry-run');
-      return recorded(row.kind, await approveHeldRun(deps, row, { label, runId: input.approve }));
+      return recorded(row.kind, await approveHeldRun(deps, row, { label, runId: input.approve, leaseTtlMs: ctx.syncLeaseMs }));
     }
     let reported = 0;
     const report = await syncConnection(deps, row, {
@@ -44,6 +44,7 @@ export const syncRun = defineOperation({
       full: input.full,
       dryRun: input.dryRun,
       trigger: input.trigger ?? 'manual',
+      leaseTtlMs: ctx.syncLeaseMs,
       // Structured progress lines, one per 10 pages, for logs and for whoever watches a long listing.
       onProgress: (p) => {
         ctx.progress?.({ pages: p.pages, users: p.users, groups: p.groups });

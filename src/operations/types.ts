@@ -14,6 +14,8 @@ export interface OperationContext {
   keyring: SecretKeyring;
   logger: Logger;
   actor: Actor;
+  /** The sync lease's TTL (ROSTER_SYNC_LEASE_SECONDS); default 60 s. */
+  syncLeaseMs?: number;
   /** Where a long operation reports progress (the CLI's terminal line), when someone watches. */
   progress?: (counts: Record<string, number>) => void;
 }

@@ -19,11 +19,14 @@ import type { Db } from '../store/index.js';
 import type { Admission, UserNameConflict } from './collisions.js';
 import { withoutRename } from './collisions.js';
 import type { GuardResult } from './guard.js';
+import type { HeldLease } from './lease.js';
 import { splitAtMemberships, type Plan } from './plan.js';
 import { addApplied, type SyncCounts } from './report.js';
 
 export interface ApplyTarget {
   db: Db;
+  /** The sync lease, confirmed before each transaction: a run that lost it applies nothing more. */
+  lease: Pick<HeldLease, 'confirm'>;
   tenantId: string;
   actor: Actor;
   /** Changes per transaction. */
@@ -39,6 +42,7 @@ export interface ApplyTarget {
 const mayConflict = (c: LifecycleChange) => c.kind === 'user.create' || (c.kind === 'user.update' && typeof c.attributes.userName === 'string');
 
 async function applyOnce(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
+  await target.lease.confirm();
   const result = await applyChanges(target.db, { tenantId: target.tenantId, actor: target.actor }, changes);
   addApplied(target.counts, result.counts, result.rowsWritten);
 }

@@ -7,32 +7,20 @@
  * leaves the old cursor, and the next run replays the same changes (the
  * hash-skipping makes that cheap).
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
-import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
+import type { ConnectionRow, Db } from '../store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
 import { guardPlan, type GuardResult } from './guard.js';
+import { DEFAULT_SYNC_LEASE_MS, withLease, type HeldLease } from './lease.js';
 import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
 import { approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
-import {
-  acquireLease,
-  failInterruptedRuns,
-  findRun,
-  findUserNameHolders,
-  finishRun,
-  insertRun,
-  latestRun,
-  loadStoredState,
-  releaseLease,
-  saveCursor,
-} from './store.js';
+import { findRun, findUserNameHolders, finishRun, insertRun, latestRun, loadStoredState, saveCursor } from './store.js';
 
 export interface SyncProgress {
   pages: number;
@@ -58,6 +46,7 @@ export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Changes per transaction. */
   chunkSize?: number;
+  /** The sync lease's TTL (default 60 s): how long a dead holder can block the connection. */
   leaseTtlMs?: number;
 }
 
@@ -79,7 +68,6 @@ function readCursor(raw: unknown): StoredCursor | null {
   return null;
 }
 
-const owner = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 /** What a dry run reports: the admitted changes and the memberships they would bring. */
 function dryRunCounts(plan: Plan, guard: GuardResult, admitted: Admission): SyncCounts {
@@ -99,36 +87,6 @@ async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[
   if (names.length === 0) return { changes, notCreated: new Set(), conflicts: [] };
   // The database's lower() of each name comes with its holders: keys are compared as the unique index compares them.
   return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
-}
-
-/**
- * Run `body` holding the connection's lease, with the connection as it is
- * now (read after the lease: a run that just finished may have moved the cursor).
- */
-async function withLease<T>(
-  deps: SyncDeps,
-  connection: ConnectionRow,
-  label: string,
-  ttlMs: number,
-  body: (current: ConnectionRow, renew: () => Promise<void>) => Promise<T>,
-): Promise<T> {
-  const me = owner();
-  if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`a sync of ${label} is already running`);
-  let renewedAt = Date.now();
-  // Long listings renew the lease as they go, so it lapses only when its holder died.
-  const renew = async () => {
-    if (Date.now() - renewedAt < ttlMs / 3) return;
-    renewedAt = Date.now();
-    if (!(await acquireLease(deps.db, connection.id, me, ttlMs))) throw new ConflictError(`lost the sync lease of ${label}`);
-  };
-  try {
-    const current = await findConnectionById(deps.db, connection.id);
-    if (!current) throw new NotFoundError(`connection ${label} no longer exists`);
-    await failInterruptedRuns(deps.db, current.tenantId, current.id);
-    return await body(current, renew);
-  } finally {
-    await releaseLease(deps.db, connection.id, me).catch(() => {});
-  }
 }
 
 function providerContext(deps: SyncDeps, connection: ConnectionRow, secrets: Record<string, unknown>, stats: ProviderStats): ProviderContext {
@@ -161,7 +119,7 @@ async function readAndPlan(
   options: SyncOptions,
   stats: ProviderStats,
   stored0: StoredCursor | null,
-  renew: () => Promise<void>,
+  lease: HeldLease,
 ): Promise<ReadResult> {
   const kind = connection.kind as ProviderKind;
   // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
@@ -184,7 +142,7 @@ async function readAndPlan(
         else if (e.type === 'group') groups += 1;
       }
       options.onProgress?.({ pages: builder.snapshot.pages, users, groups });
-      await renew();
+      lease.assertHeld();
     }
     nextCursor = dir.nextCursor();
   } catch (err) {
@@ -209,8 +167,8 @@ async function readAndPlan(
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
   const kind = connection.kind;
   if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only entra, okta and google connections are pulled`);
-  const ttl = options.leaseTtlMs ?? 10 * 60_000;
-  return withLease(deps, connection, options.label, ttl, async (connection, renew) => {
+  const ttl = options.leaseTtlMs ?? DEFAULT_SYNC_LEASE_MS;
+  return withLease(deps, connection, options.label, ttl, async (connection, lease) => {
     const tenantId = connection.tenantId;
     const stored0 = readCursor(connection.deltaCursor);
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: options.trigger ?? 'manual', mode: options.dryRun ? 'dry-run' : options.full ? 'full' : 'delta' });
@@ -221,7 +179,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
 
     try {
-      const read = await readAndPlan(deps, connection, options, stats, stored0, renew);
+      const read = await readAndPlan(deps, connection, options, stats, stored0, lease);
       const { plan } = read;
       const guard = guardPlan({
         changes: plan.changes,
@@ -252,7 +210,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
         return await finish({ ...base, status: planned.status, counts: dryRunCounts(plan, guard, admitted), error: planned.why }, plan.warnings);
       }
       const counts = emptySyncCounts();
-      const target: ApplyTarget = { db: deps.db, tenantId, actor, size: options.chunkSize ?? 5000, counts, notCreated: admitted.notCreated, conflicts: [] };
+      const target: ApplyTarget = { db: deps.db, lease, tenantId, actor, size: options.chunkSize ?? 5000, counts, notCreated: admitted.notCreated, conflicts: [] };
       let withheldMembers: LifecycleChange[];
       try {
         withheldMembers = await applyPlan(target, plan, guard, admitted);
@@ -272,7 +230,9 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       if (status === 'succeeded') await saveCursor(deps.db, tenantId, connection.id, cursor);
       return await finish({ ...base, mode, status, counts, error: why }, plan.warnings);
     } catch (err) {
-      await finish({ status: 'failed', error: message(err) }).catch(() => {});
+      // Without a database the run row is written when it is back (before the lease is released).
+      const failed = { apiRequests: stats.apiRequests, status: 'failed' as const, error: message(err) };
+      await finishRun(deps.db, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, run.id, failed)));
       throw err;
     }
   });
@@ -285,8 +245,8 @@ function countsOfKinds(changes: LifecycleChange[]): HeldPlan['counts'] {
 }
 
 /** Apply a held run's plan, if that run is still the connection's latest. */
-export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, options: { label: string; runId: string }): Promise<SyncReport> {
-  return withLease(deps, connection, options.label, 10 * 60_000, async (connection) => {
+export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, options: { label: string; runId: string; leaseTtlMs?: number }): Promise<SyncReport> {
+  return withLease(deps, connection, options.label, options.leaseTtlMs ?? DEFAULT_SYNC_LEASE_MS, async (connection, lease) => {
     const tenantId = connection.tenantId;
     const held = await findRun(deps.db, tenantId, options.runId);
     if (!held || held.connectionId !== connection.id) throw new NotFoundError(`no sync run ${options.runId} for ${options.label}`);
@@ -299,7 +259,7 @@ export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, 
     const run = await insertRun(deps.db, { tenantId, connectionId: connection.id, trigger: 'approval', mode: held.mode });
     const counts = emptySyncCounts();
     // Removals, deactivations and deletes: nothing in them can meet a unique rule.
-    const target: ApplyTarget = { db: deps.db, tenantId, actor: { ...deps.actor, runId: run.id }, size: 5000, counts, notCreated: new Set(), conflicts: [] };
+    const target: ApplyTarget = { db: deps.db, lease, tenantId, actor: { ...deps.actor, runId: run.id }, size: 5000, counts, notCreated: new Set(), conflicts: [] };
     try {
       await applyInChunks(target, plan.changes);
     } catch (err) {

@@ -224,7 +224,11 @@ export class SyncScheduler {
   private async complete(key: string): Promise<void> {
     clearInterval(this.renewals.get(key));
     this.renewals.delete(key);
-    await completeScheduleSlot(this.options.db, key, this.replicaId);
+    // Called from a promise nobody awaits: during a database outage it must not reject (that would end
+    // the process); an unmarked claim lapses by itself after its TTL.
+    await completeScheduleSlot(this.options.db, key, this.replicaId).catch((err: unknown) =>
+      this.options.logger.warn('could not mark a scheduled sync done; its claim lapses by itself', { slot: key, error: err }),
+    );
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

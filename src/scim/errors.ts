@@ -4,6 +4,7 @@
  * SCIM error body at one edge.
  */
 import { isRosterError } from '../errors/index.js';
+import { asStoreUnavailable } from '../store/errors.js';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -61,11 +62,14 @@ export interface ScimErrorBody {
 
 /**
  * The one mapping to a SCIM error response. Roster's typed errors keep their
- * meaning (a duplicate userName is 409 uniqueness); anything unknown is a 500
+ * meaning (a duplicate userName is 409 uniqueness, a lost database 503);
+ * anything unknown is a 500
  * whose detail only names the logged error id.
  */
-export function toScimError(err: unknown, errorId: string): ScimError {
-  if (err instanceof ScimError) return err;
+export function toScimError(cause: unknown, errorId: string): ScimError {
+  if (cause instanceof ScimError) return cause;
+  // A lost database is a 503 with the same detail every surface gives.
+  const err = asStoreUnavailable(cause);
   if (isRosterError(err) && err.expose) {
     switch (err.code) {
       case 'conflict':

@@ -11,7 +11,7 @@ import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from
 import type { Actor } from '../lifecycle/index.js';
 import { runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
-import { queryRows, shippedMigrationCount } from '../store/index.js';
+import { asStoreUnavailable, queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
@@ -40,9 +40,14 @@ export interface ServerOptions {
 
 export { tokenMatches } from './tokens.js';
 
-/** Fastify's own 4xx errors (malformed JSON, wrong content type) are the caller's fault and safe to show. */
-function normalise(err: unknown): unknown {
+/**
+ * Fastify's own 4xx errors (malformed JSON, wrong content type) are the
+ * caller's fault and safe to show; a lost database is a 503.
+ */
+export function normalise(err: unknown): unknown {
   if (err instanceof RosterError) return err;
+  const unavailable = asStoreUnavailable(err);
+  if (unavailable !== err) return unavailable;
   const e = err as { statusCode?: number; code?: string; message?: string };
   if (typeof e?.code === 'string' && e.code.startsWith('FST_') && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return new ValidationError(e.message ?? 'bad request');

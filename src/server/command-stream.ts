@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { toErrorResponse } from '../errors/index.js';
+import { asStoreUnavailable } from '../store/index.js';
 import type { Logger } from '../logging/index.js';
 
 export const NDJSON = 'application/x-ndjson';
@@ -54,7 +55,7 @@ export function streamOperation(
       (result) => line({ result }),
       (err: unknown) => {
         const errorId = randomUUID().slice(0, 8);
-        const { status, body } = toErrorResponse(err, errorId);
+        const { status, body } = toErrorResponse(asStoreUnavailable(err), errorId);
         if (status >= 500) logger.error(`request failed (id ${errorId})`, { ...context, error: err });
         line({ status, ...body });
       },

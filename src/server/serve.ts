@@ -49,7 +49,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
     throw err;
   }
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: store.backend, dataDir: config.dataDir, logger });
-  const context = { store, keyring, logger, actor: options.actor };
+  const context = { store, keyring, logger, actor: options.actor, syncLeaseMs: config.syncLeaseSeconds * 1000 };
   const app = buildServer(context, {
     commandToken: lock?.info.commandToken,
     adminToken: config.adminToken,
@@ -126,5 +126,10 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A promise rejected with nobody to catch it is a bug, but not one worth every replica at once
+  // (a database failover reaches them all): log it and keep serving.
+  const onUnhandled = (reason: unknown) => logger.error('unhandled rejection (a bug; the server keeps running)', { error: reason });
+  process.on('unhandledRejection', onUnhandled);
+  void closed.then(() => process.off('unhandledRejection', onUnhandled));
   return { url, metricsUrl, closed, close };
 }

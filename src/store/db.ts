@@ -14,6 +14,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { ConfigError, StoreUnavailableError } from '../errors/index.js';
+import { isConnectionError, pgErrorOf } from './errors.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -55,6 +57,27 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
+/**
+ * Ask the server once, so that a wrong or unreachable DATABASE_URL is one
+ * clear line at start (`roster serve`, `roster migrate`, any command), not an
+ * internal error at the first query. The URL is shown without its password.
+ */
+async function assertReachable(client: postgres.Sql, location: string): Promise<void> {
+  try {
+    await client`select 1`;
+  } catch (err) {
+    await client.end({ timeout: 0 }).catch(() => {});
+    const code = (err as { code?: unknown }).code;
+    if (isConnectionError(err)) throw new StoreUnavailableError(`cannot reach the database at ${location} (${String(code ?? 'no answer')})`, { cause: err });
+    // Class 28: the server refused the login; 3D000: no such database. Both are the URL's fault.
+    const pg = pgErrorOf(err);
+    if (pg?.code && (pg.code.startsWith('28') || pg.code === '3D000')) {
+      throw new ConfigError(`cannot open the database at ${location}: ${pg.message ?? pg.code} (${pg.code})`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, {
@@ -63,12 +86,23 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       // Our bulk statements pass one JSON document per batch; nothing needs
       // postgres.js's own type transforms.
       connection: { application_name: 'roster' },
+      // While the database is gone, each query waiting for a connection costs
+      // one connection attempt; postgres.js's default backoff grows to 20 s
+      // between attempts, so a burst queued at the outage would wait minutes
+      // for its 503. Capped at a second, it is answered within seconds, and
+      // the pool is back within a second of the database.
+      backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
+      // A server that does not answer at all (a partition drops the packets) costs each such attempt
+      // this long, not postgres.js's default 30 s.
+      connect_timeout: 10,
     });
+    const location = describeDatabaseUrl(options.databaseUrl);
+    await assertReachable(client, location);
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,
       backend: 'postgres',
-      location: describeDatabaseUrl(options.databaseUrl),
+      location,
       // postgres.js keeps one extra connection for LISTEN and re-subscribes after a reconnect.
       async listen(channel, onNotify, onListening) {
         const { unlisten } = await client.listen(channel, onNotify, onListening);

@@ -1,9 +1,10 @@
 /**
  * Database errors as Roster's typed errors: a unique violation becomes a
- * ConflictError that says, in words, what is taken. Any other error passes
- * through unchanged (and is a 500 at the edge).
+ * ConflictError that says, in words, what is taken; a lost connection a
+ * StoreUnavailableError (503). Any other error passes through unchanged
+ * (and is a 500 at the edge).
  */
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError, StoreUnavailableError } from '../errors/index.js';
 
 /** What the unique constraints mean, for a message a person can act on. */
 const UNIQUE_MESSAGES: Record<string, (value: string) => string> = {
@@ -34,8 +35,54 @@ export function pgErrorOf(err: unknown): PgErrorLike | undefined {
   return undefined;
 }
 
+/**
+ * How a lost or refused database connection shows: Node's socket errors,
+ * postgres.js's own connection codes, and the SQLSTATEs of a server that
+ * is going away or not yet accepting (class 08 connection exception,
+ * 57P01-57P03 admin/crash shutdown and "cannot connect now").
+ */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/** True when `err` (or what it wraps) says the database could not be reached, not that a statement was wrong. */
+export function isConnectionError(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The one translation of a lost database to the typed error every surface
+ * answers 503 with; any other error is returned unchanged.
+ */
+export function asStoreUnavailable(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError || !isConnectionError(err)) return err;
+  return new StoreUnavailableError(undefined, { cause: err });
+}
+
 /** Turn constraint violations into typed errors; anything else is rethrown as is. */
 export function translateDbError(err: unknown): unknown {
+  if (isConnectionError(err)) return asStoreUnavailable(err);
   const pg = pgErrorOf(err);
   if (!pg) return err;
   if (pg.code === '23505') {

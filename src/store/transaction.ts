@@ -18,18 +18,29 @@
  */
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
+import { StoreUnavailableError } from '../errors/index.js';
 import type { Db } from './db.js';
+import { isConnectionError } from './errors.js';
 
 /** What the postgres.js pool offers that this module uses. */
 interface PendingQuery extends Promise<unknown> {
   execute(): PendingQuery;
 }
+interface QueryOptions {
+  prepare?: boolean;
+  /** Called with the pool's connection object when the statement is written to it. */
+  onexecute?: (connection: PoolConnection) => boolean;
+}
 interface ReservedClient {
-  unsafe(query: string, ...rest: unknown[]): PendingQuery;
+  unsafe(query: string, params?: unknown[], options?: QueryOptions): PendingQuery;
   release(): void;
 }
 interface PoolClient {
   reserve(): Promise<ReservedClient>;
+}
+/** postgres.js calls a connection's `onclose` once, when its socket closes. */
+interface PoolConnection {
+  onclose?: ((err: unknown) => void) | null;
 }
 
 export interface TransactionOptions<R> {
@@ -65,11 +76,63 @@ function poolClientOf(db: Db): PoolClient | undefined {
   return typeof client.reserve === 'function' ? (client as PoolClient) : undefined;
 }
 
-/** Start sending `query` now (postgres.js queries are lazy) without an unhandled rejection if nobody awaits it yet. */
-function send(client: ReservedClient, query: string): PendingQuery {
-  const pending = client.unsafe(query).execute();
-  pending.catch(() => {});
-  return pending;
+/**
+ * A reserved connection that knows when it is lost. postgres.js does not
+ * stop a reserved handle from writing to a connection whose socket has
+ * closed: the write fails in a timer, out of reach of any catch, and ends
+ * the process (`Cannot read properties of null (reading 'write')`). Worse,
+ * the pool may already have reconnected that connection for other queries,
+ * so a late statement would run outside this transaction, and a late
+ * release would hand a dead connection back to the pool. So once the socket
+ * closed (postgres.js's `onclose`, hooked on the first statement written) or
+ * a statement failed for want of a connection, nothing more is sent on it
+ * and it is not released: the pool already took it back when it closed.
+ */
+class GuardedConnection {
+  private connection: PoolConnection | undefined;
+  private lostWith: unknown;
+  private readonly hook = (connection: PoolConnection): boolean => {
+    if (!this.connection) {
+      this.connection = connection;
+      connection.onclose = (err) => (this.lostWith ??= err ?? new Error('connection closed'));
+    }
+    return true;
+  };
+
+  constructor(private readonly reserved: ReservedClient) {}
+
+  get lost(): boolean {
+    return this.lostWith !== undefined;
+  }
+
+  /** Note a statement's failure: one for want of a connection means the connection is gone. */
+  observe(err: unknown): void {
+    if (isConnectionError(err)) this.lostWith ??= err;
+  }
+
+  /** Start sending `query` now (postgres.js queries are lazy); refused once the connection is lost. */
+  unsafe(query: string, params?: unknown[], options: QueryOptions = {}): PendingQuery {
+    if (this.lostWith !== undefined) throw new StoreUnavailableError('the database connection was lost during the transaction', { cause: this.lostWith });
+    const pending = this.reserved.unsafe(query, params ?? [], { ...options, onexecute: this.hook }).execute();
+    pending.then(undefined, (err: unknown) => this.observe(err));
+    return pending;
+  }
+
+  release(): void {
+    if (this.connection?.onclose) this.connection.onclose = null;
+    if (this.lostWith === undefined) this.reserved.release();
+  }
+}
+
+/** Send a statement of our own (BEGIN, COMMIT, ROLLBACK) without an unhandled rejection if nobody awaits it yet. */
+function send(connection: GuardedConnection, query: string): Promise<unknown> {
+  try {
+    const pending = connection.unsafe(query);
+    pending.catch(() => {});
+    return pending;
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /**
@@ -78,18 +141,16 @@ function send(client: ReservedClient, query: string): PendingQuery {
  * they were written, wherever they are awaited, and none can slip behind an
  * early COMMIT. `issued` counts them.
  */
-function eager(client: ReservedClient): { client: ReservedClient; issued: () => number } {
+function eager(connection: GuardedConnection): { client: ReservedClient; issued: () => number } {
   let issued = 0;
-  const wrapped = new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop !== 'unsafe') return Reflect.get(target, prop, receiver) as unknown;
-      return (...args: [string, ...unknown[]]) => {
-        issued++;
-        return target.unsafe(...args).execute();
-      };
+  const client: ReservedClient = {
+    unsafe(query, params, options) {
+      issued++;
+      return connection.unsafe(query, params, options);
     },
-  });
-  return { client: wrapped, issued: () => issued };
+    release: () => connection.release(),
+  };
+  return { client, issued: () => issued };
 }
 
 /**
@@ -109,7 +170,7 @@ export async function inTransaction<T, R = never>(
     return { value, read, pipelined: false };
   }
   const outer = (db as unknown as { session: { dialect: never; schema: never; options: never } }).session;
-  const reserved = await pool.reserve();
+  const reserved = new GuardedConnection(await pool.reserve());
   try {
     const statements = eager(reserved);
     const session = new PostgresJsSession(statements.client as never, outer.dialect, outer.schema, outer.options);
@@ -144,7 +205,8 @@ export async function inTransaction<T, R = never>(
       );
       // An early COMMIT has already ended the transaction (as a rollback, if a statement failed).
       if (commit || alone) await Promise.allSettled([commit, reading]);
-      else await send(reserved, 'rollback').catch(() => {});
+      // A lost connection needs no ROLLBACK: the server ends the transaction with the session.
+      else if (!reserved.lost) await send(reserved, 'rollback').catch(() => {});
       throw beginError ?? err;
     }
     if (!commit) commitAndRead();

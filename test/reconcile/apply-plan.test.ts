@@ -6,9 +6,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChanges, type LifecycleChange } from '../../src/lifecycle/index.js';
+import { silentLogger } from '../../src/logging/index.js';
 import { applyInChunks, type ApplyTarget } from '../../src/reconcile/apply-plan.js';
+import { withLease } from '../../src/reconcile/lease.js';
 import { emptySyncCounts } from '../../src/reconcile/report.js';
-import { queryRows } from '../../src/store/index.js';
+import { queryRows, type ConnectionRow } from '../../src/store/index.js';
 import { makeConnection, makeTenant, userCreate } from '../support/factories.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
@@ -16,14 +18,24 @@ describe('applyInChunks with a conflict found only when applied', () => {
   let store: TestStore;
   let tenantId: string;
   let connectionId: string;
+  let connection: ConnectionRow;
   const actor = { type: 'sync' as const, id: 'test' };
 
   beforeAll(async () => {
     store = await createTestStore();
     tenantId = (await makeTenant(store.db)).id;
-    connectionId = (await makeConnection(store.db, tenantId, { kind: 'okta' })).id;
+    connection = await makeConnection(store.db, tenantId, { kind: 'okta' });
+    connectionId = connection.id;
   });
   afterAll(async () => store?.close());
+
+  /** Apply as a sync does: holding the connection's sync lease, confirmed before each transaction. */
+  const applyHoldingLease = (changes: LifecycleChange[]) =>
+    withLease({ db: store.db, logger: silentLogger() }, connection, 'test', 60_000, async (_current, lease) => {
+      const target: ApplyTarget = { db: store.db, lease, tenantId, actor, size: 10, counts: emptySyncCounts(), notCreated: new Set(), conflicts: [] };
+      await applyInChunks(target, changes);
+      return target;
+    });
 
   const userByName = async (userName: string) =>
     (await queryRows<{ id: string; active: boolean; display_name: string | null }>(store.db, sql`select id, active, display_name from users where user_name = ${userName}`))[0];
@@ -45,8 +57,7 @@ describe('applyInChunks with a conflict found only when applied', () => {
       { kind: 'user.update', userId: renamed!.id!, attributes: { userName: 'Also-Taken@example.test', displayName: 'Renamed' }, sourceHash: 'h2' },
       { kind: 'user.deactivate', userId: leaver!.id!, reason: 'left' },
     ];
-    const target: ApplyTarget = { db: store.db, tenantId, actor, size: 10, counts: emptySyncCounts(), notCreated: new Set(), conflicts: [] };
-    await applyInChunks(target, changes);
+    const target = await applyHoldingLease(changes);
 
     expect(target.counts).toMatchObject({ usersCreated: 2, usersUpdated: 1, usersDeactivated: 1 });
     expect([...target.notCreated]).toEqual([clashing.id]);
@@ -61,9 +72,8 @@ describe('applyInChunks with a conflict found only when applied', () => {
   });
 
   it('still fails the chunk on an error that is not a per-user conflict', async () => {
-    const target: ApplyTarget = { db: store.db, tenantId, actor, size: 10, counts: emptySyncCounts(), notCreated: new Set(), conflicts: [] };
     const missing: LifecycleChange = { kind: 'user.deactivate', userId: '00000000-0000-4000-8000-000000000000' };
-    await expect(applyInChunks(target, [userCreate(connectionId, 8), missing])).rejects.toThrow(/not found/);
+    await expect(applyHoldingLease([userCreate(connectionId, 8), missing])).rejects.toThrow(/not found/);
     expect(await userByName('user8@example.test')).toBeUndefined();
   });
 });

@@ -14,9 +14,15 @@ export interface TestStore extends Store {
 
 export const backendName = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
-/** Create an empty database on the test server and return its URL. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL;
+/**
+ * The Postgres server of tests that need one whatever the run's backend
+ * (the fault tests: PGlite cannot lose its connection). CI and the dev
+ * machine always have it; DATABASE_URL, when set, names it instead.
+ */
+export const POSTGRES_SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Create an empty database on the test server (DATABASE_URL unless `base` names another) and return its URL. */
+export async function createTestDatabase(base = process.env.DATABASE_URL): Promise<{ url: string; drop(): Promise<void> }> {
   if (!base) throw new Error('createTestDatabase needs DATABASE_URL');
   const name = `roster_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });

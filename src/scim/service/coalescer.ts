@@ -12,8 +12,10 @@
  * A batch is all or nothing, but requests are not: when a batch fails (one
  * request named a taken userName, say), nothing of it was written, and it is
  * applied again in halves until every failing request stands alone with its
- * own error. With no burst, a batch is one request and costs what it did before.
+ * own error (unless the database is gone: then every request gets that 503
+ * at once). With no burst, a batch is one request and costs what it did before.
  */
+import { StoreUnavailableError } from '../../errors/index.js';
 import { applyThenRead, type ApplyOptions, type LifecycleChange } from '../../lifecycle/index.js';
 import type { Db } from '../../store/index.js';
 
@@ -76,7 +78,12 @@ export class WriteCoalescer {
         batch.flatMap((w) => w.changes),
         (db) => Promise.allSettled(batch.map((w) => w.read(db))),
       ));
-    } catch {
+    } catch (err) {
+      // A lost database fails every request alike: halving would only try it again, once per half.
+      if (err instanceof StoreUnavailableError) {
+        for (const waiting of batch) waiting.reject(err);
+        return;
+      }
       // Nothing of the batch was written. Halve it until the failing requests stand alone with their
       // own errors (one bad request among 64 costs a dozen batches, not 64), keeping arrival order.
       const half = Math.ceil(batch.length / 2);
