@@ -102,7 +102,11 @@ describe('SyncScheduler', () => {
     const healthy = await okta('*/15 * * * *');
     const s = scheduler([]);
     await s.refresh();
-    expect(s.armed()).toEqual(new Map([[`${broken}:delta`, '*/10 * * * *'], [`${healthy}:delta`, '*/15 * * * *']]));
+    // The healthy connection also has its default daily full sync armed; the broken row's full schedule is not.
+    expect(s.armed().get(`${broken}:delta`)).toBe('*/10 * * * *');
+    expect(s.armed().get(`${healthy}:delta`)).toBe('*/15 * * * *');
+    expect(s.armed().has(`${healthy}:full`)).toBe(true);
+    expect(s.armed().has(`${broken}:full`)).toBe(false);
     expect([...s.broken().keys()]).toEqual([`${broken}:full`]);
     expect(s.broken().get(`${broken}:full`)).toMatchObject({ connectionId: broken, schedule: '0 0 1 * 1#2' });
     // A second pass neither retries the broken row in a loop nor loses the healthy one.
