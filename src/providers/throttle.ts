@@ -20,9 +20,10 @@ export const DEFAULT_THROTTLE_BUDGET_SECONDS = 300;
 
 /**
  * Zod schema of the setting, shared by the connection settings and each
- * provider's parser. At most 6 minutes: the sync lease (10 minutes) is renewed
- * between pages, at most every third of its life, so one page may wait out
- * the whole budget without the lease lapsing under a live run (200 s + 360 s).
+ * provider's parser. At most 6 minutes: a run held longer than that by one
+ * IdP's throttling is better reported partial and retried on the next tick.
+ * (The sync lease does not bound it: a heartbeat renews the lease while the
+ * run waits, see src/reconcile/lease.ts.)
  */
 export const MAX_THROTTLE_BUDGET_SECONDS = 360;
 export const throttleBudgetSeconds = () => z.number().min(0).max(MAX_THROTTLE_BUDGET_SECONDS);
@@ -61,4 +62,20 @@ export class ThrottleBudget {
     this.waitingUntil = Math.max(this.waitingUntil, end);
     return true;
   }
+}
+
+/** Wait `ms`, or reject with the signal's reason as soon as it aborts (every provider's retry waits this way). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

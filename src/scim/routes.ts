@@ -21,7 +21,7 @@ import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
 import { isExcluded, parseAttributeList, projectResource } from './resources/projection.js';
 import type { GroupRowForScim } from './resources/group.js';
 import { renderUser, type UserRowForScim } from './resources/user.js';
-import { parseSearchRequest } from './search.js';
+import { parseSearchRequest, type SearchQuery } from './search.js';
 import { orThrow, type ScimRequestContext } from './service/context.js';
 import { WriteCoalescer } from './service/coalescer.js';
 import { RowLoader } from './service/loader.js';
@@ -47,15 +47,8 @@ export interface ScimRoutesOptions {
   badKeys?: BadKeyLimiter | undefined;
 }
 
-interface ListQuery {
-  filter?: string;
-  startIndex?: string;
-  count?: string;
-  attributes?: string;
-  excludedAttributes?: string;
-  sortBy?: string;
-  sortOrder?: string;
-}
+/** A list's query string; a POST .search body is turned into the same (search.ts). */
+type ListQuery = SearchQuery;
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -14,7 +14,7 @@
  */
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../../logging/index.js';
-import { throttleFloorMs, type ThrottleBudget } from '../throttle.js';
+import { sleep, throttleFloorMs, type ThrottleBudget } from '../throttle.js';
 
 const SERVER_ERRORS = new Set([500, 502, 503, 504]);
 
@@ -39,20 +39,6 @@ function retryAfterMs(header: string | null): number | undefined {
 /** fetch rejects with a TypeError when the connection is reset or closed before an answer; a timeout or abort is not that. */
 const isDropped = (err: unknown) => err instanceof TypeError && /fetch failed|terminated|socket/i.test(err.message);
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', abort, { once: true });
-  });
-}
 
 export class GraphRetryHandler implements Middleware {
   private next: Middleware | undefined;

@@ -14,7 +14,7 @@
  * `maxRetries` bounds the other retries (5xx, 408, no response).
  */
 import type { gaxios } from 'google-auth-library';
-import type { ThrottleBudget } from '../throttle.js';
+import { sleep, type ThrottleBudget } from '../throttle.js';
 import type { ProviderContext } from '../types.js';
 
 export interface RetryPolicy {
@@ -49,21 +49,6 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
-}
 
 /** Aborted by the caller, not by gaxios' own per-request `timeout` (which a retry may recover from). */
 function cancelled(signal: AbortSignal | null | undefined): boolean {

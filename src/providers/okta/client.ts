@@ -18,9 +18,9 @@
 import okta from '@okta/okta-sdk-nodejs';
 import { outboundAgent } from '../../net/outbound.js';
 import type { ProviderContext } from '../types.js';
-import { ThrottleBudget, throttleFloorMs } from '../throttle.js';
+import { sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
 import { ProviderError } from '../types.js';
-import { RateGate, sleep } from './rate-gate.js';
+import { RateGate } from './rate-gate.js';
 import { tokenError } from './errors.js';
 import { OAUTH_SCOPES, type OktaSettings } from './settings.js';
 

@@ -7,6 +7,7 @@
  * under the reserve, the next request to that bucket waits for the reset:
  * concurrent requests do not all spend the last units on one stale header.
  */
+import { sleep } from '../throttle.js';
 
 interface Bucket {
   /** Unknown (undefined) until a response of the current window says. */
@@ -82,17 +83,3 @@ export class RateGate {
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
