@@ -93,7 +93,14 @@ function moveCoreManager(profile: Record<string, unknown>): Result<void> {
 
 export interface ParsedUser {
   externalId: string | null;
+  /** As sent; true when the body left it out (a new user is active). */
   active: boolean;
+  /**
+   * Whether the body said `active`. RFC 7643 does not require it, so a PUT
+   * that leaves it out does not change the user's state: a leaver is never
+   * reactivated by an IdP that omits it.
+   */
+  activeSent: boolean;
   attributes: Required<Pick<UserAttributes, 'userName'>> & Omit<UserAttributes, 'userName'>;
 }
 
@@ -143,6 +150,7 @@ export function parseUser(input: unknown): Result<ParsedUser> {
   return ok({
     externalId: externalId.value,
     active: activeResult.value,
+    activeSent: active !== undefined && active !== null,
     attributes: {
       userName: userName.trim(),
       displayName: displayName.value,

@@ -61,15 +61,16 @@ function canonicalJson(value: unknown): string {
 function attributesDiffer(row: UserRowForScim, parsed: ParsedUser): boolean {
   const current = parseUser(renderUser(row, ''));
   if (!current.ok) return true;
-  return canonicalJson({ ...current.value, active: null }) !== canonicalJson({ ...parsed, active: null });
+  return canonicalJson({ ...current.value, active: null, activeSent: null }) !== canonicalJson({ ...parsed, active: null, activeSent: null });
 }
 
-/** The changes that make a stored user equal to `parsed`: attributes, then the active state. */
+/** The changes that make a stored user equal to `parsed`: attributes, then the active state (when the body gave one). */
 function changesToMatch(row: UserRowForScim, parsed: ParsedUser, reason: string): LifecycleChange[] {
   const changes: LifecycleChange[] = [];
   if (attributesDiffer(row, parsed)) {
     changes.push({ kind: 'user.update', userId: row.id, attributes: { ...parsed.attributes, externalId: parsed.externalId } });
   }
+  if (!parsed.activeSent) return changes;
   if (row.active && !parsed.active) changes.push({ kind: 'user.deactivate', userId: row.id, reason });
   if (!row.active && parsed.active) changes.push({ kind: 'user.reactivate', userId: row.id });
   return changes;

@@ -244,3 +244,24 @@ describe('PATCH remove of active', () => {
     expect(await activeOf(user.id)).toBe(false);
   });
 });
+
+describe('PUT without active', () => {
+  it('keeps a deactivated user deactivated: leaving active out is not a reactivation', async () => {
+    const user = await create();
+    await patch(user.id, [{ op: 'replace', path: 'active', value: false }]);
+    const { active: _left, ...withoutActive } = userBody(user.userName, { displayName: 'Renamed' });
+    const res = await h.request('PUT', `/scim/v2/Users/${user.id}`, withoutActive);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ displayName: 'Renamed', active: false });
+    expect(await activeOf(user.id)).toBe(false);
+    // Saying so still reactivates.
+    expect((await h.request('PUT', `/scim/v2/Users/${user.id}`, { ...withoutActive, active: true })).body.active).toBe(true);
+  });
+
+  it('creates a user without active as active', async () => {
+    const { active: _left, ...withoutActive } = userBody('no-active@acme.test');
+    const res = await h.request('POST', '/scim/v2/Users', withoutActive);
+    expect(res.status).toBe(201);
+    expect(res.body.active).toBe(true);
+  });
+});
