@@ -41,14 +41,15 @@ export interface ApplyTarget {
 /** Changes a unique rule can refuse for one user: those that write a userName. */
 const mayConflict = (c: LifecycleChange) => c.kind === 'user.create' || (c.kind === 'user.update' && typeof c.attributes.userName === 'string');
 
+/** One transaction. Callers confirm the lease first, outside their conflict handling: a lost lease is no user's conflict. */
 async function applyOnce(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
-  await target.lease.confirm();
   const result = await applyChanges(target.db, { tenantId: target.tenantId, actor: target.actor }, changes);
   addApplied(target.counts, result.counts, result.rowsWritten);
 }
 
 /** Apply `changes` in one transaction; on a per-user conflict, apply them again without that user. */
 async function applyHoldingBack(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
+  await target.lease.confirm();
   try {
     await applyOnce(target, changes);
   } catch (err) {
@@ -74,7 +75,9 @@ async function holdBack(target: ApplyTarget, change: LifecycleChange, err: Confl
   const update = change as ChangeOf<'user.update'>;
   target.conflicts.push({ user: update.userId, userName: update.attributes.userName!, heldBy });
   const rest = withoutRename(update);
-  if (Object.keys(rest.attributes).length > 0) await applyOnce(target, [rest]);
+  if (Object.keys(rest.attributes).length === 0) return;
+  await target.lease.confirm();
+  await applyOnce(target, [rest]);
 }
 
 /**
