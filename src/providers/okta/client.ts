@@ -158,8 +158,16 @@ export interface BuiltClient {
   serverDate(): number | null;
 }
 
-/** `scopes`: what an OAuth service app asks for (the System Log has a client of its own: its scope may be withheld). */
-export function buildClient(context: ProviderContext, settings: OktaSettings, scopes: readonly string[] = OAUTH_SCOPES): BuiltClient {
+/**
+ * `scopes`: what an OAuth service app asks for (the System Log has a client of its own: its scope may be withheld).
+ * `budget`: the run's throttle budget, shared by every client a run builds, so that one run waits at most once the budget.
+ */
+export function buildClient(
+  context: ProviderContext,
+  settings: OktaSettings,
+  scopes: readonly string[] = OAUTH_SCOPES,
+  budget: ThrottleBudget = ThrottleBudget.fromSettings(context.settings),
+): BuiltClient {
   const gate = new RateGate(
     settings.rateLimitReserve,
     (bucket, ms) => {
@@ -168,7 +176,7 @@ export function buildClient(context: ProviderContext, settings: OktaSettings, sc
     },
     context.signal,
   );
-  const executor = new RosterRequestExecutor(context, settings, gate, scopes, ThrottleBudget.fromSettings(context.settings));
+  const executor = new RosterRequestExecutor(context, settings, gate, scopes, budget);
   const { auth } = settings;
   const client = new Client({
     orgUrl: settings.orgUrl,

@@ -18,6 +18,7 @@
 import { ConfigError } from '../../errors/index.js';
 import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
 import { ProviderError } from '../types.js';
+import { ThrottleBudget } from '../throttle.js';
 import { buildClient } from './client.js';
 import { toProviderError } from './errors.js';
 import { isBuiltIn, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
@@ -36,8 +37,10 @@ export function createOktaProvider(context: ProviderContext): DirectoryProvider 
   let built: ReturnType<typeof buildClient>;
   let logBuilt: ReturnType<typeof buildClient>;
   try {
-    built = buildClient(context, settings);
-    logBuilt = settings.auth.mode === 'oauth' ? buildClient(context, settings, LOG_SCOPES) : built;
+    // One throttle budget for the run, whichever client (listings or System Log) waits.
+    const budget = ThrottleBudget.fromSettings(context.settings);
+    built = buildClient(context, settings, undefined, budget);
+    logBuilt = settings.auth.mode === 'oauth' ? buildClient(context, settings, LOG_SCOPES, budget) : built;
   } catch (e) {
     // The SDK validates its config in the constructor (and reads okta.yaml files, which may be malformed).
     throw new ConfigError(`Okta client: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
