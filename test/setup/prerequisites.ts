@@ -6,13 +6,17 @@
  * - Debian's chromium: the admin console's end-to-end test drives it through
  *   playwright-core, which never downloads a browser of its own.
  * - openssl: the fake IdPs' test certificate authority.
+ * - a Postgres server (127.0.0.1:5432, or DATABASE_URL's): the database fault
+ *   tests cut a proxy in front of a real server, also in the embedded pass.
+ *   A Debian cluster that is installed but stopped is started.
  *
  * When something is missing and this is root on a system with apt-get, it
  * installs the Debian packages; otherwise it stops at once with one line
  * saying what to install. It never fetches a browser from anywhere else.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +61,71 @@ export function prerequisitesPlan(machine: Machine): Plan {
   return { action: 'stop', message: `${needs}: ${how}${chromiumElsewhere}` };
 }
 
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export type PostgresPlan = { action: 'ready' } | { action: 'start'; version: string } | { action: 'stop'; message: string };
+
+/** What to do about the Postgres server the tests use: nothing, start the installed Debian cluster, or say what to do. */
+export function postgresPlan(state: { url: string; reachable: boolean; isRoot: boolean; clusters: string[]; pgCtlcluster: boolean }): PostgresPlan {
+  if (state.reachable) return { action: 'ready' };
+  const version = state.clusters.at(-1);
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(state.url).hostname);
+  if (local && state.isRoot && state.pgCtlcluster && version) return { action: 'start', version };
+  const where = new URL(state.url).host;
+  const how = !local
+    ? 'none answers there: start it, or point DATABASE_URL at one that runs'
+    : version
+    ? `start it with: sudo pg_ctlcluster --skip-systemctl-redirect ${version} main start`
+    : 'install and start Postgres (Debian: sudo apt-get install -y postgresql), with trust auth for 127.0.0.1 and a database named test';
+  const elsewhere = local ? ', or set DATABASE_URL to a server' : '';
+  return { action: 'stop', message: `npm test needs a Postgres server at ${where} (its database fault tests): ${how}${elsewhere}` };
+}
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || 5432) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function debianClusters(): string[] {
+  try {
+    return readdirSync('/etc/postgresql').sort((a, b) => Number(a) - Number(b));
+  } catch {
+    return [];
+  }
+}
+
+async function ensurePostgres(machine: Machine): Promise<void> {
+  const url = machine.env.DATABASE_URL?.trim() || DEFAULT_POSTGRES_URL;
+  const state = { url, isRoot: machine.isRoot, clusters: debianClusters(), pgCtlcluster: !!onPath(machine, 'pg_ctlcluster') };
+  const plan = postgresPlan({ ...state, reachable: await reachable(url) });
+  if (plan.action === 'ready') return;
+  if (plan.action === 'stop') {
+    process.stderr.write(`${plan.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`npm test: starting the Postgres ${plan.version} cluster (stopped; needed by the tests)\n`);
+  const started = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', plan.version, 'main', 'start'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (started.status !== 0) {
+    process.stderr.write(`npm test: could not start the Postgres ${plan.version} cluster (pg_ctlcluster exit ${started.status ?? started.signal}); start a server at ${new URL(url).host} yourself\n`);
+    process.exit(1);
+  }
+  for (let i = 0; i < 30; i++) {
+    if (await reachable(url)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  process.stderr.write(`npm test: Postgres ${plan.version} did not answer at ${new URL(url).host} within 30 s after starting it\n`);
+  process.exit(1);
+}
+
 function machineNow(): Machine {
   return {
     env: process.env,
@@ -80,7 +149,12 @@ function run(command: string, args: string[]): void {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  await packages();
+  await ensurePostgres(machineNow());
+}
+
+async function packages(): Promise<void> {
   const plan = prerequisitesPlan(machineNow());
   if (plan.action === 'ready') return;
   if (plan.action === 'stop') {
@@ -97,4 +171,4 @@ function main(): void {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
