@@ -3,11 +3,12 @@
  * request, so a revocation holds from the next request on), or the
  * `ROSTER_ADMIN_TOKEN` bootstrap token (compared in constant time).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { findApiKeyByHash, touchApiKey, type Db } from '../store/index.js';
+import { bearerOf, tokenMatches } from '../security/bearer.js';
 import { hashApiKey, type ApiKeyScope } from './keys.js';
 
 export interface ApiCaller {
@@ -17,18 +18,6 @@ export interface ApiCaller {
   /** The only tenant the caller reaches; null = every tenant. */
   tenantId: string | null;
   actor: Actor;
-}
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Constant-time: equal-length digests, so neither the length nor a matching prefix leaks. */
-export function secretMatches(presented: string, expected: string | undefined): boolean {
-  if (!expected) return false;
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
-function bearer(header: string | undefined): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
 
 /** Writes `last_used_at` at most once a minute per key and replica: no write per request. */
@@ -60,9 +49,9 @@ export class ApiAuthenticator {
   }
 
   async authenticate(authorization: string | undefined): Promise<ApiCaller> {
-    const presented = bearer(authorization);
+    const presented = bearerOf(authorization);
     if (!presented) throw new UnauthorizedError('an API key is required (Authorization: Bearer <key>)');
-    if (secretMatches(presented, this.options.adminToken)) {
+    if (tokenMatches(presented, this.options.adminToken)) {
       return { keyId: null, scope: 'admin', tenantId: null, actor: { type: 'admin', id: 'ROSTER_ADMIN_TOKEN' } };
     }
     const hash = hashApiKey(presented);

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/index.js';
 import { ScimError, scimErrors } from './errors.js';
 import { DEFAULT_SCIM_RATE_LIMIT } from '../connections/index.js';
 import type { RateLimit } from './rate-limit.js';
+import { bearerOf } from '../security/bearer.js';
 
 export interface ScimCaller {
   tokenId: string;
@@ -54,10 +55,6 @@ export class LastUsedRecorder {
     this.written.set(tokenId, now);
     touchScimToken(this.db, tokenId).catch((err: unknown) => this.logger.warn('could not record SCIM token use', { error: err }));
   }
-}
-
-export function bearerToken(header: string | undefined): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
 
 /**
@@ -142,7 +139,7 @@ async function lookupToken(db: Db, hash: string): Promise<TokenRow | undefined> 
  * `/scim/v2/enterprise-idps/{connectionId}/...`: the token must belong to it.
  */
 export async function authenticateScim(db: Db, authorization: string | undefined, pathConnectionId?: string, cache?: ScimTokenCache): Promise<ScimCaller> {
-  const token = bearerToken(authorization);
+  const token = bearerOf(authorization);
   if (!token) throw scimErrors.unauthorized('a bearer token is required (Authorization: Bearer <token>)');
   const hash = hashScimToken(token);
   let row = cache?.get(hash);

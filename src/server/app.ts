@@ -19,7 +19,7 @@ import { streamOperation, wantsStream } from './command-stream.js';
 import { registerInputGuard } from './input-guard.js';
 import { BadKeyLimiter } from '../security/bad-keys.js';
 import { registerMetricsRoute } from './metrics-route.js';
-import { bearerOf, tokenMatches } from './tokens.js';
+import { bearerOf, tokenMatches } from '../security/bearer.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
@@ -38,7 +38,7 @@ export interface ServerOptions {
   badKeys?: BadKeyLimiter | undefined;
 }
 
-export { tokenMatches } from './tokens.js';
+export { tokenMatches } from '../security/bearer.js';
 
 /**
  * Fastify's own 4xx errors (malformed JSON, wrong content type) are the

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { metrics } from '../metrics/index.js';
-import { bearerOf, tokenMatches } from './tokens.js';
+import { bearerOf, tokenMatches } from '../security/bearer.js';
 
 export function registerMetricsRoute(app: FastifyInstance, options: { token?: string | undefined }): void {
   app.get('/metrics', async (request, reply) => {

@@ -1,4 +1,7 @@
-/** Bearer tokens the server compares itself (the command token, the metrics token). */
+/**
+ * Bearer credentials, as every edge reads them (RFC 6750 §2.1): the SCIM
+ * tokens, API keys, the admin, command and metrics tokens.
+ */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -9,7 +12,7 @@ export function tokenMatches(presented: string | undefined, expected: string | u
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
+/** The credential of an `Authorization: Bearer <credential>` header, or undefined. */
 export function bearerOf(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m?.[1];
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
