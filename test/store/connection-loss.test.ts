@@ -43,16 +43,20 @@ const addTenant = (db: Db, slug: string) => queryRows(db, sql`insert into tenant
 const tenants = async (prefix: string, db: Db = direct.db) =>
   (await queryRows<{ slug: string }>(db, sql`select slug from tenants where slug like ${`${prefix}%`} order by slug`)).map((r) => r.slug);
 
+/** Run `work` in a transaction and return the error it ends with, as the store's callers see it. */
+const failureOf = (work: (tx: Db) => Promise<unknown>) =>
+  inTransaction(proxied.db, work).then(
+    () => undefined,
+    (err: unknown) => translateDbError(err),
+  );
+
 describe('a transaction whose connection is cut', () => {
   it('fails as unavailable between two statements, writes nothing, and leaves the pool able to serve', async () => {
-    const failure = await inTransaction(proxied.db, async (tx) => {
+    const failure = await failureOf(async (tx) => {
       await addTenant(tx, 'cut-a');
       await proxy.cut();
       await addTenant(tx, 'cut-b');
-    }).then(
-      () => undefined,
-      (err: unknown) => translateDbError(err),
-    );
+    });
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     // Let any timer the driver left behind fire: it must find nothing to write to.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -68,15 +72,12 @@ describe('a transaction whose connection is cut', () => {
   });
 
   it('fails as unavailable when the cut comes while a statement runs, without sending ROLLBACK to a dead socket', async () => {
-    const failure = await inTransaction(proxied.db, async (tx) => {
+    const failure = await failureOf(async (tx) => {
       await addTenant(tx, 'mid-a');
       const slow = queryRows(tx, sql`select pg_sleep(0.5)`);
       await proxy.cut();
       await slow;
-    }).then(
-      () => undefined,
-      (err: unknown) => translateDbError(err),
-    );
+    });
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(uncaught).toEqual([]);
