@@ -22,8 +22,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [UNIT_TESTS],
-          // Lighter than a process per file, and nothing here needs a process of its own.
+          // Pure code needs no process of its own nor a fresh module graph per file: this
+          // takes the project from ~12 s to ~3 s. A unit test restores any global it changes.
           pool: 'threads',
+          isolate: false,
           // Opening a database, a socket or a subprocess fails the test (test/support/unit-guard.ts).
           setupFiles: ['test/support/unit-guard.ts'],
         },
