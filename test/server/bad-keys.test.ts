@@ -71,12 +71,3 @@ describe('bad API keys', () => {
     for (let i = 0; i < BURST * 3; i++) expect((await from('203.0.113.20', '/api/v1/tenants', apiKey)).statusCode).toBe(200);
   });
 });
-
-describe('BadKeyLimiter', () => {
-  it('forgets addresses past its size bound, oldest first', () => {
-    const limiter = new BadKeyLimiter({ burst: 1, perMinute: 1 }, { now: () => 0, maxAddresses: 2 });
-    for (const a of ['a', 'b', 'c']) limiter.failed(a);
-    expect(limiter.retryAfterSeconds('a')).toBe(0);
-    expect(limiter.retryAfterSeconds('c')).toBeGreaterThan(0);
-  });
-});
