@@ -16,7 +16,7 @@ import { runOperation, type OperationContext } from '../operations/index.js';
 import type { Db } from '../store/index.js';
 import { parseWith } from '../validation/index.js';
 import { requireScope, type ApiCaller } from './auth.js';
-import type { ApiKeyScope } from './keys.js';
+import type { ApiKeyScope } from '../security/credentials.js';
 import type { ComponentName } from './openapi/schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
