@@ -14,7 +14,8 @@ import { isRosterError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import { createLogger, redactText, type Logger } from '../logging/index.js';
 import { startServer } from '../server/index.js';
-import { buildProgram, type CliRuntime } from './commands.js';
+import { buildProgram } from './commands.js';
+import type { CliRuntime } from './context.js';
 import { escapeControl } from './output.js';
 import { progressLine } from './progress.js';
 import { assertNoServer, openLocalStore, openSession, type Session } from './session.js';
@@ -69,12 +70,12 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
   };
 
   const runtime: CliRuntime = {
-    async run(name, input, options) {
+    async run(op, input, options) {
       const { config, logger } = setup('warn');
       session ??= await openSession(config, logger, cliActor(env));
       const line = options?.progressLabel ? progressLine(stderr, escapeControl(options.progressLabel)) : undefined;
       try {
-        return await session.execute(name, input, line && ((counts) => line.update(counts)));
+        return await session.execute(op, input, line && ((counts) => line.update(counts)));
       } finally {
         line?.done();
       }

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
-import { runOperation, type OperationContext } from '../operations/index.js';
+import { operationNamed, runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
 import { asStoreUnavailable, queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
@@ -124,11 +124,11 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     const actor: Actor = { type: 'cli', id: typeof actorHeader === 'string' && actorHeader ? actorHeader.slice(0, 200) : ctx.actor.id };
     if (wantsStream(request.headers.accept)) {
       // Progress lines while it runs, then the result or the error (command-stream.ts).
-      return streamOperation(reply, ctx.logger, { method: request.method, url: request.url }, (progress) =>
-        runOperation({ ...ctx, actor, progress }, request.params.name, request.body ?? {}),
+      return streamOperation(reply, ctx.logger, { method: request.method, url: request.url }, async (progress) =>
+        runOperation({ ...ctx, actor, progress }, operationNamed(request.params.name), request.body ?? {}),
       );
     }
-    const result = await runOperation({ ...ctx, actor }, request.params.name, request.body ?? {});
+    const result = await runOperation({ ...ctx, actor }, operationNamed(request.params.name), request.body ?? {});
     return { result };
   });
 
