@@ -72,7 +72,7 @@ export function defineRoute<P extends Schema | undefined = undefined, Q extends 
 export const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /** Run an operation as the API caller: the audit trail names the key (or the bootstrap token). */
-export function operate<S extends z.ZodType, R>(deps: ApiDeps, caller: ApiCaller, op: Operation<S, R>, input: Record<string, unknown>): Promise<R> {
+export function operate<S extends z.ZodType, R>(deps: ApiDeps, caller: ApiCaller, op: Operation<S, R>, input: z.input<S>): Promise<R> {
   return runOperation({ ...deps.context, actor: caller.actor }, op, input);
 }
 
