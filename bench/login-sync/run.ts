@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { silentLogger } from '../../src/logging/index.js';
-import { runOperation } from '../../src/operations/index.js';
+import { operationNamed, runOperation } from '../../src/operations/index.js';
 import { SecretKeyring } from '../../src/secrets/index.js';
 import { migrateStore, openStore } from '../../src/store/index.js';
 import { createTestTls, TLS_DIR_ENV } from '../../test/fakes/tls.js';
@@ -70,7 +70,7 @@ try {
   await migrateStore(store, dbUrl);
   const secretKey = randomBytes(32).toString('base64');
   const ctx = { store, keyring: new SecretKeyring({ secretKey, backend: 'postgres', dataDir: undefined }), logger: silentLogger(), actor: { type: 'system' as const } };
-  const op = <T>(n: string, input: Record<string, unknown>) => runOperation(ctx, n, input) as Promise<T>;
+  const op = <T>(n: string, input: Record<string, unknown>) => runOperation(ctx, operationNamed(n), input) as Promise<T>;
   await op('tenant.create', { slug: 'bench' });
   const connection = await op<{ id: string }>('connection.create', { tenant: 'bench', name: 'entra', kind: 'entra', settings });
   await op('connection.update', { connection: connection.id, loginSyncTimeoutMs: BUDGET_MS });

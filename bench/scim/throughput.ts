@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { applyChanges, type LifecycleChange } from '../../src/lifecycle/index.js';
 import { silentLogger } from '../../src/logging/index.js';
-import { runOperation } from '../../src/operations/index.js';
+import { operationNamed, runOperation } from '../../src/operations/index.js';
 import { SecretKeyring } from '../../src/secrets/index.js';
 import { migrateStore, openStore } from '../../src/store/index.js';
 
@@ -68,7 +68,7 @@ try {
   const store = await openStore({ databaseUrl: dbUrl });
   await migrateStore(store, dbUrl);
   const ctx = { store, keyring: new SecretKeyring({ secretKey: undefined, backend: 'postgres', dataDir: undefined }), logger: silentLogger(), actor: { type: 'system' as const } };
-  const op = <T>(n: string, input: Record<string, unknown>) => runOperation(ctx, n, input) as Promise<T>;
+  const op = <T>(n: string, input: Record<string, unknown>) => runOperation(ctx, operationNamed(n), input) as Promise<T>;
   await op('tenant.create', { slug: 'bench' });
   const connection = await op<{ id: string; tenantId: string }>('connection.create', { tenant: 'bench', name: 'scim', kind: 'scim' });
   await op('connection.update', { connection: connection.id, scimRatePerMinute: 0 });

@@ -11,7 +11,7 @@ import v8 from 'node:v8';
 import postgres from 'postgres';
 import winston from 'winston';
 import { silentLogger, type Logger } from '../../src/logging/index.js';
-import { runOperation } from '../../src/operations/index.js';
+import { operationNamed, runOperation } from '../../src/operations/index.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
 import { SecretKeyring } from '../../src/secrets/index.js';
 import { migrateStore, openStore, type Store } from '../../src/store/index.js';
@@ -104,7 +104,7 @@ const ctx = () => ({
   actor: { type: 'system' as const },
 });
 const keyring = new SecretKeyring({ secretKey: randomBytes(32).toString('base64'), backend: 'postgres', dataDir: undefined });
-const op = <T>(name: string, input: Record<string, unknown>) => runOperation(ctx(), name, input) as Promise<T>;
+const op = <T>(name: string, input: Record<string, unknown>) => runOperation(ctx(), operationNamed(name), input) as Promise<T>;
 await op('tenant.create', { slug: 'bench' });
 await op('connection.create', { tenant: 'bench', name: job.provider, kind: job.provider, settings: job.settings });
 // Creates are never held; a high threshold keeps the 1% round from being held for its deactivations, if any.

@@ -9,7 +9,7 @@ import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { findApiKeyByHash, touchApiKey, type Db } from '../store/index.js';
 import { bearerOf, tokenMatches } from '../security/bearer.js';
-import { hashApiKey, type ApiKeyScope } from './keys.js';
+import { hashApiKey, type ApiKeyScope } from '../security/credentials.js';
 
 export interface ApiCaller {
   /** null for the bootstrap token. */

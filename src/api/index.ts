@@ -110,5 +110,5 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
   );
 }
 
-export { API_KEY_SCOPES, generateApiKey, hashApiKey, type ApiKeyScope } from './keys.js';
+export { API_KEY_SCOPES, generateApiKey, hashApiKey, type ApiKeyScope } from '../security/credentials.js';
 export type { ApiCaller } from './auth.js';

@@ -12,11 +12,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { LoginSyncService } from '../login-sync/index.js';
-import { runOperation, type OperationContext } from '../operations/index.js';
+import { runOperation, type Operation, type OperationContext } from '../operations/index.js';
 import type { Db } from '../store/index.js';
 import { parseWith } from '../validation/index.js';
 import { requireScope, type ApiCaller } from './auth.js';
-import type { ApiKeyScope } from './keys.js';
+import type { ApiKeyScope } from '../security/credentials.js';
 import type { ComponentName } from './openapi/schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -72,8 +72,8 @@ export function defineRoute<P extends Schema | undefined = undefined, Q extends 
 export const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /** Run an operation as the API caller: the audit trail names the key (or the bootstrap token). */
-export function operate<T>(deps: ApiDeps, caller: ApiCaller, name: string, input: Record<string, unknown>): Promise<T> {
-  return runOperation({ ...deps.context, actor: caller.actor }, name, input) as Promise<T>;
+export function operate<S extends z.ZodType, R>(deps: ApiDeps, caller: ApiCaller, op: Operation<S, R>, input: z.input<S>): Promise<R> {
+  return runOperation({ ...deps.context, actor: caller.actor }, op, input);
 }
 
 export function registerRoutes(

@@ -3,19 +3,13 @@
  * and `roster report [<connection>]` (users and groups synced, last sync,
  * status, health, recent runs).
  */
-import { Command, InvalidArgumentError, type Option } from 'commander';
-import type { ApiKeyView } from '../operations/index.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { ops } from '../operations/index.js';
 import type { ConnectionReport } from '../reports/index.js';
-import type { CliRuntime, Opts } from './commands.js';
+import { CONNECTION_REF, jsonOption, show, type CliRuntime, type Opts } from './context.js';
 import { details, table } from './output.js';
 
-interface Helpers {
-  show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void;
-  jsonOption(): Option;
-  connectionRef: string;
-}
-
-export function apiKeyCommands(rt: CliRuntime, { show, jsonOption }: Helpers): Command {
+export function apiKeyCommands(rt: CliRuntime): Command {
   const apiKey = new Command('api-key').description('manage API keys for the admin API (/api/v1)');
   apiKey
     .command('create')
@@ -25,7 +19,7 @@ export function apiKeyCommands(rt: CliRuntime, { show, jsonOption }: Helpers): C
     .option('--tenant <slug>', 'restrict the key to one tenant (default: every tenant)')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const k = (await rt.run('apiKey.create', { name: opts.name, scope: opts.scope, tenant: opts.tenant })) as ApiKeyView & { key: string };
+      const k = await rt.run(ops.apiKeyCreate, { name: opts.name, scope: opts.scope, tenant: opts.tenant });
       show(rt, opts, k, (v) =>
         [
           `created API key "${v.name}" (${v.id}), scope ${v.scope}, ${v.tenant ? `tenant ${v.tenant} only` : 'every tenant'}`,
@@ -41,7 +35,7 @@ export function apiKeyCommands(rt: CliRuntime, { show, jsonOption }: Helpers): C
     .description('list API keys with when they were last used')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('apiKey.list', {})) as ApiKeyView[];
+      const rows = await rt.run(ops.apiKeyList, {});
       show(rt, opts, rows, (r) =>
         table(r, [
           ['NAME', (k) => k.name],
@@ -61,7 +55,7 @@ export function apiKeyCommands(rt: CliRuntime, { show, jsonOption }: Helpers): C
     .description('revoke an API key; it is refused from the next request on')
     .addOption(jsonOption())
     .action(async (id: string, opts: Opts) => {
-      const k = (await rt.run('apiKey.revoke', { id })) as ApiKeyView;
+      const k = await rt.run(ops.apiKeyRevoke, { id });
       show(rt, opts, k, (v) => `revoked API key "${v.name}" (${v.id}) at ${v.revokedAt}`);
     });
   return apiKey;
@@ -104,21 +98,21 @@ function humanReport(r: ConnectionReport): string {
   return `${head}\n\nrecent runs:\n${runs}`;
 }
 
-export function reportCommand(rt: CliRuntime, { show, jsonOption, connectionRef }: Helpers): Command {
+export function reportCommand(rt: CliRuntime): Command {
   return new Command('report')
     .argument('[connection]')
     .description('sync report and health: of one connection, or a line per connection')
     .option('--tenant <slug>', 'without <connection>: only this tenant\'s connections')
     .option('--runs <n>', 'how many recent runs to include (default 10 for one connection, 3 each for all)', parseRuns)
     .addOption(jsonOption())
-    .addHelpText('after', `\n${connectionRef}`)
+    .addHelpText('after', `\n${CONNECTION_REF}`)
     .action(async (ref: string | undefined, opts: Opts) => {
       if (ref) {
-        const r = (await rt.run('report.show', { connection: ref, runs: opts.runs })) as ConnectionReport;
+        const r = await rt.run(ops.reportShow, { connection: ref, runs: opts.runs });
         show(rt, opts, r, humanReport);
         return;
       }
-      const rows = (await rt.run('report.list', { tenant: opts.tenant, runs: opts.runs })) as ConnectionReport[];
+      const rows = await rt.run(ops.reportList, { tenant: opts.tenant, runs: opts.runs });
       show(rt, opts, rows, (all) =>
         table(all, [
           ['CONNECTION', (c) => c.connection],

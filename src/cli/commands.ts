@@ -3,47 +3,16 @@
  * and `--json` output stable. Each action turns options into an operation's
  * input and prints its result; the operation does the work.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserPage, UserView } from '../operations/index.js';
+import { Command, Option } from 'commander';
+import { ops, type ConnectionView, type MappingView, type UserPage } from '../operations/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
+import { CONNECTION_REF, USER_REF, jsonOption, parseBooleanOption, parseIntOption, show, textOption, type CliRuntime, type Opts } from './context.js';
 import { webhookCommands } from './webhook-commands.js';
 import { demoCommand } from './demo.js';
-import { details, escapeStrings, table } from './output.js';
+import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
 import { registerSyncCommands } from './sync-commands.js';
 import { tokenCommands } from './token-commands.js';
-
-export interface CliRuntime {
-  /** Run an operation wherever this invocation's database is. */
-  run(name: string, input: Record<string, unknown>, options?: { progressLabel?: string }): Promise<unknown>;
-  print(text: string): void;
-  migrate(): Promise<void>;
-  serve(port: number | undefined): Promise<void>;
-}
-
-export type Opts = Record<string, unknown> & { json?: boolean };
-
-const CONNECTION_REF = '<connection> is the connection id or tenant/name (e.g. acme/okta).';
-const USER_REF = '<user> is a user id, tenant/userName (acme/ada@acme.test), or a userName with --tenant <slug>.';
-
-/** Print a result: as JSON, or for people with every string from data escaped (IdP data may hold terminal controls). */
-export function show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void {
-  rt.print(opts.json ? JSON.stringify(result, null, 2) : human(escapeStrings(result)));
-}
-
-function parseIntOption(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-  return Number(value);
-}
-
-function parseBooleanOption(value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === 'true' || v === 'on' || v === 'yes') return true;
-  if (v === 'false' || v === 'off' || v === 'no') return false;
-  throw new InvalidArgumentError(`"${value}" is not true or false`);
-}
-
-const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
 
 function tenantCommands(rt: CliRuntime): Command {
   const tenant = new Command('tenant').description('manage tenants');
@@ -53,7 +22,7 @@ function tenantCommands(rt: CliRuntime): Command {
     .option('--name <name>', 'display name (default: the slug)')
     .addOption(jsonOption())
     .action(async (slug: string, opts: Opts) => {
-      const t = (await rt.run('tenant.create', { slug, name: opts.name })) as TenantView;
+      const t = await rt.run(ops.tenantCreate, { slug, name: opts.name });
       show(rt, opts, t, (v) => `created tenant ${v.slug} (${v.id})`);
     });
   tenant
@@ -61,7 +30,7 @@ function tenantCommands(rt: CliRuntime): Command {
     .description('list tenants')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('tenant.list', {})) as TenantView[];
+      const rows = await rt.run(ops.tenantList, {});
       show(rt, opts, rows, (r) => table(r, [['SLUG', (t) => t.slug], ['NAME', (t) => t.name], ['ID', (t) => t.id]]));
     });
   return tenant;
@@ -98,11 +67,11 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--no-full-schedule', 'no periodic full sync (opts out of the daily default)')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const file = opts.settings as string | undefined;
+      const file = textOption(opts, 'settings');
       const settings = file ? readSettingsFile(file) : undefined;
       const fullSchedule = opts.fullSchedule === false ? null : opts.fullSchedule;
       const input = { tenant: opts.tenant, name: opts.name, kind: opts.kind, settings, schedule: opts.schedule, fullSchedule };
-      const c = (await rt.run('connection.create', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
+      const c = await rt.run(ops.connectionCreate, input).catch((err) => Promise.reject(blameSettingsFile(err, file)));
       show(rt, opts, c, (v) => `created connection ${v.tenant}/${v.name} (${v.id})`);
     });
   connection
@@ -111,7 +80,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--tenant <slug>', 'only this tenant\'s connections')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('connection.list', { tenant: opts.tenant })) as ConnectionView[];
+      const rows = await rt.run(ops.connectionList, { tenant: opts.tenant });
       show(rt, opts, rows, (r) =>
         table(r, [
           ['CONNECTION', (c) => `${c.tenant}/${c.name}`],
@@ -128,7 +97,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .description('show a connection (secrets masked)')
     .addOption(jsonOption())
     .action(async (ref: string, opts: Opts) => {
-      const c = (await rt.run('connection.show', { connection: ref })) as ConnectionView;
+      const c = await rt.run(ops.connectionShow, { connection: ref });
       show(rt, opts, c, connectionLine);
     });
   connection
@@ -152,7 +121,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .addOption(jsonOption())
     .action(async function (this: Command, ref: string, opts: Opts) {
       if (opts.enable && opts.disable) this.error('--enable and --disable cannot be used together', { exitCode: 2 });
-      const file = opts.settings as string | undefined;
+      const file = textOption(opts, 'settings');
       const input: Record<string, unknown> = { connection: ref };
       if (file) input.settings = readSettingsFile(file);
       if (opts.schedule !== undefined) input.schedule = opts.schedule === false ? null : opts.schedule;
@@ -166,7 +135,7 @@ function connectionCommands(rt: CliRuntime): Command {
       if (opts.scimRateLimit !== undefined) input.scimRatePerMinute = opts.scimRateLimit;
       if (opts.scimBurst !== undefined) input.scimBurst = opts.scimBurst;
       if (opts.scimPushWindow !== undefined) input.scimPushWindow = opts.scimPushWindow === 'default' ? null : opts.scimPushWindow;
-      const c = (await rt.run('connection.update', input).catch((err) => Promise.reject(blameSettingsFile(err, file)))) as ConnectionView;
+      const c = await rt.run(ops.connectionUpdate, input).catch((err) => Promise.reject(blameSettingsFile(err, file)));
       show(rt, opts, c, (v) => `updated connection ${v.tenant}/${v.name}\n${connectionLine(v)}`);
     });
   connection
@@ -175,11 +144,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .option('--force', 'also delete its users and groups (audited)')
     .addOption(jsonOption())
     .action(async (ref: string, opts: Opts) => {
-      const r = (await rt.run('connection.delete', { connection: ref, force: opts.force === true })) as {
-        id: string;
-        usersDeleted: number;
-        groupsDeleted: number;
-      };
+      const r = await rt.run(ops.connectionDelete, { connection: ref, force: opts.force === true });
       show(rt, opts, r, (v) => `deleted connection ${ref} (${v.usersDeleted} users, ${v.groupsDeleted} groups removed)`);
     });
   return connection;
@@ -194,7 +159,7 @@ function roleCommands(rt: CliRuntime): Command {
     .option('--description <text>', 'what the role allows')
     .addOption(jsonOption())
     .action(async (name: string, opts: Opts) => {
-      const r = (await rt.run('role.create', { tenant: opts.tenant, name, description: opts.description })) as RoleView;
+      const r = await rt.run(ops.roleCreate, { tenant: opts.tenant, name, description: opts.description });
       show(rt, opts, r, (v) => `created role ${v.name} (${v.id})`);
     });
   role
@@ -203,7 +168,7 @@ function roleCommands(rt: CliRuntime): Command {
     .requiredOption('--tenant <slug>', 'tenant slug or id')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('role.list', { tenant: opts.tenant })) as RoleView[];
+      const rows = await rt.run(ops.roleList, { tenant: opts.tenant });
       show(rt, opts, rows, (r) => table(r, [['NAME', (x) => x.name], ['DESCRIPTION', (x) => x.description], ['ID', (x) => x.id]]));
     });
   return role;
@@ -227,7 +192,7 @@ function mappingCommands(rt: CliRuntime): Command {
         this.error('give --connection <connection> (only its groups match) or --tenant-wide (groups of every connection match, SCIM pushes included)', { exitCode: 2 });
       }
       const input = { tenant: opts.tenant, group: opts.group, groupId: opts.groupId, role: opts.role, connection: opts.connection, tenantWide: opts.tenantWide === true ? true : undefined };
-      const m = (await rt.run('mapping.add', input)) as MappingView;
+      const m = await rt.run(ops.mappingAdd, input);
       const scope = (v: MappingView) => (v.tenantWide ? 'every connection (tenant-wide)' : `connection ${v.connection}`);
       show(rt, opts, m, (v) => `added mapping ${v.id}: group ${v.matchBy === 'display_name' ? `"${v.group}"` : `id ${v.group}`} of ${scope(v)} → role ${v.role}`);
     });
@@ -237,7 +202,7 @@ function mappingCommands(rt: CliRuntime): Command {
     .requiredOption('--tenant <slug>', 'tenant slug or id')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('mapping.list', { tenant: opts.tenant })) as MappingView[];
+      const rows = await rt.run(ops.mappingList, { tenant: opts.tenant });
       show(rt, opts, rows, (r) =>
         table(r, [
           ['ID', (m) => m.id],
@@ -252,7 +217,7 @@ function mappingCommands(rt: CliRuntime): Command {
     .description('remove a mapping (roles it gave are recomputed)')
     .addOption(jsonOption())
     .action(async (id: string, opts: Opts) => {
-      const r = await rt.run('mapping.remove', { id });
+      const r = await rt.run(ops.mappingRemove, { id });
       show(rt, opts, r, () => `removed mapping ${id}`);
     });
   return mapping;
@@ -261,11 +226,11 @@ function mappingCommands(rt: CliRuntime): Command {
 /** One page, or with --all every page, followed by cursor (the result then has no more). */
 async function listUsers(rt: CliRuntime, opts: Opts): Promise<UserPage> {
   const input = { tenant: opts.tenant, limit: opts.limit ?? (opts.all ? 1000 : undefined), offset: opts.offset, cursor: opts.cursor };
-  const first = (await rt.run('user.list', input)) as UserPage;
+  const first = await rt.run(ops.userList, input);
   if (!opts.all) return first;
   const users = [...first.users];
   for (let page = first; page.more; ) {
-    page = (await rt.run('user.list', { ...input, offset: undefined, cursor: page.nextCursor })) as UserPage;
+    page = await rt.run(ops.userList, { ...input, offset: undefined, cursor: page.nextCursor });
     users.push(...page.users);
   }
   return { users, more: false, nextCursor: null };
@@ -296,10 +261,7 @@ function userCommands(rt: CliRuntime): Command {
     .option('--tenant <slug>', 'tenant of a userName')
     .addOption(jsonOption())
     .action(async (ref: string, opts: Opts) => {
-      const u = (await rt.run('user.show', { user: ref, tenant: opts.tenant })) as UserView & {
-        groups: Array<{ displayName: string }>;
-        roles: Array<{ name: string; source: string }>;
-      };
+      const u = await rt.run(ops.userShow, { user: ref, tenant: opts.tenant });
       show(rt, opts, u, (v) =>
         details({
           ...v,
@@ -319,7 +281,7 @@ function grantCommand(rt: CliRuntime, verb: 'grant' | 'revoke'): Command {
     .addOption(jsonOption())
     .addHelpText('after', `\n${USER_REF}\n<role> is the role name or id.`)
     .action(async (userRef: string, roleRef: string, opts: Opts) => {
-      const r = (await rt.run(`role.${verb}`, { user: userRef, role: roleRef, tenant: opts.tenant })) as GrantResult;
+      const r = await rt.run(verb === 'grant' ? ops.roleGrant : ops.roleRevoke, { user: userRef, role: roleRef, tenant: opts.tenant });
       const done = verb === 'grant' ? 'granted' : 'revoked';
       show(rt, opts, r, (v) =>
         v.changed ? `${done} ${v.role.name} ${verb === 'grant' ? 'to' : 'from'} ${v.user.userName}` : `nothing to do: ${v.user.userName} ${verb === 'grant' ? 'already has' : 'has no manual grant of'} ${v.role.name}`,
@@ -346,11 +308,11 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(userCommands(rt));
   program.addCommand(grantCommand(rt, 'grant'));
   program.addCommand(grantCommand(rt, 'revoke'));
-  program.addCommand(tokenCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
-  registerSyncCommands(program, rt, { show, jsonOption, connectionRef: CONNECTION_REF });
-  program.addCommand(apiKeyCommands(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
-  program.addCommand(reportCommand(rt, { show, jsonOption, connectionRef: CONNECTION_REF }));
-  program.addCommand(webhookCommands(rt, { show, jsonOption }));
+  program.addCommand(tokenCommands(rt));
+  registerSyncCommands(program, rt);
+  program.addCommand(apiKeyCommands(rt));
+  program.addCommand(reportCommand(rt));
+  program.addCommand(webhookCommands(rt));
   program.addCommand(demoCommand());
   return program;
 }

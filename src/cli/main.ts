@@ -4,17 +4,17 @@
  * run it in process. Exit codes: 0 ok, 1 the request failed (not found,
  * invalid input, conflict, configuration), 2 usage error, 70 internal error.
  */
-import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { loadConfig, type RosterConfig } from '../config/index.js';
-import { isRosterError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
-import { createLogger, redactText, type Logger } from '../logging/index.js';
+import { createLogger, type Logger } from '../logging/index.js';
 import { startServer } from '../server/index.js';
-import { buildProgram, type CliRuntime } from './commands.js';
+import { buildProgram } from './commands.js';
+import { EXIT, cliFailure } from './errors.js';
+import type { CliRuntime } from './context.js';
 import { escapeControl } from './output.js';
 import { progressLine } from './progress.js';
 import { assertNoServer, openLocalStore, openSession, type Session } from './session.js';
@@ -31,7 +31,7 @@ export interface MainOptions {
   stderr?: Output;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+export { EXIT } from './errors.js';
 
 function cliActor(env: NodeJS.ProcessEnv): Actor {
   let name = env.USER ?? env.USERNAME;
@@ -69,12 +69,12 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
   };
 
   const runtime: CliRuntime = {
-    async run(name, input, options) {
+    async run(op, input, options) {
       const { config, logger } = setup('warn');
       session ??= await openSession(config, logger, cliActor(env));
       const line = options?.progressLabel ? progressLine(stderr, escapeControl(options.progressLabel)) : undefined;
       try {
-        return await session.execute(name, input, line && ((counts) => line.update(counts)));
+        return await session.execute(op, input, line && ((counts) => line.update(counts)));
       } finally {
         line?.done();
       }
@@ -104,16 +104,13 @@ export async function main(options: MainOptions | string[] = {}): Promise<number
     await program.parseAsync(opts.argv ?? [], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (isRosterError(err) && err.expose) {
-      stderr.write(`roster: ${escapeControl(redactText(err.message))}\n`);
-      return EXIT.failed;
+    const failure = cliFailure(err);
+    if (failure.errorId) {
+      logger ??= createLogger({ level: env.LOG_LEVEL?.toLowerCase() === 'debug' ? 'debug' : 'warn', format: 'pretty' });
+      logger.debug(`internal error (id ${failure.errorId})`, { error: err });
     }
-    const errorId = randomUUID().slice(0, 8);
-    logger ??= createLogger({ level: env.LOG_LEVEL?.toLowerCase() === 'debug' ? 'debug' : 'warn', format: 'pretty' });
-    logger.debug(`internal error (id ${errorId})`, { error: err });
-    stderr.write(`roster: internal error (id ${errorId}); run with LOG_LEVEL=debug for details\n`);
-    return EXIT.internal;
+    if (failure.line) stderr.write(failure.line);
+    return failure.exitCode;
   } finally {
     await session?.close().catch(() => {});
   }

@@ -6,11 +6,12 @@
  */
 import { sql } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
 import type { RosterConfig } from '../config/index.js';
 import { ConfigError, StoreBusyError, fromErrorBody } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
-import { runOperation } from '../operations/index.js';
+import { runOperation, type Operation } from '../operations/index.js';
 import { SecretKeyring } from '../secrets/index.js';
 import { NDJSON } from '../server/command-stream.js';
 import {
@@ -28,7 +29,7 @@ import {
 
 export interface Session {
   /** `progress` hears of a long operation's progress, in process or through a running server alike. */
-  execute(name: string, input: unknown, progress?: (counts: Record<string, number>) => void): Promise<unknown>;
+  execute<S extends z.ZodType, R>(op: Operation<S, R>, input: unknown, progress?: (counts: Record<string, number>) => void): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -82,7 +83,7 @@ function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor):
   const unreachable = (err: unknown) =>
     new StoreBusyError(`${describeHolder(holder, dataDir)} but did not answer (${(err as Error).message})`, { cause: err });
   return {
-    async execute(name, input, progress) {
+    async execute<S extends z.ZodType, R>(op: Operation<S, R>, input: unknown, progress?: (counts: Record<string, number>) => void): Promise<R> {
       const abort = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const heard = () => {
@@ -93,7 +94,7 @@ function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor):
       try {
         let response: Response;
         try {
-          response = await fetch(`${holder.url}/internal/v1/operations/${encodeURIComponent(name)}`, {
+          response = await fetch(`${holder.url}/internal/v1/operations/${encodeURIComponent(op.name)}`, {
             method: 'POST',
             headers: {
               authorization: `Bearer ${holder.commandToken}`,
@@ -111,7 +112,7 @@ function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor):
           // Refused before the operation started (a bad token, a malformed request).
           const body = (await response.json().catch(() => undefined)) as { result?: unknown } | undefined;
           if (!response.ok) throw fromErrorBody(response.status, body);
-          return body?.result;
+          return body?.result as R;
         }
         // Read to the end, past the last line: a body left unread keeps the connection busy,
         // and the server's shutdown would wait for it.
@@ -124,9 +125,10 @@ function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor):
         } catch (err) {
           throw unreachable(err);
         }
-        if (last && 'result' in last) return last.result;
+        // The server ran the same operation, whose result is plain JSON (src/operations/types.ts): what came back is an R.
+        if (last && 'result' in last) return last.result as R;
         if (last) throw fromErrorBody(typeof last.status === 'number' ? last.status : 500, last);
-        throw unreachable(new Error(`the answer to ${name} ended before its result`));
+        throw unreachable(new Error(`the answer to ${op.name} ended before its result`));
       } finally {
         clearTimeout(timer);
       }
@@ -220,7 +222,7 @@ export async function openSession(config: RosterConfig, logger: Logger, actor: A
   const keyring = new SecretKeyring({ secretKey: config.secretKey, backend: local.store.backend, dataDir: config.dataDir, logger });
   const ctx = { store: local.store, keyring, logger, actor, syncLeaseMs: config.syncLeaseSeconds * 1000 };
   return {
-    execute: (name, input, progress) => runOperation(progress ? { ...ctx, progress } : ctx, name, input),
+    execute: (op, input, progress) => runOperation(progress ? { ...ctx, progress } : ctx, op, input),
     close: () => local.close(),
   };
 }

@@ -3,18 +3,12 @@
  * A run that did not succeed (failed, partial, held) still prints its report,
  * then fails the command with one line saying why, so scripts and cron see it.
  */
-import { Command, type Option } from 'commander';
+import { Command } from 'commander';
 import { RosterError } from '../errors/index.js';
-import type { ConnectionTestResult } from '../providers/index.js';
+import { ops } from '../operations/index.js';
 import type { SyncReport } from '../reconcile/report.js';
-import type { CliRuntime, Opts } from './commands.js';
+import { CONNECTION_REF, jsonOption, show, type CliRuntime, type Opts } from './context.js';
 import { details, table } from './output.js';
-
-interface Helpers {
-  show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void;
-  jsonOption(): Option;
-  connectionRef: string;
-}
 
 /** The command finished but the sync did not do its job. */
 class SyncNotApplied extends RosterError {
@@ -43,7 +37,7 @@ function humanReport(r: SyncReport): string {
   });
 }
 
-function syncCommand(rt: CliRuntime, { show, jsonOption, connectionRef }: Helpers): Command {
+function syncCommand(rt: CliRuntime): Command {
   return new Command('sync')
     .argument('<connection>')
     .description('pull a connection from its IdP: plan, guard and apply the changes, and print the report')
@@ -51,13 +45,13 @@ function syncCommand(rt: CliRuntime, { show, jsonOption, connectionRef }: Helper
     .option('--dry-run', 'plan and report only: apply nothing, leave the delta cursor where it is')
     .option('--approve <run>', 'apply the plan a held run is waiting with')
     .addOption(jsonOption())
-    .addHelpText('after', `\n${connectionRef}\nExit codes: 0 succeeded, 1 failed, partial or held (the report is printed first).`)
+    .addHelpText('after', `\n${CONNECTION_REF}\nExit codes: 0 succeeded, 1 failed, partial or held (the report is printed first).`)
     .action(async (ref: string, opts: Opts) => {
-      const report = (await rt.run(
-        'sync.run',
+      const report = await rt.run(
+        ops.syncRun,
         { connection: ref, full: opts.full, dryRun: opts.dryRun, approve: opts.approve },
         opts.json ? {} : { progressLabel: `syncing ${ref}` },
-      )) as SyncReport;
+      );
       show(rt, opts, report, humanReport);
       if (report.status === 'succeeded') return;
       const why = report.status === 'held' ? `held for approval: run \`${report.approveCommand}\` or change the deletion threshold` : (report.error ?? report.status);
@@ -65,13 +59,13 @@ function syncCommand(rt: CliRuntime, { show, jsonOption, connectionRef }: Helper
     });
 }
 
-function testCommand(rt: CliRuntime, { show, jsonOption }: Helpers): Command {
+function testCommand(rt: CliRuntime): Command {
   return new Command('test')
     .argument('<connection>')
     .description('check a pull connection\'s credentials and permissions, saying what is missing')
     .addOption(jsonOption())
     .action(async (ref: string, opts: Opts) => {
-      const r = (await rt.run('connection.test', { connection: ref })) as ConnectionTestResult & { connection: string };
+      const r = await rt.run(ops.connectionTest, { connection: ref });
       show(rt, opts, r, (v) =>
         table(v.checks, [
           ['CHECK', (c) => c.name],
@@ -87,9 +81,9 @@ function testCommand(rt: CliRuntime, { show, jsonOption }: Helpers): Command {
 }
 
 /** Adds `sync` to the program and `test` to its `connection` command. */
-export function registerSyncCommands(program: Command, rt: CliRuntime, helpers: Helpers): void {
-  program.addCommand(syncCommand(rt, helpers));
+export function registerSyncCommands(program: Command, rt: CliRuntime): void {
+  program.addCommand(syncCommand(rt));
   const connection = program.commands.find((c) => c.name() === 'connection');
   if (!connection) throw new Error('the connection command must be registered before the sync commands');
-  connection.addCommand(testCommand(rt, helpers));
+  connection.addCommand(testCommand(rt));
 }

@@ -1,17 +1,11 @@
 /** `roster token create|list|revoke`: SCIM bearer tokens, shown once at creation. */
-import { Command, type Option } from 'commander';
-import type { ScimTokenView } from '../operations/index.js';
-import type { CliRuntime, Opts } from './commands.js';
+import { Command } from 'commander';
+import { ops } from '../operations/index.js';
+import { CONNECTION_REF, jsonOption, show, type CliRuntime, type Opts } from './context.js';
 import { table } from './output.js';
 
-interface Helpers {
-  show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void;
-  jsonOption(): Option;
-  connectionRef: string;
-}
-
-export function tokenCommands(rt: CliRuntime, { show, jsonOption, connectionRef }: Helpers): Command {
-  const token = new Command('token').description('manage SCIM bearer tokens').addHelpText('after', `\n${connectionRef}`);
+export function tokenCommands(rt: CliRuntime): Command {
+  const token = new Command('token').description('manage SCIM bearer tokens').addHelpText('after', `\n${CONNECTION_REF}`);
   token
     .command('create <connection>')
     .description('create a SCIM bearer token for a connection; it is shown once, only its hash is kept')
@@ -19,7 +13,7 @@ export function tokenCommands(rt: CliRuntime, { show, jsonOption, connectionRef 
     .option('--expires <when>', 'expiry: a duration (90d, 12h, 2w) or a date (2027-01-31); default: never')
     .addOption(jsonOption())
     .action(async (ref: string, opts: Opts) => {
-      const t = (await rt.run('token.create', { connection: ref, name: opts.name, expires: opts.expires })) as ScimTokenView & { token: string };
+      const t = await rt.run(ops.tokenCreate, { connection: ref, name: opts.name, expires: opts.expires });
       show(rt, opts, t, (v) =>
         [
           `created SCIM token "${v.name}" (${v.id}) for ${v.connection}${v.expiresAt ? `, expires ${v.expiresAt}` : ''}`,
@@ -35,7 +29,7 @@ export function tokenCommands(rt: CliRuntime, { show, jsonOption, connectionRef 
     .description('list a connection\'s SCIM tokens with when they were last used')
     .addOption(jsonOption())
     .action(async (ref: string, opts: Opts) => {
-      const rows = (await rt.run('token.list', { connection: ref })) as ScimTokenView[];
+      const rows = await rt.run(ops.tokenList, { connection: ref });
       show(rt, opts, rows, (r) =>
         table(r, [
           ['NAME', (t) => t.name],
@@ -53,7 +47,7 @@ export function tokenCommands(rt: CliRuntime, { show, jsonOption, connectionRef 
     .description('revoke a SCIM token; it is refused from the next request on')
     .addOption(jsonOption())
     .action(async (id: string, opts: Opts) => {
-      const t = (await rt.run('token.revoke', { id })) as ScimTokenView;
+      const t = await rt.run(ops.tokenRevoke, { id });
       show(rt, opts, t, (v) => `revoked SCIM token "${v.name}" (${v.id}) of ${v.connection} at ${v.revokedAt}`);
     });
   return token;

@@ -1,15 +1,10 @@
 /** `roster webhook create|list|delete`: signed event deliveries to the host application. */
-import { Command, type Option } from 'commander';
-import type { WebhookView } from '../operations/index.js';
-import type { CliRuntime, Opts } from './commands.js';
+import { Command } from 'commander';
+import { ops } from '../operations/index.js';
+import { jsonOption, show, type CliRuntime, type Opts } from './context.js';
 import { details, table } from './output.js';
 
-interface Helpers {
-  show<T>(rt: CliRuntime, opts: Opts, result: T, human: (r: T) => string): void;
-  jsonOption(): Option;
-}
-
-export function webhookCommands(rt: CliRuntime, { show, jsonOption }: Helpers): Command {
+export function webhookCommands(rt: CliRuntime): Command {
   const webhook = new Command('webhook').description('signed webhooks: lifecycle events POSTed to your application');
   webhook
     .command('create')
@@ -19,7 +14,7 @@ export function webhookCommands(rt: CliRuntime, { show, jsonOption }: Helpers): 
     .option('--description <text>', 'what it is for')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const w = (await rt.run('webhook.create', { tenant: opts.tenant, url: opts.url, description: opts.description })) as WebhookView & { secret: string };
+      const w = await rt.run(ops.webhookCreate, { tenant: opts.tenant, url: opts.url, description: opts.description });
       show(rt, opts, w, (v) =>
         [
           `created webhook ${v.id} for tenant ${v.tenant}: ${v.url}`,
@@ -36,7 +31,7 @@ export function webhookCommands(rt: CliRuntime, { show, jsonOption }: Helpers): 
     .option('--tenant <slug>', 'only this tenant')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {
-      const rows = (await rt.run('webhook.list', { tenant: opts.tenant })) as WebhookView[];
+      const rows = await rt.run(ops.webhookList, { tenant: opts.tenant });
       show(rt, opts, rows, (r) =>
         table(r, [
           ['ID', (w) => w.id],
@@ -53,7 +48,7 @@ export function webhookCommands(rt: CliRuntime, { show, jsonOption }: Helpers): 
     .description('delete a webhook')
     .addOption(jsonOption())
     .action(async (id: string, opts: Opts) => {
-      const r = (await rt.run('webhook.delete', { id })) as { id: string };
+      const r = await rt.run(ops.webhookDelete, { id });
       show(rt, opts, r, (v) => details({ deleted: v.id }));
     });
   return webhook;

@@ -1,9 +1,11 @@
 /**
  * Roster's small set of typed errors. Each carries a stable `code`, the HTTP
  * status it maps to, and whether its message is safe to show to a caller.
- * They are turned into responses in one place (`toErrorResponse`); anything
- * that is not a RosterError is a programming error: a 500 with a logged id,
- * never a 400 echoing its message.
+ * Each surface turns them into its answer in one place: the JSON body of the
+ * API and command endpoint (src/api/errors.ts), the SCIM error body
+ * (src/scim/errors.ts), the CLI's one line and exit code (src/cli/errors.ts).
+ * Anything that is not a RosterError is a programming error: a 500 (exit 70)
+ * with a logged id, never a 400 echoing its message.
  */
 export type ErrorCode =
   | 'invalid_input'
@@ -111,21 +113,9 @@ export function isRosterError(err: unknown): err is RosterError {
   return err instanceof RosterError;
 }
 
+/** The error body of the API and the command endpoint (built by src/api/errors.ts, read back by `fromErrorBody`). */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown>; errorId?: string };
-}
-
-/** The one mapping from an error to an HTTP status and JSON body. */
-export function toErrorResponse(err: unknown, errorId: string): { status: number; body: ErrorBody } {
-  if (isRosterError(err) && err.expose) {
-    const body: ErrorBody = { error: { code: err.code, message: err.message } };
-    if (err.details) body.error.details = err.details;
-    return { status: err.status, body };
-  }
-  return {
-    status: 500,
-    body: { error: { code: 'internal', message: `internal error (id ${errorId}); see the server log`, errorId } },
-  };
 }
 
 /** Rebuild a typed error from a response body (the CLI talking to a running server). */

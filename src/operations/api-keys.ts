@@ -4,7 +4,7 @@
  * to one tenant; a key without a tenant reaches every tenant.
  */
 import { z } from 'zod';
-import { API_KEY_SCOPES, generateApiKey, hashApiKey, SHOWN_KEY_PREFIX_LENGTH } from '../api/keys.js';
+import { API_KEY_SCOPES, generateApiKey, hashApiKey, SHOWN_PREFIX_LENGTH } from '../security/credentials.js';
 import { NotFoundError } from '../errors/index.js';
 import { findApiKeyById, insertApiKey, insertAuditEvent, listApiKeys, revokeApiKey, type ApiKeyRow, type Db } from '../store/index.js';
 import { resolveTenant } from './resolve.js';
@@ -79,7 +79,7 @@ export const apiKeyCreate = defineOperation({
         scope: input.scope,
         tenantId: tenant?.id ?? null,
         keyHash: hashApiKey(key),
-        prefix: key.slice(0, SHOWN_KEY_PREFIX_LENGTH),
+        prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
         createdBy: ctx.actor.id ? `${ctx.actor.type}:${ctx.actor.id}` : ctx.actor.type,
       });
       const view = keyView(row, tenant?.slug ?? null);

@@ -3,10 +3,9 @@
  * listed with when they were last used, revocable at once. Several live
  * tokens per connection allow rotation with overlap.
  */
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors/index.js';
-import { hashScimToken } from '../scim/index.js';
+import { generateScimToken, hashScimToken, SHOWN_PREFIX_LENGTH } from '../security/credentials.js';
 import {
   findScimTokenById,
   findTenantById,
@@ -34,9 +33,6 @@ export interface ScimTokenView {
   revokedAt: string | null;
   status: 'active' | 'expired' | 'revoked';
 }
-
-const TOKEN_PREFIX = 'rst_';
-const SHOWN_PREFIX_LENGTH = 12;
 
 function tokenView(row: ScimTokenRow, connection: string): ScimTokenView {
   const expired = row.expiresAt !== null && new Date(row.expiresAt).getTime() <= Date.now();
@@ -87,7 +83,7 @@ export const tokenCreate = defineOperation({
       );
     }
     const expiresAt = input.expires ? parseExpiry(input.expires) : null;
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const token = generateScimToken();
     return ctx.store.db.transaction(async (tx) => {
       const row = await insertScimToken(tx, {
         tenantId: connection.tenantId,

@@ -21,6 +21,7 @@ export interface OperationContext {
 }
 
 export interface Operation<S extends z.ZodType = z.ZodType, R = unknown> {
+  /** What the CLI sends to a running server's command endpoint (`connection.create`): a wire name, kept stable. */
   name: string;
   input: S;
   run(ctx: OperationContext, input: z.output<S>): Promise<R>;

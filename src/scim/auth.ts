@@ -2,7 +2,7 @@
  * Who is calling: a SCIM bearer token names exactly one connection, and
  * through it one tenant. Every SCIM query is then scoped to that connection.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { onAnnounced, queryRows, SCIM_AUTH_CHANNEL, touchScimToken, type Db, type Store } from '../store/index.js';
 import type { Logger } from '../logging/index.js';
@@ -10,6 +10,7 @@ import { ScimError, scimErrors } from './errors.js';
 import { DEFAULT_SCIM_RATE_LIMIT } from '../connections/index.js';
 import type { RateLimit } from './rate-limit.js';
 import { bearerOf } from '../security/bearer.js';
+import { hashScimToken } from '../security/credentials.js';
 
 export interface ScimCaller {
   tokenId: string;
@@ -20,10 +21,6 @@ export interface ScimCaller {
   patchNoContent: boolean;
   /** `scim`, or the pull kind of a connection that also accepts pushes. */
   connectionKind: string;
-}
-
-export function hashScimToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 interface TokenRow {

@@ -1,12 +1,17 @@
 /**
  * SCIM errors, built in one place (RFC 7644 §3.12). Parsers return results
- * instead of throwing; routes turn a ScimError (or a Roster error) into the
- * SCIM error body at one edge.
+ * instead of throwing; the SCIM surface turns whatever was thrown (a
+ * ScimError, a Roster error, fastify's own client errors) into the SCIM
+ * error response at one edge: `scimErrorResponse`.
  */
+import { randomUUID } from 'node:crypto';
 import { isRosterError } from '../errors/index.js';
 import { asStoreUnavailable } from '../store/errors.js';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** Largest request body accepted (RFC 7644 §3.12: 413 above it). */
+export const SCIM_BODY_LIMIT = 2 * 1024 * 1024;
 
 /** RFC 7644 Table 9, the closed set of `scimType` values. */
 export type ScimType =
@@ -60,14 +65,26 @@ export interface ScimErrorBody {
   detail: string;
 }
 
+/** Fastify's own client errors (bad JSON, body too large, wrong media type) as SCIM errors. */
+function fastifyClientError(err: unknown): ScimError | undefined {
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return scimErrors.payloadTooLarge(`the request body is larger than ${SCIM_BODY_LIMIT} bytes`);
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ScimError(415, undefined, 'send application/scim+json or application/json');
+  if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return scimErrors.invalidSyntax('the request body is empty');
+  if (e instanceof SyntaxError || e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return scimErrors.invalidSyntax(`the request body is not valid JSON: ${e.message}`);
+  if (e?.code?.startsWith('FST_') && e.statusCode && e.statusCode < 500) return scimErrors.invalidSyntax(e.message ?? 'bad request');
+  return undefined;
+}
+
 /**
- * The one mapping to a SCIM error response. Roster's typed errors keep their
- * meaning (a duplicate userName is 409 uniqueness, a lost database 503);
- * anything unknown is a 500
- * whose detail only names the logged error id.
+ * Roster's typed errors keep their meaning (a duplicate userName is 409
+ * uniqueness, a lost database 503); anything unknown is a 500 whose detail
+ * only names the logged error id.
  */
-export function toScimError(cause: unknown, errorId: string): ScimError {
+function toScimError(cause: unknown, errorId: string): ScimError {
   if (cause instanceof ScimError) return cause;
+  const fromFastify = fastifyClientError(cause);
+  if (fromFastify) return fromFastify;
   // A lost database is a 503 with the same detail every surface gives.
   const err = asStoreUnavailable(cause);
   if (isRosterError(err) && err.expose) {
@@ -87,8 +104,18 @@ export function toScimError(cause: unknown, errorId: string): ScimError {
   return new ScimError(500, undefined, `internal error (id ${errorId}); see the server log`);
 }
 
-export function scimErrorBody(err: ScimError): ScimErrorBody {
+function scimErrorBody(err: ScimError): ScimErrorBody {
   const body: ScimErrorBody = { schemas: [SCIM_ERROR_SCHEMA], status: String(err.status), detail: err.message };
   if (err.scimType) body.scimType = err.scimType;
   return body;
+}
+
+/**
+ * The one mapping from anything thrown on the SCIM surface to its status and
+ * RFC 7644 §3.12 error body; `errorId` names it in the log line of a 5xx.
+ */
+export function scimErrorResponse(err: unknown): { status: number; body: ScimErrorBody; errorId: string } {
+  const errorId = randomUUID().slice(0, 8);
+  const scim = toScimError(err, errorId);
+  return { status: scim.status, body: scimErrorBody(scim), errorId };
 }

@@ -4,7 +4,6 @@
  * token must belong to that connection). Routes only parse, call the service
  * and format; errors become SCIM error bodies in one place.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { inspectJson } from '../input/index.js';
 import type { Logger } from '../logging/index.js';
@@ -12,7 +11,7 @@ import type { BadKeyLimiter } from '../security/bad-keys.js';
 import type { Db, Store } from '../store/index.js';
 import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
-import { ScimError, scimErrorBody, scimErrors, toScimError } from './errors.js';
+import { SCIM_BODY_LIMIT, ScimError, scimErrorResponse, scimErrors } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
 import { getGroupsById, getUsersById, getUsersByUserName, listGroupRows, listUserRows, type ListOptions, type Page } from './queries.js';
 import { metrics } from '../metrics/index.js';
@@ -29,8 +28,6 @@ import * as groups from './service/groups.js';
 import * as users from './service/users.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-/** Largest request body accepted (RFC 7644 §3.12 413 above it). */
-export const SCIM_BODY_LIMIT = 2 * 1024 * 1024;
 
 export interface ScimRoutesOptions {
   db: Db;
@@ -197,14 +194,12 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const errorId = randomUUID().slice(0, 8);
-    const known = fastifyClientError(err) ?? err;
-    const scim = toScimError(known, errorId);
-    if (scim.status >= 500) logger.error(`SCIM request failed (id ${errorId})`, { method: request.method, url: request.url, error: err });
-    void reply.status(scim.status).type(SCIM_CONTENT_TYPE).send(scimErrorBody(scim));
+    const { status, body, errorId } = scimErrorResponse(err);
+    if (status >= 500) logger.error(`SCIM request failed (id ${errorId})`, { method: request.method, url: request.url, error: err });
+    void reply.status(status).type(SCIM_CONTENT_TYPE).send(body);
   });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).type(SCIM_CONTENT_TYPE).send(scimErrorBody(scimErrors.notFound(`no SCIM endpoint ${request.method} ${request.url}`)));
+  app.setNotFoundHandler(async (request) => {
+    throw scimErrors.notFound(`no SCIM endpoint ${request.method} ${request.url}`);
   });
 
   const context = (request: FastifyRequest): ScimRequestContext => {
@@ -338,17 +333,6 @@ function registerDiscovery(app: FastifyInstance, context: (r: FastifyRequest) =>
   app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (r) => byId(resourceTypes(base(r)), r.params.id, 'ResourceType'));
   app.get('/Schemas', async (r) => listResponse(schemas(base(r))));
   app.get<{ Params: { id: string } }>('/Schemas/:id', async (r) => byId(schemas(base(r)), r.params.id, 'Schema'));
-}
-
-/** Fastify's own client errors (bad JSON, body too large, wrong media type) as SCIM errors. */
-function fastifyClientError(err: unknown): ScimError | undefined {
-  const e = err as { code?: string; statusCode?: number; message?: string };
-  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return scimErrors.payloadTooLarge(`the request body is larger than ${SCIM_BODY_LIMIT} bytes`);
-  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ScimError(415, undefined, 'send application/scim+json or application/json');
-  if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return scimErrors.invalidSyntax('the request body is empty');
-  if (e instanceof SyntaxError || e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return scimErrors.invalidSyntax(`the request body is not valid JSON: ${e.message}`);
-  if (e?.code?.startsWith('FST_') && e.statusCode && e.statusCode < 500) return scimErrors.invalidSyntax(e.message ?? 'bad request');
-  return undefined;
 }
 
 export const SCIM_PREFIXES = ['/scim/v2', '/scim/v2/enterprise-idps/:connectionId'] as const;

@@ -2,16 +2,16 @@
  * The HTTP server: health probes and the internal command endpoint through
  * which the CLI reaches the embedded database while `roster serve` holds it.
  * Errors become responses in one place (the error handler, via
- * toErrorResponse); an unknown error is a 500 with a logged id.
+ * apiErrorResponse); an unknown error is a 500 with a logged id.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from '../errors/index.js';
+import { NotFoundError, UnauthorizedError } from '../errors/index.js';
+import { apiErrorResponse } from '../api/errors.js';
 import type { Actor } from '../lifecycle/index.js';
-import { runOperation, type OperationContext } from '../operations/index.js';
+import { operationNamed, runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
-import { asStoreUnavailable, queryRows, shippedMigrationCount } from '../store/index.js';
+import { queryRows, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
@@ -40,21 +40,6 @@ export interface ServerOptions {
 
 export { tokenMatches } from '../security/bearer.js';
 
-/**
- * Fastify's own 4xx errors (malformed JSON, wrong content type) are the
- * caller's fault and safe to show; a lost database is a 503.
- */
-export function normalise(err: unknown): unknown {
-  if (err instanceof RosterError) return err;
-  const unavailable = asStoreUnavailable(err);
-  if (unavailable !== err) return unavailable;
-  const e = err as { statusCode?: number; code?: string; message?: string };
-  if (typeof e?.code === 'string' && e.code.startsWith('FST_') && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return new ValidationError(e.message ?? 'bad request');
-  }
-  return err;
-}
-
 export function buildServer(ctx: OperationContext, options: ServerOptions = {}): FastifyInstance {
   // Paths match case-insensitively and with a trailing slash: IdPs send `/users` and `/Users/`
   // (Microsoft's reference collection does both), and RFC 7644 names resources case-insensitively.
@@ -65,14 +50,12 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const errorId = randomUUID().slice(0, 8);
-    const normalised = normalise(err);
-    const { status, body } = toErrorResponse(normalised, errorId);
+    const { status, body, errorId } = apiErrorResponse(err);
     if (status >= 500) ctx.logger.error(`request failed (id ${errorId})`, { method: request.method, url: request.url, error: err });
     void reply.status(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
+  app.setNotFoundHandler(async (request) => {
+    throw new NotFoundError(`no route ${request.method} ${request.url}`);
   });
 
   // Before the plugins register, so that their routes inherit it.
@@ -124,11 +107,11 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     const actor: Actor = { type: 'cli', id: typeof actorHeader === 'string' && actorHeader ? actorHeader.slice(0, 200) : ctx.actor.id };
     if (wantsStream(request.headers.accept)) {
       // Progress lines while it runs, then the result or the error (command-stream.ts).
-      return streamOperation(reply, ctx.logger, { method: request.method, url: request.url }, (progress) =>
-        runOperation({ ...ctx, actor, progress }, request.params.name, request.body ?? {}),
+      return streamOperation(reply, ctx.logger, { method: request.method, url: request.url }, async (progress) =>
+        runOperation({ ...ctx, actor, progress }, operationNamed(request.params.name), request.body ?? {}),
       );
     }
-    const result = await runOperation({ ...ctx, actor }, request.params.name, request.body ?? {});
+    const result = await runOperation({ ...ctx, actor }, operationNamed(request.params.name), request.body ?? {});
     return { result };
   });
 

@@ -12,13 +12,11 @@
  *
  * The HTTP status is 200 once streaming starts, so a failure travels in the
  * last line with the status and body the error handler would have sent
- * (toErrorResponse: an unknown error is a 500 with a logged id).
+ * (apiErrorResponse: an unknown error is a 500 with a logged id).
  */
-import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { toErrorResponse } from '../errors/index.js';
-import { asStoreUnavailable } from '../store/index.js';
+import { apiErrorResponse } from '../api/errors.js';
 import type { Logger } from '../logging/index.js';
 
 export const NDJSON = 'application/x-ndjson';
@@ -54,8 +52,7 @@ export function streamOperation(
     .then(
       (result) => line({ result }),
       (err: unknown) => {
-        const errorId = randomUUID().slice(0, 8);
-        const { status, body } = toErrorResponse(asStoreUnavailable(err), errorId);
+        const { status, body, errorId } = apiErrorResponse(err);
         if (status >= 500) logger.error(`request failed (id ${errorId})`, { ...context, error: err });
         line({ status, ...body });
       },

@@ -4,6 +4,8 @@
  * compared in constant time: the metrics name every tenant and connection.
  */
 import type { FastifyInstance } from 'fastify';
+import { apiErrorResponse } from '../api/errors.js';
+import { UnauthorizedError } from '../errors/index.js';
 import { metrics } from '../metrics/index.js';
 import { bearerOf, tokenMatches } from '../security/bearer.js';
 
@@ -13,7 +15,7 @@ export function registerMetricsRoute(app: FastifyInstance, options: { token?: st
       return reply
         .status(401)
         .header('www-authenticate', 'Bearer realm="roster metrics"')
-        .send({ error: { code: 'unauthorized', message: 'a valid metrics token is required (Authorization: Bearer <ROSTER_METRICS_TOKEN>)' } });
+        .send(apiErrorResponse(new UnauthorizedError('a valid metrics token is required (Authorization: Bearer <ROSTER_METRICS_TOKEN>)')).body);
     }
     void reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -12,7 +12,7 @@ import type { Logger } from '../logging/index.js';
 import { SecretKeyring } from '../secrets/index.js';
 import { acquireEmbeddedLock, migrateStore, openStore, type EmbeddedLock, type Store } from '../store/index.js';
 import { isProviderKind } from '../providers/index.js';
-import { runOperation } from '../operations/index.js';
+import { ops, runOperation } from '../operations/index.js';
 import { SyncScheduler } from '../schedule/index.js';
 import { WebhookSender } from '../webhooks/index.js';
 import { EventAnnouncer } from '../events/index.js';
@@ -67,9 +67,7 @@ export async function startServer(config: RosterConfig, logger: Logger, options:
         concurrency: config.syncConcurrency,
         isPullKind: isProviderKind,
         runSync: (connectionId, mode) =>
-          runOperation({ ...context, actor: { type: 'system', id: 'scheduler' } }, 'sync.run', { connection: connectionId, full: mode === 'full', trigger: 'schedule' }) as Promise<{
-            status: string;
-          }>,
+          runOperation({ ...context, actor: { type: 'system', id: 'scheduler' } }, ops.syncRun, { connection: connectionId, full: mode === 'full', trigger: 'schedule' }),
       })
     : undefined;
   let metricsUrl: string | undefined;

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import newman from 'newman';
 import { silentLogger } from '../../src/logging/index.js';
-import { runOperation } from '../../src/operations/index.js';
+import { operationNamed, runOperation } from '../../src/operations/index.js';
 import { SecretKeyring } from '../../src/secrets/index.js';
 import { buildServer } from '../../src/server/index.js';
 import { migrateStore, openStore } from '../../src/store/index.js';
@@ -48,7 +48,7 @@ const ctx = {
   logger: silentLogger(),
   actor: { type: 'system' as const, id: 'conformance' },
 };
-const run = <T>(name: string, input: Record<string, unknown>) => runOperation(ctx, name, input) as Promise<T>;
+const run = <T>(name: string, input: Record<string, unknown>) => runOperation(ctx, operationNamed(name), input) as Promise<T>;
 
 async function scimConnection(name: string, settings: Record<string, unknown> = {}): Promise<string> {
   const connection = await run<{ id: string }>('connection.create', { tenant: 'conformance', name, kind: 'scim', settings });

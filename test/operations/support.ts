@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../src/logging/index.js';
-import { runOperation, type OperationContext } from '../../src/operations/index.js';
+import { operationNamed, runOperation, type OperationContext } from '../../src/operations/index.js';
 import { SecretKeyring } from '../../src/secrets/index.js';
 import type { Store } from '../../src/store/index.js';
 
@@ -17,5 +17,5 @@ export function operationContext(store: Store, keyring?: SecretKeyring): Operati
 
 /** Run an operation by name, the way the CLI and the server do. */
 export function op<T = any>(ctx: OperationContext, name: string, input: Record<string, unknown> = {}): Promise<T> {
-  return runOperation(ctx, name, input) as Promise<T>;
+  return runOperation(ctx, operationNamed(name), input) as Promise<T>;
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import type { ConnectionView } from '../../operations/index.js';
+import { ops } from '../../operations/index.js';
 import { connectionCreate, connectionUpdate } from '../../operations/connections.js';
 import type { ConnectionReport } from '../../reports/index.js';
 import { defineRoute, operate } from '../route.js';
@@ -50,8 +50,8 @@ export const connectionRoutes = [
     async handle({ query, caller, deps }) {
       const tenant = await optionalTenantInScope(deps.db, caller, query.tenant);
       const scope = tenant ? { tenant: tenant.id } : {};
-      const connections = await operate<ConnectionView[]>(deps, caller, 'connection.list', scope);
-      const reports = await operate<ConnectionReport[]>(deps, caller, 'report.list', { ...scope, runs: 0 });
+      const connections = await operate(deps, caller, ops.connectionList, scope);
+      const reports = await operate(deps, caller, ops.reportList, { ...scope, runs: 0 });
       const byId = new Map(reports.map((r) => [r.connectionId, r]));
       return { connections: connections.map((c) => ({ ...c, ...glance(byId.get(c.id)) })) };
     },
@@ -71,7 +71,7 @@ export const connectionRoutes = [
     async handle({ body, caller, deps }) {
       if (body.tenant === undefined && !caller.tenantId) throw new ValidationError('body: "tenant" is required');
       const tenant = await tenantInScope(deps.db, caller, body.tenant ?? caller.tenantId!);
-      return operate<ConnectionView>(deps, caller, 'connection.create', { ...body, tenant: tenant.id });
+      return operate(deps, caller, ops.connectionCreate, { ...body, tenant: tenant.id });
     },
   }),
   defineRoute({
@@ -87,7 +87,7 @@ export const connectionRoutes = [
     errors: [404],
     async handle({ params, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      return operate(deps, caller, 'connection.show', { connection: connection.id });
+      return operate(deps, caller, ops.connectionShow, { connection: connection.id });
     },
   }),
   defineRoute({
@@ -105,7 +105,7 @@ export const connectionRoutes = [
     errors: [404],
     async handle({ params, body, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      return operate<ConnectionView>(deps, caller, 'connection.update', { ...body, connection: connection.id });
+      return operate(deps, caller, ops.connectionUpdate, { ...body, connection: connection.id });
     },
   }),
   defineRoute({
@@ -122,7 +122,7 @@ export const connectionRoutes = [
     errors: [404, 409],
     async handle({ params, query, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      await operate(deps, caller, 'connection.delete', { connection: connection.id, force: query.force });
+      await operate(deps, caller, ops.connectionDelete, { connection: connection.id, force: query.force });
     },
   }),
   defineRoute({
@@ -138,7 +138,7 @@ export const connectionRoutes = [
     errors: [404],
     async handle({ params, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      return operate(deps, caller, 'connection.test', { connection: connection.id });
+      return operate(deps, caller, ops.connectionTest, { connection: connection.id });
     },
   }),
 ];

@@ -1,6 +1,6 @@
 /** A tenant's roles and its group-to-role mappings (mapped roles follow group membership). */
 import { z } from 'zod';
-import type { MappingView, RoleView } from '../../operations/index.js';
+import { ops } from '../../operations/index.js';
 import { mappingAdd } from '../../operations/mappings.js';
 import { roleCreate } from '../../operations/roles.js';
 import { defineRoute, operate } from '../route.js';
@@ -23,7 +23,7 @@ export const roleRoutes = [
     errors: [404],
     async handle({ params, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      return { roles: await operate<RoleView[]>(deps, caller, 'role.list', { tenant: tenant.id }) };
+      return { roles: await operate(deps, caller, ops.roleList, { tenant: tenant.id }) };
     },
   }),
   defineRoute({
@@ -40,7 +40,7 @@ export const roleRoutes = [
     errors: [404, 409],
     async handle({ params, body, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      return operate<RoleView>(deps, caller, 'role.create', { ...body, tenant: tenant.id });
+      return operate(deps, caller, ops.roleCreate, { ...body, tenant: tenant.id });
     },
   }),
   defineRoute({
@@ -56,7 +56,7 @@ export const roleRoutes = [
     errors: [404],
     async handle({ params, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      return { mappings: await operate<MappingView[]>(deps, caller, 'mapping.list', { tenant: tenant.id }) };
+      return { mappings: await operate(deps, caller, ops.mappingList, { tenant: tenant.id }) };
     },
   }),
   defineRoute({
@@ -75,7 +75,7 @@ export const roleRoutes = [
     async handle({ params, body, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
       const connection = body.connection === undefined ? undefined : (await tenantConnection(deps.db, tenant, body.connection)).id;
-      return operate<MappingView>(deps, caller, 'mapping.add', { ...body, tenant: tenant.id, connection });
+      return operate(deps, caller, ops.mappingAdd, { ...body, tenant: tenant.id, connection });
     },
   }),
   defineRoute({
@@ -91,7 +91,7 @@ export const roleRoutes = [
     async handle({ params, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
       const mapping = await mappingInScope(deps.db, tenant, params.mappingId);
-      await operate(deps, caller, 'mapping.remove', { id: mapping.id });
+      await operate(deps, caller, ops.mappingRemove, { id: mapping.id });
     },
   }),
 ];

@@ -6,8 +6,9 @@
  */
 import { z } from 'zod';
 import { NotFoundError } from '../../errors/index.js';
-import { connectionReport, DEFAULT_REPORT_RUNS, type ConnectionReport } from '../../reports/index.js';
+import { connectionReport, DEFAULT_REPORT_RUNS } from '../../reports/index.js';
 import { isUuid } from '../../store/index.js';
+import { ops } from '../../operations/index.js';
 import { defineRoute, operate } from '../route.js';
 import { connectionInScope } from '../scope.js';
 import { connectionParams } from './connections.js';
@@ -39,7 +40,7 @@ export const runRoutes = [
     errors: [404, 409],
     async handle({ params, body, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      return operate(deps, caller, 'sync.run', { connection: connection.id, ...body, trigger: 'manual' });
+      return operate(deps, caller, ops.syncRun, { connection: connection.id, ...body, trigger: 'manual' });
     },
   }),
   defineRoute({
@@ -58,7 +59,7 @@ export const runRoutes = [
       const connection = await connectionInScope(deps.db, caller, params.id);
       // The run itself is looked up by the reconciler within this connection and its tenant.
       if (!isUuid(params.runId)) throw new NotFoundError(`no sync run ${params.runId} for this connection`);
-      return operate(deps, caller, 'sync.run', { connection: connection.id, approve: params.runId });
+      return operate(deps, caller, ops.syncRun, { connection: connection.id, approve: params.runId });
     },
   }),
   defineRoute({
@@ -75,7 +76,7 @@ export const runRoutes = [
     errors: [404],
     async handle({ params, query, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      const report = await operate<ConnectionReport>(deps, caller, 'report.show', { connection: connection.id, runs: query.limit ?? DEFAULT_REPORT_RUNS });
+      const report = await operate(deps, caller, ops.reportShow, { connection: connection.id, runs: query.limit ?? DEFAULT_REPORT_RUNS });
       return { runs: report.recentRuns };
     },
   }),

@@ -3,7 +3,7 @@
  * the 201 answer), listed by name and prefix with last use, revoked at once.
  */
 import { z } from 'zod';
-import type { ScimTokenView } from '../../operations/index.js';
+import { ops } from '../../operations/index.js';
 import { tokenCreate } from '../../operations/tokens.js';
 import { defineRoute, operate } from '../route.js';
 import { connectionInScope, scimTokenInScope } from '../scope.js';
@@ -27,7 +27,7 @@ export const scimTokenRoutes = [
     errors: [404],
     async handle({ params, body, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      return operate<ScimTokenView & { token: string }>(deps, caller, 'token.create', { ...body, connection: connection.id });
+      return operate(deps, caller, ops.tokenCreate, { ...body, connection: connection.id });
     },
   }),
   defineRoute({
@@ -43,7 +43,7 @@ export const scimTokenRoutes = [
     errors: [404],
     async handle({ params, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
-      return { tokens: await operate<ScimTokenView[]>(deps, caller, 'token.list', { connection: connection.id }) };
+      return { tokens: await operate(deps, caller, ops.tokenList, { connection: connection.id }) };
     },
   }),
   defineRoute({
@@ -60,7 +60,7 @@ export const scimTokenRoutes = [
     async handle({ params, caller, deps }) {
       const connection = await connectionInScope(deps.db, caller, params.id);
       const token = await scimTokenInScope(deps.db, connection, params.tokenId);
-      await operate(deps, caller, 'token.revoke', { id: token.id });
+      await operate(deps, caller, ops.tokenRevoke, { id: token.id });
     },
   }),
 ];

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../errors/index.js';
 import { tenantCreate } from '../../operations/tenants.js';
-import { tenantView, type TenantView } from '../../operations/tenants.js';
+import { tenantView } from '../../operations/tenants.js';
+import { ops } from '../../operations/index.js';
 import { defineRoute, operate } from '../route.js';
 import { tenantInScope, tenantsInScope } from '../scope.js';
 
@@ -35,7 +36,7 @@ export const tenantRoutes = [
     errors: [409],
     async handle({ body, caller, deps }) {
       if (caller.tenantId) throw new ForbiddenError('this API key is restricted to one tenant: it cannot create tenants');
-      return operate<TenantView>(deps, caller, 'tenant.create', body);
+      return operate(deps, caller, ops.tenantCreate, body);
     },
   }),
   defineRoute({

@@ -5,7 +5,7 @@
  * manual grant; revoking one leaves the same role from a mapping in place.
  */
 import { z } from 'zod';
-import type { GrantResult } from '../../operations/index.js';
+import { ops } from '../../operations/index.js';
 import type { UserRow } from '../../store/index.js';
 import { defineRoute, operate } from '../route.js';
 import { roleInScope, searchUsers, tenantInScope, userInScope } from '../scope.js';
@@ -73,7 +73,7 @@ export const userRoutes = [
     async handle({ params, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
       const user = await userInScope(deps.db, tenant, params.user);
-      return operate(deps, caller, 'user.show', { user: user.id, tenant: tenant.id });
+      return operate(deps, caller, ops.userShow, { user: user.id, tenant: tenant.id });
     },
   }),
   defineRoute({
@@ -91,7 +91,7 @@ export const userRoutes = [
     async handle({ params, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
       const [user, role] = [await userInScope(deps.db, tenant, params.user), await roleInScope(deps.db, tenant, params.role)];
-      return operate<GrantResult>(deps, caller, 'role.grant', { user: user.id, role: role.id, tenant: tenant.id });
+      return operate(deps, caller, ops.roleGrant, { user: user.id, role: role.id, tenant: tenant.id });
     },
   }),
   defineRoute({
@@ -107,7 +107,7 @@ export const userRoutes = [
     async handle({ params, caller, deps }) {
       const tenant = await tenantInScope(deps.db, caller, params.tenant);
       const [user, role] = [await userInScope(deps.db, tenant, params.user), await roleInScope(deps.db, tenant, params.role)];
-      await operate(deps, caller, 'role.revoke', { user: user.id, role: role.id, tenant: tenant.id });
+      await operate(deps, caller, ops.roleRevoke, { user: user.id, role: role.id, tenant: tenant.id });
     },
   }),
 ];

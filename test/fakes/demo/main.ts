@@ -13,8 +13,7 @@ import type { DemoFailure } from '../../../src/cli/demo.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { isRosterError } from '../../../src/errors/index.js';
 import { createLogger, redactText } from '../../../src/logging/index.js';
-import type { ConnectionView, MappingView, RoleView, TenantView } from '../../../src/operations/index.js';
-import type { SyncReport } from '../../../src/reconcile/report.js';
+import { ops } from '../../../src/operations/index.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
 import { readEmbeddedLock } from '../../../src/store/index.js';
 import { startDemoIdps, type DemoIdp } from './directories.js';
@@ -28,32 +27,31 @@ const print = (text: string) => process.stdout.write(`${text}\n`);
 
 /** Creates what is missing, re-points what exists at this run's fakes. Returns whether the tenant was already there. */
 async function setUp(session: Session, idps: DemoIdp[]): Promise<boolean> {
-  const run = <T>(name: string, input: Record<string, unknown>) => session.execute(name, input) as Promise<T>;
-  const reused = (await run<TenantView[]>('tenant.list', {})).some((t) => t.slug === TENANT);
-  if (!reused) await run('tenant.create', { slug: TENANT, name: 'Roster demo' });
-  const existing = new Set((await run<ConnectionView[]>('connection.list', { tenant: TENANT })).map((c) => c.name));
+  const reused = (await session.execute(ops.tenantList, {})).some((t) => t.slug === TENANT);
+  if (!reused) await session.execute(ops.tenantCreate, { slug: TENANT, name: 'Roster demo' });
+  const existing = new Set((await session.execute(ops.connectionList, { tenant: TENANT })).map((c) => c.name));
   for (const idp of idps) {
-    if (existing.has(idp.kind)) await run('connection.update', { connection: `${TENANT}/${idp.kind}`, settings: idp.settings });
-    else await run('connection.create', { tenant: TENANT, name: idp.kind, kind: idp.kind, settings: idp.settings });
+    if (existing.has(idp.kind)) await session.execute(ops.connectionUpdate, { connection: `${TENANT}/${idp.kind}`, settings: idp.settings });
+    else await session.execute(ops.connectionCreate, { tenant: TENANT, name: idp.kind, kind: idp.kind, settings: idp.settings });
   }
-  if (!existing.has('scim')) await run('connection.create', { tenant: TENANT, name: 'scim', kind: 'scim' });
-  if (!(await run<RoleView[]>('role.list', { tenant: TENANT })).some((r) => r.name === ROLE)) {
-    await run('role.create', { tenant: TENANT, name: ROLE, description: 'given by a mapped group of each sample directory' });
+  if (!existing.has('scim')) await session.execute(ops.connectionCreate, { tenant: TENANT, name: 'scim', kind: 'scim' });
+  if (!(await session.execute(ops.roleList, { tenant: TENANT })).some((r) => r.name === ROLE)) {
+    await session.execute(ops.roleCreate, { tenant: TENANT, name: ROLE, description: 'given by a mapped group of each sample directory' });
   }
-  const mappings = await run<MappingView[]>('mapping.list', { tenant: TENANT });
+  const mappings = await session.execute(ops.mappingList, { tenant: TENANT });
   for (const idp of idps) {
     const connection = `${TENANT}/${idp.kind}`;
     if (mappings.some((m) => m.role === ROLE && m.group === idp.mappedGroup && m.connection?.endsWith(idp.kind))) continue;
-    await run('mapping.add', { tenant: TENANT, group: idp.mappedGroup, role: ROLE, connection });
+    await session.execute(ops.mappingAdd, { tenant: TENANT, group: idp.mappedGroup, role: ROLE, connection });
   }
   return reused;
 }
 
 /** A new SCIM token for demo/scim; the previous demo's tokens are revoked. */
 async function freshToken(session: Session): Promise<string> {
-  const tokens = (await session.execute('token.list', { connection: `${TENANT}/scim` })) as Array<{ id: string; name: string; status: string }>;
-  for (const t of tokens.filter((t) => t.name === TOKEN_NAME && t.status === 'active')) await session.execute('token.revoke', { id: t.id });
-  const created = (await session.execute('token.create', { connection: `${TENANT}/scim`, name: TOKEN_NAME })) as { token: string };
+  const tokens = await session.execute(ops.tokenList, { connection: `${TENANT}/scim` });
+  for (const t of tokens.filter((t) => t.name === TOKEN_NAME && t.status === 'active')) await session.execute(ops.tokenRevoke, { id: t.id });
+  const created = await session.execute(ops.tokenCreate, { connection: `${TENANT}/scim`, name: TOKEN_NAME });
   return created.token;
 }
 
@@ -124,7 +122,7 @@ async function demo(): Promise<void> {
     for (const idp of idps) {
       if (stopping) return;
       // Full: a reused connection still holds cursors of the last demo's fakes.
-      const report = (await session.execute('sync.run', { connection: `${TENANT}/${idp.kind}`, full: true })) as SyncReport;
+      const report = await session.execute(ops.syncRun, { connection: `${TENANT}/${idp.kind}`, full: true });
       print(syncReportText(report));
     }
     const token = await freshToken(session);
