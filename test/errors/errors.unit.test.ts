@@ -1,7 +1,7 @@
 /**
  * Roster's typed errors (src/errors): each carries its stable code and HTTP
- * status, its name, cause and details; toErrorResponse shows a typed error
- * as it is and anything else as a 500 with an id; fromErrorBody (the CLI
+ * status, its name, cause and details; the API's error mapper (src/api/errors.ts)
+ * shows a typed error as it is and anything else as a 500 with an id; fromErrorBody (the CLI
  * reading a server's answer) rebuilds the typed error.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,10 +16,10 @@ import {
   RosterError,
   StoreBusyError,
   StoreUnavailableError,
-  toErrorResponse,
   UnauthorizedError,
   ValidationError,
 } from '../../src/errors/index.js';
+import { apiErrorResponse } from '../../src/api/errors.js';
 
 const TYPED_ERRORS: Array<[RosterError, string, number]> = [
   [new ValidationError('bad'), 'invalid_input', 400],
@@ -61,25 +61,28 @@ describe('typed errors', () => {
   });
 });
 
-describe('toErrorResponse and fromErrorBody', () => {
+describe('apiErrorResponse and fromErrorBody', () => {
   it.each(TYPED_ERRORS)('%s goes out as its status and code, and comes back as the same error', (err, code, status) => {
-    const response = toErrorResponse(err, 'e-1');
-    expect(response).toEqual({ status, body: { error: { code, message: 'bad' } } });
+    const response = apiErrorResponse(err);
+    expect({ status: response.status, body: response.body }).toEqual({ status, body: { error: { code, message: 'bad' } } });
     const rebuilt = fromErrorBody(response.status, response.body);
     expect(rebuilt).toBeInstanceOf(err.constructor);
     expect([rebuilt.code, rebuilt.status, rebuilt.message]).toEqual([code, status, 'bad']);
   });
 
   it('carries details both ways', () => {
-    const response = toErrorResponse(new ValidationError('bad', { details: { field: 'name' } }), 'e-1');
+    const response = apiErrorResponse(new ValidationError('bad', { details: { field: 'name' } }));
     expect(response.body.error.details).toEqual({ field: 'name' });
     expect(fromErrorBody(400, response.body).details).toEqual({ field: 'name' });
   });
 
   it('answers anything else with a 500 naming the error id, never its message', () => {
-    expect(toErrorResponse(new Error('password=hunter2'), 'e-42')).toEqual({
+    const response = apiErrorResponse(new Error('password=hunter2'));
+    const id = response.errorId;
+    expect(id).toMatch(/^[0-9a-f]{8}$/);
+    expect({ status: response.status, body: response.body }).toEqual({
       status: 500,
-      body: { error: { code: 'internal', message: 'internal error (id e-42); see the server log', errorId: 'e-42' } },
+      body: { error: { code: 'internal', message: `internal error (id ${id}); see the server log`, errorId: id } },
     });
   });
 
