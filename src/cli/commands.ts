@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserPage, UserView } from '../operations/index.js';
+import { CONNECTION_KINDS } from '../providers/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { webhookCommands } from './webhook-commands.js';
 import { demoCommand } from './demo.js';
@@ -91,7 +92,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .description('create a connection; secret settings are stored encrypted')
     .requiredOption('--tenant <slug>', 'tenant slug or id')
     .requiredOption('--name <name>', 'connection name, unique in the tenant')
-    .addOption(new Option('--kind <kind>', 'identity provider').choices(['entra', 'okta', 'google', 'scim']).makeOptionMandatory())
+    .addOption(new Option('--kind <kind>', 'identity provider').choices(CONNECTION_KINDS).makeOptionMandatory())
     .option('--settings <file>', 'JSON file with the kind\'s settings (credentials included)')
     .option('--schedule <cron>', 'cron expression of the scheduled (delta) sync, in UTC (e.g. "*/15 * * * *")')
     .option('--full-schedule <cron>', 'cron expression of the periodic full sync (default for entra, okta, google: daily, between 02:00 and 05:00 UTC)')
