@@ -4,6 +4,7 @@
  * takes (attribute mapping, scope, concurrency, throttle budget).
  */
 import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
 import { urlRefusal } from '../net/url-policy.js';
 import { throttleBudgetSeconds } from './throttle.js';
 
@@ -38,3 +39,12 @@ export const pullCommon = {
   /** How long one run may wait out the IdP's throttling (429, rate-limit resets) before it gives up; default 300. */
   throttleBudgetSeconds: throttleBudgetSeconds().optional(),
 };
+
+/**
+ * A stored setting the provider cannot use. src/connections validates
+ * settings before they are stored, so this means they were stored another
+ * way or by an older Roster; every provider says it the same way, naming the field.
+ */
+export function unusableSetting(field: string, message: string): ConfigError {
+  return new ConfigError(message, { details: { field } });
+}

@@ -51,8 +51,11 @@ export interface RequestTally {
 export interface ProviderOptions {
   settings?: Record<string, unknown>;
   concurrency?: number;
-  /** `rejected`: credentials the IdP does not accept (a wrong secret, a revoked token, an unknown key). */
-  credentials?: 'valid' | 'rejected';
+  /**
+   * `rejected`: credentials the IdP does not accept (a wrong secret, a revoked token, an unknown key);
+   * `missing`: no secret at all (settings stored without going through src/connections).
+   */
+  credentials?: 'valid' | 'rejected' | 'missing';
 }
 
 export interface ProviderHandle {

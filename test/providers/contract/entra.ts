@@ -70,7 +70,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
       const provider = createEntraProvider({
         // Retries 5 ms apart and a 2 s throttle budget: failures surface in a moment.
         settings: { ...conn.settings, retryDelayMs: 5, throttleBudgetSeconds: 2, ...options.settings },
-        secrets: options.credentials === 'rejected' ? { clientSecret: 'not-the-secret' } : conn.secrets,
+        secrets: options.credentials === 'missing' ? {} : options.credentials === 'rejected' ? { clientSecret: 'not-the-secret' } : conn.secrets,
         logger: silentLogger(),
         stats,
         concurrency: options.concurrency ?? 4,

@@ -90,7 +90,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
       const provider = createGoogleProvider({
         // Retries back off from 5 ms (Google asks for exponential backoff; tests need not wait seconds).
         settings: { subject: admin.primaryEmail, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl, maxRetries: 2, retryBaseDelayMs: 5, maxRetryDelayMs: 50, throttleBudgetSeconds: 2, ...options.settings },
-        secrets: { serviceAccountKey: options.credentials === 'rejected' ? unknownServiceAccount() : key },
+        secrets: options.credentials === 'missing' ? {} : { serviceAccountKey: options.credentials === 'rejected' ? unknownServiceAccount() : key },
         logger: silentLogger(),
         stats,
         concurrency: options.concurrency ?? 4,

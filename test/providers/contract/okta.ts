@@ -65,7 +65,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
       const provider = createOktaProvider({
         // One 5xx retry, 5 ms later, and a 3 s throttle budget (a 429 here asks up to 2 s): failures surface quickly.
         settings: { orgUrl: fake.url, serverErrorRetries: 1, retryDelayMs: 5, throttleBudgetSeconds: 3, ...options.settings },
-        secrets: { apiToken: options.credentials === 'rejected' ? 'revoked-token' : 'test-token' },
+        secrets: options.credentials === 'missing' ? {} : { apiToken: options.credentials === 'rejected' ? 'revoked-token' : 'test-token' },
         logger: winston.createLogger({ silent: true }),
         stats,
         concurrency: options.concurrency ?? 4,
