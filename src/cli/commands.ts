@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionView, GrantResult, MappingView, RoleView, TenantView, UserPage, UserView } from '../operations/index.js';
-import { CONNECTION_KINDS } from '../providers/index.js';
+import { CONNECTION_KINDS, PROVIDER_KINDS } from '../providers/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { webhookCommands } from './webhook-commands.js';
 import { demoCommand } from './demo.js';
@@ -95,7 +95,7 @@ function connectionCommands(rt: CliRuntime): Command {
     .addOption(new Option('--kind <kind>', 'identity provider').choices(CONNECTION_KINDS).makeOptionMandatory())
     .option('--settings <file>', 'JSON file with the kind\'s settings (credentials included)')
     .option('--schedule <cron>', 'cron expression of the scheduled (delta) sync, in UTC (e.g. "*/15 * * * *")')
-    .option('--full-schedule <cron>', 'cron expression of the periodic full sync (default for entra, okta, google: daily, between 02:00 and 05:00 UTC)')
+    .option('--full-schedule <cron>', `cron expression of the periodic full sync (default for ${PROVIDER_KINDS.join(', ')}: daily, between 02:00 and 05:00 UTC)`)
     .option('--no-full-schedule', 'no periodic full sync (opts out of the daily default)')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {

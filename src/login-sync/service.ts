@@ -131,7 +131,7 @@ export class LoginSyncService {
         storedMemberships,
         knownGroups,
         live,
-        // Whether the one-user answer lists every group (entra, okta) or direct ones only (google): see the descriptors.
+        // Whether the one-user answer lists every group, nested ones included, or direct ones only (each descriptor says).
         groupsComplete: pullDescriptorOf(connection.kind)?.groupsComplete ?? false,
         scope: (settings as { scope?: ScopeSettings }).scope,
         newId: randomUUID,
