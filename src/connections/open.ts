@@ -17,7 +17,7 @@ export interface OpenableConnection {
 }
 
 /** Requests at once to one IdP for a connection whose settings do not say (`concurrency`). */
-export const DEFAULT_PROVIDER_CONCURRENCY = 4;
+const DEFAULT_PROVIDER_CONCURRENCY = 4;
 
 /** The connection's secrets, decrypted; bound to the connection id, so a blob copied to another row does not decrypt. */
 export function decryptConnectionSecrets(keyring: SecretKeyring, connection: Pick<OpenableConnection, 'id' | 'secrets'>): Record<string, unknown> {

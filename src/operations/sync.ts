@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { decryptConnectionSecrets, openProvider } from '../connections/index.js';
 import { ValidationError } from '../errors/index.js';
 import { resolvedUrlRefusal } from '../net/outbound.js';
-import { pullDescriptorOf, pulledKinds, type ConnectionTestResult } from '../providers/index.js';
+import { pullDescriptorOf, pullKindsInWords, type ConnectionTestResult } from '../providers/index.js';
 import { approveHeldRun, syncConnection } from '../reconcile/run.js';
 import type { SyncReport } from '../reconcile/report.js';
 import { resolveConnection } from './resolve.js';
@@ -65,7 +65,7 @@ export const connectionTest = defineOperation({
     const row = await resolveConnection(ctx.store.db, input.connection);
     const label = `${row.tenant.slug}/${row.name}`;
     const descriptor = pullDescriptorOf(row.kind);
-    if (!descriptor) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only ${pulledKinds()} connections can be tested`);
+    if (!descriptor) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only ${pullKindsInWords()} connections can be tested`);
     const settings = (row.settings ?? {}) as Record<string, unknown>;
     // Before any request: an endpoint the policy refuses is reported the same way whatever its
     // port, so the test cannot tell an open port from a closed one.

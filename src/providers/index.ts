@@ -73,7 +73,7 @@ export function pullDescriptorOf(kind: string): PullDescriptor | undefined {
 }
 
 /** The pull kinds in words, for messages: "entra, okta and google". */
-export function pulledKinds(): string {
+export function pullKindsInWords(): string {
   const kinds = [...registered.values()].filter((d) => d.direction === 'pull').map((d) => d.kind);
   return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}` : kinds.join('');
 }

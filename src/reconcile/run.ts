@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/index.j
 import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { providerContext } from '../connections/open.js';
-import { createProvider, isProviderKind, pulledKinds, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../providers/index.js';
+import { createProvider, isProviderKind, pullKindsInWords, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../providers/index.js';
 import type { ConnectionRow, Db } from '../store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
@@ -160,7 +160,7 @@ async function readAndPlan(
 
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
   const kind = connection.kind;
-  if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only ${pulledKinds()} connections are pulled`);
+  if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only ${pullKindsInWords()} connections are pulled`);
   const ttl = options.leaseTtlMs ?? DEFAULT_SYNC_LEASE_MS;
   return withLease(deps, connection, options.label, ttl, async (connection, lease) => {
     const tenantId = connection.tenantId;
