@@ -3,11 +3,14 @@
  * (test/fakes/toy/) is registered, as a line in src/providers/index.ts would
  * register it, and then works end to end without a change to shared code:
  * its settings validate, a connection of its kind is created, tested and
- * synced through the operations layer, and the sync produces its users.
+ * synced through the operations layer, the sync produces its users, and the
+ * login hook asks it live.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSettings } from '../../src/connections/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { LoginSyncService } from '../../src/login-sync/index.js';
 import type { OperationContext } from '../../src/operations/index.js';
 import { registerProvider } from '../../src/providers/index.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
@@ -53,5 +56,11 @@ describe('a provider registered from its own folder', () => {
     expect(users).toEqual([{ user_name: 'ann@toy.test', active: true }, { user_name: 'bo@toy.test', active: true }]);
     const groups = await queryRows<{ display_name: string }>(store.db, sql`select display_name from groups`);
     expect(groups).toEqual([{ display_name: TOY_GROUP }]);
+  });
+
+  it('answers a login live from the toy IdP', async () => {
+    const logins = new LoginSyncService({ store, keyring: ctx.keyring, logger: silentLogger() });
+    const answer = await logins.login('acme', { userName: 'ann@toy.test' }, { type: 'login', id: 'test' });
+    expect(answer).toMatchObject({ allowed: true, source: 'live', groups: [{ displayName: TOY_GROUP }] });
   });
 });
