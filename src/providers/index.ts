@@ -72,9 +72,14 @@ export function pullDescriptorOf(kind: string): PullDescriptor | undefined {
   return descriptor?.direction === 'pull' ? descriptor : undefined;
 }
 
+/** The kinds registered now that Roster pulls from (the built-in PROVIDER_KINDS, and any added at run time). */
+export function pullKinds(): string[] {
+  return [...registered.values()].filter((d) => d.direction === 'pull').map((d) => d.kind);
+}
+
 /** The pull kinds in words, for messages: "entra, okta and google". */
 export function pullKindsInWords(): string {
-  const kinds = [...registered.values()].filter((d) => d.direction === 'pull').map((d) => d.kind);
+  const kinds = pullKinds();
   return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}` : kinds.join('');
 }
 

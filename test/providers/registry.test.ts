@@ -62,6 +62,16 @@ describe('the provider registry', () => {
     }
   });
 
+  it('declares as endpoints exactly the settings the outbound URL policy guards', () => {
+    for (const kind of CONNECTION_KINDS) {
+      const { settings, endpointFields } = descriptorOf(kind);
+      const shape = settings instanceof z.ZodObject ? (settings.shape as Record<string, z.ZodType>) : {};
+      // A field takes a public https URL but refuses the cloud metadata address: the policy is on it.
+      const guarded = Object.keys(shape).filter((field) => shape[field]!.safeParse('https://idp.example.com').success && !shape[field]!.safeParse('https://169.254.169.254').success);
+      expect(guarded.sort(), kind).toEqual([...endpointFields].sort());
+    }
+  });
+
   it('is what the README synopsis of `connection create --kind` lists', () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(`--kind ${CONNECTION_KINDS.join('|')}`);
