@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { ops, type ConnectionView, type MappingView, type UserPage } from '../operations/index.js';
+import { CONNECTION_KINDS, PROVIDER_KINDS } from '../providers/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { CONNECTION_REF, USER_REF, jsonOption, parseBooleanOption, parseIntOption, show, textOption, type CliRuntime, type Opts } from './context.js';
 import { webhookCommands } from './webhook-commands.js';
@@ -60,10 +61,10 @@ function connectionCommands(rt: CliRuntime): Command {
     .description('create a connection; secret settings are stored encrypted')
     .requiredOption('--tenant <slug>', 'tenant slug or id')
     .requiredOption('--name <name>', 'connection name, unique in the tenant')
-    .addOption(new Option('--kind <kind>', 'identity provider').choices(['entra', 'okta', 'google', 'scim']).makeOptionMandatory())
+    .addOption(new Option('--kind <kind>', 'identity provider').choices(CONNECTION_KINDS).makeOptionMandatory())
     .option('--settings <file>', 'JSON file with the kind\'s settings (credentials included)')
     .option('--schedule <cron>', 'cron expression of the scheduled (delta) sync, in UTC (e.g. "*/15 * * * *")')
-    .option('--full-schedule <cron>', 'cron expression of the periodic full sync (default for entra, okta, google: daily, between 02:00 and 05:00 UTC)')
+    .option('--full-schedule <cron>', `cron expression of the periodic full sync (default for ${PROVIDER_KINDS.join(', ')}: daily, between 02:00 and 05:00 UTC)`)
     .option('--no-full-schedule', 'no periodic full sync (opts out of the daily default)')
     .addOption(jsonOption())
     .action(async (opts: Opts) => {

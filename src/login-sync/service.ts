@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { applyChanges, type Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
-import { createProvider, isProviderKind, type DirectoryProvider, type ProviderContext, type ProviderKind } from '../providers/index.js';
+import { openProvider } from '../connections/open.js';
+import { findDescriptor, pullDescriptorOf, type DirectoryProvider } from '../providers/index.js';
 import type { ScopeSettings } from '../reconcile/scope.js';
 import type { SecretKeyring } from '../secrets/index.js';
 import { findConnectionById, findTenant, listUserGroups, listUserRoles, type ConnectionRow, type Store } from '../store/index.js';
@@ -40,16 +41,8 @@ export interface LoginSyncDeps {
 /** What one live round for one connection produced. */
 type LiveOutcome = { ok: true; userId: string | undefined; denied?: string } | { ok: false; reason: string };
 
-/**
- * Whether a provider's one-user answer lists every group the user is in,
- * nested ones included. Graph's transitiveMemberOf does; Okta groups do not
- * nest; Google's groups?userKey= lists direct groups only, so at login a
- * Google user only gains memberships, and losses wait for the scheduled sync.
- */
 /** Requests in flight to one IdP for logins, across users (each login makes one or two). */
 const LOGIN_CONCURRENCY = 32;
-
-const GROUPS_COMPLETE: Record<ProviderKind, boolean> = { entra: true, okta: true, google: false };
 
 export class LoginSyncService {
   private readonly inFlight = new Map<string, Promise<LiveOutcome>>();
@@ -110,17 +103,13 @@ export class LoginSyncService {
     const version = connection.updatedAt.getTime();
     const cached = this.providers.get(connection.id);
     if (cached?.version === version) return cached.provider;
-    const settings = (connection.settings ?? {}) as Record<string, unknown>;
-    const secrets = connection.secrets ? (this.deps.keyring.decrypt(connection.secrets, `connection:${connection.id}`) as Record<string, unknown>) : {};
     // Logins of different users run side by side; the sync's per-connection limit (default 4) would queue them.
-    const context: ProviderContext = { settings, secrets, logger: this.deps.logger, stats: { apiRequests: 0, throttled: 0 }, concurrency: LOGIN_CONCURRENCY };
-    const provider = Promise.resolve(createProvider(connection.kind as ProviderKind, context));
+    const provider = openProvider(connection, this.deps.keyring, { logger: this.deps.logger, concurrency: LOGIN_CONCURRENCY });
     this.providers.set(connection.id, { version, provider });
     return provider;
   }
 
   private async fetchAndApply(tenantId: string, connection: ConnectionRow, lookup: LoginLookup, actor: Actor): Promise<LiveOutcome> {
-    const kind = connection.kind as ProviderKind;
     const started = Date.now();
     const late = () => Date.now() - started >= connection.loginSyncTimeoutMs;
     const db = this.deps.store.db;
@@ -142,7 +131,8 @@ export class LoginSyncService {
         storedMemberships,
         knownGroups,
         live,
-        groupsComplete: GROUPS_COMPLETE[kind],
+        // Whether the one-user answer lists every group, nested ones included, or direct ones only (each descriptor says).
+        groupsComplete: pullDescriptorOf(connection.kind)?.groupsComplete ?? false,
         scope: (settings as { scope?: ScopeSettings }).scope,
         newId: randomUUID,
       });
@@ -186,8 +176,9 @@ function withinBudget(work: Promise<LiveOutcome>, budgetMs: number): Promise<Liv
 
 /** Why a stored user's connection is not asked live, or undefined when it is. */
 function whyNotLive(connection: ConnectionRow): string | undefined {
-  if (connection.kind === 'scim') return 'a SCIM connection is pushed to: answered from the store';
-  if (!isProviderKind(connection.kind)) return `connections of kind ${connection.kind} are not asked live`;
+  const direction = findDescriptor(connection.kind)?.direction;
+  if (direction === 'push') return 'a SCIM connection is pushed to: answered from the store';
+  if (direction !== 'pull') return `connections of kind ${connection.kind} are not asked live`;
   if (!connection.enabled) return 'the connection is disabled: answered from the store';
   if (!connection.loginSyncEnabled) return 'sync on login is off for this connection: answered from the store';
   return undefined;

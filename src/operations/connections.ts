@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
-  CONNECTION_SPECS,
   DEFAULT_SCIM_RATE_LIMIT,
   defaultFullSchedule,
   maskedSettings,
@@ -17,8 +16,8 @@ import {
   scheduleIntervalSeconds,
   parseWindow,
   validateSettings,
-  type ConnectionKind,
 } from '../connections/index.js';
+import { acceptsScimPush, findDescriptor, isProviderKind } from '../providers/index.js';
 import { ConflictError, ValidationError } from '../errors/index.js';
 import { applyChanges, type LifecycleChange } from '../lifecycle/index.js';
 import {
@@ -79,26 +78,25 @@ function secretKeysOf(ctx: OperationContext, row: ConnectionRow): string[] {
     return Object.keys(readSecrets(ctx, row) ?? {});
   } catch (err) {
     ctx.logger.warn(`cannot read the secrets of connection ${row.id}`, { error: err });
-    return [...(CONNECTION_SPECS[row.kind as ConnectionKind]?.secretFields ?? [])];
+    return [...(findDescriptor(row.kind)?.secretFields ?? [])];
   }
 }
 
 function connectionView(ctx: OperationContext, row: ConnectionRow, tenantSlug: string): ConnectionView {
   const settings = (row.settings ?? {}) as Record<string, unknown>;
-  const kind = row.kind as ConnectionKind;
   return {
     id: row.id,
     tenant: tenantSlug,
     tenantId: row.tenantId,
     name: row.name,
     kind: row.kind,
-    settings: CONNECTION_SPECS[kind] ? maskedSettings(kind, settings, secretKeysOf(ctx, row)) : settings,
+    settings: findDescriptor(row.kind) ? maskedSettings(row.kind, settings, secretKeysOf(ctx, row)) : settings,
     schedule: row.schedule,
     fullSchedule: row.fullSchedule,
     enabled: row.enabled,
     loginSync: { enabled: row.loginSyncEnabled, timeoutMs: row.loginSyncTimeoutMs },
     deletionThreshold: { count: row.deletionThresholdCount, percent: row.deletionThresholdPercent },
-    scimPush: row.kind === 'scim' || row.pushEnabled,
+    scimPush: acceptsScimPush(row),
     scimRateLimit: {
       perMinute: row.scimRatePerMinute ?? DEFAULT_SCIM_RATE_LIMIT.perMinute,
       burst: row.scimBurst ?? DEFAULT_SCIM_RATE_LIMIT.burst,
@@ -145,9 +143,9 @@ export const connectionCreate = defineOperation({
     const kind = parseKind(input.kind);
     const split = validateSettings(kind, input.settings ?? {});
     const schedule = input.schedule ? parseSchedule(input.schedule) : null;
-    if ((schedule || input.fullSchedule) && kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
+    if ((schedule || input.fullSchedule) && !isProviderKind(kind)) throw new ValidationError(`a ${kind} connection is pushed to, not synced: it takes no schedule`);
     const id = randomUUID();
-    const fullSchedule = kind === 'scim' || input.fullSchedule === null ? null : input.fullSchedule === undefined ? defaultFullSchedule(id) : parseSchedule(input.fullSchedule, 'fullSchedule');
+    const fullSchedule = !isProviderKind(kind) || input.fullSchedule === null ? null : input.fullSchedule === undefined ? defaultFullSchedule(id) : parseSchedule(input.fullSchedule, 'fullSchedule');
     const db = ctx.store.db;
     const tenant = await resolveTenant(db, input.tenant);
     if (await findConnectionByName(db, tenant.id, input.name)) {
@@ -230,7 +228,7 @@ export const connectionUpdate = defineOperation({
       patch.syncIntervalSeconds = patch.schedule === null ? null : scheduleIntervalSeconds(patch.schedule);
     }
     if (input.fullSchedule !== undefined) patch.fullSchedule = input.fullSchedule === null ? null : parseSchedule(input.fullSchedule, 'fullSchedule');
-    if ((patch.schedule || patch.fullSchedule) && row.kind === 'scim') throw new ValidationError('a scim connection is pushed to, not synced: it takes no schedule');
+    if ((patch.schedule || patch.fullSchedule) && !isProviderKind(row.kind)) throw new ValidationError(`a ${row.kind} connection is pushed to, not synced: it takes no schedule`);
     if (input.enabled !== undefined) patch.enabled = input.enabled;
     if (input.syncGroupsOnLogin !== undefined) patch.loginSyncEnabled = input.syncGroupsOnLogin;
     if (input.loginSyncTimeoutMs !== undefined) patch.loginSyncTimeoutMs = input.loginSyncTimeoutMs;

@@ -4,20 +4,15 @@
  * returns the report.
  */
 import { z } from 'zod';
-import { CONNECTION_SPECS } from '../connections/index.js';
+import { decryptConnectionSecrets, openProvider } from '../connections/index.js';
 import { ValidationError } from '../errors/index.js';
 import { resolvedUrlRefusal } from '../net/outbound.js';
-import { createProvider, isProviderKind, type ConnectionTestResult } from '../providers/index.js';
+import { pullDescriptorOf, pullKindsInWords, type ConnectionTestResult } from '../providers/index.js';
 import { approveHeldRun, syncConnection } from '../reconcile/run.js';
 import type { SyncReport } from '../reconcile/report.js';
-import type { ConnectionRow } from '../store/index.js';
 import { resolveConnection } from './resolve.js';
 import { metrics } from '../metrics/index.js';
-import { defineOperation, type OperationContext } from './types.js';
-
-function secretsOf(ctx: OperationContext, row: ConnectionRow): Record<string, unknown> {
-  return row.secrets ? (ctx.keyring.decrypt(row.secrets, `connection:${row.id}`) as Record<string, unknown>) : {};
-}
+import { defineOperation } from './types.js';
 
 export const syncRun = defineOperation({
   name: 'sync.run',
@@ -40,7 +35,7 @@ export const syncRun = defineOperation({
     let reported = 0;
     const report = await syncConnection(deps, row, {
       label,
-      secrets: secretsOf(ctx, row),
+      secrets: decryptConnectionSecrets(ctx.keyring, row),
       full: input.full,
       dryRun: input.dryRun,
       trigger: input.trigger ?? 'manual',
@@ -69,22 +64,17 @@ export const connectionTest = defineOperation({
   async run(ctx, input): Promise<ConnectionTestResult & { connection: string; kind: string }> {
     const row = await resolveConnection(ctx.store.db, input.connection);
     const label = `${row.tenant.slug}/${row.name}`;
-    if (!isProviderKind(row.kind)) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only entra, okta and google connections can be tested`);
+    const descriptor = pullDescriptorOf(row.kind);
+    if (!descriptor) throw new ValidationError(`connection ${label} is of kind ${row.kind}: only ${pullKindsInWords()} connections can be tested`);
     const settings = (row.settings ?? {}) as Record<string, unknown>;
     // Before any request: an endpoint the policy refuses is reported the same way whatever its
     // port, so the test cannot tell an open port from a closed one.
-    for (const field of CONNECTION_SPECS[row.kind].endpointFields) {
+    for (const field of descriptor.endpointFields) {
       const value = settings[field];
       const refusal = typeof value === 'string' ? await resolvedUrlRefusal(value) : undefined;
       if (refusal) return { connection: label, kind: row.kind, ok: false, checks: [{ name: `outbound URL policy (${field})`, ok: false, detail: refusal }] };
     }
-    const provider = await createProvider(row.kind, {
-      settings,
-      secrets: secretsOf(ctx, row),
-      logger: ctx.logger,
-      stats: { apiRequests: 0, throttled: 0 },
-      concurrency: typeof settings.concurrency === 'number' ? settings.concurrency : 4,
-    });
+    const provider = await openProvider(row, ctx.keyring, { logger: ctx.logger });
     const result = await provider.test();
     return { connection: label, kind: row.kind, ...result };
   },

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { generateScimToken, hashScimToken, SHOWN_PREFIX_LENGTH } from '../security/credentials.js';
+import { acceptsScimPush } from '../providers/index.js';
 import {
   findScimTokenById,
   findTenantById,
@@ -77,7 +78,7 @@ export const tokenCreate = defineOperation({
   async run(ctx, input): Promise<ScimTokenView & { token: string }> {
     const connection = await resolveConnection(ctx.store.db, input.connection);
     const label = `${connection.tenant.slug}/${connection.name}`;
-    if (connection.kind !== 'scim' && !connection.pushEnabled) {
+    if (!acceptsScimPush(connection)) {
       throw new ValidationError(
         `connection "${label}" (kind ${connection.kind}) does not accept SCIM pushes; enable them first: roster connection update ${label} --scim-push`,
       );

@@ -10,7 +10,8 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
-import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
+import { providerContext } from '../connections/open.js';
+import { createProvider, isProviderKind, pullKindsInWords, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../providers/index.js';
 import type { ConnectionRow, Db } from '../store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
@@ -33,7 +34,7 @@ export interface SyncDeps {
   logger: Logger;
   actor: Actor;
   /** Builds the provider; tests and the demo may swap it. Default: the registry. */
-  providerFor?: (kind: ProviderKind, context: ProviderContext) => DirectoryProvider | Promise<DirectoryProvider>;
+  providerFor?: (kind: string, context: ProviderContext) => DirectoryProvider | Promise<DirectoryProvider>;
 }
 
 export interface SyncOptions {
@@ -89,12 +90,6 @@ async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[
   return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
 }
 
-function providerContext(deps: SyncDeps, connection: ConnectionRow, secrets: Record<string, unknown>, stats: ProviderStats): ProviderContext {
-  const settings = (connection.settings ?? {}) as Record<string, unknown>;
-  const concurrency = typeof settings.concurrency === 'number' ? settings.concurrency : 4;
-  return { settings, secrets, logger: deps.logger, stats, concurrency };
-}
-
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface ReadResult {
@@ -121,11 +116,10 @@ async function readAndPlan(
   stored0: StoredCursor | null,
   lease: HeldLease,
 ): Promise<ReadResult> {
-  const kind = connection.kind as ProviderKind;
   // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
   const stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
   const builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
-  const provider = await (deps.providerFor ?? createProvider)(kind, providerContext(deps, connection, options.secrets, stats));
+  const provider = await (deps.providerFor ?? createProvider)(connection.kind, providerContext(connection, options.secrets, { logger: deps.logger, stats }));
 
   let error: string | undefined;
   let mode: 'full' | 'delta' = 'full';
@@ -166,7 +160,7 @@ async function readAndPlan(
 
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
   const kind = connection.kind;
-  if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only entra, okta and google connections are pulled`);
+  if (!isProviderKind(kind)) throw new ValidationError(`connection ${options.label} is of kind ${kind}; only ${pullKindsInWords()} connections are pulled`);
   const ttl = options.leaseTtlMs ?? DEFAULT_SYNC_LEASE_MS;
   return withLease(deps, connection, options.label, ttl, async (connection, lease) => {
     const tenantId = connection.tenantId;

@@ -28,7 +28,7 @@ const DEGRADED_STATUSES = new Set(['failed', 'partial', 'held']);
 const MAX_ERROR_IN_REASON = 200;
 
 export interface HealthFacts {
-  /** `pull`: synced by runs (entra, okta, google); `push`: fed by SCIM (kind scim). */
+  /** `pull`: synced by runs; `push`: fed by SCIM (the registry's `direction`, src/providers). */
   mode: 'pull' | 'push';
   enabled: boolean;
   now: Date;

@@ -2,6 +2,7 @@
 import type { ConnectionRow, Db, SyncRunRow } from '../store/index.js';
 import { reportOf, type SyncCounts } from '../reconcile/report.js';
 import { scheduleProblem } from '../connections/index.js';
+import { acceptsScimPush, isProviderKind } from '../providers/index.js';
 import { connectionHealth, DEFAULT_SCIM_PUSH_WINDOW_SECONDS, DEFAULT_SYNC_INTERVAL_SECONDS, type Health } from './health.js';
 import { readReportFacts, type ReportFacts } from './queries.js';
 
@@ -102,8 +103,8 @@ function brokenSchedule(connection: ConnectionRow): string | null {
 
 function reportOfConnection(connection: ConnectionRow, tenantSlug: string, facts: ReportFacts, now: Date): ConnectionReport {
   const label = `${tenantSlug}/${connection.name}`;
-  const push = connection.kind === 'scim';
-  const takesPushes = push || connection.pushEnabled;
+  const push = !isProviderKind(connection.kind);
+  const takesPushes = acceptsScimPush(connection);
   const verdict = connectionHealth({
     mode: push ? 'push' : 'pull',
     enabled: connection.enabled,

@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   logger: Logger;
   /** Runs one sync of the connection and resolves with its status (the server passes the sync.run operation). */
   runSync(connectionId: string, mode: SyncMode): Promise<{ status: string }>;
-  /** Connection kinds that are synced by pulling (entra, okta, google). */
+  /** Connection kinds that are synced by pulling (the registry's pull kinds, src/providers). */
   isPullKind(kind: string): boolean;
   /** Runs of different connections at once, across this replica. */
   concurrency?: number;

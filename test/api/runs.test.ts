@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease, releaseLease } from '../../src/reconcile/store.js';
 import { queryRows } from '../../src/store/index.js';
 import { op } from '../operations/support.js';
-import { entraIdp, type IdpUnderTest } from '../reconcile/idps.js';
+import { entraAdapter } from '../providers/contract/adapters.js';
+import { startScenario, type ScenarioIdp } from '../providers/contract/scenario.js';
 import { ADMIN_TOKEN, apiHarness, expectDocumented, type ApiHarness } from './support.js';
 
 let h: ApiHarness;
-let idp: IdpUnderTest;
+let idp: ScenarioIdp;
 let entra: string;
 let acmeKey: string;
 let globexKey: string;
@@ -20,7 +21,7 @@ const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   h = await apiHarness();
-  idp = await entraIdp();
+  idp = await startScenario(entraAdapter);
   for (const n of ['ann', 'bo', 'cy', 'dee']) ids[n] = idp.addUser(n);
   await op(h.ctx, 'tenant.create', { slug: 'acme' });
   await op(h.ctx, 'tenant.create', { slug: 'globex' });

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/index.js';
 import { queryRows } from '../../src/store/index.js';
 import { op, operationContext } from '../operations/support.js';
-import { entraIdp, type IdpUnderTest } from '../reconcile/idps.js';
+import { entraAdapter } from '../providers/contract/adapters.js';
+import { startScenario, type ScenarioIdp } from '../providers/contract/scenario.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { accessibilityProblems, launchChromium, screenshot } from './browser.js';
 
@@ -25,7 +26,7 @@ const ADMIN_TOKEN = 'bootstrap-admin-token-for-console-tests-0123';
 let store: TestStore;
 let ctx: ReturnType<typeof operationContext>;
 let app: FastifyInstance;
-let idp: IdpUnderTest;
+let idp: ScenarioIdp;
 let browser: Browser;
 let page: Page;
 let origin: string;
@@ -42,7 +43,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   store = await createTestStore();
   ctx = operationContext(store);
-  idp = await entraIdp();
+  idp = await startScenario(entraAdapter);
   const [ann, bo, cy, dee, eve] = ['ann', 'bo', 'cy', 'dee', 'eve'].map((n) => idp.addUser(n)) as [string, string, string, string, string];
   const engineering = idp.addGroup('Engineering');
   const support = idp.addGroup('Support');

@@ -8,19 +8,20 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/index.js';
 import { op, operationContext } from '../operations/support.js';
-import { oktaIdp, type IdpUnderTest } from '../reconcile/idps.js';
+import { oktaAdapter } from '../providers/contract/adapters.js';
+import { startScenario, type ScenarioIdp } from '../providers/contract/scenario.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
 let store: TestStore;
 let app: FastifyInstance;
-let idp: IdpUnderTest;
+let idp: ScenarioIdp;
 let token: string;
 let ctx: ReturnType<typeof operationContext>;
 
 beforeAll(async () => {
   store = await createTestStore();
   ctx = operationContext(store);
-  idp = await oktaIdp();
+  idp = await startScenario(oktaAdapter);
   await op(ctx, 'tenant.create', { slug: 'metrix' });
   await op(ctx, 'connection.create', { tenant: 'metrix', name: 'okta', kind: 'okta', settings: idp.settings });
   const scim = await op(ctx, 'connection.create', { tenant: 'metrix', name: 'push', kind: 'scim' });

@@ -11,16 +11,11 @@
  * headers, the SDKs' quirks) stays in the per-provider files next to this one.
  */
 import { describe } from 'vitest';
-import type { ContractAdapter } from './contract/adapter.js';
+import { ADAPTERS } from './contract/adapters.js';
 import { changesCases } from './contract/changes.cases.js';
-import { entraAdapter } from './contract/entra.js';
 import { failuresCases } from './contract/failures.cases.js';
-import { googleAdapter } from './contract/google.js';
 import { listingCases } from './contract/listing.cases.js';
 import { membersCases } from './contract/members.cases.js';
-import { oktaAdapter } from './contract/okta.js';
-
-const ADAPTERS: ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter];
 
 describe.each(ADAPTERS)('the $kind provider', (adapter) => {
   describe('full listing', () => listingCases(adapter));

@@ -5,6 +5,7 @@
  * national-cloud hosts). What every provider does is in ./contract.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors/index.js';
 import { ProviderError, type DirectoryEvent } from '../../src/providers/types.js';
 import { FakeEntra } from '../fakes/entra/index.js';
 import { collect, entraProvider, membersOf, sampleTenant, type SampleTenant } from '../fakes/entra/harness.js';
@@ -209,6 +210,6 @@ describe('configuration', () => {
   });
 
   it('rejects a mapping that is not a Graph property name', () => {
-    expect(() => entraProvider(fake, { settings: { attributeMapping: { email: 'mail,id' } } })).toThrow(ProviderError);
+    expect(() => entraProvider(fake, { settings: { attributeMapping: { email: 'mail,id' } } })).toThrow(ConfigError);
   });
 });

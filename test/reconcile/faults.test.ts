@@ -21,9 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationContext } from '../../src/operations/index.js';
 import type { SyncReport } from '../../src/reconcile/report.js';
 import { queryRows } from '../../src/store/index.js';
-import { FakeEntra } from '../fakes/entra/index.js';
-import { startFakeGoogle } from '../fakes/google/index.js';
-import { startFakeOkta } from '../fakes/okta/index.js';
+import type { ContractAdapter, ContractFake, Listing } from '../providers/contract/adapter.js';
+import { ADAPTERS } from '../providers/contract/adapters.js';
+import { personNamed } from '../providers/contract/scenario.js';
 import { operationContext, op } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
@@ -35,105 +35,14 @@ const PAGE = 5;
 const BURST = 4;
 const THROTTLE_BUDGET_S = 0.1;
 
-type Listing = 'users' | 'groups' | 'members';
-type FaultKind = '500' | 'drop' | '429';
+/** The listings a provider reads: Entra's members come inside its group listing. */
+const listingsOf = (adapter: ContractAdapter): Listing[] => (adapter.memberListing === 'inline' ? ['users', 'groups'] : ['users', 'groups', 'members']);
 
-/** One IdP's fake, programmed in the suite's terms. */
-interface FaultIdp {
-  kind: 'entra' | 'okta' | 'google';
-  settings: Record<string, unknown>;
-  /** The listings this IdP has (Entra: members come inside the group listing). */
-  listings: Listing[];
-  addUser(n: number): string;
-  addGroup(n: number): string;
-  addMember(group: string, user: string): void;
-  rename(user: string, displayName: string): void;
-  /** `times` requests of page `page` of `listing` answer with the fault. */
-  inject(listing: Listing, page: number, kind: FaultKind, times: number): void;
-  clearFaults(): void;
-  resetLog(): void;
-  /** Highest page of each listing the log shows since resetLog(). */
-  pagesSeen(listing: Listing): number;
-  /** Requests since resetLog() that got no 2xx answer (the injected faults met). */
-  faultsMet(): number;
-  close(): Promise<void>;
-}
-
-async function entra(): Promise<FaultIdp> {
-  const fake = await FakeEntra.start({ objectsPerPage: PAGE, linksPerPage: PAGE });
-  const dir = fake.directory;
-  const conn = fake.connection();
-  const resource = (l: Listing) => (l === 'users' ? 'users' : 'groups');
-  return {
-    kind: 'entra',
-    settings: { ...conn.settings, ...conn.secrets, retryDelayMs: 1 },
-    listings: ['users', 'groups'],
-    addUser: (n) => dir.addUser({ userPrincipalName: `u${n}@contoso.test`, mail: `u${n}@contoso.test`, displayName: `u${n}` }).id,
-    addGroup: (n) => dir.addGroup({ displayName: `G${n}` }).id,
-    addMember: (g, u) => dir.addMember(g, u),
-    rename: (id, displayName) => void dir.updateUser(id, { displayName }),
-    inject: (l, page, kind, times) =>
-      fake.failPage({ resource: resource(l), page, times, ...(kind === 'drop' ? { drop: true } : { status: kind === '429' ? 429 : 500, retryAfterSeconds: 0 }) }),
-    clearFaults: () => fake.clearFaults(),
-    resetLog: () => fake.resetLog(),
-    pagesSeen: (l) => fake.requests.filter((r) => r.path === `/v1.0/${resource(l)}/delta` && r.status === 200).length,
-    faultsMet: () => fake.requests.filter((r) => r.kind === 'graph' && r.status !== 200).length,
-    close: () => fake.close(),
-  };
-}
-
-async function okta(): Promise<FaultIdp> {
-  const fake = await startFakeOkta({ maxPageSize: PAGE });
-  const dir = fake.directory;
-  const route = (l: Listing) => (l === 'members' ? 'groupMembers' : l);
-  return {
-    kind: 'okta',
-    settings: { orgUrl: fake.url, apiToken: 'test-token', retryDelayMs: 1, serverErrorRetries: 1 },
-    listings: ['users', 'groups', 'members'],
-    addUser: (n) => dir.addUser({ profile: { login: `u${n}@okta.test`, email: `u${n}@okta.test`, firstName: `u${n}`, lastName: 'T', displayName: `u${n}` } }).id,
-    addGroup: (n) => dir.addGroup({ name: `G${n}` }).id,
-    addMember: (g, u) => dir.addMember(g, u),
-    rename: (id, displayName) => void dir.updateUser(id, { displayName }),
-    inject: (l, page, kind, times) =>
-      void fake.faults.push(kind === 'drop' ? { route: route(l), page, drop: true, times } : kind === '429' ? { route: route(l), page, status: 429, resetInSeconds: 0, times } : { route: route(l), page, status: 500, times }),
-    clearFaults: () => void fake.faults.splice(0),
-    resetLog: () => void fake.requests.splice(0),
-    pagesSeen: (l) => Math.max(0, ...fake.requests.filter((r) => r.route === route(l) && r.status === 200).map((r) => r.page)),
-    faultsMet: () => fake.requests.filter((r) => r.status !== 200).length,
-    close: () => fake.close(),
-  };
-}
-
-async function google(): Promise<FaultIdp> {
-  const fake = await startFakeGoogle({ maxPageSize: PAGE });
-  const dir = fake.directory;
-  const admin = `admin@${dir.domain}`;
-  dir.addUser({ primaryEmail: admin, isAdmin: true });
-  const endpoint = (l: Listing) => l;
-  const listed = (l: Listing) => fake.requests.filter((r) => r.endpoint === endpoint(l) && r.status === 200 && r.query.showDeleted !== 'true');
-  return {
-    kind: 'google',
-    settings: { subject: admin, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl, serviceAccountKey: fake.createServiceAccount(), maxRetries: 1, retryBaseDelayMs: 1, maxRetryDelayMs: 5 },
-    listings: ['users', 'groups', 'members'],
-    addUser: (n) => dir.addUser({ primaryEmail: `u${n}@${dir.domain}`, name: { givenName: `u${n}`, familyName: 'T' } }).id,
-    addGroup: (n) => dir.addGroup({ name: `G${n}` }).id,
-    addMember: (g, u) => void dir.addMember(g, { user: u }),
-    rename: (id, displayName) => void dir.updateUser(id, { name: { givenName: 'u', familyName: 'T', fullName: displayName } }),
-    inject: (l, page, kind, times) =>
-      fake.addFault({ endpoint: endpoint(l), page, showDeleted: false, times, kind: kind === 'drop' ? 'drop' : kind === '429' ? '429' : '500', ...(kind === '429' ? { retryAfterSeconds: 0 } : {}) }),
-    clearFaults: () => void fake.faults.splice(0),
-    resetLog: () => fake.resetRequests(),
-    // Every group has as many members: one group's pages are the listing's pages.
-    pagesSeen: (l) => (l === 'members' ? listed(l).length / GROUPS : listed(l).length),
-    faultsMet: () => fake.requests.filter((r) => r.endpoint !== 'token' && r.status !== 200).length,
-    close: () => fake.close(),
-  };
-}
-
-describe.each([entra, okta, google].map((start) => [start.name, start] as const))('faults in %s listings', (_name, start) => {
+describe.each(ADAPTERS.map((adapter) => [adapter.kind, adapter] as const))('faults in %s listings', (_kind, adapter) => {
   let store: TestStore;
   let ctx: OperationContext;
-  let idp: FaultIdp;
+  let idp: ContractFake;
+  const listings = listingsOf(adapter);
   const users: string[] = [];
   let tags = 0;
   /** Measured on clean runs: pages of each listing, per mode. */
@@ -159,22 +68,22 @@ describe.each([entra, okta, google].map((start) => [start.name, start] as const)
   beforeAll(async () => {
     store = await createTestStore();
     ctx = operationContext(store);
-    idp = await start();
-    for (let n = 0; n < USERS; n++) users.push(idp.addUser(n));
+    idp = await adapter.start({ pageSize: PAGE });
+    for (let n = 0; n < USERS; n++) users.push(idp.addUser(personNamed(`u${n}`, idp.domain)));
     for (let g = 0; g < GROUPS; g++) {
-      const group = idp.addGroup(g);
-      for (let m = 0; m < MEMBERS; m++) idp.addMember(group, users[(g * MEMBERS + m) % USERS]!);
+      const group = idp.addGroup(`G${g}`);
+      for (let m = 0; m < MEMBERS; m++) idp.addMember(group, { user: users[(g * MEMBERS + m) % USERS]! });
     }
     await op(ctx, 'tenant.create', { slug: 'acme' });
-    await op(ctx, 'connection.create', { tenant: 'acme', name: 'idp', kind: idp.kind, settings: { ...idp.settings, throttleBudgetSeconds: THROTTLE_BUDGET_S } });
+    await op(ctx, 'connection.create', { tenant: 'acme', name: 'idp', kind: adapter.kind, settings: { ...idp.connectionSettings(), throttleBudgetSeconds: THROTTLE_BUDGET_S } });
     for (const mode of ['full', 'delta'] as const) {
       touchAll();
-      idp.resetLog();
+      idp.resetRequests();
       expect((await sync(mode === 'full')).status).toBe('succeeded');
-      for (const l of idp.listings) pages[mode][l] = idp.pagesSeen(l);
+      for (const l of listings) pages[mode][l] = idp.pagesServed(l);
     }
     expect(pages.full.users).toBeGreaterThanOrEqual(USERS / PAGE); // the directory really spans pages
-    for (const l of idp.listings) expect(pages.full[l], l).toBeGreaterThanOrEqual(1);
+    for (const l of listings) expect(pages.full[l], l).toBeGreaterThanOrEqual(1);
     expect(pages.delta.users).toBeGreaterThanOrEqual(USERS / PAGE); // every user was renamed: a delta lists them all
     baseline = { active: await activeIds(), memberships: await memberships() };
     expect(baseline.active.length).toBeGreaterThanOrEqual(USERS);
@@ -187,7 +96,7 @@ describe.each([entra, okta, google].map((start) => [start.name, start] as const)
 
   /** First, middle and last page of each listing the mode reads. */
   const positions = (mode: 'full' | 'delta') =>
-    idp.listings.flatMap((listing) => {
+    listings.flatMap((listing) => {
       const n = pages[mode][listing] ?? 0;
       return [...new Set([1, Math.ceil(n / 2), n])].filter((p) => p >= 1).map((page) => ({ listing, page }));
     });
@@ -199,7 +108,7 @@ describe.each([entra, okta, google].map((start) => [start.name, start] as const)
         touchAll();
         const cursorBefore = await cursor();
         idp.inject(listing, page, kind, Infinity);
-        idp.resetLog();
+        idp.resetRequests();
         const r = await sync(mode === 'full');
         idp.clearFaults();
         expect(idp.faultsMet(), where).toBeGreaterThan(0);
@@ -216,7 +125,7 @@ describe.each([entra, okta, google].map((start) => [start.name, start] as const)
         const where = `${kind} ×${times} on ${listing} page ${page}`;
         const tag = touchAll();
         idp.inject(listing, page, kind, times);
-        idp.resetLog();
+        idp.resetRequests();
         const r = await sync(mode === 'full');
         idp.clearFaults();
         expect(idp.faultsMet(), where).toBe(times);

@@ -12,16 +12,17 @@ import type { SyncReport } from '../../src/reconcile/report.js';
 import { queryRows } from '../../src/store/index.js';
 import { op, operationContext } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
-import { entraIdp, type IdpUnderTest } from './idps.js';
+import { entraAdapter } from '../providers/contract/adapters.js';
+import { startScenario, type ScenarioIdp } from '../providers/contract/scenario.js';
 
 let store: TestStore;
 let ctx: ReturnType<typeof operationContext>;
-let idp: IdpUnderTest;
+let idp: ScenarioIdp;
 
 beforeAll(async () => {
   store = await createTestStore();
   ctx = operationContext(store);
-  idp = await entraIdp();
+  idp = await startScenario(entraAdapter);
   await op(ctx, 'tenant.create', { slug: 'acme' });
   await op(ctx, 'connection.create', { tenant: 'acme', name: 'idp', kind: idp.kind, settings: idp.settings });
   // One leaver of two users would be held as a mass deactivation otherwise.

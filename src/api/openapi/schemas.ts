@@ -5,6 +5,7 @@
  * answer carries more than is listed (connection settings, event payloads).
  */
 import { z } from 'zod';
+import { CONNECTION_KINDS } from '../../providers/index.js';
 
 const isoDate = z.iso.datetime({ offset: true });
 const when = isoDate.nullable();
@@ -28,7 +29,7 @@ const Connection = z.object({
   tenant: z.string().describe('Tenant slug'),
   tenantId: uuid,
   name: z.string(),
-  kind: z.enum(['entra', 'okta', 'google', 'scim']),
+  kind: z.enum(CONNECTION_KINDS),
   settings: z.record(z.string(), z.unknown()).describe('Secret fields show as "(set)"'),
   schedule: z.string().nullable().describe('Delta sync cron (UTC)'),
   fullSchedule: z.string().nullable().describe('Full sync cron (UTC). Pull connections get a daily one unless created or updated with null (opted out); scim: always null'),

@@ -2,11 +2,10 @@
  * Entra connection settings as the provider uses them. src/connections
  * validates what is stored; this reads it once more with defaults, because a
  * provider must not trust that a caller went through that path. Unusable
- * settings throw ProviderError('auth'): the contract has no configuration kind,
- * and to the caller they mean the same: this connection cannot sign in.
+ * settings throw a ConfigError naming the field (../settings-fields.ts).
  */
 import { DEFAULT_THROTTLE_BUDGET_SECONDS, MAX_THROTTLE_BUDGET_SECONDS } from '../throttle.js';
-import { ProviderError } from '../types.js';
+import { unusableSetting } from '../settings-fields.js';
 
 export const PUBLIC_GRAPH = 'https://graph.microsoft.com';
 export const PUBLIC_AUTHORITY = 'https://login.microsoftonline.com';
@@ -44,7 +43,7 @@ const PROPERTY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 function text(source: Record<string, unknown>, key: string): string {
   const v = source[key];
-  if (typeof v !== 'string' || v.trim() === '') throw new ProviderError('auth', `Entra setting ${key} is missing`);
+  if (typeof v !== 'string' || v.trim() === '') throw unusableSetting(key, `Entra setting ${key} is missing`);
   return v.trim();
 }
 
@@ -54,10 +53,10 @@ function origin(value: unknown, fallback: string, key: string): string {
   try {
     url = new URL(String(value));
   } catch {
-    throw new ProviderError('auth', `Entra setting ${key} is not a URL`);
+    throw unusableSetting(key, `Entra setting ${key} is not a URL`);
   }
   // The Graph client sends its token only over https, and @azure/identity refuses an http authority.
-  if (url.protocol !== 'https:') throw new ProviderError('auth', `Entra setting ${key} must be an https URL`);
+  if (url.protocol !== 'https:') throw unusableSetting(key, `Entra setting ${key} must be an https URL`);
   return url.origin;
 }
 
@@ -66,9 +65,9 @@ export function readSettings(settings: Record<string, unknown>, secrets: Record<
   const raw = settings.attributeMapping;
   if (raw && typeof raw === 'object') {
     for (const [field, property] of Object.entries(raw as Record<string, unknown>)) {
-      if (!(field in mapping)) throw new ProviderError('auth', `attributeMapping.${field} is not a mapped field`);
+      if (!(field in mapping)) throw unusableSetting(`attributeMapping.${field}`, `attributeMapping.${field} is not a mapped field`);
       if (typeof property !== 'string' || !PROPERTY.test(property)) {
-        throw new ProviderError('auth', `attributeMapping.${field} must be a Graph user property name`);
+        throw unusableSetting(`attributeMapping.${field}`, `attributeMapping.${field} must be a Graph user property name`);
       }
       mapping[field as keyof AttributeMapping] = property;
     }

@@ -18,6 +18,7 @@ import { JWT, type gaxios } from 'google-auth-library';
 import { outboundAgent } from '../../net/outbound.js';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
+import { unusableSetting } from '../settings-fields.js';
 import { DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
 import { ThrottleBudget } from '../throttle.js';
 import { isThrottle, retryConfig, type RetryPolicy } from './retry.js';
@@ -63,15 +64,15 @@ export function readSettings(context: ProviderContext): GoogleSettings {
     try {
       key = JSON.parse(key) as unknown;
     } catch {
-      throw new ProviderError('auth', 'serviceAccountKey is not the JSON key of a service account');
+      throw unusableSetting('serviceAccountKey', 'serviceAccountKey is not the JSON key of a service account');
     }
   }
   const k = (key ?? {}) as Record<string, unknown>;
   const clientEmail = text(k.client_email);
   const privateKey = text(k.private_key);
-  if (!clientEmail || !privateKey) throw new ProviderError('auth', 'serviceAccountKey must have client_email and private_key');
+  if (!clientEmail || !privateKey) throw unusableSetting('serviceAccountKey', 'serviceAccountKey must have client_email and private_key');
   const subject = text(settings.subject);
-  if (!subject) throw new ProviderError('auth', 'subject (the admin the service account acts as) is required for domain-wide delegation');
+  if (!subject) throw unusableSetting('subject', 'subject (the admin the service account acts as) is required for domain-wide delegation');
   const mappingInput = (settings.attributeMapping ?? {}) as Partial<Record<keyof GoogleAttributeMapping, unknown>>;
   const mapping = { ...DEFAULT_MAPPING };
   for (const field of Object.keys(mapping) as Array<keyof GoogleAttributeMapping>) {

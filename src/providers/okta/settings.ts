@@ -4,7 +4,7 @@
  * with defaults (attribute mapping, timeouts, retry and rate-limit knobs).
  */
 import { z } from 'zod';
-import { ConfigError } from '../../errors/index.js';
+import { unusableSetting } from '../settings-fields.js';
 
 export type { AttributeMapping } from '../types.js';
 import type { AttributeMapping } from '../types.js';
@@ -67,17 +67,19 @@ const secretsSchema = z.looseObject({
   privateKey: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
 });
 
+const firstField = (error: z.ZodError) => error.issues[0]?.path.map(String).join('.') ?? '';
+
 export function parseOktaSettings(settings: Record<string, unknown>, secrets: Record<string, unknown>): OktaSettings {
   const s = settingsSchema.safeParse(settings);
   const k = secretsSchema.safeParse(secrets);
-  if (!s.success) throw new ConfigError(`Okta connection settings: ${z.prettifyError(s.error)}`);
-  if (!k.success) throw new ConfigError(`Okta connection secrets: ${z.prettifyError(k.error)}`);
+  if (!s.success) throw unusableSetting(firstField(s.error), `Okta connection settings: ${z.prettifyError(s.error)}`);
+  if (!k.success) throw unusableSetting(firstField(k.error), `Okta connection secrets: ${z.prettifyError(k.error)}`);
   const { apiToken, privateKey } = k.data;
   const { clientId, keyId } = s.data;
   let auth: OktaAuth;
   if (apiToken !== undefined) auth = { mode: 'ssws', token: apiToken };
   else if (clientId !== undefined && keyId !== undefined && privateKey !== undefined) auth = { mode: 'oauth', clientId, keyId, privateKey };
-  else throw new ConfigError('Okta connection needs apiToken, or clientId + privateKey + keyId (OAuth service app)');
+  else throw unusableSetting('apiToken', 'Okta connection needs apiToken, or clientId + privateKey + keyId (OAuth service app)');
   return {
     orgUrl: s.data.orgUrl.replace(/\/+$/, ''),
     auth,

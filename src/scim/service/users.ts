@@ -13,6 +13,7 @@ import { findLinkableUser } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseUser, renderUser, type ParsedUser, type ScimUser, type UserRowForScim } from '../resources/user.js';
 import { orThrow, write, type ScimRequestContext } from './context.js';
+import { isProviderKind } from '../../providers/index.js';
 
 export interface UserResult {
   resource: ScimUser;
@@ -88,7 +89,7 @@ export async function getUser(ctx: ScimRequestContext, id: string): Promise<User
  */
 export async function createUser(ctx: ScimRequestContext, body: unknown): Promise<UserResult> {
   const parsed = orThrow(parseUser(body));
-  if (ctx.connectionKind !== 'scim') {
+  if (isProviderKind(ctx.connectionKind)) {
     const existing = await findLinkableUser(ctx.db, ctx.scope, parsed.externalId, parsed.attributes.userName);
     if (existing) {
       const changes = changesToMatch(existing, parsed, 'SCIM active:false');

@@ -27,6 +27,12 @@ export interface PersonSpec {
 
 export type Resource = 'users' | 'groups';
 
+/** A listing the provider reads: members are per-group listings, or come inline with the groups (Entra). */
+export type Listing = Resource | 'members';
+
+/** What an injected fault answers: a 500, a dropped connection, or a throttle asking for no wait. */
+export type InjectedFault = '500' | 'drop' | '429';
+
 /** Requests the fake saw, by what they were for. */
 export interface RequestTally {
   /** Token, discovery and other sign-in requests. */
@@ -45,8 +51,11 @@ export interface RequestTally {
 export interface ProviderOptions {
   settings?: Record<string, unknown>;
   concurrency?: number;
-  /** `rejected`: credentials the IdP does not accept (a wrong secret, a revoked token, an unknown key). */
-  credentials?: 'valid' | 'rejected';
+  /**
+   * `rejected`: credentials the IdP does not accept (a wrong secret, a revoked token, an unknown key);
+   * `missing`: no secret at all (settings stored without going through src/connections).
+   */
+  credentials?: 'valid' | 'rejected' | 'missing';
 }
 
 export interface ProviderHandle {
@@ -73,6 +82,11 @@ export interface ContractFake {
    */
   settle(): void;
   connect(options?: ProviderOptions): ProviderHandle;
+  /**
+   * Settings and secrets for `connection.create` against this fake, retrying
+   * a few milliseconds apart (through the operations layer, as an admin would).
+   */
+  connectionSettings(): Record<string, unknown>;
   tally(): RequestTally;
   resetRequests(): void;
   /** The fewest requests a full listing of the directory as it is now can make, at the provider's page sizes. */
@@ -83,6 +97,17 @@ export interface ContractFake {
   throttleForever(resource: Resource): void;
   /** Page `page` of the resource's listing fails (HTTP 500) every time. */
   failPersistently(resource: Resource, page: number): void;
+  /**
+   * `times` requests for page `page` of the listing answer with `fault`
+   * (an inline listing's faults land on the listing that carries it).
+   */
+  inject(listing: Listing, page: number, fault: InjectedFault, times: number): void;
+  /** Forget every injected fault, failure and throttle. */
+  clearFaults(): void;
+  /** The deepest page of the listing answered since resetRequests() (members: of any one group's listing). */
+  pagesServed(listing: Listing): number;
+  /** Requests to the API (not sign-in) since resetRequests() that got no 2xx answer. */
+  faultsMet(): number;
   /** The credentials stay valid but may no longer read groups (a permission, scope or admin role withdrawn). */
   denyGroupReads(): void;
   /** Every API answer is delayed by this long (requests then overlap when a provider runs them at once). */
@@ -123,9 +148,14 @@ export type Incremental =
     }
   | { supported: false; source: string };
 
+export interface FakeOptions {
+  /** The fake serves at most this many items a page, whatever the provider asks for (small directories then span pages). */
+  pageSize?: number;
+}
+
 export interface ContractAdapter {
   kind: ProviderKind;
-  start(): Promise<ContractFake>;
+  start(options?: FakeOptions): Promise<ContractFake>;
   /** Page sizes of a full listing, as the provider asks for them (or the IdP serves them). */
   pageSizes: { users: number; groups: number; members: number };
   /** Account states of the IdP, the first one a plain active account; `active`/`status` as DESIGN.md's common model says. */

@@ -11,18 +11,20 @@ import { createEntraProvider } from '../../../src/providers/entra/index.js';
 import type { ProviderStats } from '../../../src/providers/types.js';
 import { FakeEntra } from '../../fakes/entra/index.js';
 import { GROUP_DELTA_SELECT } from '../../../src/providers/entra/map.js';
-import { NO_REQUESTS, pagesFor, type ContractAdapter, type ContractFake, type RequestTally } from './adapter.js';
+import { NO_REQUESTS, pagesFor, type ContractAdapter, type ContractFake, type FakeOptions, type Listing, type RequestTally } from './adapter.js';
 
 const OBJECTS_PER_PAGE = 50;
 const LINKS_PER_PAGE = 100;
-const DOMAIN = 'contoso.example';
+const DOMAIN = 'contoso.test';
 
 /** The FakeEntra behind each ContractFake, for the deletion and cursor programs below. */
 const natives = new WeakMap<ContractFake, FakeEntra>();
 const native = (f: ContractFake) => natives.get(f)!;
 
-async function start(): Promise<ContractFake> {
-  const fake = await FakeEntra.start({ objectsPerPage: OBJECTS_PER_PAGE, linksPerPage: LINKS_PER_PAGE });
+async function start(options: FakeOptions = {}): Promise<ContractFake> {
+  const fake = await FakeEntra.start({ objectsPerPage: options.pageSize ?? OBJECTS_PER_PAGE, linksPerPage: options.pageSize ?? LINKS_PER_PAGE });
+  // Members come inside groups/delta: their faults land on that listing.
+  const resource = (listing: Listing) => (listing === 'users' ? 'users' : 'groups');
   const dir = fake.directory;
 
   const tally = (): RequestTally => {
@@ -68,12 +70,16 @@ async function start(): Promise<ContractFake> {
       const provider = createEntraProvider({
         // Retries 5 ms apart and a 2 s throttle budget: failures surface in a moment.
         settings: { ...conn.settings, retryDelayMs: 5, throttleBudgetSeconds: 2, ...options.settings },
-        secrets: options.credentials === 'rejected' ? { clientSecret: 'not-the-secret' } : conn.secrets,
+        secrets: options.credentials === 'missing' ? {} : options.credentials === 'rejected' ? { clientSecret: 'not-the-secret' } : conn.secrets,
         logger: silentLogger(),
         stats,
         concurrency: options.concurrency ?? 4,
       });
       return { provider, stats };
+    },
+    connectionSettings: () => {
+      const conn = fake.connection();
+      return { ...conn.settings, ...conn.secrets, retryDelayMs: 1 };
     },
     tally,
     resetRequests: () => fake.resetLog(),
@@ -87,6 +93,11 @@ async function start(): Promise<ContractFake> {
     throttleOnce: (resource) => fake.throttle({ times: 1, retryAfterSeconds: 1, match: new RegExp(`^/v1\\.0/${resource}/delta\\?\\$skiptoken=`) }),
     throttleForever: (resource) => fake.throttle({ times: 1_000, retryAfterSeconds: 0, match: new RegExp(`^/v1\\.0/${resource}/delta`) }),
     failPersistently: (resource, page) => fake.failPage({ resource, page, status: 500 }),
+    inject: (listing, page, fault, times) =>
+      fake.failPage({ resource: resource(listing), page, times, ...(fault === 'drop' ? { drop: true } : { status: fault === '429' ? 429 : 500, retryAfterSeconds: 0 }) }),
+    clearFaults: () => fake.clearFaults(),
+    pagesServed: (listing) => fake.requests.filter((r) => r.path === `/v1.0/${resource(listing)}/delta` && r.status === 200).length,
+    faultsMet: () => fake.requests.filter((r) => r.kind === 'graph' && r.status !== 200).length,
     setLatency: (ms) => fake.setLatency(ms),
     maxInFlight: () => fake.maxInFlight,
     denyGroupReads: () => fake.revoke('Group.Read.All', 'GroupMember.Read.All', 'Directory.Read.All'),

@@ -5,9 +5,12 @@
  * pages before it, and no cursor: the reconciler then records the run as
  * failed or partial and removes nobody (DESIGN.md, "A snapshot that did not
  * complete is never treated as complete"). Rejected credentials are an
- * `auth` ProviderError to a sync and a failed check to `connection test`.
+ * `auth` ProviderError to a sync and a failed check to `connection test`;
+ * settings a provider cannot use at all are a ConfigError naming the field.
  */
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors/index.js';
+import { descriptorOf } from '../../../src/providers/index.js';
 import { ProviderError } from '../../../src/providers/types.js';
 import { totalOf, type ContractAdapter, type ContractFake } from './adapter.js';
 import { groupIdsIn, list, loginOf, memberEvents, person, sorted, useFreshFake, usersIn, type Listing } from './fixtures.js';
@@ -148,6 +151,18 @@ export function failuresCases(adapter: ContractAdapter): void {
       expect(result.ok).toBe(false);
       expect(result.checks[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/\S/) });
       expect(result.checks.every((c) => !c.ok)).toBe(true); // nothing could be checked without credentials
+    });
+
+    it('refuses to open without its secret: a ConfigError naming the secret field, before any request', () => {
+      let error: unknown;
+      try {
+        fake().connect({ credentials: 'missing' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(descriptorOf(adapter.kind).secretFields).toContain((error as ConfigError).details?.field);
+      expect(totalOf(fake().tally())).toBe(0);
     });
   });
 }

@@ -10,7 +10,7 @@ import { silentLogger } from '../../../src/logging/index.js';
 import { createGoogleProvider } from '../../../src/providers/google/index.js';
 import type { ProviderStats } from '../../../src/providers/types.js';
 import { startFakeGoogle, type FakeGoogleServer, type ServiceAccountKey } from '../../fakes/google/index.js';
-import { NO_REQUESTS, pagesFor, type ContractAdapter, type ContractFake, type RequestTally } from './adapter.js';
+import { NO_REQUESTS, pagesFor, type ContractAdapter, type ContractFake, type FakeOptions, type Listing, type RequestTally } from './adapter.js';
 
 const USERS_PAGE = 500;
 const GROUPS_PAGE = 200;
@@ -31,13 +31,22 @@ function unknownServiceAccount(): ServiceAccountKey {
   };
 }
 
-async function start(): Promise<ContractFake> {
-  const fake = await startFakeGoogle();
+async function start(options: FakeOptions = {}): Promise<ContractFake> {
+  const fake = await startFakeGoogle({ maxPageSize: options.pageSize });
   const dir = fake.directory;
   // Domain-wide delegation acts as an admin of the domain: that user is part of the directory.
   const admin = dir.addUser({ primaryEmail: `admin@${dir.domain}`, isAdmin: true });
   // One key per fake: an RSA key pair costs tens of milliseconds.
   const key = fake.createServiceAccount();
+
+  /** Pages of the listing answered, by path (each group's members have a path of their own); the deleted-users listing apart. */
+  const pagesByPath = (listing: Listing): number[] => {
+    const served = new Map<string, number>();
+    for (const r of fake.requests) {
+      if (r.endpoint === listing && r.status === 200 && r.query.showDeleted !== 'true') served.set(r.path, (served.get(r.path) ?? 0) + 1);
+    }
+    return [...served.values()];
+  };
 
   const tally = (): RequestTally => {
     const t = { ...NO_REQUESTS };
@@ -81,13 +90,16 @@ async function start(): Promise<ContractFake> {
       const provider = createGoogleProvider({
         // Retries back off from 5 ms (Google asks for exponential backoff; tests need not wait seconds).
         settings: { subject: admin.primaryEmail, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl, maxRetries: 2, retryBaseDelayMs: 5, maxRetryDelayMs: 50, throttleBudgetSeconds: 2, ...options.settings },
-        secrets: { serviceAccountKey: options.credentials === 'rejected' ? unknownServiceAccount() : key },
+        secrets: options.credentials === 'missing' ? {} : { serviceAccountKey: options.credentials === 'rejected' ? unknownServiceAccount() : key },
         logger: silentLogger(),
         stats,
         concurrency: options.concurrency ?? 4,
       });
       return { provider, stats };
     },
+    connectionSettings: () => ({
+      subject: admin.primaryEmail, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl, serviceAccountKey: key, maxRetries: 1, retryBaseDelayMs: 1, maxRetryDelayMs: 5,
+    }),
     tally,
     resetRequests: () => fake.resetRequests(),
     minimumRequests: () => {
@@ -106,6 +118,11 @@ async function start(): Promise<ContractFake> {
     // Google's quota answer: 403 with reason userRateLimitExceeded (Directory API limits page).
     throttleForever: (resource) => fake.addFault({ endpoint: resource, kind: 'userRateLimitExceeded', times: Infinity }),
     failPersistently: (resource, page) => fake.addFault({ endpoint: resource, kind: '500', page, showDeleted: false, times: Infinity }),
+    inject: (listing, page, fault, times) =>
+      fake.addFault({ endpoint: listing, page, showDeleted: false, times, kind: fault, ...(fault === '429' ? { retryAfterSeconds: 0 } : {}) }),
+    clearFaults: () => void fake.faults.splice(0),
+    pagesServed: (listing) => Math.max(0, ...pagesByPath(listing)),
+    faultsMet: () => fake.requests.filter((r) => r.endpoint !== 'token' && r.status !== 200).length,
     setLatency: (ms) => void (fake.latencyMs = ms),
     maxInFlight: () => fake.maxConcurrent,
     denyGroupReads: () => void (fake.permissions.groups = false),

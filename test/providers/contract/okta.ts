@@ -8,7 +8,7 @@ import winston from 'winston';
 import { createOktaProvider } from '../../../src/providers/okta/index.js';
 import type { ProviderStats } from '../../../src/providers/types.js';
 import { startFakeOkta, type FakeOkta, type OktaUserStatus } from '../../fakes/okta/index.js';
-import { NO_REQUESTS, pagesFor, type ContractAdapter, type ContractFake, type RequestTally } from './adapter.js';
+import { NO_REQUESTS, pagesFor, type ContractAdapter, type ContractFake, type FakeOptions, type Listing, type RequestTally } from './adapter.js';
 
 const DOMAIN = 'example.okta.test';
 const USERS_PAGE = 200;
@@ -22,8 +22,9 @@ const WINDOW = { limit: 100_000, windowMs: 1000 };
 const natives = new WeakMap<ContractFake, FakeOkta>();
 const native = (f: ContractFake) => natives.get(f)!;
 
-async function start(): Promise<ContractFake> {
-  const fake = await startFakeOkta();
+async function start(options: FakeOptions = {}): Promise<ContractFake> {
+  const fake = await startFakeOkta({ maxPageSize: options.pageSize });
+  const route = (listing: Listing) => (listing === 'members' ? 'groupMembers' : listing);
   const dir = fake.directory;
 
   const tally = (): RequestTally => {
@@ -64,13 +65,14 @@ async function start(): Promise<ContractFake> {
       const provider = createOktaProvider({
         // One 5xx retry, 5 ms later, and a 3 s throttle budget (a 429 here asks up to 2 s): failures surface quickly.
         settings: { orgUrl: fake.url, serverErrorRetries: 1, retryDelayMs: 5, throttleBudgetSeconds: 3, ...options.settings },
-        secrets: { apiToken: options.credentials === 'rejected' ? 'revoked-token' : 'test-token' },
+        secrets: options.credentials === 'missing' ? {} : { apiToken: options.credentials === 'rejected' ? 'revoked-token' : 'test-token' },
         logger: winston.createLogger({ silent: true }),
         stats,
         concurrency: options.concurrency ?? 4,
       });
       return { provider, stats };
     },
+    connectionSettings: () => ({ orgUrl: fake.url, apiToken: 'test-token', retryDelayMs: 1, serverErrorRetries: 1 }),
     tally,
     resetRequests: () => void fake.requests.splice(0),
     minimumRequests: () => {
@@ -93,6 +95,17 @@ async function start(): Promise<ContractFake> {
       fake.faults.push({ route: resource, status: 429, errorCode: 'E0000047' });
     },
     failPersistently: (resource, page) => void fake.faults.push({ route: resource, page, status: 500 }),
+    inject: (listing, page, fault, times) =>
+      void fake.faults.push(
+        fault === 'drop'
+          ? { route: route(listing), page, drop: true, times }
+          : fault === '429'
+            ? { route: route(listing), page, status: 429, resetInSeconds: 0, times }
+            : { route: route(listing), page, status: 500, times },
+      ),
+    clearFaults: () => void fake.faults.splice(0),
+    pagesServed: (listing) => Math.max(0, ...fake.requests.filter((r) => r.route === route(listing) && r.status === 200).map((r) => r.page)),
+    faultsMet: () => fake.requests.filter((r) => r.route !== 'token' && r.status !== 200).length,
     setLatency: (ms) => void (fake.latencyMs = ms),
     maxInFlight: () => fake.maxInFlightTotal,
     denyGroupReads: () => void (fake.permissions.groups = false),
