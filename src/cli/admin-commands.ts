@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ops } from '../operations/index.js';
 import type { ConnectionReport } from '../reports/index.js';
+import { isProviderKind } from '../providers/index.js';
 import { CONNECTION_REF, jsonOption, show, type CliRuntime, type Opts } from './context.js';
 import { details, table } from './output.js';
 
@@ -121,7 +122,7 @@ export function reportCommand(rt: CliRuntime): Command {
           ['STATUS', (c) => c.status],
           ['USERS', (c) => c.usersSynced],
           ['GROUPS', (c) => c.groupsSynced],
-          ['LAST SYNC', (c) => c.lastSyncAt ?? (c.kind === 'scim' ? `push ${c.lastPushAt ?? 'never'}` : 'never')],
+          ['LAST SYNC', (c) => c.lastSyncAt ?? (!isProviderKind(c.kind) ? `push ${c.lastPushAt ?? 'never'}` : 'never')],
           ['LAST SUCCESS', (c) => c.lastSuccessAt],
           ['WHY', (c) => c.healthReason],
         ]),

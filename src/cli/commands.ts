@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { ops, type ConnectionView, type MappingView, type UserPage } from '../operations/index.js';
-import { CONNECTION_KINDS, PROVIDER_KINDS } from '../providers/index.js';
+import { CONNECTION_KINDS, isProviderKind, PROVIDER_KINDS } from '../providers/index.js';
 import { apiKeyCommands, reportCommand } from './admin-commands.js';
 import { CONNECTION_REF, USER_REF, jsonOption, parseBooleanOption, parseIntOption, show, textOption, type CliRuntime, type Opts } from './context.js';
 import { webhookCommands } from './webhook-commands.js';
@@ -44,8 +44,8 @@ function connectionLine(c: ConnectionView & { users?: number; groups?: number })
     kind: c.kind,
     enabled: c.enabled,
     schedule: c.schedule ?? '(manual only)',
-    fullSchedule: c.fullSchedule ?? (c.kind === 'scim' ? '(none: pushed to)' : '(none: opted out)'),
-    syncOnLogin: c.kind === 'scim' ? 'from the store (scim)' : c.loginSync.enabled ? `live, ${c.loginSync.timeoutMs} ms budget` : 'off (from the store)',
+    fullSchedule: c.fullSchedule ?? (!isProviderKind(c.kind) ? '(none: pushed to)' : '(none: opted out)'),
+    syncOnLogin: !isProviderKind(c.kind) ? `from the store (${c.kind})` : c.loginSync.enabled ? `live, ${c.loginSync.timeoutMs} ms budget` : 'off (from the store)',
     deletionThreshold: c.deletionThreshold.percent !== null ? `${c.deletionThreshold.percent}%` : (c.deletionThreshold.count ?? '(default)'),
     scimPush: c.scimPush,
     scimRateLimit: c.scimRateLimit.perMinute === 0 ? 'off' : `${c.scimRateLimit.perMinute}/min, burst ${c.scimRateLimit.burst}`,

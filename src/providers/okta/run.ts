@@ -31,7 +31,6 @@ import { mergeConcurrent } from '../concurrency.js';
 import { toProviderError } from './errors.js';
 import { isBuiltIn, isoOf, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
 import type { OktaSettings } from './settings.js';
-import type { SystemLogRead } from './system-log.js';
 
 /** Okta's page caps: users 200 (search), group members 1000. Groups take up to 10,000; 1,000 keeps pages small. */
 export const USERS_PAGE = 200;
@@ -103,6 +102,16 @@ export function nextWatermark(previous: string, serverStart: number, overlapS: n
 }
 
 /** `log`: the System Log read a delta needs (openSystemLog); a full run has none. */
+/** What a delta run needs of the System Log (src/providers/okta/system-log.ts reads it); declared here so the log module depends on the run, not both ways. */
+export interface SystemLogRead {
+  /** Throws what the first request threw: a run whose log cannot be read must not look complete. */
+  assertOpened(): void;
+  /** `user.removed` (deleted) and `group.removed` events, page by page; a failing page throws. */
+  removals(): AsyncGenerator<DirectoryEvent[]>;
+  /** The watermark of the next delta's read. */
+  nextWatermark(): string;
+}
+
 export function startRun(deps: RunDeps, cursor: OktaCursor | null, log: SystemLogRead | null = null): DirectoryRun {
   const { client, context, settings } = deps;
   if (cursor && !log) throw new Error('an Okta delta needs the System Log for deletions');

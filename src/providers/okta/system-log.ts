@@ -20,7 +20,7 @@
 import type { DirectoryEvent } from '../types.js';
 import { ProviderError } from '../types.js';
 import { isoOf } from './map.js';
-import { nextWatermark, pagesOf, type RunDeps } from './run.js';
+import { nextWatermark, pagesOf, type RunDeps, type SystemLogRead } from './run.js';
 
 export const USER_DELETED = 'user.lifecycle.delete.initiated';
 export const GROUP_DELETED = 'group.lifecycle.delete';
@@ -37,15 +37,6 @@ interface LogEventLike {
   published?: Date | string | null;
   outcome?: { result?: string } | null;
   target?: Array<{ id?: string; type?: string }> | null;
-}
-
-export interface SystemLogRead {
-  /** Throws what the first request threw: a run whose log cannot be read must not look complete. */
-  assertOpened(): void;
-  /** `user.removed` (deleted) and `group.removed` events, page by page; a failing page throws. */
-  removals(): AsyncGenerator<DirectoryEvent[]>;
-  /** The watermark of the next delta's read. */
-  nextWatermark(): string;
 }
 
 export type SystemLogOpening = { readable: true; log: SystemLogRead } | { readable: false; reason: string };
