@@ -5,13 +5,12 @@
  * toErrorResponse); an unknown error is a 500 with a logged id.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RosterError, UnauthorizedError, ValidationError, toErrorResponse } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
 import { runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
-import { asStoreUnavailable, queryRows, shippedMigrationCount } from '../store/index.js';
+import { appliedMigrationCount, asStoreUnavailable, pingDatabase, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
@@ -100,16 +99,12 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   const shipped = shippedMigrationCount();
   app.get('/readyz', async (_request, reply) => {
     try {
-      await queryRows(ctx.store.db, sql`select 1`);
+      await pingDatabase(ctx.store.db);
     } catch (err) {
       ctx.logger.warn('readiness check failed: database unreachable', { error: err });
       return reply.status(503).send({ status: 'unavailable', reason: 'database unreachable' });
     }
-    // The migrations table does not exist until the first migration ran: that is 0 applied.
-    const applied = await queryRows<{ n: number }>(ctx.store.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`).then(
-      ([row]) => Number(row?.n ?? 0),
-      () => 0,
-    );
+    const applied = await appliedMigrationCount(ctx.store.db);
     if (applied < shipped) {
       return reply.status(503).send({ status: 'unavailable', reason: `migrations pending: ${applied} of ${shipped} applied`, migrations: { applied, shipped } });
     }

@@ -9,7 +9,7 @@ import { NotFoundError } from '../../errors/index.js';
 import { connectionReport, DEFAULT_REPORT_RUNS, type ConnectionReport } from '../../reports/index.js';
 import { isUuid } from '../../store/index.js';
 import { defineRoute, operate } from '../route.js';
-import { connectionInScope } from '../scope.js';
+import { resolveConnectionById } from '../../operations/resolve.js';
 import { connectionParams } from './connections.js';
 import { wholeNumber } from './query.js';
 
@@ -38,7 +38,7 @@ export const runRoutes = [
     response: 'SyncReport',
     errors: [404, 409],
     async handle({ params, body, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, 'sync.run', { connection: connection.id, ...body, trigger: 'manual' });
     },
   }),
@@ -55,7 +55,7 @@ export const runRoutes = [
     response: 'SyncReport',
     errors: [404, 409],
     async handle({ params, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       // The run itself is looked up by the reconciler within this connection and its tenant.
       if (!isUuid(params.runId)) throw new NotFoundError(`no sync run ${params.runId} for this connection`);
       return operate(deps, caller, 'sync.run', { connection: connection.id, approve: params.runId });
@@ -74,7 +74,7 @@ export const runRoutes = [
     response: 'RunList',
     errors: [404],
     async handle({ params, query, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       const report = await operate<ConnectionReport>(deps, caller, 'report.show', { connection: connection.id, runs: query.limit ?? DEFAULT_REPORT_RUNS });
       return { runs: report.recentRuns };
     },
@@ -92,7 +92,7 @@ export const runRoutes = [
     response: 'ConnectionReport',
     errors: [404],
     async handle({ params, query, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return connectionReport(deps.db, connection, connection.tenantSlug, { runs: query.runs ?? DEFAULT_REPORT_RUNS });
     },
   }),

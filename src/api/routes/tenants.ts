@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../errors/index.js';
 import { tenantCreate } from '../../operations/tenants.js';
 import { tenantView, type TenantView } from '../../operations/tenants.js';
 import { defineRoute, operate } from '../route.js';
-import { tenantInScope, tenantsInScope } from '../scope.js';
+import { resolveTenant, tenantsInReach } from '../../operations/resolve.js';
 
 export const tenantParams = z.strictObject({ tenant: z.string().min(1).describe('The tenant\'s slug or id') });
 
@@ -19,7 +19,7 @@ export const tenantRoutes = [
     status: 200,
     response: 'TenantList',
     async handle({ caller, deps }) {
-      return { tenants: (await tenantsInScope(deps.db, caller)).map(tenantView) };
+      return { tenants: (await tenantsInReach(deps.db, caller)).map(tenantView) };
     },
   }),
   defineRoute({
@@ -50,7 +50,7 @@ export const tenantRoutes = [
     response: 'Tenant',
     errors: [404],
     async handle({ params, caller, deps }) {
-      return tenantView(await tenantInScope(deps.db, caller, params.tenant));
+      return tenantView(await resolveTenant(deps.db, params.tenant, caller));
     },
   }),
 ];
