@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/index.j
 import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
-import { findRun, finishRun, insertRun, latestRun, saveCursor, type ConnectionRow, type Db } from '../store/index.js';
+import { findRun, finishRun, insertRun, latestRun, saveCursor, type ConnectionRow, type Db, type RunPatch } from '../store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
 import { guardPlan, type GuardResult } from './guard.js';
@@ -175,8 +175,8 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
     // Changes a pull brings are the sync's; an approval's are the approving admin's (approveHeldRun).
     const actor: Actor = { type: 'sync', id: options.label, runId: run.id };
     const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
-    const finish = async (patch: Parameters<typeof finishRun>[2], warnings: string[] = []) =>
-      reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
+    const finish = async (patch: RunPatch, warnings: string[] = []) =>
+      reportOf(await finishRun(deps.db, tenantId, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
 
     try {
       const read = await readAndPlan(deps, connection, options, stats, stored0, lease);
@@ -232,7 +232,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
     } catch (err) {
       // Without a database the run row is written when it is back (before the lease is released).
       const failed = { apiRequests: stats.apiRequests, status: 'failed' as const, error: message(err) };
-      await finishRun(deps.db, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, run.id, failed)));
+      await finishRun(deps.db, tenantId, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, tenantId, run.id, failed)));
       throw err;
     }
   });
@@ -263,10 +263,10 @@ export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, 
     try {
       await applyInChunks(target, plan.changes);
     } catch (err) {
-      return reportOf(await finishRun(deps.db, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
+      return reportOf(await finishRun(deps.db, tenantId, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
     }
     if (plan.cursor) await saveCursor(deps.db, tenantId, connection.id, plan.cursor);
-    const row = await finishRun(deps.db, run.id, {
+    const row = await finishRun(deps.db, tenantId, run.id, {
       status: 'succeeded',
       counts,
       usersSynced: held.usersSynced,

@@ -1,8 +1,7 @@
 /**
  * Sync runs: the reconciler's run rows, and what a connection report reads
  * of them (with its SCIM tokens' last use and what it holds now). Every
- * query filters on the tenant as well as the connection, except finishing a
- * run the caller just inserted (by its id).
+ * query filters on the tenant.
  */
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lte, max, ne, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
@@ -28,8 +27,12 @@ export async function insertRun(db: Db, values: { tenantId: string; connectionId
 
 export type RunPatch = Partial<Pick<SyncRunRow, 'mode' | 'status' | 'usersSynced' | 'groupsSynced' | 'counts' | 'apiRequests' | 'error' | 'heldPlan'>>;
 
-export async function finishRun(db: Db, id: string, patch: RunPatch): Promise<SyncRunRow> {
-  const [row] = await db.update(syncRuns).set({ ...patch, finishedAt: sql`now()` }).where(eq(syncRuns.id, id)).returning();
+export async function finishRun(db: Db, tenantId: string, id: string, patch: RunPatch): Promise<SyncRunRow> {
+  const [row] = await db
+    .update(syncRuns)
+    .set({ ...patch, finishedAt: sql`now()` })
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.id, id)))
+    .returning();
   return row!;
 }
 

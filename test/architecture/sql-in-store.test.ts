@@ -40,6 +40,14 @@ function isSqlModule(specifier: string): string | undefined {
   return undefined;
 }
 
+/** `import { schema } from '../store/index.js'`: the tables, through the store's front door. */
+function schemaFromStoreIndex(node: ts.ImportDeclaration | ts.ExportDeclaration, specifier: string): string | undefined {
+  if (!/(^|\/)store(\/index(\.js|\.ts)?)?$/.test(specifier)) return undefined;
+  const bindings = ts.isImportDeclaration(node) ? node.importClause?.namedBindings : node.exportClause;
+  const names = bindings && (ts.isNamedImports(bindings) || ts.isNamedExports(bindings)) ? bindings.elements : [];
+  return names.some((n) => (n.propertyName ?? n.name).text === 'schema') ? `imports the drizzle schema (schema from ${specifier})` : undefined;
+}
+
 function receiverName(expression: ts.Expression): string | undefined {
   let e = expression;
   while (ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
@@ -56,7 +64,7 @@ export function findSql(fileName: string, text: string): SqlFinding[] {
     findings.push({ line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, what });
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      const what = isSqlModule(node.moduleSpecifier.text);
+      const what = isSqlModule(node.moduleSpecifier.text) ?? schemaFromStoreIndex(node, node.moduleSpecifier.text);
       if (what) report(node, what);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [specifier] = node.arguments;
@@ -99,6 +107,7 @@ describe('SQL outside src/store', () => {
       "import { eq, sql } from 'drizzle-orm';",
       "import type { PgDatabase } from 'drizzle-orm/pg-core';",
       "import { users } from '../store/schema.js';",
+      "import { queryRows, schema } from '../store/index.js';",
       'export async function leak(db: Db, id: string) {',
       '  await db.execute(sql`select * from users where id = ${id}`);',
       "  const text = 'SELECT id FROM groups';",
@@ -111,14 +120,15 @@ describe('SQL outside src/store', () => {
       { line: 1, what: 'imports drizzle-orm' },
       { line: 2, what: 'imports drizzle-orm/pg-core' },
       { line: 3, what: 'imports the drizzle schema (../store/schema.js)' },
-      { line: 5, what: 'runs .execute() on the database' },
-      { line: 5, what: 'builds a sql`` template' },
-      { line: 6, what: 'a string that is a SQL statement' },
-      { line: 7, what: 'a template that is a SQL statement' },
-      { line: 8, what: 'runs .execute() on the database' },
-      { line: 9, what: 'a string that is a SQL statement' },
-      { line: 9, what: 'a string that is a SQL statement' },
-      { line: 9, what: 'builds sql.raw()' },
+      { line: 4, what: 'imports the drizzle schema (schema from ../store/index.js)' },
+      { line: 6, what: 'runs .execute() on the database' },
+      { line: 6, what: 'builds a sql`` template' },
+      { line: 7, what: 'a string that is a SQL statement' },
+      { line: 8, what: 'a template that is a SQL statement' },
+      { line: 9, what: 'runs .execute() on the database' },
+      { line: 10, what: 'a string that is a SQL statement' },
+      { line: 10, what: 'a string that is a SQL statement' },
+      { line: 10, what: 'builds sql.raw()' },
     ]);
   });
 
