@@ -15,10 +15,10 @@ import {
   getScimUsersByUserName,
   listScimGroupRows,
   listScimUserRows,
+  touchScimToken,
   type Db,
   type ListOptions,
   type Page,
-  touchScimToken,
   type Store,
 } from '../store/index.js';
 import { ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
