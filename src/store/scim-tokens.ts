@@ -3,7 +3,7 @@
  * random bits, so a fast hash is the right tool: nothing to brute-force), with
  * a short prefix to tell tokens apart in listings.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { queryRows, type Db } from './db.js';
 import { isUuid } from './ids.js';
 import { scimTokens, type ScimTokenRow } from './schema.js';
@@ -42,10 +42,10 @@ export async function revokeScimToken(db: Db, tenantId: string, id: string): Pro
 
 /** Record use, at most once a minute per token (the caller also throttles in memory). */
 export async function touchScimToken(db: Db, id: string): Promise<void> {
-  await db.execute(
-    sql`update scim_tokens set last_used_at = now()
-        where id = ${id}::uuid and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
-  );
+  await db
+    .update(scimTokens)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(eq(scimTokens.id, id), or(isNull(scimTokens.lastUsedAt), lt(scimTokens.lastUsedAt, sql`now() - interval '1 minute'`))));
 }
 
 /** What authenticating a SCIM request needs of a token and its connection. */
