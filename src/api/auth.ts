@@ -6,10 +6,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
+import { LastUsedRecorder } from '../security/last-used.js';
 import type { Logger } from '../logging/index.js';
 import { findApiKeyByHash, touchApiKey, type Db } from '../store/index.js';
 import { bearerOf, tokenMatches } from '../security/bearer.js';
-import { LastUsedRecorder } from '../security/last-used.js';
 import { hashApiKey, type ApiKeyScope } from './keys.js';
 
 export interface ApiCaller {

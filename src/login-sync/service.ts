@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { applyChanges, type Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
-import { createProvider, isProviderKind, PROVIDER_KINDS, type DirectoryProvider, type ProviderContext, type ProviderKind } from '../providers/index.js';
+import { createProvider, isProviderKind, type DirectoryProvider, type ProviderContext, type ProviderKind } from '../providers/index.js';
 import type { ScopeSettings } from '../reconcile/scope.js';
 import type { SecretKeyring } from '../secrets/index.js';
 import {
@@ -32,6 +32,7 @@ import {
   type StoredLoginRow,
   type Store,
 } from '../store/index.js';
+import { PROVIDER_KINDS } from '../providers/index.js';
 import { planLoginSync } from './plan.js';
 
 /** The stored user a login names, or undefined. An email or externalId held by several users is ambiguous. */

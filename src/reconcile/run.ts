@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/index.j
 import type { Actor, LifecycleChange } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { createProvider, isProviderKind, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderKind, type ProviderStats } from '../providers/index.js';
-import { findRun, finishRun, insertRun, latestRun, saveCursor, type ConnectionRow, type Db, type RunPatch } from '../store/index.js';
+import type { ConnectionRow, Db } from '../store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
 import { guardPlan, type GuardResult } from './guard.js';
@@ -20,6 +20,7 @@ import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
 import { approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
+import { findRun, finishRun, insertRun, latestRun, saveCursor, type RunPatch } from '../store/index.js';
 import { findUserNameHolders, loadStoredState } from './store.js';
 
 export interface SyncProgress {
