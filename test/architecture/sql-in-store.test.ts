@@ -4,7 +4,8 @@
  * still produce SQL: the lifecycle layer's bulk write statements
  * (src/lifecycle) and the SCIM filter compiler (src/scim/filter). This test
  * reads the TypeScript syntax of every other source file (no database) and
- * names file and line of anything that builds or runs SQL.
+ * names file and line of anything that builds or runs SQL. It also checks
+ * that the store imports nothing from the modules above it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -141,6 +142,19 @@ describe('SQL outside src/store', () => {
       '// select id from users (a comment)',
     ].join('\n');
     expect(findSql('clean.ts', clean)).toEqual([]);
+  });
+
+  it('keeps src/store below the modules that call it: it imports only its own files and src/errors', () => {
+    const upward: string[] = [];
+    for (const file of sourceFiles(path.join(SRC, 'store'))) {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+      for (const statement of source.statements) {
+        if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
+        const specifier = (statement.moduleSpecifier as ts.StringLiteral).text;
+        if (specifier.startsWith('../') && !specifier.startsWith('../errors/')) upward.push(`src/store/${path.basename(file)}: ${specifier}`);
+      }
+    }
+    expect(upward).toEqual([]);
   });
 
   it('finds no SQL in src/ outside store/, lifecycle/ and scim/filter/', () => {
