@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import type { Actor } from '../lifecycle/index.js';
+import { LastUsedRecorder } from '../security/last-used.js';
 import type { Logger } from '../logging/index.js';
 import { findApiKeyByHash, touchApiKey, type Db } from '../store/index.js';
 import { bearerOf, tokenMatches } from '../security/bearer.js';
@@ -20,21 +21,6 @@ export interface ApiCaller {
   actor: Actor;
 }
 
-/** Writes `last_used_at` at most once a minute per key and replica: no write per request. */
-class LastUsedRecorder {
-  private readonly written = new Map<string, number>();
-  constructor(
-    private readonly db: Db,
-    private readonly logger: Logger,
-  ) {}
-  record(keyId: string): void {
-    const now = Date.now();
-    if (now - (this.written.get(keyId) ?? 0) < 60_000) return;
-    this.written.set(keyId, now);
-    touchApiKey(this.db, keyId).catch((err: unknown) => this.logger.warn('could not record API key use', { error: err }));
-  }
-}
-
 export interface ApiAuthOptions {
   db: Db;
   logger: Logger;
@@ -45,7 +31,7 @@ export interface ApiAuthOptions {
 export class ApiAuthenticator {
   private readonly lastUsed: LastUsedRecorder;
   constructor(private readonly options: ApiAuthOptions) {
-    this.lastUsed = new LastUsedRecorder(options.db, options.logger);
+    this.lastUsed = new LastUsedRecorder({ db: options.db, logger: options.logger, touch: touchApiKey, credential: 'API key' });
   }
 
   async authenticate(authorization: string | undefined): Promise<ApiCaller> {

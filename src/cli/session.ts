@@ -4,7 +4,6 @@
  * it the command goes to that server's command endpoint; otherwise the CLI
  * takes the lock itself (waiting briefly for another CLI) and opens PGlite.
  */
-import { sql } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import type { RosterConfig } from '../config/index.js';
@@ -16,10 +15,10 @@ import { SecretKeyring } from '../secrets/index.js';
 import { NDJSON } from '../server/command-stream.js';
 import {
   acquireEmbeddedLock,
+  appliedMigrationCount,
   describeHolder,
   migrateStore,
   openStore,
-  queryRows,
   readEmbeddedLock,
   shippedMigrationCount,
   type EmbeddedLock,
@@ -139,13 +138,7 @@ function remoteSession(holder: EmbeddedLockInfo, dataDir: string, actor: Actor):
 
 /** Postgres schemas are changed by `roster migrate` only (replicas must not race to do it). */
 async function assertMigrated(store: Store): Promise<void> {
-  let applied = 0;
-  try {
-    const [row] = await queryRows<{ n: number }>(store.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    applied = Number(row?.n ?? 0);
-  } catch {
-    applied = 0;
-  }
+  const applied = await appliedMigrationCount(store.db);
   const shipped = shippedMigrationCount();
   if (applied < shipped) {
     throw new ConfigError(`the database at ${store.location} has ${applied} of ${shipped} migrations applied; run "roster migrate" first`);

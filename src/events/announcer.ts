@@ -12,18 +12,11 @@
  * the record: a listener still reads the feed, and one that missed a
  * notification (it was reconnecting) catches up on its next read.
  */
-import { sql } from 'drizzle-orm';
 import type { Logger } from '../logging/index.js';
-import { queryRows, type Db } from '../store/index.js';
+import { announceNewEvents, type Db } from '../store/index.js';
 
 export const EVENTS_CHANNEL = 'roster_events';
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 100;
-
-/** One poll: notify every tenant with events not yet announced; returns how many were notified. */
-export async function announceNewEvents(db: Db): Promise<number> {
-  const [row] = await queryRows<{ sent: number }>(db, sql`select roster_announce_events() as sent`);
-  return row?.sent ?? 0;
-}
 
 export interface EventAnnouncerOptions {
   db: Db;

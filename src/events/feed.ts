@@ -21,10 +21,14 @@
  * `db` must be the database, not a transaction: step 2 commits its own xid.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, asc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
-import { queryRows, schema, type AuditEventRow, type Db } from '../store/index.js';
-
-const { auditEvents, tenants } = schema;
+import {
+  freshTransactionId,
+  latestEventId,
+  listEventsBetween,
+  olderTransactionsEnded,
+  type AuditEventWithTenant,
+  type Db,
+} from '../store/index.js';
 
 export const DEFAULT_FEED_LIMIT = 100;
 export const MAX_FEED_LIMIT = 1000;
@@ -65,7 +69,7 @@ export interface FeedPage {
   pending: boolean;
 }
 
-function eventView(row: AuditEventRow & { tenantSlug: string | null }): FeedEvent {
+function eventView(row: AuditEventWithTenant): FeedEvent {
   return {
     id: row.id,
     tenant: row.tenantSlug,
@@ -87,34 +91,22 @@ function eventView(row: AuditEventRow & { tenantSlug: string | null }): FeedEven
 async function waitForOlderTransactions(db: Db, xid: string, waitMs: number): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const [row] = await queryRows<{ settled: boolean }>(db, sql`select pg_snapshot_xmin(pg_current_snapshot()) >= ${xid}::xid8 as settled`);
-    if (row?.settled) return true;
+    if (await olderTransactionsEnded(db, xid)) return true;
     if (Date.now() >= deadline) return false;
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
   }
 }
 
 export async function readEventFeed(db: Db, query: FeedQuery): Promise<FeedPage> {
-  const tenantFilter = query.tenantId ? eq(auditEvents.tenantId, query.tenantId) : undefined;
-  const [top] = await queryRows<{ l: string | null }>(
-    db,
-    sql`select max(id)::text as l from audit_events ${query.tenantId ? sql`where tenant_id = ${query.tenantId}::uuid` : sql``}`,
-  );
-  const horizon = Number(top?.l ?? 0);
+  const horizon = await latestEventId(db, query.tenantId);
   const nothing: FeedPage = { events: [], next: query.after, more: false, pending: false };
   // Nothing newer is visible: answer at once, without taking an xid.
   if (horizon <= query.after) return nothing;
 
-  const [fresh] = await queryRows<{ n: string }>(db, sql`select pg_current_xact_id()::text as n`);
-  if (!(await waitForOlderTransactions(db, fresh!.n, query.waitMs ?? DEFAULT_FEED_WAIT_MS))) return { ...nothing, pending: true };
+  const fresh = await freshTransactionId(db);
+  if (!(await waitForOlderTransactions(db, fresh, query.waitMs ?? DEFAULT_FEED_WAIT_MS))) return { ...nothing, pending: true };
 
-  const rows = await db
-    .select({ ...getTableColumns(auditEvents), tenantSlug: tenants.slug })
-    .from(auditEvents)
-    .leftJoin(tenants, eq(tenants.id, auditEvents.tenantId))
-    .where(and(gt(auditEvents.id, query.after), lte(auditEvents.id, horizon), tenantFilter))
-    .orderBy(asc(auditEvents.id))
-    .limit(query.limit + 1);
+  const rows = await listEventsBetween(db, { after: query.after, upTo: horizon, tenantId: query.tenantId, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit).map(eventView);
   return { events: page, next: page.at(-1)?.id ?? query.after, more: rows.length > query.limit, pending: false };
 }

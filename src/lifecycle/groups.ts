@@ -2,10 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
-import { queryRows } from '../store/index.js';
+import { queryRows, schema } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
 import { flatJsonArray } from './encode.js';
-import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, type ApplyContext } from './sql.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, recordColumns, schemaColumns, type ApplyContext } from './sql.js';
+
+/** A group update's input: per updatable column, whether it is set (`s_<column>`) and its value. */
+const GROUP_UPDATE_COLUMNS = [
+  'id uuid',
+  ...schemaColumns(schema.groups, ['displayName', 'externalId', 'profile', 'sourceHash']).map(([, column, type]) => `s_${column} boolean, ${column} ${type}`),
+].join(', ');
 
 function requireDisplayName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('group displayName is required');
@@ -29,7 +35,7 @@ export async function createGroups(ctx: ApplyContext, changes: ChangeOf<'group.c
   });
   assertIds('group id', rows.map((r) => r.id));
   const t = ctx.tenantId;
-  const columns = 'ord int, id uuid, connection_id uuid, external_id text, display_name text, profile jsonb, source_hash text';
+  const columns = `ord int, ${recordColumns(schema.groups, ['id', 'connectionId', 'externalId', 'displayName', 'profile', 'sourceHash'])}`;
   const { n } = await firstRow<{ n: number }>(
     ctx.tx,
     sql`with input as (${jsonInput(rows, columns)}),
@@ -88,7 +94,7 @@ export async function updateGroups(ctx: ApplyContext, changes: ChangeOf<'group.u
   const t = ctx.tenantId;
   const result = await queryRows<{ id: string | null; renamed: boolean; found: number }>(
     ctx.tx,
-    sql`with input as (${jsonInput(rows, 'id uuid, s_display_name boolean, display_name text, s_external_id boolean, external_id text, s_profile boolean, profile jsonb, s_source_hash boolean, source_hash text')}),
+    sql`with input as (${jsonInput(rows, GROUP_UPDATE_COLUMNS)}),
     old as (select g.* from groups g join input i on i.id = g.id where g.tenant_id = ${t}::uuid${probeByKey(rows.length, 'g')}),
     upd as (
       update groups g set

@@ -4,7 +4,7 @@
  * whatever the batch size), is unpacked with json_to_recordset, and the
  * change and its audit events are written by one statement.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { isUuid, queryRows, type Db } from '../store/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { ApplyCounts, ApplyResult, Actor } from './changes.js';
@@ -38,6 +38,19 @@ export function chunks<T>(items: T[], size = CHUNK_SIZE): T[][] {
 export function probeByKey(rowCount: number, alias: string, column = 'id', inputColumn = 'id'): SQL {
   if (rowCount > 1000) return sql``;
   return sql.raw(` and ${alias}.${column} = any(array(select ${inputColumn} from input))`);
+}
+
+/** Columns of a table as the schema declares them (src/store/schema.ts): `[key, column name, SQL type]`. */
+export function schemaColumns<T extends Table>(table: T, keys: ReadonlyArray<keyof T['_']['columns'] & string>): Array<[key: string, column: string, type: string]> {
+  const columns: Record<string, Column> = getTableColumns(table);
+  return keys.map((key) => [key, columns[key]!.name, columns[key]!.getSQLType()]);
+}
+
+/** `column type, ...`: a json_to_recordset column list of these schema columns, so no column's type is written twice. */
+export function recordColumns<T extends Table>(table: T, keys: ReadonlyArray<keyof T['_']['columns'] & string>): string {
+  return schemaColumns(table, keys)
+    .map(([, column, type]) => `${column} ${type}`)
+    .join(', ');
 }
 
 /** `json_to_recordset($1) AS i(columns)` over the given rows. */

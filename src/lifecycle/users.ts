@@ -2,12 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
-import { queryRows } from '../store/index.js';
+import { queryRows, schema } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
-import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, type ApplyContext } from './sql.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, recordColumns, schemaColumns, type ApplyContext } from './sql.js';
 
-const USER_COLUMNS =
-  'ord int, id uuid, connection_id uuid, external_id text, user_name text, email text, display_name text, given_name text, family_name text, profile jsonb, active boolean, source_hash text';
+const USER_COLUMNS = `ord int, ${recordColumns(schema.users, ['id', 'connectionId', 'externalId', 'userName', 'email', 'displayName', 'givenName', 'familyName', 'profile', 'active', 'sourceHash'])}`;
 
 function requireUserName(userName: unknown): string {
   if (typeof userName !== 'string' || userName.trim() === '') throw new ValidationError('userName is required');
@@ -88,16 +87,8 @@ async function explainCreateConflict(ctx: ApplyContext, rows: Array<{ id: string
   }
 }
 
-const UPDATABLE: Array<[field: string, column: string, type: 'text' | 'jsonb']> = [
-  ['userName', 'user_name', 'text'],
-  ['email', 'email', 'text'],
-  ['displayName', 'display_name', 'text'],
-  ['givenName', 'given_name', 'text'],
-  ['familyName', 'family_name', 'text'],
-  ['externalId', 'external_id', 'text'],
-  ['profile', 'profile', 'jsonb'],
-  ['sourceHash', 'source_hash', 'text'],
-];
+/** What a user update may set, by attribute (the schema's key): its column and SQL type. */
+const UPDATABLE = schemaColumns(schema.users, ['userName', 'email', 'displayName', 'givenName', 'familyName', 'externalId', 'profile', 'sourceHash']);
 
 /**
  * The source hash is the fingerprint of the (mapped) source record: an update

@@ -9,16 +9,42 @@
  * share one live fetch.
  */
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { applyChanges, type Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { openProvider } from '../connections/open.js';
 import { findDescriptor, pullDescriptorOf, type DirectoryProvider } from '../providers/index.js';
 import type { ScopeSettings } from '../reconcile/scope.js';
 import type { SecretKeyring } from '../secrets/index.js';
-import { findConnectionById, findTenant, listUserGroups, listUserRoles, type ConnectionRow, type Store } from '../store/index.js';
+import {
+  findConnectionById,
+  findLoginUsers,
+  findTenant,
+  knownGroupsOf,
+  listLoginSyncConnectionIds,
+  listUserGroups,
+  listUserRoles,
+  loginUserView,
+  storedMembershipsOf,
+  type ConnectionRow,
+  type Db,
+  type LoginLookup,
+  type LoginUserView,
+  type StoredLoginRow,
+  type Store,
+} from '../store/index.js';
+import { PROVIDER_KINDS } from '../providers/index.js';
 import { planLoginSync } from './plan.js';
-import { findLoginUser, knownGroupsOf, liveLoginConnections, loginUserView, storedMembershipsOf, type LoginLookup, type LoginUserView } from './queries.js';
+
+/** The stored user a login names, or undefined. An email or externalId held by several users is ambiguous. */
+async function findLoginUser(db: Db, tenantId: string, lookup: LoginLookup): Promise<StoredLoginRow | undefined> {
+  const rows = await findLoginUsers(db, tenantId, lookup);
+  if (rows.length > 1) {
+    const what = lookup.email ? 'email' : 'externalId';
+    throw new ConflictError(`several users of this tenant have this ${what}; identify the user by userName`);
+  }
+  return rows[0];
+}
 
 export interface LoginSyncAnswer {
   allowed: boolean;
@@ -75,7 +101,7 @@ export class LoginSyncService {
     }
 
     // Not stored yet (a new hire before the next sync): ask every connection that may be asked.
-    const candidates = (await Promise.all((await liveLoginConnections(db, tenant.id)).map((id) => findConnectionById(db, id)))).filter(
+    const candidates = (await Promise.all((await listLoginSyncConnectionIds(db, tenant.id, PROVIDER_KINDS)).map((id) => findConnectionById(db, id)))).filter(
       (c): c is ConnectionRow => !!c,
     );
     if (candidates.length === 0) return this.answer(tenant.id, undefined, 'stored', 'no such user, and no connection of this tenant syncs on login');

@@ -7,9 +7,8 @@
  *   SCIM requests, rate-limited requests), as counters and a histogram that
  *   Prometheus sums across replicas.
  */
-import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { queryRows, type Db } from '../store/index.js';
+import { readConnectionStates, type ConnectionStateRow, type Db } from '../store/index.js';
 
 export interface SyncRunRecord {
   kind: string;
@@ -19,16 +18,6 @@ export interface SyncRunRecord {
   durationMs: number;
   apiRequests: number;
   throttled?: number;
-}
-
-interface ConnectionStateRow {
-  tenant: string;
-  connection: string;
-  kind: string;
-  users: number;
-  groups: number;
-  last_sync: number | null;
-  last_success: number | null;
 }
 
 /** One connection per series: tenant slug, connection name and kind. */
@@ -111,17 +100,7 @@ export class RosterMetrics {
     for (const db of this.dbs) {
       // An unreachable database leaves these gauges out of the scrape; the process metrics still answer.
       rows.push(
-        ...(await queryRows<ConnectionStateRow>(
-          db,
-          sql`select t.slug as tenant, c.name as connection, c.kind,
-                (select count(*) from users u where u.connection_id = c.id)::int as users,
-                (select count(*) from groups g where g.connection_id = c.id)::int as groups,
-                (select extract(epoch from max(r.finished_at))::float8 from sync_runs r
-                  where r.connection_id = c.id and r.mode <> 'dry-run') as last_sync,
-                (select extract(epoch from max(r.finished_at))::float8 from sync_runs r
-                  where r.connection_id = c.id and r.mode <> 'dry-run' and r.status = 'succeeded') as last_success
-              from connections c join tenants t on t.id = c.tenant_id`,
-        ).catch(() => [])),
+        ...(await readConnectionStates(db).catch(() => [])),
       );
     }
     return rows;

@@ -13,7 +13,7 @@
  * rolled-back batch per colliding user (a second connection arriving with
  * 5,000 overlapping users would roll back 5,000 times). The reconciler
  * instead asks the store once for the holders of every name the plan claims
- * (store.ts, findUserNameHolders, one indexed query per 10k names) and
+ * (store.ts, findUserNameHolders: one indexed query per 10k names) and
  * decides here. A name taken between that query and the apply (a SCIM push
  * racing the sync) is still caught when applied: that chunk is applied again
  * without the user (apply-plan.ts), so a rare race costs a few rollbacks,

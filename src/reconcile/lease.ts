@@ -16,8 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConflictError, NotFoundError, StoreUnavailableError, type RosterError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { findConnectionById, type ConnectionRow, type Db } from '../store/index.js';
-import { acquireLease, failInterruptedRuns, releaseLease } from './store.js';
+import { acquireLease, failInterruptedRuns, findConnectionById, releaseLease, type ConnectionRow, type Db } from '../store/index.js';
 
 export const DEFAULT_SYNC_LEASE_MS = 60_000;
 

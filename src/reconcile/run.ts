@@ -21,7 +21,8 @@ import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
 import { approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
-import { findRun, findUserNameHolders, finishRun, insertRun, latestRun, loadStoredState, saveCursor } from './store.js';
+import { findRun, finishRun, insertRun, latestRun, saveCursor, type RunPatch } from '../store/index.js';
+import { findUserNameHolders, loadStoredState } from './store.js';
 
 export interface SyncProgress {
   pages: number;
@@ -169,8 +170,8 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
     // Changes a pull brings are the sync's; an approval's are the approving admin's (approveHeldRun).
     const actor: Actor = { type: 'sync', id: options.label, runId: run.id };
     const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
-    const finish = async (patch: Parameters<typeof finishRun>[2], warnings: string[] = []) =>
-      reportOf(await finishRun(deps.db, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
+    const finish = async (patch: RunPatch, warnings: string[] = []) =>
+      reportOf(await finishRun(deps.db, tenantId, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
 
     try {
       const read = await readAndPlan(deps, connection, options, stats, stored0, lease);
@@ -226,7 +227,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
     } catch (err) {
       // Without a database the run row is written when it is back (before the lease is released).
       const failed = { apiRequests: stats.apiRequests, status: 'failed' as const, error: message(err) };
-      await finishRun(deps.db, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, run.id, failed)));
+      await finishRun(deps.db, tenantId, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, tenantId, run.id, failed)));
       throw err;
     }
   });
@@ -257,10 +258,10 @@ export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, 
     try {
       await applyInChunks(target, plan.changes);
     } catch (err) {
-      return reportOf(await finishRun(deps.db, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
+      return reportOf(await finishRun(deps.db, tenantId, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
     }
     if (plan.cursor) await saveCursor(deps.db, tenantId, connection.id, plan.cursor);
-    const row = await finishRun(deps.db, run.id, {
+    const row = await finishRun(deps.db, tenantId, run.id, {
       status: 'succeeded',
       counts,
       usersSynced: held.usersSynced,

@@ -1,10 +1,9 @@
 /** The connection report: what `roster report` prints and `/api/v1/connections/{id}/report` returns. */
-import type { ConnectionRow, Db, SyncRunRow } from '../store/index.js';
+import { readReportFacts, type ConnectionRow, type Db, type ReportFacts, type SyncRunRow } from '../store/index.js';
 import { reportOf, type SyncCounts } from '../reconcile/report.js';
 import { scheduleProblem } from '../connections/index.js';
 import { acceptsScimPush, isProviderKind } from '../providers/index.js';
 import { connectionHealth, DEFAULT_SCIM_PUSH_WINDOW_SECONDS, DEFAULT_SYNC_INTERVAL_SECONDS, type Health } from './health.js';
-import { readReportFacts, type ReportFacts } from './queries.js';
 
 export const DEFAULT_REPORT_RUNS = 10;
 

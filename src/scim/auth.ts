@@ -3,8 +3,7 @@
  * through it one tenant. Every SCIM query is then scoped to that connection.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { onAnnounced, queryRows, SCIM_AUTH_CHANNEL, touchScimToken, type Db, type Store } from '../store/index.js';
+import { findScimTokenCredential, onAnnounced, SCIM_AUTH_CHANNEL, type Db, type ScimTokenCredential, type Store } from '../store/index.js';
 import type { Logger } from '../logging/index.js';
 import { ScimError, scimErrors } from './errors.js';
 import { DEFAULT_SCIM_RATE_LIMIT } from '../connections/index.js';
@@ -23,41 +22,6 @@ export interface ScimCaller {
   connectionKind: string;
 }
 
-interface TokenRow {
-  id: string;
-  tenant_id: string;
-  connection_id: string;
-  token_hash: string;
-  /** Expiry as epoch milliseconds: checked at use, so a cached row expires on time. */
-  expires_ms: number | null;
-  revoked: boolean;
-  accepts_push: boolean;
-  enabled: boolean;
-  kind: string;
-  scim_rate_per_minute: number | null;
-  scim_burst: number | null;
-  patch_response: string | null;
-}
-
-/** Writes `last_used_at` at most once a minute per token and replica: no write per request. */
-export class LastUsedRecorder {
-  private readonly written = new Map<string, number>();
-  constructor(
-    private readonly db: Db,
-    private readonly logger: Logger,
-  ) {}
-  record(tokenId: string): void {
-    const now = Date.now();
-    if (now - (this.written.get(tokenId) ?? 0) < 60_000) return;
-    this.written.set(tokenId, now);
-    touchScimToken(this.db, tokenId).catch((err: unknown) => this.logger.warn('could not record SCIM token use', { error: err }));
-  }
-}
-
-/**
- * Resolve the caller, or a 401/403 ScimError. `pathConnectionId` is set on
- * `/scim/v2/enterprise-idps/{connectionId}/...`: the token must belong to it.
- */
 /**
  * Token lookups, cached per process so a SCIM request costs no round trip for
  * its credentials. An entry is dropped when its connection's tokens or
@@ -70,7 +34,7 @@ export class LastUsedRecorder {
 export class ScimTokenCache {
   static readonly TTL_MS = 10_000;
   static readonly MAX_ENTRIES = 10_000;
-  private readonly rows = new Map<string, { row: TokenRow; at: number }>();
+  private readonly rows = new Map<string, { row: ScimTokenCredential; at: number }>();
   private listening = false;
   private readonly stops: Array<() => unknown> = [];
 
@@ -98,7 +62,7 @@ export class ScimTokenCache {
     for (const stop of this.stops.splice(0)) await stop();
   }
 
-  get(hash: string): TokenRow | undefined {
+  get(hash: string): ScimTokenCredential | undefined {
     if (!this.listening) return undefined;
     const entry = this.rows.get(hash);
     if (entry && Date.now() - entry.at < ScimTokenCache.TTL_MS) return entry.row;
@@ -106,7 +70,7 @@ export class ScimTokenCache {
     return undefined;
   }
 
-  put(hash: string, row: TokenRow): void {
+  put(hash: string, row: ScimTokenCredential): void {
     if (!this.listening) return;
     if (this.rows.size >= ScimTokenCache.MAX_ENTRIES) this.rows.delete(this.rows.keys().next().value!);
     this.rows.set(hash, { row, at: Date.now() });
@@ -115,20 +79,6 @@ export class ScimTokenCache {
   private drop(connectionId: string): void {
     for (const [hash, { row }] of this.rows) if (row.connection_id === connectionId) this.rows.delete(hash);
   }
-}
-
-async function lookupToken(db: Db, hash: string): Promise<TokenRow | undefined> {
-  const [row] = await queryRows<TokenRow>(
-    db,
-    sql`select t.id, t.tenant_id, t.connection_id, t.token_hash,
-               (extract(epoch from t.expires_at) * 1000)::float8 as expires_ms,
-               (t.revoked_at is not null) as revoked,
-               (c.kind = 'scim' or c.push_enabled) as accepts_push, c.enabled, c.kind,
-               c.scim_rate_per_minute, c.scim_burst, c.settings->>'patchResponse' as patch_response
-        from scim_tokens t join connections c on c.id = t.connection_id
-        where t.token_hash = ${hash}`,
-  );
-  return row;
 }
 
 /**
@@ -141,7 +91,7 @@ export async function authenticateScim(db: Db, authorization: string | undefined
   const hash = hashScimToken(token);
   let row = cache?.get(hash);
   if (!row) {
-    row = await lookupToken(db, hash);
+    row = await findScimTokenCredential(db, hash);
     if (row) cache?.put(hash, row);
   }
   // The index lookup (or the map) finds the row; the constant-time comparison is belt and braces.

@@ -8,12 +8,23 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { inspectJson } from '../input/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BadKeyLimiter } from '../security/bad-keys.js';
-import type { Db, Store } from '../store/index.js';
-import { LastUsedRecorder, ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
+import {
+  getScimGroupsById,
+  getScimUsersById,
+  getScimUsersByUserName,
+  listScimGroupRows,
+  listScimUserRows,
+  touchScimToken,
+  type Db,
+  type ListOptions,
+  type Page,
+  type Store,
+} from '../store/index.js';
+import { ScimTokenCache, authenticateScim, type ScimCaller } from './auth.js';
+import { LastUsedRecorder } from '../security/last-used.js';
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { SCIM_BODY_LIMIT, ScimError, scimErrorResponse, scimErrors } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
-import { getGroupsById, getUsersById, getUsersByUserName, listGroupRows, listUserRows, type ListOptions, type Page } from './queries.js';
 import { metrics } from '../metrics/index.js';
 import { takeToken } from './rate-limit.js';
 import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
@@ -134,11 +145,11 @@ function singleUserNameLookup(query: ListQuery, options: ListOptions): string | 
 }
 
 const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens, publicUrl, badKeys }) => {
-  const lastUsed = new LastUsedRecorder(db, logger);
+  const lastUsed = new LastUsedRecorder({ db, logger, touch: touchScimToken, credential: 'SCIM token' });
   const writes = new WriteCoalescer(db);
-  const userRows = new RowLoader(getUsersById);
-  const groupRows = new RowLoader(getGroupsById);
-  const usersByName = new RowLoader(getUsersByUserName);
+  const userRows = new RowLoader(getScimUsersById);
+  const groupRows = new RowLoader(getScimGroupsById);
+  const usersByName = new RowLoader(getScimUsersByUserName);
   // SCIM clients send application/scim+json or application/json (with a charset), and some
   // send a content type on bodiless DELETEs: an empty body is no body, not an error.
   app.removeAllContentTypeParsers();
@@ -235,7 +246,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     // `userName eq "x"`, what every IdP asks before it creates a user: at most one row, read with the others asked at once.
     const name = singleUserNameLookup(query, options);
     const { rows, total } =
-      name === undefined ? await listUserRows(db, ctx.scope, options) : await usersByName.load(db, ctx.scope, name).then((row) => ({ rows: row ? [row] : [], total: row ? 1 : 0 }));
+      name === undefined ? await listScimUserRows(db, ctx.scope, options) : await usersByName.load(db, ctx.scope, name).then((row) => ({ rows: row ? [row] : [], total: row ? 1 : 0 }));
     const { attributes, excluded } = selectors(query);
     const resources = rows.map((row) => projectResource(renderUser(row, `${ctx.baseUrl}/Users/${row.id}`), attributes, excluded));
     return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: resources.length, startIndex: options.startIndex, Resources: resources };
@@ -267,7 +278,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
   const listGroups = async (request: FastifyRequest, query: ListQuery) => {
     const ctx = context(request);
     const options = listOptions(query, GROUP_FILTER_CATALOG, 'g');
-    const { rows, total } = await listGroupRows(db, ctx.scope, options);
+    const { rows, total } = await listScimGroupRows(db, ctx.scope, options);
     const { attributes, excluded } = selectors(query);
     const rendered = await groups.renderGroups(ctx, rows, !isExcluded('members', attributes, excluded));
     const resources = rendered.map((r) => projectResource(r, attributes, excluded));
@@ -310,8 +321,8 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     const ctx = context(request);
     const { attributes, excluded } = selectors(query);
     const page = await searchRoot(query, {
-      users: (options) => listUserRows(db, ctx.scope, options),
-      groups: (options) => listGroupRows(db, ctx.scope, options),
+      users: (options) => listScimUserRows(db, ctx.scope, options),
+      groups: (options) => listScimGroupRows(db, ctx.scope, options),
     });
     const rendered = await groups.renderGroups(ctx, page.groups, !isExcluded('members', attributes, excluded));
     const resources = [...page.users.map((row) => renderUser(row, `${ctx.baseUrl}/Users/${row.id}`)), ...rendered].map((r) => projectResource(r, attributes, excluded));

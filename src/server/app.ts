@@ -4,14 +4,13 @@
  * Errors become responses in one place (the error handler, via
  * apiErrorResponse); an unknown error is a 500 with a logged id.
  */
-import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { NotFoundError, UnauthorizedError } from '../errors/index.js';
 import { apiErrorResponse } from '../api/errors.js';
 import type { Actor } from '../lifecycle/index.js';
 import { operationNamed, runOperation, type OperationContext } from '../operations/index.js';
 import { metrics } from '../metrics/index.js';
-import { queryRows, shippedMigrationCount } from '../store/index.js';
+import { appliedMigrationCount, pingDatabase, shippedMigrationCount } from '../store/index.js';
 import { registerApi } from '../api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
 import { registerConsole } from '../console/index.js';
@@ -83,16 +82,12 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
   const shipped = shippedMigrationCount();
   app.get('/readyz', async (_request, reply) => {
     try {
-      await queryRows(ctx.store.db, sql`select 1`);
+      await pingDatabase(ctx.store.db);
     } catch (err) {
       ctx.logger.warn('readiness check failed: database unreachable', { error: err });
       return reply.status(503).send({ status: 'unavailable', reason: 'database unreachable' });
     }
-    // The migrations table does not exist until the first migration ran: that is 0 applied.
-    const applied = await queryRows<{ n: number }>(ctx.store.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`).then(
-      ([row]) => Number(row?.n ?? 0),
-      () => 0,
-    );
+    const applied = await appliedMigrationCount(ctx.store.db);
     if (applied < shipped) {
       return reply.status(503).send({ status: 'unavailable', reason: `migrations pending: ${applied} of ${shipped} applied`, migrations: { applied, shipped } });
     }

@@ -3,7 +3,7 @@
  * random bits: nothing to brute-force, so a fast hash is right), with a short
  * prefix to tell keys apart in listings.
  */
-import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { isUuid } from './ids.js';
 import { apiKeys, tenants, type ApiKeyRow } from './schema.js';
@@ -55,8 +55,8 @@ export async function revokeApiKey(db: Db, id: string): Promise<ApiKeyRow | unde
 
 /** Record use, at most once a minute per key (the caller also throttles in memory). */
 export async function touchApiKey(db: Db, id: string): Promise<void> {
-  await db.execute(
-    sql`update api_keys set last_used_at = now()
-        where id = ${id}::uuid and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
-  );
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))));
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -162,6 +162,21 @@ export function shippedMigrationCount(): number {
   const journal = path.join(MIGRATIONS_FOLDER, 'meta/_journal.json');
   if (!existsSync(journal)) return 0;
   return (JSON.parse(readFileSync(journal, 'utf8')) as { entries: unknown[] }).entries.length;
+}
+
+/** One round trip to the database; throws when it does not answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await queryRows(db, sql`select 1`);
+}
+
+/** How many migrations the database has applied; 0 before the first (drizzle's table does not exist yet). */
+export async function appliedMigrationCount(db: Db): Promise<number> {
+  try {
+    const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    return Number(row?.n ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 interface PreparingClient {

@@ -44,3 +44,14 @@ export async function findMappingById(db: Db, id: string): Promise<GroupRoleMapp
   const [row] = await db.select().from(groupRoleMappings).where(eq(groupRoleMappings.id, id)).limit(1);
   return row;
 }
+
+/** A mapping of this tenant by id (undefined when it belongs to another, or is no id). */
+export async function findTenantMappingId(db: Db, tenantId: string, id: string): Promise<{ id: string } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db
+    .select({ id: groupRoleMappings.id })
+    .from(groupRoleMappings)
+    .where(and(eq(groupRoleMappings.tenantId, tenantId), eq(groupRoleMappings.id, id)))
+    .limit(1);
+  return row;
+}

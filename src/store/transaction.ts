@@ -68,8 +68,13 @@ export interface TransactionResult<T, R> {
   pipelined: boolean;
 }
 
+/** `db` is an open transaction, not the database (its statements all go to one connection, in order). */
+export function isTransaction(db: Db): boolean {
+  return db instanceof PgTransaction;
+}
+
 function poolClientOf(db: Db): PoolClient | undefined {
-  if (db instanceof PgTransaction) return undefined;
+  if (isTransaction(db)) return undefined;
   const session = (db as unknown as { session?: unknown }).session;
   if (!(session instanceof PostgresJsSession)) return undefined;
   const client = (session as unknown as { client: Partial<PoolClient> }).client;

@@ -5,8 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLease, releaseLease } from '../../src/reconcile/store.js';
-import { queryRows } from '../../src/store/index.js';
+import { acquireLease, queryRows, releaseLease } from '../../src/store/index.js';
 import { op } from '../operations/support.js';
 import { entraAdapter } from '../providers/contract/adapters.js';
 import { startScenario, type ScenarioIdp } from '../providers/contract/scenario.js';

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging/index.js';
 import type { DirectoryEvent, DirectoryProvider } from '../../src/providers/index.js';
 import { syncConnection } from '../../src/reconcile/run.js';
-import { acquireLease } from '../../src/reconcile/store.js';
-import { findConnectionById, queryRows, type ConnectionRow } from '../../src/store/index.js';
+import { acquireLease, findConnectionById, queryRows, type ConnectionRow } from '../../src/store/index.js';
 import { op, operationContext } from '../operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 

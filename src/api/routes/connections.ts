@@ -9,7 +9,7 @@ import { ops } from '../../operations/index.js';
 import { connectionCreate, connectionUpdate } from '../../operations/connections.js';
 import type { ConnectionReport } from '../../reports/index.js';
 import { defineRoute, operate } from '../route.js';
-import { connectionInScope, optionalTenantInScope, tenantInScope } from '../scope.js';
+import { resolveConnectionById, resolveOptionalTenant, resolveTenant } from '../../operations/resolve.js';
 
 export const connectionParams = z.strictObject({ id: z.string().min(1).describe('The connection\'s id') });
 
@@ -48,7 +48,7 @@ export const connectionRoutes = [
     response: 'ConnectionList',
     errors: [404],
     async handle({ query, caller, deps }) {
-      const tenant = await optionalTenantInScope(deps.db, caller, query.tenant);
+      const tenant = await resolveOptionalTenant(deps.db, query.tenant, caller);
       const scope = tenant ? { tenant: tenant.id } : {};
       const connections = await operate(deps, caller, ops.connectionList, scope);
       const reports = await operate(deps, caller, ops.reportList, { ...scope, runs: 0 });
@@ -70,7 +70,7 @@ export const connectionRoutes = [
     errors: [404, 409],
     async handle({ body, caller, deps }) {
       if (body.tenant === undefined && !caller.tenantId) throw new ValidationError('body: "tenant" is required');
-      const tenant = await tenantInScope(deps.db, caller, body.tenant ?? caller.tenantId!);
+      const tenant = await resolveTenant(deps.db, body.tenant ?? caller.tenantId!, caller);
       return operate(deps, caller, ops.connectionCreate, { ...body, tenant: tenant.id });
     },
   }),
@@ -86,7 +86,7 @@ export const connectionRoutes = [
     response: 'ConnectionDetail',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, ops.connectionShow, { connection: connection.id });
     },
   }),
@@ -104,7 +104,7 @@ export const connectionRoutes = [
     response: 'Connection',
     errors: [404],
     async handle({ params, body, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, ops.connectionUpdate, { ...body, connection: connection.id });
     },
   }),
@@ -121,7 +121,7 @@ export const connectionRoutes = [
     status: 204,
     errors: [404, 409],
     async handle({ params, query, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       await operate(deps, caller, ops.connectionDelete, { connection: connection.id, force: query.force });
     },
   }),
@@ -137,7 +137,7 @@ export const connectionRoutes = [
     response: 'ConnectionTestResult',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, ops.connectionTest, { connection: connection.id });
     },
   }),

@@ -4,7 +4,7 @@ import { ops } from '../../operations/index.js';
 import { mappingAdd } from '../../operations/mappings.js';
 import { roleCreate } from '../../operations/roles.js';
 import { defineRoute, operate } from '../route.js';
-import { mappingInScope, tenantConnection, tenantInScope } from '../scope.js';
+import { resolveMapping, resolveTenant, resolveTenantConnection } from '../../operations/resolve.js';
 import { tenantParams } from './tenants.js';
 
 const mappingParams = tenantParams.extend({ mappingId: z.string().min(1).describe('The mapping\'s id') });
@@ -22,7 +22,7 @@ export const roleRoutes = [
     response: 'RoleList',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
       return { roles: await operate(deps, caller, ops.roleList, { tenant: tenant.id }) };
     },
   }),
@@ -39,7 +39,7 @@ export const roleRoutes = [
     response: 'Role',
     errors: [404, 409],
     async handle({ params, body, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
       return operate(deps, caller, ops.roleCreate, { ...body, tenant: tenant.id });
     },
   }),
@@ -55,7 +55,7 @@ export const roleRoutes = [
     response: 'MappingList',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
       return { mappings: await operate(deps, caller, ops.mappingList, { tenant: tenant.id }) };
     },
   }),
@@ -73,8 +73,8 @@ export const roleRoutes = [
     response: 'Mapping',
     errors: [404, 409],
     async handle({ params, body, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      const connection = body.connection === undefined ? undefined : (await tenantConnection(deps.db, tenant, body.connection)).id;
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
+      const connection = body.connection === undefined ? undefined : (await resolveTenantConnection(deps.db, tenant, body.connection)).id;
       return operate(deps, caller, ops.mappingAdd, { ...body, tenant: tenant.id, connection });
     },
   }),
@@ -89,8 +89,8 @@ export const roleRoutes = [
     status: 204,
     errors: [404],
     async handle({ params, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      const mapping = await mappingInScope(deps.db, tenant, params.mappingId);
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
+      const mapping = await resolveMapping(deps.db, tenant, params.mappingId);
       await operate(deps, caller, ops.mappingRemove, { id: mapping.id });
     },
   }),

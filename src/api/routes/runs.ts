@@ -10,7 +10,7 @@ import { connectionReport, DEFAULT_REPORT_RUNS } from '../../reports/index.js';
 import { isUuid } from '../../store/index.js';
 import { ops } from '../../operations/index.js';
 import { defineRoute, operate } from '../route.js';
-import { connectionInScope } from '../scope.js';
+import { resolveConnectionById } from '../../operations/resolve.js';
 import { connectionParams } from './connections.js';
 import { wholeNumber } from './query.js';
 
@@ -39,7 +39,7 @@ export const runRoutes = [
     response: 'SyncReport',
     errors: [404, 409],
     async handle({ params, body, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, ops.syncRun, { connection: connection.id, ...body, trigger: 'manual' });
     },
   }),
@@ -56,7 +56,7 @@ export const runRoutes = [
     response: 'SyncReport',
     errors: [404, 409],
     async handle({ params, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       // The run itself is looked up by the reconciler within this connection and its tenant.
       if (!isUuid(params.runId)) throw new NotFoundError(`no sync run ${params.runId} for this connection`);
       return operate(deps, caller, ops.syncRun, { connection: connection.id, approve: params.runId });
@@ -75,7 +75,7 @@ export const runRoutes = [
     response: 'RunList',
     errors: [404],
     async handle({ params, query, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       const report = await operate(deps, caller, ops.reportShow, { connection: connection.id, runs: query.limit ?? DEFAULT_REPORT_RUNS });
       return { runs: report.recentRuns };
     },
@@ -93,7 +93,7 @@ export const runRoutes = [
     response: 'ConnectionReport',
     errors: [404],
     async handle({ params, query, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return connectionReport(deps.db, connection, connection.tenantSlug, { runs: query.runs ?? DEFAULT_REPORT_RUNS });
     },
   }),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ops } from '../../operations/index.js';
 import { tokenCreate } from '../../operations/tokens.js';
 import { defineRoute, operate } from '../route.js';
-import { connectionInScope, scimTokenInScope } from '../scope.js';
+import { resolveConnectionById, resolveScimToken } from '../../operations/resolve.js';
 import { connectionParams } from './connections.js';
 
 const tokenParams = connectionParams.extend({ tokenId: z.string().min(1).describe('The token\'s id') });
@@ -26,7 +26,7 @@ export const scimTokenRoutes = [
     response: 'ScimTokenCreated',
     errors: [404],
     async handle({ params, body, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, ops.tokenCreate, { ...body, connection: connection.id });
     },
   }),
@@ -42,7 +42,7 @@ export const scimTokenRoutes = [
     response: 'ScimTokenList',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
       return { tokens: await operate(deps, caller, ops.tokenList, { connection: connection.id }) };
     },
   }),
@@ -58,8 +58,8 @@ export const scimTokenRoutes = [
     status: 204,
     errors: [404],
     async handle({ params, caller, deps }) {
-      const connection = await connectionInScope(deps.db, caller, params.id);
-      const token = await scimTokenInScope(deps.db, connection, params.tokenId);
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
+      const token = await resolveScimToken(deps.db, connection, params.tokenId);
       await operate(deps, caller, ops.tokenRevoke, { id: token.id });
     },
   }),

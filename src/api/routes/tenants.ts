@@ -5,7 +5,7 @@ import { tenantCreate } from '../../operations/tenants.js';
 import { tenantView } from '../../operations/tenants.js';
 import { ops } from '../../operations/index.js';
 import { defineRoute, operate } from '../route.js';
-import { tenantInScope, tenantsInScope } from '../scope.js';
+import { resolveTenant, tenantsInReach } from '../../operations/resolve.js';
 
 export const tenantParams = z.strictObject({ tenant: z.string().min(1).describe('The tenant\'s slug or id') });
 
@@ -20,7 +20,7 @@ export const tenantRoutes = [
     status: 200,
     response: 'TenantList',
     async handle({ caller, deps }) {
-      return { tenants: (await tenantsInScope(deps.db, caller)).map(tenantView) };
+      return { tenants: (await tenantsInReach(deps.db, caller)).map(tenantView) };
     },
   }),
   defineRoute({
@@ -51,7 +51,7 @@ export const tenantRoutes = [
     response: 'Tenant',
     errors: [404],
     async handle({ params, caller, deps }) {
-      return tenantView(await tenantInScope(deps.db, caller, params.tenant));
+      return tenantView(await resolveTenant(deps.db, params.tenant, caller));
     },
   }),
 ];

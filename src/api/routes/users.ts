@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { ops } from '../../operations/index.js';
-import type { UserRow } from '../../store/index.js';
+import { searchUsers, type UserRow } from '../../store/index.js';
 import { defineRoute, operate } from '../route.js';
-import { roleInScope, searchUsers, tenantInScope, userInScope } from '../scope.js';
+import { resolveRole, resolveTenant, resolveTenantUser } from '../../operations/resolve.js';
 import { wholeNumber } from './query.js';
 import { tenantParams } from './tenants.js';
 
@@ -52,7 +52,7 @@ export const userRoutes = [
     response: 'UserPage',
     errors: [404],
     async handle({ params, query, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
       const limit = query.limit ?? DEFAULT_PAGE;
       const offset = query.offset ?? 0;
       const rows = await searchUsers(deps.db, tenant.id, { q: query.q, limit, offset });
@@ -71,8 +71,8 @@ export const userRoutes = [
     response: 'UserDetail',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      const user = await userInScope(deps.db, tenant, params.user);
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
+      const user = await resolveTenantUser(deps.db, tenant, params.user);
       return operate(deps, caller, ops.userShow, { user: user.id, tenant: tenant.id });
     },
   }),
@@ -89,8 +89,8 @@ export const userRoutes = [
     response: 'GrantResult',
     errors: [404],
     async handle({ params, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      const [user, role] = [await userInScope(deps.db, tenant, params.user), await roleInScope(deps.db, tenant, params.role)];
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
+      const [user, role] = [await resolveTenantUser(deps.db, tenant, params.user), await resolveRole(deps.db, tenant, params.role)];
       return operate(deps, caller, ops.roleGrant, { user: user.id, role: role.id, tenant: tenant.id });
     },
   }),
@@ -105,8 +105,8 @@ export const userRoutes = [
     status: 204,
     errors: [404],
     async handle({ params, caller, deps }) {
-      const tenant = await tenantInScope(deps.db, caller, params.tenant);
-      const [user, role] = [await userInScope(deps.db, tenant, params.user), await roleInScope(deps.db, tenant, params.role)];
+      const tenant = await resolveTenant(deps.db, params.tenant, caller);
+      const [user, role] = [await resolveTenantUser(deps.db, tenant, params.user), await resolveRole(deps.db, tenant, params.role)];
       await operate(deps, caller, ops.roleRevoke, { user: user.id, role: role.id, tenant: tenant.id });
     },
   }),

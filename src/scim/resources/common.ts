@@ -1,17 +1,13 @@
 /** What every SCIM resource shares: schema URNs, `meta`, and no null values on the wire. */
+import type { VersionedRow } from '../../store/index.js';
+
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 /** Columns every SCIM query selects besides the resource's own. */
-export interface ResourceRow {
-  id: string;
-  created_at: Date | string;
-  updated_at: Date | string;
-  /** updated_at in microseconds, as text: the ETag (a millisecond Date would let two writes share one). */
-  version: string;
-}
+export type ResourceRow = VersionedRow;
 
 const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
 

@@ -1,13 +1,11 @@
 /** The SCIM Group resource (RFC 7643 §4.2). Members are users of the same connection. */
 import { overLimit } from '../../input/index.js';
+import type { ScimGroupRow } from '../../store/index.js';
 import { fail, ok, scimErrors, type Result } from '../errors.js';
-import { CORE_GROUP_SCHEMA, metaOf, withoutNulls, type ResourceRow } from './common.js';
+import { CORE_GROUP_SCHEMA, metaOf, withoutNulls } from './common.js';
 
-export interface GroupRowForScim extends ResourceRow {
-  external_id: string | null;
-  display_name: string;
-  profile: Record<string, unknown> | null;
-}
+/** A stored group as SCIM renders it (the store's raw row with its version). */
+export type GroupRowForScim = ScimGroupRow;
 
 export interface GroupMember {
   value: string;

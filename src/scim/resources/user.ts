@@ -5,21 +5,14 @@
  */
 import { overLimit } from '../../input/index.js';
 import type { UserAttributes } from '../../lifecycle/index.js';
+import type { ScimUserRow } from '../../store/index.js';
 import { fail, ok, scimErrors, type Result } from '../errors.js';
-import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, metaOf, withoutNulls, type ResourceRow } from './common.js';
+import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, metaOf, withoutNulls } from './common.js';
 
 export type ScimUser = Record<string, unknown> & { id: string; userName: string };
 
-export interface UserRowForScim extends ResourceRow {
-  external_id: string | null;
-  user_name: string;
-  email: string | null;
-  display_name: string | null;
-  given_name: string | null;
-  family_name: string | null;
-  active: boolean;
-  profile: Record<string, unknown> | null;
-}
+/** A stored user as SCIM renders it (the store's raw row with its version). */
+export type UserRowForScim = ScimUserRow;
 
 /** Attributes a client may send that are not kept: read-only or write-only (RFC 7643 §7). */
 const NOT_STORED = new Set(['schemas', 'id', 'meta', 'password', 'groups', 'username', 'externalid', 'active', 'displayname']);

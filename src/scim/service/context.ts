@@ -1,8 +1,7 @@
 /** What a SCIM request's work needs: the database, the caller's scope, and who is acting. */
 import type { ApplyOptions, LifecycleChange } from '../../lifecycle/index.js';
-import type { Db } from '../../store/index.js';
 import type { Result } from '../errors.js';
-import type { ScimScope } from '../queries.js';
+import type { ConnectionScope, Db } from '../../store/index.js';
 import type { GroupRowForScim } from '../resources/group.js';
 import type { UserRowForScim } from '../resources/user.js';
 import type { WriteCoalescer } from './coalescer.js';
@@ -10,7 +9,7 @@ import type { RowLoader } from './loader.js';
 
 export interface ScimRequestContext {
   db: Db;
-  scope: ScimScope;
+  scope: ConnectionScope;
   /** Tenant and actor (`scim`, the token id) for the lifecycle layer. */
   apply: ApplyOptions;
   /** `https://host/scim/v2` or `.../enterprise-idps/{id}`, for `meta.location`. */

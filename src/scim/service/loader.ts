@@ -6,22 +6,20 @@
  * instead of one round trip each. The fetch answers by the keys it was given,
  * so a key matches exactly as the query matched it (`lower()` in SQL).
  */
-import { PgTransaction } from 'drizzle-orm/pg-core';
-import type { Db } from '../../store/index.js';
-import type { ScimScope } from '../queries.js';
+import { isTransaction, type ConnectionScope, type Db } from '../../store/index.js';
 
 interface Batch<Row> {
   db: Db;
-  scope: ScimScope;
+  scope: ConnectionScope;
   waiting: Map<string, Array<{ resolve(row: Row | undefined): void; reject(reason: unknown): void }>>;
 }
 
 export class RowLoader<Row> {
   private readonly open = new Map<Db, Map<string, Batch<Row>>>();
 
-  constructor(private readonly fetch: (db: Db, scope: ScimScope, keys: string[]) => Promise<Map<string, Row>>) {}
+  constructor(private readonly fetch: (db: Db, scope: ConnectionScope, keys: string[]) => Promise<Map<string, Row>>) {}
 
-  load(db: Db, scope: ScimScope, key: string): Promise<Row | undefined> {
+  load(db: Db, scope: ConnectionScope, key: string): Promise<Row | undefined> {
     return new Promise((resolve, reject) => {
       let byScope = this.open.get(db);
       if (!byScope) {
@@ -31,7 +29,7 @@ export class RowLoader<Row> {
         // one join the batch. A transaction's reads (a batch's answers, asked right behind its COMMIT)
         // are all asked in one synchronous step: at the end of it the batch is whole, and asking then
         // keeps the query in COMMIT's packet.
-        if ((db as unknown) instanceof PgTransaction) queueMicrotask(() => this.flush(db));
+        if (isTransaction(db)) queueMicrotask(() => this.flush(db));
         else setImmediate(() => this.flush(db));
       }
       const scopeKey = `${scope.tenantId}/${scope.connectionId}`;

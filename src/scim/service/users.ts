@@ -6,10 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LifecycleChange } from '../../lifecycle/index.js';
-import type { Db } from '../../store/index.js';
+import { findLinkableUser, type Db } from '../../store/index.js';
 import { scimErrors } from '../errors.js';
 import { applyUserPatch, parsePatchRequest, type ScimUser as PatchableUser } from '../patch/index.js';
-import { findLinkableUser } from '../queries.js';
 import { etagOf } from '../resources/common.js';
 import { parseUser, renderUser, type ParsedUser, type ScimUser, type UserRowForScim } from '../resources/user.js';
 import { orThrow, write, type ScimRequestContext } from './context.js';

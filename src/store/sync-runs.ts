@@ -1,12 +1,56 @@
 /**
- * What a connection report reads: its runs, its latest finished and
- * successful runs, its SCIM tokens' last use, and what it holds now. Every
- * query filters on the tenant as well as the connection.
+ * Sync runs: the reconciler's run rows, and what a connection report reads
+ * of them (with its SCIM tokens' last use and what it holds now). Every
+ * query filters on the tenant.
  */
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lte, max, ne, sql } from 'drizzle-orm';
-import { schema, type ConnectionRow, type Db, type SyncRunRow } from '../store/index.js';
+import type { Db } from './db.js';
+import { groups, scimTokens, syncRuns, users, type ConnectionRow, type SyncRunRow } from './schema.js';
 
-const { connections, groups, scimTokens, syncRuns, tenants, users } = schema;
+/**
+ * Runs left `running` by a process that died. Called with the lease held, so
+ * no live run of the connection can be among them.
+ */
+export async function failInterruptedRuns(db: Db, tenantId: string, connectionId: string): Promise<number> {
+  const rows = await db
+    .update(syncRuns)
+    .set({ status: 'failed', error: 'interrupted: the process running it stopped before it finished', finishedAt: sql`now()` })
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.connectionId, connectionId), eq(syncRuns.status, 'running')))
+    .returning({ id: syncRuns.id });
+  return rows.length;
+}
+
+export async function insertRun(db: Db, values: { tenantId: string; connectionId: string; trigger: string; mode: string }): Promise<SyncRunRow> {
+  const [row] = await db.insert(syncRuns).values({ ...values, status: 'running' }).returning();
+  return row!;
+}
+
+export type RunPatch = Partial<Pick<SyncRunRow, 'mode' | 'status' | 'usersSynced' | 'groupsSynced' | 'counts' | 'apiRequests' | 'error' | 'heldPlan'>>;
+
+export async function finishRun(db: Db, tenantId: string, id: string, patch: RunPatch): Promise<SyncRunRow> {
+  const [row] = await db
+    .update(syncRuns)
+    .set({ ...patch, finishedAt: sql`now()` })
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.id, id)))
+    .returning();
+  return row!;
+}
+
+export async function findRun(db: Db, tenantId: string, id: string): Promise<SyncRunRow | undefined> {
+  const [row] = await db.select().from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.id, id)));
+  return row;
+}
+
+/** The connection's latest run that could have changed something (dry runs change nothing). */
+export async function latestRun(db: Db, tenantId: string, connectionId: string): Promise<SyncRunRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.connectionId, connectionId), ne(syncRuns.mode, 'dry-run')))
+    .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
+    .limit(1);
+  return row;
+}
 
 export interface ReportFacts {
   recentRuns: SyncRunRow[];
@@ -39,12 +83,12 @@ export async function readReportFacts(db: Db, list: ConnectionRow[], runs: numbe
     .from(syncRuns)
     .where(ofRuns)
     .as('numbered');
-  const perConnection = <T extends { connectionId: string }>(table: typeof users | typeof groups) =>
+  const perConnection = (table: typeof users | typeof groups) =>
     db
       .select({ connectionId: table.connectionId, n: sql<number>`count(*)::int` })
       .from(table)
       .where(and(inArray(table.tenantId, tenantIds), inArray(table.connectionId, ids)))
-      .groupBy(table.connectionId) as unknown as Promise<Array<T & { n: number }>>;
+      .groupBy(table.connectionId);
   const [recent, latest, finished, success, push, userCounts, groupCounts] = await Promise.all([
     runs > 0 ? db.select().from(numbered).where(lte(numbered.n, runs)).orderBy(numbered.connectionId, numbered.n) : [],
     db.selectDistinctOn([syncRuns.connectionId]).from(syncRuns).where(realRuns).orderBy(syncRuns.connectionId, desc(syncRuns.startedAt)),
@@ -75,22 +119,4 @@ export async function readReportFacts(db: Db, list: ConnectionRow[], runs: numbe
   for (const row of userCounts) of(row.connectionId).users = Number(row.n);
   for (const row of groupCounts) of(row.connectionId).groups = Number(row.n);
   return facts;
-}
-
-/**
- * A connection by id, as a caller restricted to `tenantId` (null = any tenant)
- * may see it: another tenant's connection is simply not found.
- */
-export async function findConnectionForCaller(
-  db: Db,
-  id: string,
-  tenantId: string | null,
-): Promise<(ConnectionRow & { tenantSlug: string }) | undefined> {
-  const [row] = await db
-    .select({ connection: connections, tenantSlug: tenants.slug })
-    .from(connections)
-    .innerJoin(tenants, eq(tenants.id, connections.tenantId))
-    .where(and(sql`${connections.id}::text = ${id}`, tenantId ? eq(connections.tenantId, tenantId) : undefined))
-    .limit(1);
-  return row ? { ...row.connection, tenantSlug: row.tenantSlug } : undefined;
 }
