@@ -13,7 +13,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/index.j
 import { applyChanges, type Actor } from '../lifecycle/index.js';
 import type { Logger } from '../logging/index.js';
 import { openProvider } from '../connections/open.js';
-import { findDescriptor, pullDescriptorOf, type DirectoryProvider } from '../providers/index.js';
+import { findDescriptor, pullDescriptorOf, pullKinds, type DirectoryProvider } from '../providers/index.js';
 import type { ScopeSettings } from '../reconcile/scope.js';
 import type { SecretKeyring } from '../secrets/index.js';
 import {
@@ -33,7 +33,6 @@ import {
   type StoredLoginRow,
   type Store,
 } from '../store/index.js';
-import { PROVIDER_KINDS } from '../providers/index.js';
 import { planLoginSync } from './plan.js';
 
 /** The stored user a login names, or undefined. An email or externalId held by several users is ambiguous. */
@@ -101,7 +100,7 @@ export class LoginSyncService {
     }
 
     // Not stored yet (a new hire before the next sync): ask every connection that may be asked.
-    const candidates = (await Promise.all((await listLoginSyncConnectionIds(db, tenant.id, PROVIDER_KINDS)).map((id) => findConnectionById(db, id)))).filter(
+    const candidates = (await Promise.all((await listLoginSyncConnectionIds(db, tenant.id, pullKinds())).map((id) => findConnectionById(db, id)))).filter(
       (c): c is ConnectionRow => !!c,
     );
     if (candidates.length === 0) return this.answer(tenant.id, undefined, 'stored', 'no such user, and no connection of this tenant syncs on login');

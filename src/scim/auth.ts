@@ -9,6 +9,7 @@ import { ScimError, scimErrors } from './errors.js';
 import { DEFAULT_SCIM_RATE_LIMIT } from '../connections/index.js';
 import type { RateLimit } from './rate-limit.js';
 import { bearerOf } from '../security/bearer.js';
+import { acceptsScimPush } from '../providers/index.js';
 import { hashScimToken } from '../security/credentials.js';
 
 export interface ScimCaller {
@@ -103,7 +104,8 @@ export async function authenticateScim(db: Db, authorization: string | undefined
   if (pathConnectionId !== undefined && pathConnectionId !== row.connection_id) {
     throw scimErrors.unauthorized('the bearer token does not belong to this connection');
   }
-  if (!row.accepts_push) throw new ScimError(403, undefined, 'this connection does not accept SCIM pushes (enable with: roster connection update <connection> --scim-push)');
+  // Whether a kind is pushed to is the registry's to say (src/providers), not a kind named here.
+  if (!acceptsScimPush({ kind: row.kind, pushEnabled: row.push_enabled })) throw new ScimError(403, undefined, 'this connection does not accept SCIM pushes (enable with: roster connection update <connection> --scim-push)');
   if (!row.enabled) throw new ScimError(403, undefined, 'this connection is disabled');
   return {
     tokenId: row.id,

@@ -57,7 +57,7 @@ export interface ScimTokenCredential {
   /** Expiry as epoch milliseconds: checked at use, so a cached row expires on time. */
   expires_ms: number | null;
   revoked: boolean;
-  accepts_push: boolean;
+  push_enabled: boolean;
   enabled: boolean;
   kind: string;
   scim_rate_per_minute: number | null;
@@ -72,7 +72,7 @@ export async function findScimTokenCredential(db: Db, tokenHash: string): Promis
     sql`select t.id, t.tenant_id, t.connection_id, t.token_hash,
                (extract(epoch from t.expires_at) * 1000)::float8 as expires_ms,
                (t.revoked_at is not null) as revoked,
-               (c.kind = 'scim' or c.push_enabled) as accepts_push, c.enabled, c.kind,
+               c.push_enabled, c.enabled, c.kind,
                c.scim_rate_per_minute, c.scim_burst, c.settings->>'patchResponse' as patch_response
         from scim_tokens t join connections c on c.id = t.connection_id
         where t.token_hash = ${tokenHash}`,
