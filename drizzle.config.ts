@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 // Postgres and on embedded PGlite (`roster migrate`, or at `roster serve` start).
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/store/schema.ts',
+  schema: './src/core/store/schema.ts',
   out: './drizzle',
 });

@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     // The fakes listen on 127.0.0.1, which the outbound URL policy refuses unless trusted
-    // (src/net/url-policy.ts); the policy's own tests set their own list.
+    // (src/core/net/url-policy.ts); the policy's own tests set their own list.
     env: { ROSTER_TRUSTED_HOSTS: '127.0.0.1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,

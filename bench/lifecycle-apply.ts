@@ -14,8 +14,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { applyChanges, type CreateUser, type LifecycleChange, type UpdateUser } from '../src/lifecycle/index.js';
-import { migrateStore, openStore, queryRows, schema, type Store } from '../src/store/index.js';
+import { applyChanges, type CreateUser, type LifecycleChange, type UpdateUser } from '../src/core/lifecycle/index.js';
+import { migrateStore, openStore, queryRows, schema, type Store } from '../src/core/store/index.js';
 
 const { values: args } = parseArgs({
   options: {

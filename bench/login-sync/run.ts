@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { silentLogger } from '../../src/logging/index.js';
-import { operationNamed, runOperation } from '../../src/operations/index.js';
-import { SecretKeyring } from '../../src/secrets/index.js';
-import { migrateStore, openStore } from '../../src/store/index.js';
+import { silentLogger } from '../../src/core/logging/index.js';
+import { operationNamed, runOperation } from '../../src/admin/operations/index.js';
+import { SecretKeyring } from '../../src/core/secrets/index.js';
+import { migrateStore, openStore } from '../../src/core/store/index.js';
 import { createTestTls, TLS_DIR_ENV } from '../../test/fakes/tls.js';
 
 // The fakes listen on 127.0.0.1, which the outbound URL policy refuses unless trusted; children inherit it.

@@ -18,11 +18,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { applyChanges, type LifecycleChange } from '../../src/lifecycle/index.js';
-import { silentLogger } from '../../src/logging/index.js';
-import { operationNamed, runOperation } from '../../src/operations/index.js';
-import { SecretKeyring } from '../../src/secrets/index.js';
-import { migrateStore, openStore } from '../../src/store/index.js';
+import { applyChanges, type LifecycleChange } from '../../src/core/lifecycle/index.js';
+import { silentLogger } from '../../src/core/logging/index.js';
+import { operationNamed, runOperation } from '../../src/admin/operations/index.js';
+import { SecretKeyring } from '../../src/core/secrets/index.js';
+import { migrateStore, openStore } from '../../src/core/store/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -10,11 +10,11 @@ import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import postgres from 'postgres';
 import winston from 'winston';
-import { silentLogger, type Logger } from '../../src/logging/index.js';
-import { operationNamed, runOperation } from '../../src/operations/index.js';
-import type { SyncReport } from '../../src/reconcile/report.js';
-import { SecretKeyring } from '../../src/secrets/index.js';
-import { migrateStore, openStore, type Store } from '../../src/store/index.js';
+import { silentLogger, type Logger } from '../../src/core/logging/index.js';
+import { operationNamed, runOperation } from '../../src/admin/operations/index.js';
+import type { SyncReport } from '../../src/pull/reconcile/report.js';
+import { SecretKeyring } from '../../src/core/secrets/index.js';
+import { migrateStore, openStore, type Store } from '../../src/core/store/index.js';
 import type { FakeRequest, FakeResponse, RunMessage, SyncJob, SyncMessage } from './protocol.js';
 
 const send = (m: SyncMessage) => process.send!(m);

@@ -5,25 +5,25 @@
  * apiErrorResponse); an unknown error is a 500 with a logged id.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { NotFoundError, UnauthorizedError } from '../errors/index.js';
-import { apiErrorResponse } from '../api/errors.js';
-import type { Actor } from '../lifecycle/index.js';
-import { operationNamed, runOperation, type OperationContext } from '../operations/index.js';
-import { metrics } from '../metrics/index.js';
-import { appliedMigrationCount, pingDatabase, shippedMigrationCount } from '../store/index.js';
-import { registerApi } from '../api/index.js';
-import { registerScim, SCIM_BODY_LIMIT } from '../scim/index.js';
-import { registerConsole } from '../console/index.js';
+import { NotFoundError, UnauthorizedError } from '../core/errors/index.js';
+import { apiErrorResponse } from '../admin/api/errors.js';
+import type { Actor } from '../core/lifecycle/index.js';
+import { operationNamed, runOperation, type OperationContext } from '../admin/operations/index.js';
+import { metrics } from '../admin/metrics/index.js';
+import { appliedMigrationCount, pingDatabase, shippedMigrationCount } from '../core/store/index.js';
+import { registerApi } from '../admin/api/index.js';
+import { registerScim, SCIM_BODY_LIMIT } from '../push/scim/index.js';
+import { registerConsole } from '../admin/console/index.js';
 import { streamOperation, wantsStream } from './command-stream.js';
 import { registerInputGuard } from './input-guard.js';
-import { BadKeyLimiter } from '../security/bad-keys.js';
+import { BadKeyLimiter } from '../core/security/bad-keys.js';
 import { registerMetricsRoute } from './metrics-route.js';
-import { bearerOf, tokenMatches } from '../security/bearer.js';
+import { bearerOf, tokenMatches } from '../core/security/bearer.js';
 
 export interface ServerOptions {
   /** Bearer token of the command endpoint; without one the endpoint refuses every call. */
   commandToken?: string | undefined;
-  /** ROSTER_ADMIN_TOKEN: bootstrap admin access to /api/v1 (see src/api). */
+  /** ROSTER_ADMIN_TOKEN: bootstrap admin access to /api/v1 (see src/admin/api). */
   adminToken?: string | undefined;
   /** How long an /api/v1/events read waits for older transactions to end. */
   feedWaitMs?: number | undefined;
@@ -37,7 +37,7 @@ export interface ServerOptions {
   badKeys?: BadKeyLimiter | undefined;
 }
 
-export { tokenMatches } from '../security/bearer.js';
+export { tokenMatches } from '../core/security/bearer.js';
 
 export function buildServer(ctx: OperationContext, options: ServerOptions = {}): FastifyInstance {
   // Paths match case-insensitively and with a trailing slash: IdPs send `/users` and `/Users/`

@@ -16,8 +16,8 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { apiErrorResponse } from '../api/errors.js';
-import type { Logger } from '../logging/index.js';
+import { apiErrorResponse } from '../admin/api/errors.js';
+import type { Logger } from '../core/logging/index.js';
 
 export const NDJSON = 'application/x-ndjson';
 const PROGRESS_INTERVAL_MS = 100;

@@ -1,5 +1,5 @@
 /**
- * Input every route gets checked, whatever the surface (src/input says why):
+ * Input every route gets checked, whatever the surface (src/core/input says why):
  * JSON bodies (fastify's own parser, which also refuses `__proto__` keys,
  * followed by the depth and character checks) and the path and query
  * parameters. The SCIM routes parse their bodies themselves, with the same
@@ -7,8 +7,8 @@
  * and a ValidationError becomes a SCIM `invalidValue` at the SCIM edge.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ValidationError } from '../errors/index.js';
-import { inspectJson } from '../input/index.js';
+import { ValidationError } from '../core/errors/index.js';
+import { inspectJson } from '../core/input/index.js';
 
 export function registerInputGuard(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');

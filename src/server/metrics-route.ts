@@ -4,10 +4,10 @@
  * compared in constant time: the metrics name every tenant and connection.
  */
 import type { FastifyInstance } from 'fastify';
-import { apiErrorResponse } from '../api/errors.js';
-import { UnauthorizedError } from '../errors/index.js';
-import { metrics } from '../metrics/index.js';
-import { bearerOf, tokenMatches } from '../security/bearer.js';
+import { apiErrorResponse } from '../admin/api/errors.js';
+import { UnauthorizedError } from '../core/errors/index.js';
+import { metrics } from '../admin/metrics/index.js';
+import { bearerOf, tokenMatches } from '../core/security/bearer.js';
 
 export function registerMetricsRoute(app: FastifyInstance, options: { token?: string | undefined }): void {
   app.get('/metrics', async (request, reply) => {

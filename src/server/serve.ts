@@ -5,17 +5,17 @@
  */
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import type { RosterConfig } from '../config/index.js';
-import { ValidationError } from '../errors/index.js';
-import type { Actor } from '../lifecycle/index.js';
-import type { Logger } from '../logging/index.js';
-import { SecretKeyring } from '../secrets/index.js';
-import { acquireEmbeddedLock, migrateStore, openStore, type EmbeddedLock, type Store } from '../store/index.js';
-import { isProviderKind } from '../providers/index.js';
-import { ops, runOperation } from '../operations/index.js';
-import { SyncScheduler } from '../schedule/index.js';
-import { WebhookSender } from '../webhooks/index.js';
-import { EventAnnouncer } from '../events/index.js';
+import type { RosterConfig } from '../core/config/index.js';
+import { ValidationError } from '../core/errors/index.js';
+import type { Actor } from '../core/lifecycle/index.js';
+import type { Logger } from '../core/logging/index.js';
+import { SecretKeyring } from '../core/secrets/index.js';
+import { acquireEmbeddedLock, migrateStore, openStore, type EmbeddedLock, type Store } from '../core/store/index.js';
+import { isProviderKind } from '../pull/providers/index.js';
+import { ops, runOperation } from '../admin/operations/index.js';
+import { SyncScheduler } from '../pull/schedule/index.js';
+import { WebhookSender } from '../admin/webhooks/index.js';
+import { EventAnnouncer } from '../admin/events/index.js';
 import { buildServer } from './app.js';
 import { registerMetricsRoute } from './metrics-route.js';
 

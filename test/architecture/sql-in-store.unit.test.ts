@@ -1,8 +1,8 @@
 /**
- * SQL lives in src/store (issue 11): every query is a store function that
+ * SQL lives in src/core/store (issue 11): every query is a store function that
  * takes the database or a transaction and names the tenant. Two places may
  * still produce SQL: the lifecycle layer's bulk write statements
- * (src/lifecycle) and the SCIM filter compiler (src/scim/filter). This test
+ * (src/core/lifecycle) and the SCIM filter compiler (src/push/scim/filter). This test
  * reads the TypeScript syntax of every other source file (no database) and
  * names file and line of anything that builds or runs SQL. It also checks
  * that the store imports nothing from the modules above it.
@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
-const ALLOWED = ['store/', 'lifecycle/', 'scim/filter/'];
+const ALLOWED = ['core/store/', 'core/lifecycle/', 'push/scim/filter/'];
 
 /**
  * Strings that read like SQL statements, not like prose that mentions a
@@ -102,7 +102,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe('SQL outside src/store', () => {
+describe('SQL outside src/core/store', () => {
   it('finds a drizzle import, a schema import, sql templates, .execute() and SQL strings in a planted file', () => {
     const planted = [
       "import { eq, sql } from 'drizzle-orm';",
@@ -144,14 +144,14 @@ describe('SQL outside src/store', () => {
     expect(findSql('clean.ts', clean)).toEqual([]);
   });
 
-  it('keeps src/store below the modules that call it: it imports only its own files and src/errors', () => {
+  it('keeps src/core/store below the modules that call it: it imports only its own files and src/core/errors', () => {
     const upward: string[] = [];
-    for (const file of sourceFiles(path.join(SRC, 'store'))) {
+    for (const file of sourceFiles(path.join(SRC, 'core', 'store'))) {
       const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
       for (const statement of source.statements) {
         if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
         const specifier = (statement.moduleSpecifier as ts.StringLiteral).text;
-        if (specifier.startsWith('../') && !specifier.startsWith('../errors/')) upward.push(`src/store/${path.basename(file)}: ${specifier}`);
+        if (specifier.startsWith('../') && !specifier.startsWith('../errors/')) upward.push(`src/core/store/${path.basename(file)}: ${specifier}`);
       }
     }
     expect(upward).toEqual([]);
@@ -164,6 +164,6 @@ describe('SQL outside src/store', () => {
       if (ALLOWED.some((prefix) => relative.startsWith(prefix))) continue;
       for (const f of findSql(file, readFileSync(file, 'utf8'))) found.push(`src/${relative}:${f.line}: ${f.what}`);
     }
-    expect(found, 'move these queries into a src/store query module').toEqual([]);
+    expect(found, 'move these queries into a src/core/store query module').toEqual([]);
   });
 });

@@ -22,11 +22,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import newman from 'newman';
-import { silentLogger } from '../../src/logging/index.js';
-import { operationNamed, runOperation } from '../../src/operations/index.js';
-import { SecretKeyring } from '../../src/secrets/index.js';
+import { silentLogger } from '../../src/core/logging/index.js';
+import { operationNamed, runOperation } from '../../src/admin/operations/index.js';
+import { SecretKeyring } from '../../src/core/secrets/index.js';
 import { buildServer } from '../../src/server/index.js';
-import { migrateStore, openStore } from '../../src/store/index.js';
+import { migrateStore, openStore } from '../../src/core/store/index.js';
 import { createTestDatabase } from '../support/store.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, tokenMatches } from '../../src/server/index.js';
-import type { Store } from '../../src/store/index.js';
-import { op, operationContext } from '../operations/support.js';
+import type { Store } from '../../src/core/store/index.js';
+import { op, operationContext } from '../admin/operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
 const TOKEN = 'command-token-for-tests';

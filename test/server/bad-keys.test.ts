@@ -5,10 +5,10 @@
  * cannot be tried at full speed. A valid key from another address still works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCIM_ERROR_SCHEMA } from '../../src/scim/errors.js';
+import { SCIM_ERROR_SCHEMA } from '../../src/push/scim/errors.js';
 import { buildServer } from '../../src/server/index.js';
-import { BadKeyLimiter } from '../../src/security/bad-keys.js';
-import { op, operationContext } from '../operations/support.js';
+import { BadKeyLimiter } from '../../src/core/security/bad-keys.js';
+import { op, operationContext } from '../admin/operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
 const BURST = 3;

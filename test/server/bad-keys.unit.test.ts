@@ -1,6 +1,6 @@
-/** BadKeyLimiter (src/security/bad-keys.ts) on its own, with a stopped clock: what it remembers. */
+/** BadKeyLimiter (src/core/security/bad-keys.ts) on its own, with a stopped clock: what it remembers. */
 import { describe, expect, it } from 'vitest';
-import { BadKeyLimiter } from '../../src/security/bad-keys.js';
+import { BadKeyLimiter } from '../../src/core/security/bad-keys.js';
 
 describe('BadKeyLimiter', () => {
   it('forgets addresses past its size bound, oldest first', () => {

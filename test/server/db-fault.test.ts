@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateStore, openStore, queryRows, type Store } from '../../src/store/index.js';
-import { op, operationContext } from '../operations/support.js';
+import { migrateStore, openStore, queryRows, type Store } from '../../src/core/store/index.js';
+import { op, operationContext } from '../admin/operations/support.js';
 import { eventually, startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { createTestDatabase, POSTGRES_SERVER_URL } from '../support/store.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';

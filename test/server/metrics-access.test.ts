@@ -4,11 +4,11 @@
  * the main port) when that is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/logging/index.js';
+import { loadConfig } from '../../src/core/config/index.js';
+import { silentLogger } from '../../src/core/logging/index.js';
 import { buildServer, startServer, type RunningServer } from '../../src/server/index.js';
-import { cliEnvironment, type CliEnvironment } from '../cli/support.js';
-import { operationContext } from '../operations/support.js';
+import { cliEnvironment, type CliEnvironment } from '../admin/cli/support.js';
+import { operationContext } from '../admin/operations/support.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789abcdef';

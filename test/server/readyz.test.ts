@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/index.js';
-import { migrateStore, openStore, shippedMigrationCount, type Store } from '../../src/store/index.js';
-import { operationContext } from '../operations/support.js';
+import { migrateStore, openStore, shippedMigrationCount, type Store } from '../../src/core/store/index.js';
+import { operationContext } from '../admin/operations/support.js';
 import { createTestDatabase } from '../support/store.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,7 +1,7 @@
 /** Small factories for fixtures; each returns plain rows or change objects. */
 import { randomUUID } from 'node:crypto';
-import type { CreateUser, CreateGroup } from '../../src/lifecycle/index.js';
-import { schema, type Db } from '../../src/store/index.js';
+import type { CreateUser, CreateGroup } from '../../src/core/lifecycle/index.js';
+import { schema, type Db } from '../../src/core/store/index.js';
 
 export async function makeTenant(db: Db, slug = `t-${randomUUID().slice(0, 8)}`) {
   const [tenant] = await db.insert(schema.tenants).values({ slug, name: slug.toUpperCase() }).returning();

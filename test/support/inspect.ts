@@ -1,6 +1,6 @@
 /** Read-back helpers for tests: plain SQL, so assertions do not depend on the code under test. */
 import { sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../../src/store/index.js';
+import { queryRows, type Db } from '../../src/core/store/index.js';
 
 export async function rolesOf(db: Db, userId: string): Promise<string[]> {
   const rows = await queryRows<{ name: string; source: string }>(

@@ -22,7 +22,7 @@ export interface ServeProcess {
 
 /** Spawn `roster serve --port 0` and wait until it says where it listens. */
 export async function startServeProcess(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin/cli/main.ts', 'serve', '--port', '0'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { migrateStore, openStore, type Store } from '../../src/store/index.js';
+import { migrateStore, openStore, type Store } from '../../src/core/store/index.js';
 
 export interface TestStore extends Store {
   /** The URL of this test's own database (Postgres backend only). */

@@ -14,7 +14,7 @@ function refuse(what: string): never {
   throw new Error(`a unit test (*.unit.test.ts) runs pure code only: it may not ${what}; name the file *.test.ts to make it an integration test`);
 }
 
-// Both database drivers, whoever imports them (src/store/db.ts, test/support/store.ts).
+// Both database drivers, whoever imports them (src/core/store/db.ts, test/support/store.ts).
 vi.mock('@electric-sql/pglite', () => ({
   PGlite: class {
     constructor() {

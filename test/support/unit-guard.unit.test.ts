@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import net from 'node:net';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/core/store/index.js';
 import { createTestStore } from './store.js';
 
 const REFUSED = /a unit test \(\*\.unit\.test\.ts\) runs pure code only: it may not .*; name the file \*\.test\.ts/;

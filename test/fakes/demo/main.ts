@@ -1,5 +1,5 @@
 /**
- * The `roster demo` process, started by src/cli/demo.ts through tsx with
+ * The `roster demo` process, started by src/admin/cli/demo.ts through tsx with
  * NODE_EXTRA_CA_CERTS set (the fake Entra's CA), ROSTER_DATA_DIR set to the
  * demo folder and no DATABASE_URL. It starts the fake IdPs and the Roster
  * server, sets up tenant "demo" through the server's command endpoint (the
@@ -8,14 +8,14 @@
  * until the launcher goes away (its IPC channel closes).
  */
 import { parseArgs } from 'node:util';
-import { openSession, type Session } from '../../../src/cli/session.js';
-import type { DemoFailure } from '../../../src/cli/demo.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { isRosterError } from '../../../src/errors/index.js';
-import { createLogger, redactText } from '../../../src/logging/index.js';
-import { ops } from '../../../src/operations/index.js';
+import { openSession, type Session } from '../../../src/admin/cli/session.js';
+import type { DemoFailure } from '../../../src/admin/cli/demo.js';
+import { loadConfig } from '../../../src/core/config/index.js';
+import { isRosterError } from '../../../src/core/errors/index.js';
+import { createLogger, redactText } from '../../../src/core/logging/index.js';
+import { ops } from '../../../src/admin/operations/index.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
-import { readEmbeddedLock } from '../../../src/store/index.js';
+import { readEmbeddedLock } from '../../../src/core/store/index.js';
 import { startDemoIdps, type DemoIdp } from './directories.js';
 import { servingText, startText, syncReportText } from './output.js';
 

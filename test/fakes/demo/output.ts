@@ -3,7 +3,7 @@
  * lines the test reads are marked; keep their shape.
  */
 import path from 'node:path';
-import type { SyncReport } from '../../../src/reconcile/report.js';
+import type { SyncReport } from '../../../src/pull/reconcile/report.js';
 import type { DemoIdp } from './directories.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

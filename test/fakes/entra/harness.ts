@@ -2,9 +2,9 @@
  * Helpers for tests that drive the real Entra provider against FakeEntra:
  * a small readable tenant, a provider wired to the fake, and run collection.
  */
-import { silentLogger } from '../../../src/logging/index.js';
-import { createEntraProvider } from '../../../src/providers/entra/index.js';
-import type { DirectoryEvent, DirectoryProvider, DirectoryRun, ProviderStats } from '../../../src/providers/types.js';
+import { silentLogger } from '../../../src/core/logging/index.js';
+import { createEntraProvider } from '../../../src/pull/providers/entra/index.js';
+import type { DirectoryEvent, DirectoryProvider, DirectoryRun, ProviderStats } from '../../../src/pull/providers/types.js';
 import type { FakeDirectory } from './directory.js';
 import type { FakeEntra } from './server.js';
 

@@ -2,9 +2,9 @@
  * Wiring a Google provider to a fake, for tests, the benchmark and the demo
  * (no vitest imports). Retries are fast by default so failure tests take ms.
  */
-import { silentLogger } from '../../../src/logging/index.js';
-import { createGoogleProvider } from '../../../src/providers/google/index.js';
-import type { DirectoryEvent, DirectoryProvider, DirectoryRun, ProviderStats } from '../../../src/providers/types.js';
+import { silentLogger } from '../../../src/core/logging/index.js';
+import { createGoogleProvider } from '../../../src/pull/providers/google/index.js';
+import type { DirectoryEvent, DirectoryProvider, DirectoryRun, ProviderStats } from '../../../src/pull/providers/types.js';
 import type { FakeGoogleServer } from './server.js';
 import type { ServiceAccountKey } from './token.js';
 

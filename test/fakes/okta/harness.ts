@@ -3,7 +3,7 @@
  * imports: the reconciler's tests, the benchmark and `roster demo` can use them).
  */
 import winston from 'winston';
-import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../../../src/providers/types.js';
+import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../../../src/pull/providers/types.js';
 import type { FakeOkta } from './server.js';
 
 export interface ContextOptions {

@@ -5,8 +5,8 @@
  * the registry needs.
  */
 import { z } from 'zod';
-import type { PullDescriptor } from '../../../src/providers/index.js';
-import { pullCommon, text } from '../../../src/providers/settings-fields.js';
+import type { PullDescriptor } from '../../../src/pull/providers/index.js';
+import { pullCommon, text } from '../../../src/pull/providers/settings-fields.js';
 
 const settings = z.strictObject({
   /** Who is in the toy directory: sign-in names, one user each. */

@@ -1,5 +1,5 @@
 /** The toy IdP's provider: one full listing of the people its settings name, all in one group. */
-import { ProviderError, type DirectoryProvider, type DirectoryUser, type ProviderContext } from '../../../src/providers/index.js';
+import { ProviderError, type DirectoryProvider, type DirectoryUser, type ProviderContext } from '../../../src/pull/providers/index.js';
 
 export const TOY_TOKEN = 'toy-token';
 export const TOY_GROUP = 'Toys';

@@ -1,0 +1,241 @@
+/**
+ * What the API answers, as zod schemas used only to describe it: each one
+ * becomes a component of the OpenAPI document (`#/components/schemas/<Name>`).
+ * Routes name their response by component name. Objects are loose where the
+ * answer carries more than is listed (connection settings, event payloads).
+ */
+import { z } from 'zod';
+import { CONNECTION_KINDS } from '../../../pull/providers/index.js';
+
+const isoDate = z.iso.datetime({ offset: true });
+const when = isoDate.nullable();
+const uuid = z.string().describe('uuid');
+
+const ErrorResponse = z.object({
+  error: z.object({
+    code: z.enum(['invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'config', 'store_busy', 'rate_limited', 'internal']),
+    message: z.string().describe('Safe to show; names the bad field for invalid_input'),
+    details: z.record(z.string(), z.unknown()).optional(),
+    errorId: z.string().optional().describe('For internal errors: the id in the server log'),
+  }),
+});
+
+const Tenant = z.object({ id: uuid, slug: z.string(), name: z.string(), createdAt: when });
+
+const Health = z.enum(['healthy', 'degraded', 'stalled']);
+
+const Connection = z.object({
+  id: uuid,
+  tenant: z.string().describe('Tenant slug'),
+  tenantId: uuid,
+  name: z.string(),
+  kind: z.enum(CONNECTION_KINDS),
+  settings: z.record(z.string(), z.unknown()).describe('Secret fields show as "(set)"'),
+  schedule: z.string().nullable().describe('Delta sync cron (UTC)'),
+  fullSchedule: z.string().nullable().describe('Full sync cron (UTC). Pull connections get a daily one unless created or updated with null (opted out); scim: always null'),
+  enabled: z.boolean(),
+  loginSync: z.object({ enabled: z.boolean(), timeoutMs: z.int() }),
+  deletionThreshold: z.object({ count: z.int().nullable(), percent: z.number().nullable() }),
+  scimPush: z.boolean(),
+  scimRateLimit: z.object({ perMinute: z.int(), burst: z.int() }),
+  scimPushWindowSeconds: z.int().nullable(),
+  createdAt: when,
+  updatedAt: when,
+});
+
+const ConnectionSummary = Connection.extend({
+  health: Health.nullable(),
+  healthReason: z.string().nullable(),
+  status: z.string().nullable().describe('Latest run status, or "never"'),
+  lastSyncAt: when,
+  lastSuccessAt: when,
+  usersSynced: z.int(),
+  groupsSynced: z.int(),
+});
+
+const ConnectionDetail = Connection.extend({ users: z.int(), groups: z.int() });
+
+const ConnectionTestResult = z.object({
+  connection: z.string(),
+  kind: z.string(),
+  ok: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })),
+});
+
+const SyncCounts = z.record(z.string(), z.int()).describe('usersCreated, usersUpdated, usersDeactivated, usersReactivated, usersDeleted, groupsCreated, ..., membershipsAdded, membershipsRemoved, rowsWritten');
+
+const SyncReport = z.object({
+  runId: uuid,
+  connection: z.string(),
+  trigger: z.string(),
+  mode: z.enum(['full', 'delta', 'dry-run']),
+  status: z.enum(['running', 'succeeded', 'failed', 'partial', 'held']),
+  usersSynced: z.int(),
+  groupsSynced: z.int(),
+  counts: SyncCounts,
+  held: z.record(z.string(), z.int()).nullable().describe('For a held run: the waiting changes per kind'),
+  apiRequests: z.int(),
+  durationMs: z.int(),
+  error: z.string().nullable(),
+  approveCommand: z.string().nullable(),
+  warnings: z.array(z.string()),
+});
+
+const RunSummary = z.object({
+  runId: uuid,
+  trigger: z.string(),
+  mode: z.string(),
+  status: z.string(),
+  startedAt: isoDate,
+  finishedAt: when,
+  durationMs: z.int().nullable().describe('null while the run goes on'),
+  usersSynced: z.int(),
+  groupsSynced: z.int(),
+  counts: SyncCounts,
+  apiRequests: z.int(),
+  error: z.string().nullable(),
+});
+
+const ConnectionReport = z.object({
+  connection: z.string(),
+  connectionId: uuid,
+  tenant: z.string(),
+  kind: z.string(),
+  enabled: z.boolean(),
+  usersSynced: z.int(),
+  groupsSynced: z.int(),
+  lastSyncAt: when,
+  lastSuccessAt: when,
+  status: z.string(),
+  health: Health,
+  healthReason: z.string(),
+  syncIntervalSeconds: z.int(),
+  lastPushAt: when,
+  scimPushWindowSeconds: z.int().nullable(),
+  recentRuns: z.array(RunSummary),
+});
+
+const ScimToken = z.object({
+  id: uuid,
+  connection: z.string(),
+  connectionId: uuid,
+  name: z.string(),
+  prefix: z.string().describe('The first characters of the token, never the token'),
+  createdAt: when,
+  lastUsedAt: when,
+  expiresAt: when,
+  revokedAt: when,
+  status: z.enum(['active', 'expired', 'revoked']),
+});
+
+const Role = z.object({ id: uuid, name: z.string(), description: z.string().nullable(), createdAt: when });
+
+const Mapping = z.object({
+  id: uuid,
+  role: z.string(),
+  roleId: uuid,
+  matchBy: z.enum(['display_name', 'external_id']),
+  group: z.string(),
+  connection: z.string().nullable().describe('the connection whose groups match; null when tenant-wide'),
+  connectionId: uuid.nullable(),
+  tenantWide: z.boolean().describe('groups of every connection of the tenant match, SCIM pushes included'),
+  createdAt: when,
+});
+
+const UserSummary = z.object({
+  id: uuid,
+  userName: z.string(),
+  email: z.string().nullable(),
+  displayName: z.string().nullable(),
+  active: z.boolean(),
+  externalId: z.string().nullable(),
+  connectionId: uuid,
+  deactivatedAt: when,
+});
+
+const UserRole = z.object({
+  id: uuid,
+  name: z.string(),
+  source: z.enum(['idp', 'manual']).describe('idp: from a group-to-role mapping; manual: granted by an admin'),
+  grantedBy: z.string().nullable(),
+});
+
+const UserGroup = z.object({ id: uuid, displayName: z.string(), externalId: z.string().nullable(), connectionId: uuid });
+
+const UserDetail = UserSummary.extend({
+  givenName: z.string().nullable(),
+  familyName: z.string().nullable(),
+  createdAt: when,
+  updatedAt: when,
+  tenant: z.string(),
+  groups: z.array(UserGroup),
+  roles: z.array(UserRole),
+});
+
+const GrantResult = z.object({
+  user: z.object({ id: uuid, userName: z.string() }),
+  role: z.object({ id: uuid, name: z.string() }),
+  tenant: z.string(),
+  changed: z.boolean().describe('false when there was nothing to do'),
+});
+
+const Event = z.looseObject({
+  id: z.int(),
+  tenant: z.string().nullable(),
+  tenantId: uuid,
+  connectionId: uuid.nullable(),
+  action: z.string().describe('user.created, user.deactivated, membership.added, role.granted, ...'),
+  entityType: z.string(),
+  entityId: z.string(),
+  actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  runId: uuid.nullable(),
+  reason: z.string().nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+  createdAt: isoDate,
+});
+
+const EventPage = z.object({
+  events: z.array(Event),
+  next: z.int().describe('Pass as "after" on the next read'),
+  more: z.boolean().describe('More events are ready now'),
+  pending: z.boolean().describe('Older transactions are still open: read again shortly'),
+});
+
+/** The answer of POST /login-sync (its request body is the route's own schema). */
+const LoginSyncResponse = z.object({
+  allowed: z.boolean().describe('false for a deactivated, deleted or unknown user'),
+  user: UserSummary.nullable(),
+  groups: z.array(UserGroup),
+  roles: z.array(UserRole),
+  source: z.enum(['live', 'stored']).describe('live: fetched from the IdP now; stored: from Roster\'s store (IdP slow, down, or a SCIM connection)'),
+  reason: z.string().optional().describe('Why the answer is stored, or why the user is not allowed'),
+  syncedAt: when,
+});
+
+export const COMPONENT_SCHEMAS = {
+  ErrorResponse,
+  Tenant,
+  TenantList: z.object({ tenants: z.array(Tenant) }),
+  Connection,
+  ConnectionDetail,
+  ConnectionList: z.object({ connections: z.array(ConnectionSummary) }),
+  ConnectionTestResult,
+  SyncReport,
+  RunList: z.object({ runs: z.array(RunSummary) }),
+  ConnectionReport,
+  ScimToken,
+  ScimTokenCreated: ScimToken.extend({ token: z.string().describe('The bearer token: shown in this answer only') }),
+  ScimTokenList: z.object({ tokens: z.array(ScimToken) }),
+  Role,
+  RoleList: z.object({ roles: z.array(Role) }),
+  Mapping,
+  MappingList: z.object({ mappings: z.array(Mapping) }),
+  UserPage: z.object({ users: z.array(UserSummary), limit: z.int(), offset: z.int(), more: z.boolean() }),
+  UserDetail,
+  GrantResult,
+  EventPage,
+  LoginSyncResponse,
+} satisfies Record<string, z.ZodType>;
+
+export type ComponentName = keyof typeof COMPONENT_SCHEMAS;

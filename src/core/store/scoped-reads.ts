@@ -1,0 +1,82 @@
+/**
+ * Reads of one connection's users or groups as raw rows (snake_case columns,
+ * with the version that SCIM's ETags carry), for the SCIM routes. Every
+ * query is scoped to the connection (and tenant) in its WHERE clause: a
+ * token can name another connection's id, but never see or change it.
+ * Used by users.ts and groups.ts; not exported from the store on its own.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from './db.js';
+import { isUuid } from './ids.js';
+
+/** The connection (and its tenant) a SCIM caller's reads are confined to. */
+export interface ConnectionScope {
+  tenantId: string;
+  connectionId: string;
+}
+
+/** A row as SQL returns it, with its version. */
+export interface VersionedRow {
+  id: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  /** updated_at in microseconds, as text: the ETag (a millisecond Date would let two writes share one). */
+  version: string;
+}
+
+export interface Page<T> {
+  rows: T[];
+  total: number;
+}
+
+export interface ListOptions {
+  /** A condition from the SCIM filter compiler (src/push/scim/filter). */
+  where?: SQL | undefined;
+  orderBy?: SQL | undefined;
+  descending?: boolean;
+  /** 0-based. */
+  offset: number;
+  limit: number;
+}
+
+export type ScopedTable = 'users' | 'groups';
+const ALIAS: Record<ScopedTable, string> = { users: 'u', groups: 'g' };
+
+export const versionColumn = (alias: string) => sql.raw(`(extract(epoch from ${alias}.updated_at) * 1000000)::bigint::text as version`);
+export const inScope = (alias: string, scope: ConnectionScope) =>
+  sql`${sql.raw(alias)}.tenant_id = ${scope.tenantId}::uuid and ${sql.raw(alias)}.connection_id = ${scope.connectionId}::uuid`;
+
+/** A page of the connection's rows, with the total count (one query; a second only past the end). */
+export async function pageOf<T>(db: Db, table: ScopedTable, scope: ConnectionScope, options: ListOptions): Promise<Page<T>> {
+  const alias = ALIAS[table];
+  const where = options.where ? sql`${inScope(alias, scope)} and (${options.where})` : inScope(alias, scope);
+  const direction = sql.raw(options.descending ? 'desc' : 'asc');
+  // id breaks ties so that paging is stable whatever the sort.
+  const order = options.orderBy ? sql`${options.orderBy} ${direction}, ${sql.raw(alias)}.id` : sql`${sql.raw(alias)}.id`;
+  if (options.limit === 0) {
+    const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${sql.raw(table)} ${sql.raw(alias)} where ${where}`);
+    return { rows: [], total: row!.n };
+  }
+  const rows = await queryRows<T & { total: number }>(
+    db,
+    sql`select ${sql.raw(alias)}.*, ${versionColumn(alias)}, (count(*) over ())::int as total
+        from ${sql.raw(table)} ${sql.raw(alias)} where ${where}
+        order by ${order} offset ${options.offset} limit ${options.limit}`,
+  );
+  if (rows.length === 0 && options.offset > 0) return pageOf(db, table, scope, { ...options, limit: 0 });
+  return { rows, total: rows[0]?.total ?? 0 };
+}
+
+/** The rows of this connection among `ids`, by id: one query for many requests' reads (see src/push/scim/service/loader.ts). */
+export async function rowsById<Row extends { id: string }>(db: Db, table: ScopedTable, scope: ConnectionScope, ids: string[]): Promise<Map<string, Row>> {
+  const alias = ALIAS[table];
+  const candidates = ids.filter(isUuid);
+  if (candidates.length === 0) return new Map();
+  const rows = await queryRows<Row>(
+    db,
+    sql`select ${sql.raw(alias)}.*, ${versionColumn(alias)} from ${sql.raw(table)} ${sql.raw(alias)}
+        where ${sql.raw(alias)}.id = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(candidates)}::text::json)))
+          and ${inScope(alias, scope)}`,
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}

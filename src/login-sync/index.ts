@@ -1,3 +1,0 @@
-export { LoginSyncService, type LoginSyncAnswer, type LoginSyncDeps } from './service.js';
-export { planLoginSync, type LoginPlan, type LoginPlanInput } from './plan.js';
-export type { LoginLookup } from '../store/index.js';

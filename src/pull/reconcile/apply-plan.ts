@@ -1,0 +1,123 @@
+/**
+ * Applying a guarded, admitted plan through the lifecycle layer, chunk by
+ * chunk, one transaction per chunk.
+ *
+ * A per-user conflict found when a chunk is applied (a userName a SCIM push
+ * took after the pre-check in collisions.ts, or any other unique rule the
+ * pre-check does not know) holds back that user only, never the run: the
+ * chunk is split in halves and each half applied again, down to the one
+ * change the database refuses. That change is held back (a rename keeps the
+ * rest of its update) and reported like the pre-check's conflicts; every
+ * other change of the chunk, deactivations and deletes included, applies.
+ * Conflicts are rare once the pre-check compares names as the index does, so
+ * the few extra rolled-back transactions (about 2·log2(chunk) per conflict)
+ * cost little.
+ */
+import { ConflictError } from '../../core/errors/index.js';
+import { applyChanges, type Actor, type ChangeOf, type LifecycleChange } from '../../core/lifecycle/index.js';
+import type { Db } from '../../core/store/index.js';
+import type { Admission, UserNameConflict } from './collisions.js';
+import { withoutRename } from './collisions.js';
+import type { GuardResult } from './guard.js';
+import type { HeldLease } from './lease.js';
+import { splitAtMemberships, type Plan } from './plan.js';
+import { addApplied, type SyncCounts } from './report.js';
+
+export interface ApplyTarget {
+  db: Db;
+  /** The sync lease, confirmed before each transaction: a run that lost it applies nothing more. */
+  lease: Pick<HeldLease, 'confirm'>;
+  tenantId: string;
+  actor: Actor;
+  /** Changes per transaction. */
+  size: number;
+  counts: SyncCounts;
+  /** Users not created (their memberships are not drawn); grows as the apply holds users back. */
+  notCreated: Set<string>;
+  /** Conflicts found while applying, added to the admission's. */
+  conflicts: UserNameConflict[];
+}
+
+/** Changes a unique rule can refuse for one user: those that write a userName. */
+const mayConflict = (c: LifecycleChange) => c.kind === 'user.create' || (c.kind === 'user.update' && typeof c.attributes.userName === 'string');
+
+/** One transaction. Callers confirm the lease first, outside their conflict handling: a lost lease is no user's conflict. */
+async function applyOnce(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
+  const result = await applyChanges(target.db, { tenantId: target.tenantId, actor: target.actor }, changes);
+  addApplied(target.counts, result.counts, result.rowsWritten);
+}
+
+/** Apply `changes` in one transaction; on a per-user conflict, apply them again without that user. */
+async function applyHoldingBack(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
+  await target.lease.confirm();
+  try {
+    await applyOnce(target, changes);
+  } catch (err) {
+    if (!(err instanceof ConflictError) || !changes.some(mayConflict)) throw err;
+    if (changes.length > 1) {
+      const half = Math.ceil(changes.length / 2);
+      await applyHoldingBack(target, changes.slice(0, half));
+      await applyHoldingBack(target, changes.slice(half));
+      return;
+    }
+    await holdBack(target, changes[0]!, err);
+  }
+}
+
+/** The one change the database refused: leave its user out (a rename: apply the rest of the update). */
+async function holdBack(target: ApplyTarget, change: LifecycleChange, err: ConflictError): Promise<void> {
+  const heldBy = { applying: err.message };
+  if (change.kind === 'user.create') {
+    if (change.id) target.notCreated.add(change.id);
+    target.conflicts.push({ user: change.externalId ?? change.attributes.userName, userName: change.attributes.userName, heldBy });
+    return;
+  }
+  const update = change as ChangeOf<'user.update'>;
+  target.conflicts.push({ user: update.userId, userName: update.attributes.userName!, heldBy });
+  const rest = withoutRename(update);
+  if (Object.keys(rest.attributes).length === 0) return;
+  await target.lease.confirm();
+  await applyOnce(target, [rest]);
+}
+
+/**
+ * Apply in transactions of `size` changes. The array is consumed: an applied
+ * chunk's entries are dropped at once, so a first sync's 600k changes do not
+ * all stay in memory until the last chunk.
+ */
+export async function applyInChunks(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
+  const slots = changes as Array<LifecycleChange | undefined>;
+  for (let i = 0; i < changes.length; i += target.size) {
+    await applyHoldingBack(target, changes.slice(i, i + target.size));
+    slots.fill(undefined, i, Math.min(i + target.size, changes.length));
+  }
+}
+
+/**
+ * Apply what the guard and the userName check let through: user and group
+ * changes, then the memberships drawn group by group and applied in chunks
+ * (never all 500k of a first sync in memory at once), then the destructive
+ * tail. Returns the membership removals a held plan keeps.
+ */
+export async function applyPlan(target: ApplyTarget, plan: Plan, guard: GuardResult, admitted: Admission): Promise<LifecycleChange[]> {
+  const { before, after } = splitAtMemberships(admitted.changes);
+  await applyInChunks(target, before);
+  const withheld: LifecycleChange[] = [];
+  let batch: LifecycleChange[] = [];
+  // Drawn after the users applied, so a user held back while applying gets no membership either.
+  for (const group of plan.memberships.byGroup(target.notCreated)) {
+    for (const change of group) {
+      if (change.kind === 'membership.remove' && guard.membershipRemovals !== 'apply') {
+        if (guard.membershipRemovals === 'withhold') withheld.push(change);
+        continue;
+      }
+      batch.push(change);
+      if (batch.length < target.size) continue;
+      await applyHoldingBack(target, batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await applyHoldingBack(target, batch);
+  await applyInChunks(target, after);
+  return withheld;
+}

@@ -1,0 +1,45 @@
+import { overLimit } from '../../core/input/limits.js';
+import type { DirectoryUser } from '../providers/types.js';
+
+/**
+ * Records with a value longer than Roster stores (src/core/input/limits.ts: past
+ * it, the index insert fails and the whole apply with it). Such a record is
+ * held back, never the run: a new one is not created, a stored one keeps its
+ * stored attributes (and, without the new source hash, is planned again next
+ * run). The report's warnings name the first few.
+ */
+export class HeldBack {
+  readonly groups = new Set<string>();
+  private readonly users: string[] = [];
+  private readonly groupNotes: string[] = [];
+  private readonly userNotes: string[] = [];
+
+  user(r: DirectoryUser): boolean {
+    const why = overLimit('userName', r.userName) ?? overLimit('email', r.email) ?? overLimit('externalId', r.externalId) ?? overLimit('displayName', r.displayName);
+    if (!why) return false;
+    this.users.push(r.externalId);
+    if (this.userNotes.length < SHOWN) this.userNotes.push(`"${shortId(r.externalId)}" (${why})`);
+    return true;
+  }
+
+  group(externalId: string, displayName: string): boolean {
+    const why = overLimit('groupDisplayName', displayName, 'displayName') ?? overLimit('externalId', externalId);
+    if (!why) return false;
+    this.groups.add(externalId);
+    if (this.groupNotes.length < SHOWN) this.groupNotes.push(`"${shortId(externalId)}" (${why})`);
+    return true;
+  }
+
+  warnings(): string[] {
+    const line = (n: number, what: string, notes: string[]) =>
+      `${n} ${what}(s) held back, not created or updated, because a value is longer than Roster stores: ${notes.join(', ')}${n > notes.length ? ` and ${n - notes.length} more` : ''}`;
+    const out: string[] = [];
+    if (this.users.length) out.push(line(this.users.length, 'user', this.userNotes));
+    if (this.groups.size) out.push(line(this.groups.size, 'group', this.groupNotes));
+    return out;
+  }
+}
+
+const SHOWN = 3;
+/** An IdP id in a warning, cut short: it may itself be the oversize value. */
+const shortId = (id: string) => (id.length > 64 ? `${id.slice(0, 64)}…` : id);
