@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors/index.js';
 import { applyChanges, type Actor } from '../core/lifecycle/index.js';
 import type { Logger } from '../core/logging/index.js';
-import { openProvider } from '../core/connections/open.js';
+import { openProvider } from '../pull/providers/open.js';
 import { findDescriptor, pullDescriptorOf, pullKinds, type DirectoryProvider } from '../pull/providers/index.js';
 import type { ScopeSettings } from '../pull/reconcile/scope.js';
 import type { SecretKeyring } from '../core/secrets/index.js';

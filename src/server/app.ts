@@ -9,7 +9,7 @@ import { NotFoundError, UnauthorizedError } from '../core/errors/index.js';
 import { apiErrorResponse } from '../admin/api/errors.js';
 import type { Actor } from '../core/lifecycle/index.js';
 import { operationNamed, runOperation, type OperationContext } from '../admin/operations/index.js';
-import { metrics } from '../admin/metrics/index.js';
+import { metrics } from '../core/metrics/index.js';
 import { appliedMigrationCount, pingDatabase, shippedMigrationCount } from '../core/store/index.js';
 import { registerApi } from '../admin/api/index.js';
 import { registerScim, SCIM_BODY_LIMIT } from '../push/scim/index.js';

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { apiErrorResponse } from '../admin/api/errors.js';
 import { UnauthorizedError } from '../core/errors/index.js';
-import { metrics } from '../admin/metrics/index.js';
+import { metrics } from '../core/metrics/index.js';
 import { bearerOf, tokenMatches } from '../core/security/bearer.js';
 
 export function registerMetricsRoute(app: FastifyInstance, options: { token?: string | undefined }): void {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError, RateLimitedError, UnauthorizedError } from '../../core/errors/index.js';
 import type { Logger } from '../../core/logging/index.js';
-import { metrics } from '../metrics/index.js';
+import { metrics } from '../../core/metrics/index.js';
 import type { BadKeyLimiter } from '../../core/security/bad-keys.js';
 import type { OperationContext } from '../operations/index.js';
 import type { Db } from '../../core/store/index.js';

@@ -8,16 +8,13 @@ import { z } from 'zod';
 import {
   DEFAULT_SCIM_RATE_LIMIT,
   defaultFullSchedule,
-  maskedSettings,
-  mergeSettings,
   parseDeletionThreshold,
-  parseKind,
   parseSchedule,
   scheduleIntervalSeconds,
   parseWindow,
-  validateSettings,
 } from '../../core/connections/index.js';
 import { acceptsScimPush, findDescriptor, isProviderKind } from '../../pull/providers/index.js';
+import { maskedSettings, mergeSettings, parseKind, validateSettings } from '../../pull/providers/connection-settings.js';
 import { ConflictError, ValidationError } from '../../core/errors/index.js';
 import { applyChanges, type LifecycleChange } from '../../core/lifecycle/index.js';
 import {

@@ -4,14 +4,14 @@
  * returns the report.
  */
 import { z } from 'zod';
-import { decryptConnectionSecrets, openProvider } from '../../core/connections/index.js';
+import { decryptConnectionSecrets, openProvider } from '../../pull/providers/open.js';
 import { ValidationError } from '../../core/errors/index.js';
 import { resolvedUrlRefusal } from '../../core/net/outbound.js';
 import { pullDescriptorOf, pullKindsInWords, type ConnectionTestResult } from '../../pull/providers/index.js';
 import { approveHeldRun, syncConnection } from '../../pull/reconcile/run.js';
 import type { SyncReport } from '../../pull/reconcile/report.js';
 import { resolveConnection } from './resolve.js';
-import { metrics } from '../metrics/index.js';
+import { metrics } from '../../core/metrics/index.js';
 import { defineOperation } from './types.js';
 
 export const syncRun = defineOperation({

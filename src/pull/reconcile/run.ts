@@ -10,7 +10,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors/index.js';
 import type { Actor, LifecycleChange } from '../../core/lifecycle/index.js';
 import type { Logger } from '../../core/logging/index.js';
-import { providerContext } from '../../core/connections/open.js';
+import { providerContext } from '../providers/open.js';
 import { createProvider, isProviderKind, pullKindsInWords, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../providers/index.js';
 import type { ConnectionRow, Db } from '../../core/store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';

@@ -25,7 +25,7 @@ import { LastUsedRecorder } from '../../core/security/last-used.js';
 import { MAX_PAGE_SIZE, listResponse, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { SCIM_BODY_LIMIT, ScimError, scimErrorResponse, scimErrors } from './errors.js';
 import { GROUP_FILTER_CATALOG, USER_FILTER_CATALOG, filterToSql, parseScimFilter, sortColumn, type FilterCatalog } from './filter/index.js';
-import { metrics } from '../../admin/metrics/index.js';
+import { metrics } from '../../core/metrics/index.js';
 import { takeToken } from './rate-limit.js';
 import { LIST_RESPONSE_SCHEMA } from './resources/common.js';
 import { isExcluded, parseAttributeList, projectResource } from './resources/projection.js';

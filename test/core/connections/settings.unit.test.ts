@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskedSettings, mergeSettings, parseDeletionThreshold, parseKind, parseSchedule, validateSettings } from '../../../src/core/connections/index.js';
+import { parseDeletionThreshold, parseSchedule } from '../../../src/core/connections/index.js';
+import { maskedSettings, mergeSettings, parseKind, validateSettings } from '../../../src/pull/providers/connection-settings.js';
 import { ValidationError } from '../../../src/core/errors/index.js';
 
 const entra = { tenantId: 'contoso-tenant', clientId: 'app-1', clientSecret: 'very-secret' };

@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateSettings } from '../../../src/core/connections/index.js';
+import { validateSettings } from '../../../src/pull/providers/connection-settings.js';
 import { silentLogger } from '../../../src/core/logging/index.js';
 import { LoginSyncService } from '../../../src/login/index.js';
 import type { OperationContext } from '../../../src/admin/operations/index.js';

@@ -3,9 +3,9 @@
  * provider runs in, open it through the registry. The sync, the connection
  * test and the login hook all open providers this way.
  */
-import type { Logger } from '../logging/index.js';
-import { createProvider, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../../pull/providers/index.js';
-import type { SecretKeyring } from '../secrets/index.js';
+import type { Logger } from '../../core/logging/index.js';
+import { createProvider, type DirectoryProvider, type ProviderContext, type ProviderStats } from './index.js';
+import type { SecretKeyring } from '../../core/secrets/index.js';
 
 /** What opening needs of a connection row. */
 export interface OpenableConnection {

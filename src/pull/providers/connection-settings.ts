@@ -5,11 +5,11 @@
  * anything is stored, kept encrypted in `connections.secrets`, and shown only
  * as "(set)".
  */
-import { ValidationError } from '../errors/index.js';
-import { descriptorOf } from '../../pull/providers/index.js';
-import { parseWith } from '../validation/index.js';
+import { ValidationError } from '../../core/errors/index.js';
+import { descriptorOf } from './index.js';
+import { parseWith } from '../../core/validation/index.js';
 
-export { CONNECTION_KINDS, type ConnectionKind } from '../../pull/providers/index.js';
+export { CONNECTION_KINDS, type ConnectionKind } from './index.js';
 
 /** A known kind, or a ValidationError listing the kinds there are. */
 export function parseKind(kind: string): string {

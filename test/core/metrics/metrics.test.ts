@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../src/server/index.js';
-import { op, operationContext } from '../operations/support.js';
+import { op, operationContext } from '../../admin/operations/support.js';
 import { oktaAdapter } from '../../pull/providers/contract/adapters.js';
 import { startScenario, type ScenarioIdp } from '../../pull/providers/contract/scenario.js';
 import { createTestStore, type TestStore } from '../../support/store.js';

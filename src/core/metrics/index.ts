@@ -8,7 +8,7 @@
  *   Prometheus sums across replicas.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { readConnectionStates, type ConnectionStateRow, type Db } from '../../core/store/index.js';
+import { readConnectionStates, type ConnectionStateRow, type Db } from '../store/index.js';
 
 export interface SyncRunRecord {
   kind: string;
