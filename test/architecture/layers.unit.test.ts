@@ -22,8 +22,8 @@ const REGISTRY = 'pull/providers/index.ts';
 
 /** Why `from` (a path under src/) may not import `to`, or undefined when it may. */
 export function layerViolation(from: string, to: string): string | undefined {
-  const [fromGroup, fromPart] = from.split('/');
-  const [toGroup, toPart] = to.split('/');
+  const [fromGroup = '', fromPart = ''] = from.split('/');
+  const [toGroup = '', toPart = ''] = to.split('/');
   if (fromGroup === toGroup) {
     if (fromGroup === 'admin' && fromPart === 'operations' && ['api', 'cli', 'console'].includes(toPart)) return 'admin/operations imports none of its callers';
     return undefined;
@@ -58,7 +58,7 @@ const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'
 function importsOf(file: string): string[] {
   const found: string[] = [];
   for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
-    const target = path.resolve(path.dirname(file), match[1]).replace(/\.js$/, '.ts');
+    const target = path.resolve(path.dirname(file), match[1] ?? '').replace(/\.js$/, '.ts');
     found.push(path.relative(SRC, target).split(path.sep).join('/'));
   }
   return found;
