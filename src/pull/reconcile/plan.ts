@@ -15,22 +15,11 @@ import { planMemberships, type MembershipPlan } from './memberships.js';
 import { HeldBack } from './oversize.js';
 import { createScopeFilter, type ScopeSettings } from './scope.js';
 import type { Snapshot } from './snapshot.js';
+import type { SyncedGroupRow, SyncedUserRow } from '../../core/store/index.js';
 
-export interface StoredUser {
-  id: string;
-  externalId: string;
-  userName: string;
-  active: boolean;
-  sourceHash: string | null;
-  email: string | null;
-}
-
-export interface StoredGroup {
-  id: string;
-  externalId: string;
-  displayName: string;
-  sourceHash: string | null;
-}
+/** What the store holds of a user or group the IdP gave it: the plan compares these with the snapshot. */
+export type StoredUser = SyncedUserRow;
+export type StoredGroup = SyncedGroupRow;
 
 export interface StoredState {
   connectionId: string;
