@@ -45,7 +45,7 @@ export const connections = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
     name: text('name').notNull(),
-    /** Provider kind: `entra` | `okta` | `google` | `scim` (validated in code, see src/core/connections). */
+    /** Provider kind: one of the registry's kinds (src/pull/providers/index.ts), validated in code. */
     kind: text('kind').notNull(),
     /** Non-secret settings (tenant ids, URLs, scope filters, attribute mapping). */
     settings: jsonb('settings').notNull().default({}),

@@ -41,7 +41,7 @@ export const pullCommon = {
 };
 
 /**
- * A stored setting the provider cannot use. src/core/connections validates
+ * A stored setting the provider cannot use. src/pull/providers/connection-settings.ts validates
  * settings before they are stored, so this means they were stored another
  * way or by an older Roster; every provider says it the same way, naming the field.
  */

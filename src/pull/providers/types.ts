@@ -106,7 +106,7 @@ export interface ProviderStats {
 }
 
 export interface ProviderContext {
-  /** Non-secret settings of the connection, validated by src/core/connections. */
+  /** Non-secret settings of the connection, validated by src/pull/providers/connection-settings.ts. */
   settings: Record<string, unknown>;
   /** Decrypted secret settings (clientSecret, apiToken, privateKey, serviceAccountKey). */
   secrets: Record<string, unknown>;

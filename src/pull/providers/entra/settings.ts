@@ -1,5 +1,5 @@
 /**
- * Entra connection settings as the provider uses them. src/core/connections
+ * Entra connection settings as the provider uses them. src/pull/providers/connection-settings.ts
  * validates what is stored; this reads it once more with defaults, because a
  * provider must not trust that a caller went through that path. Unusable
  * settings throw a ConfigError naming the field (../settings-fields.ts).

@@ -1,5 +1,5 @@
 /**
- * The Okta connection's settings as the provider needs them. src/core/connections
+ * The Okta connection's settings as the provider needs them. src/pull/providers/connection-settings.ts
  * validates what is stored; this parses the same record into a typed value
  * with defaults (attribute mapping, timeouts, retry and rate-limit knobs).
  */

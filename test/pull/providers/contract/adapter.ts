@@ -53,7 +53,7 @@ export interface ProviderOptions {
   concurrency?: number;
   /**
    * `rejected`: credentials the IdP does not accept (a wrong secret, a revoked token, an unknown key);
-   * `missing`: no secret at all (settings stored without going through src/core/connections).
+   * `missing`: no secret at all (settings stored without going through src/pull/providers/connection-settings.ts).
    */
   credentials?: 'valid' | 'rejected' | 'missing';
 }
