@@ -131,7 +131,7 @@ let inProcess: Promise<void> = Promise.resolve();
  * whose owner is gone (a worker killed mid-test) is moved aside atomically
  * and deleted; if another waiter took it over in between, it is put back.
  */
-async function lockHost(timeoutMs: number): Promise<() => void> {
+export async function lockHost(timeoutMs: number): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
