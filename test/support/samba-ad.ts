@@ -4,10 +4,10 @@
  * ROSTER.TEST provisioned into a temp folder (never /etc/samba), serving LDAP
  * alone on 127.0.0.1, run in the foreground so the test owns its process.
  *
- * Samba has no port setting: it always listens on 389/636/3268/3269, which
- * needs root and allows one instance per host. A host-wide lock file (the
- * owner's pid inside, taken over when that process is gone) makes a second
- * vitest worker wait for the first to stop its DC.
+ * Samba has no port setting: it always listens on 389 and 3268 (636 and 3269
+ * too with TLS), which needs root and allows one instance per host. A
+ * host-wide lock file (the owner's pid inside, taken over when that process is
+ * gone) makes a second vitest worker wait for the first to stop its DC.
  *
  * Provisioning takes ~4 s, copying a provisioned folder milliseconds: each
  * process provisions once into a template and every start copies it. Only
@@ -15,7 +15,7 @@
  * rewritten for each copy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, cpSync, mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, linkSync } from 'node:fs';
+import { accessSync, constants, cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,7 +38,9 @@ export interface SambaAd {
   /** The DC's folder: etc/smb.conf, private/sam.ldb, log/. */
   dir: string;
   pid: number;
-  /** How long provisioning (or copying the template) and starting took, in ms. */
+  /** How long provisioning took in this start, in ms (0 when this process had the template already). */
+  provisionMs: number;
+  /** How long copying the template, starting samba and waiting for a bind took, in ms. */
   startMs: number;
   /** A new client bound as Administrator; the caller unbinds it. */
   adminClient(): Promise<Client>;
@@ -75,7 +77,7 @@ function run(command: string, args: string[]): string {
 /** Provision the domain once per process; the folder is removed when the process exits. */
 function provisionedTemplate(): string {
   if (template) return template;
-  const root = mkdtempSync(path.join(tmpdir(), 'roster-samba-template-'));
+  const root = mkdtempSync(path.join(tmpdir(), `roster-samba-template-${process.pid}-`));
   process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   // An empty base config: otherwise /etc/samba/smb.conf is merged into the new one.
   writeFileSync(path.join(root, 'empty.conf'), '');
@@ -104,6 +106,11 @@ function configure(dir: string, provisionedIn: string): string {
   lines.splice(at + 1, 0, ...[
     'server services = ldap',
     'ldap server require strong auth = no',
+    // No fsync per write (Samba's own selftest setting): the folder is thrown away anyway.
+    'ldb:nosync = true',
+    // The tests use ldap:// (strong auth off above); without TLS samba skips making a
+    // self-signed certificate at every start (~1.3 s), and 636 stays closed.
+    'tls enabled = no',
     `log file = ${dir}/log/samba.log`,
     `pid directory = ${dir}/run`,
     `ncalrpc dir = ${dir}/run/ncalrpc`,
@@ -112,6 +119,17 @@ function configure(dir: string, provisionedIn: string): string {
   for (const sub of ['log', 'run']) mkdirSync(path.join(dir, sub), { recursive: true });
   writeFileSync(conf, lines.join('\n'));
   return conf;
+}
+
+/**
+ * Remove the templates and DC folders of processes that are gone: a vitest
+ * worker that is killed runs no exit handler, and each folder is ~35 MB.
+ */
+function sweepLeftovers(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = /^roster-samba-(?:template|dc)-(\d+)-/.exec(name)?.[1];
+    if (owner && !alive(Number(owner))) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
 }
 
 function alive(pid: number): boolean {
@@ -201,10 +219,14 @@ export async function startSambaAd(options: { lockTimeoutMs?: number } = {}): Pr
   let dir: string | undefined;
   let child: ChildProcess | undefined;
   try {
+    // Provisioning opens no port, so it runs before waiting for the DC another process may be running.
+    const provisioning = Date.now();
+    const source = provisionedTemplate();
+    const provisionMs = Date.now() - provisioning;
     unlock = await lockHost(options.lockTimeoutMs ?? 180_000);
     const started = Date.now();
-    const source = provisionedTemplate();
-    dir = mkdtempSync(path.join(tmpdir(), 'roster-samba-'));
+    sweepLeftovers();
+    dir = mkdtempSync(path.join(tmpdir(), `roster-samba-dc-${process.pid}-`));
     cpSync(source, dir, { recursive: true });
     const conf = configure(dir, source);
     if (await bindWorks()) throw new Error(`something already answers LDAP binds as the test Administrator on ${SAMBA_URL}: a Samba left from another run? (stop it first)`);
@@ -232,6 +254,7 @@ export async function startSambaAd(options: { lockTimeoutMs?: number } = {}): Pr
       adminPassword: SAMBA_ADMIN_PASSWORD,
       dir: ownedDir,
       pid: ownedChild.pid!,
+      provisionMs,
       startMs,
       async adminClient() {
         const client = new Client({ url: SAMBA_URL, timeout: 30_000 });
