@@ -3,11 +3,11 @@
  * GUID layout, the disabled bit, accountExpires, and the ranged-retrieval answer.
  * The same functions against a real Samba AD DC: active-directory.test.ts.
  */
-import type { Entry } from 'ldapts';
+import type { Client, Entry, SearchOptions } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { fileTimeToDate, hasExpired, isAccountDisabled } from '../../../../src/pull/providers/ldap/active-directory/account.js';
 import { formatObjectGuid } from '../../../../src/pull/providers/ldap/active-directory/guid.js';
-import { answeredRange } from '../../../../src/pull/providers/ldap/active-directory/members.js';
+import { answeredRange, readMembers } from '../../../../src/pull/providers/ldap/active-directory/members.js';
 import { ProviderError } from '../../../../src/pull/providers/types.js';
 
 describe('formatObjectGuid', () => {
@@ -81,5 +81,45 @@ describe('answeredRange', () => {
 
   it('matches the attribute name whatever its case', () => {
     expect(answeredRange({ dn, 'Member;Range=0-*': ['a'] }, 'member')).toMatchObject({ low: 0, high: undefined });
+  });
+});
+
+describe('readMembers against a server that cuts values at MaxValRange, as AD does', () => {
+  const groupDn = 'CN=all,CN=Users,DC=corp,DC=example';
+  const all = Array.from({ length: 3200 }, (_, i) => `CN=u${i},CN=Users,DC=corp,DC=example`);
+
+  /** AD's answer to `member;range=low-high|*`: at most 1,500 values, the range it gave in the key. */
+  function adLike(members: string[], answer?: (low: number) => number) {
+    const requests: string[] = [];
+    const client: Pick<Client, 'search'> = {
+      async search(_base: string, options?: SearchOptions) {
+        const asked = options?.attributes?.[0] ?? '';
+        requests.push(asked);
+        const [, low, high] = /^member;range=(\d+)-(\d+|\*)$/.exec(asked)!;
+        const from = answer ? answer(Number(low)) : Number(low);
+        const to = Math.min(high === '*' ? Infinity : Number(high), from + 1499, members.length - 1);
+        const last = to === members.length - 1;
+        const entry: Entry = { dn: groupDn, [asked]: [], [`member;range=${from}-${last ? '*' : to}`]: members.slice(from, to + 1) };
+        return { searchEntries: [entry], searchReferences: [] };
+      },
+    };
+    return { client, requests };
+  }
+
+  it('follows each cut range until the one that ends in *', async () => {
+    const { client, requests } = adLike(all);
+    expect(await readMembers(client, groupDn)).toEqual(all);
+    expect(requests).toEqual(['member;range=0-1499', 'member;range=1500-*', 'member;range=3000-*']);
+  });
+
+  it('reads a group under one range in one request', async () => {
+    const { client, requests } = adLike(all.slice(0, 40));
+    expect(await readMembers(client, groupDn)).toEqual(all.slice(0, 40));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('fails rather than skip or repeat members when the server answers another range than asked', async () => {
+    const { client } = adLike(all, (low) => (low === 0 ? 0 : low + 10));
+    await expect(readMembers(client, groupDn)).rejects.toThrow(/asked for members from 1500, the server answered member;range=1510-/);
   });
 });

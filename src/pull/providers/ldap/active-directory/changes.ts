@@ -50,13 +50,17 @@ export interface Tombstone {
   lastKnownParent: string | undefined;
 }
 
-/** Users and groups deleted after `usn`, from `CN=Deleted Objects` under `baseDn` (a naming context). */
-export async function searchTombstones(client: Client, baseDn: string, usn: number, pageSize = 500): Promise<Tombstone[]> {
+/**
+ * Users and groups deleted after `usn`, from the naming context's `CN=Deleted
+ * Objects` (the domain's, e.g. DC=corp,DC=example: there is none under an OU;
+ * `lastKnownParent` says where each one lived).
+ */
+export async function searchTombstones(client: Client, namingContext: string, usn: number, pageSize = 500): Promise<Tombstone[]> {
   // A tombstone keeps objectClass but loses objectCategory; computers are users too.
   const filter = usnFilter('(&(isDeleted=TRUE)(|(objectClass=user)(objectClass=group))(!(objectClass=computer)))', usn);
   const tombstones: Tombstone[] = [];
   const pages = client.searchPaginated(
-    `CN=Deleted Objects,${baseDn}`,
+    `CN=Deleted Objects,${namingContext}`,
     { scope: 'one', filter, attributes: ['objectGUID', 'objectClass', 'uSNChanged', 'lastKnownParent'], explicitBufferAttributes: BINARY_ATTRIBUTES, paged: { pageSize } },
     new Control(SHOW_DELETED_OID, { critical: true }),
   );

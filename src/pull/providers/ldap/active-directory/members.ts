@@ -38,7 +38,7 @@ export function answeredRange(entry: Entry, attribute: string): ValueRange | und
 }
 
 /** The DNs of a group's direct members (nested groups appear as members, not expanded). */
-export async function readMembers(client: Client, groupDn: string, rangeSize = MEMBER_RANGE_SIZE): Promise<string[]> {
+export async function readMembers(client: Pick<Client, 'search'>, groupDn: string, rangeSize = MEMBER_RANGE_SIZE): Promise<string[]> {
   const members: string[] = [];
   let request = `member;range=0-${rangeSize - 1}`;
   for (;;) {
