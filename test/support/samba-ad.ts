@@ -16,6 +16,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -191,6 +192,19 @@ function readFileOr(file: string, fallback: string): string {
   }
 }
 
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 async function bindWorks(): Promise<boolean> {
   const client = new Client({ url: SAMBA_URL, connectTimeout: 1000, timeout: 2000 });
   try {
@@ -229,7 +243,9 @@ export async function startSambaAd(options: { lockTimeoutMs?: number } = {}): Pr
     dir = mkdtempSync(path.join(tmpdir(), `roster-samba-dc-${process.pid}-`));
     cpSync(source, dir, { recursive: true });
     const conf = configure(dir, source);
-    if (await bindWorks()) throw new Error(`something already answers LDAP binds as the test Administrator on ${SAMBA_URL}: a Samba left from another run? (stop it first)`);
+    // We hold the lock, so a listener is not ours: a Samba left from a run outside the lock, or
+    // the system slapd (Debian starts it on install where services may start).
+    if (await portOpen(389)) throw new Error(`127.0.0.1:389 is already taken (the system slapd or samba-ad-dc service? stop it); the Samba AD DC for the tests needs it`);
     // stdin a pipe: `samba -i` exits when it closes, so the DC dies with its test process.
     child = spawn('/usr/sbin/samba', ['-i', '-M', 'single', '-s', conf], { stdio: ['pipe', 'ignore', 'pipe'] });
     let log = '';
