@@ -9,10 +9,12 @@
  * host-wide lock file (the owner's pid inside, taken over when that process is
  * gone) makes a second vitest worker wait for the first to stop its DC.
  *
- * Provisioning takes ~4 s, copying a provisioned folder milliseconds: each
- * process provisions once into a template and every start copies it. Only
- * smb.conf names the folder (the databases use relative paths), and it is
- * rewritten for each copy.
+ * Provisioning takes ~4 s, copying a provisioned folder milliseconds: the
+ * first start in a module graph (a test file, under vitest's isolation)
+ * provisions into a template, and every start copies it. Only smb.conf names
+ * the folder (the databases use relative paths), and it is rewritten for each
+ * copy. A vitest worker ends without running exit handlers, so the next start
+ * on the host removes the folders of processes that are gone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
