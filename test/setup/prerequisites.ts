@@ -6,6 +6,10 @@
  * - Debian's chromium: the admin console's end-to-end test drives it through
  *   playwright-core, which never downloads a browser of its own.
  * - openssl: the fake IdPs' test certificate authority.
+ * - slapd and ldap-utils: the ldap provider's tests run a real OpenLDAP
+ *   server (slapd in the foreground, per test file).
+ * - samba-ad-dc: the Active Directory tests provision and run a real Samba
+ *   AD domain controller (test/support/samba-ad.ts; it also needs root).
  * - a Postgres server (127.0.0.1:5432, or DATABASE_URL's): the database fault
  *   tests cut a proxy in front of a real server, also in the embedded pass.
  *   A Debian cluster that is installed but stopped is started.
@@ -42,22 +46,43 @@ export function onPath(machine: Machine, command: string): string | undefined {
   return undefined;
 }
 
+/** A Debian package the suite needs, how to tell it is there, and what needs it. */
+interface Requirement {
+  debianPackage: string;
+  usedBy: string;
+  present(machine: Machine): boolean;
+}
+
+/** A daemon in sbin, which a non-root PATH often leaves out. */
+function daemon(machine: Machine, command: string): boolean {
+  return !!onPath(machine, command) || machine.executable(`/usr/sbin/${command}`);
+}
+
+const REQUIREMENTS: Requirement[] = [
+  { debianPackage: 'chromium', usedBy: "the admin console's end-to-end test", present: (m) => !!m.env.ROSTER_CHROMIUM?.trim() || m.executable(DEFAULT_CHROMIUM) },
+  { debianPackage: 'openssl', usedBy: 'the test certificates', present: (m) => !!onPath(m, 'openssl') },
+  { debianPackage: 'slapd', usedBy: "the ldap provider's OpenLDAP tests", present: (m) => daemon(m, 'slapd') },
+  { debianPackage: 'ldap-utils', usedBy: "the ldap provider's OpenLDAP tests", present: (m) => !!onPath(m, 'ldapsearch') },
+  // samba-tool provisions the domain, samba runs it.
+  { debianPackage: 'samba-ad-dc', usedBy: 'the Active Directory tests', present: (m) => daemon(m, 'samba') && !!onPath(m, 'samba-tool') },
+];
+
 /** What to do about the machine as it is. */
 export function prerequisitesPlan(machine: Machine): Plan {
   const chosenChromium = machine.env.ROSTER_CHROMIUM?.trim();
   if (chosenChromium && !machine.executable(chosenChromium)) {
     return { action: 'stop', message: `npm test: ROSTER_CHROMIUM is ${chosenChromium}, which is not an executable file; point it at a Chromium binary, or unset it to use Debian's chromium (${DEFAULT_CHROMIUM})` };
   }
-  const missing: string[] = [];
-  if (!chosenChromium && !machine.executable(DEFAULT_CHROMIUM)) missing.push('chromium');
-  if (!onPath(machine, 'openssl')) missing.push('openssl');
+  const missing = REQUIREMENTS.filter((r) => !r.present(machine));
   if (missing.length === 0) return { action: 'ready' };
-  if (machine.isRoot && onPath(machine, 'apt-get')) return { action: 'install', packages: missing };
-  const needs = `npm test needs ${missing.join(' and ')} (${missing.map((p) => (p === 'chromium' ? "the admin console's end-to-end test" : 'the test certificates')).join('; ')})`;
+  const packages = missing.map((r) => r.debianPackage);
+  if (machine.isRoot && onPath(machine, 'apt-get')) return { action: 'install', packages };
+  const usedBy = [...new Set(missing.map((r) => r.usedBy))];
+  const needs = `npm test needs ${packages.join(' and ')} (${usedBy.join('; ')})`;
   const how = onPath(machine, 'apt-get')
-    ? `install ${missing.length > 1 ? 'them' : 'it'} with: sudo apt-get install -y ${missing.join(' ')}`
-    : `install ${missing.join(' and ')} with your package manager`;
-  const chromiumElsewhere = missing.includes('chromium') ? ', or set ROSTER_CHROMIUM to the path of a Chromium binary' : '';
+    ? `install ${missing.length > 1 ? 'them' : 'it'} with: sudo apt-get install -y ${packages.join(' ')}`
+    : `install ${packages.join(' and ')} with your package manager`;
+  const chromiumElsewhere = packages.includes('chromium') ? ', or set ROSTER_CHROMIUM to the path of a Chromium binary' : '';
   return { action: 'stop', message: `${needs}: ${how}${chromiumElsewhere}` };
 }
 

@@ -1,5 +1,6 @@
 /**
- * What `npm test` does first on a machine without chromium or openssl:
+ * What `npm test` does first on a machine without chromium, openssl, slapd,
+ * ldap-utils or samba-ad-dc:
  * install Debian's packages when it is root with apt-get, otherwise stop with
  * one line naming what to install (test/setup/prerequisites.ts).
  */
@@ -12,31 +13,57 @@ function machine(files: string[], options: { isRoot?: boolean; env?: NodeJS.Proc
 
 const APT = '/usr/bin/apt-get';
 const OPENSSL = '/usr/bin/openssl';
+/** slapd, ldap-utils and samba-ad-dc as Debian installs them. */
+const DIRECTORIES = ['/usr/sbin/slapd', '/usr/bin/ldapsearch', '/usr/sbin/samba', '/usr/bin/samba-tool'];
 
 describe('npm test prerequisites', () => {
-  it('is ready when Debian\'s chromium and openssl are there', () => {
-    expect(prerequisitesPlan(machine([DEFAULT_CHROMIUM, OPENSSL, APT]))).toEqual({ action: 'ready' });
+  it('is ready when Debian\'s chromium, openssl, slapd, ldap-utils and samba-ad-dc are there', () => {
+    expect(prerequisitesPlan(machine([DEFAULT_CHROMIUM, OPENSSL, APT, ...DIRECTORIES]))).toEqual({ action: 'ready' });
+  });
+
+  it('finds the daemons in /usr/sbin when PATH leaves sbin out, as a non-root PATH does', () => {
+    const env = { PATH: '/usr/bin:/bin' };
+    expect(prerequisitesPlan(machine([DEFAULT_CHROMIUM, OPENSSL, ...DIRECTORIES], { env }))).toEqual({ action: 'ready' });
+  });
+
+  it('installs the directory servers the LDAP and Active Directory tests run when it is root with apt-get', () => {
+    expect(prerequisitesPlan(machine([APT, DEFAULT_CHROMIUM, OPENSSL], { isRoot: true }))).toEqual({ action: 'install', packages: ['slapd', 'ldap-utils', 'samba-ad-dc'] });
+    // samba-tool alone (samba-common-bin) is not a domain controller.
+    const noSamba = machine([APT, DEFAULT_CHROMIUM, OPENSSL, '/usr/sbin/slapd', '/usr/bin/ldapsearch', '/usr/bin/samba-tool'], { isRoot: true });
+    expect(prerequisitesPlan(noSamba)).toEqual({ action: 'install', packages: ['samba-ad-dc'] });
+  });
+
+  it('says which tests need slapd, ldap-utils and samba-ad-dc when it may not install them', () => {
+    expect(prerequisitesPlan(machine([APT, DEFAULT_CHROMIUM, OPENSSL, '/usr/sbin/slapd', '/usr/bin/ldapsearch']))).toEqual({
+      action: 'stop',
+      message: 'npm test needs samba-ad-dc (the Active Directory tests): install it with: sudo apt-get install -y samba-ad-dc',
+    });
+    expect(prerequisitesPlan(machine([APT, DEFAULT_CHROMIUM, OPENSSL]))).toEqual({
+      action: 'stop',
+      message:
+        "npm test needs slapd and ldap-utils and samba-ad-dc (the ldap provider's OpenLDAP tests; the Active Directory tests): install them with: sudo apt-get install -y slapd ldap-utils samba-ad-dc",
+    });
   });
 
   it('installs what is missing when it is root with apt-get', () => {
-    expect(prerequisitesPlan(machine([APT, OPENSSL], { isRoot: true }))).toEqual({ action: 'install', packages: ['chromium'] });
-    expect(prerequisitesPlan(machine([APT], { isRoot: true }))).toEqual({ action: 'install', packages: ['chromium', 'openssl'] });
+    expect(prerequisitesPlan(machine([APT, OPENSSL, ...DIRECTORIES], { isRoot: true }))).toEqual({ action: 'install', packages: ['chromium'] });
+    expect(prerequisitesPlan(machine([APT, ...DIRECTORIES], { isRoot: true }))).toEqual({ action: 'install', packages: ['chromium', 'openssl'] });
   });
 
   it('stops with one line saying what to install when it may not install', () => {
-    const plan = prerequisitesPlan(machine([APT, OPENSSL]));
+    const plan = prerequisitesPlan(machine([APT, OPENSSL, ...DIRECTORIES]));
     expect(plan).toEqual({
       action: 'stop',
       message:
         "npm test needs chromium (the admin console's end-to-end test): install it with: sudo apt-get install -y chromium, or set ROSTER_CHROMIUM to the path of a Chromium binary",
     });
-    const noApt = prerequisitesPlan(machine([DEFAULT_CHROMIUM], { isRoot: true }));
+    const noApt = prerequisitesPlan(machine([DEFAULT_CHROMIUM, ...DIRECTORIES], { isRoot: true }));
     expect(noApt).toEqual({ action: 'stop', message: 'npm test needs openssl (the test certificates): install openssl with your package manager' });
   });
 
   it('uses the chromium ROSTER_CHROMIUM names, and stops if it is not there', () => {
     const custom = '/opt/chromium/chrome';
-    expect(prerequisitesPlan(machine([custom, OPENSSL], { env: { ROSTER_CHROMIUM: custom } }))).toEqual({ action: 'ready' });
+    expect(prerequisitesPlan(machine([custom, OPENSSL, ...DIRECTORIES], { env: { ROSTER_CHROMIUM: custom } }))).toEqual({ action: 'ready' });
     const wrong = prerequisitesPlan(machine([APT, OPENSSL], { isRoot: true, env: { ROSTER_CHROMIUM: custom } }));
     expect(wrong).toMatchObject({ action: 'stop', message: expect.stringContaining('ROSTER_CHROMIUM is /opt/chromium/chrome, which is not an executable file') });
   });
