@@ -57,12 +57,13 @@ export async function* listing(deps: RunDeps, what: string, filter: string, attr
     if (context.signal?.aborted) throw toProviderError(context.signal.reason ?? new Error('aborted'), what);
     let next: IteratorResult<{ searchEntries: Entry[] }>;
     try {
-      context.stats.apiRequests++;
       next = await pages.next();
     } catch (e) {
+      context.stats.apiRequests++;
       throw toProviderError(e, what);
     }
     if (next.done) return;
+    context.stats.apiRequests++;
     yield next.value.searchEntries;
   }
 }
