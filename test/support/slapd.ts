@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import net, { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +25,14 @@ export const ROOT_PW = 'roster-secret';
 
 export interface Slapd {
   url: string;
+  /** The same server through a proxy that can drop connections (`dropRequestsContaining`). */
+  faultyUrl: string;
+  /**
+   * Through `faultyUrl`: a request whose bytes contain `text` (a filter's value travels
+   * verbatim in BER) drops its connection, as a server or a network that fails mid-listing
+   * does. Null: forward everything again.
+   */
+  dropRequestsContaining(text: string | null): void;
   port: number;
   baseDn: string;
   rootDn: string;
@@ -118,8 +126,11 @@ export async function startSlapd(): Promise<Slapd> {
     throw new Error(`slapd did not start on ${url}: ${log.trim() || `exit code ${child.exitCode}`}`);
   }
 
+  const proxy = await startDroppingProxy(port);
   const slapd: Slapd = {
     url,
+    faultyUrl: `ldap://127.0.0.1:${proxy.port}/`,
+    dropRequestsContaining: (text) => void (proxy.pattern = text === null ? null : Buffer.from(text)),
     port,
     baseDn: BASE_DN,
     rootDn: ROOT_DN,
@@ -141,6 +152,7 @@ export async function startSlapd(): Promise<Slapd> {
       await kill();
     },
     async stop() {
+      await proxy.close();
       await slapd.kill();
       await rm(dir, { recursive: true, force: true });
     },
@@ -149,6 +161,38 @@ export async function startSlapd(): Promise<Slapd> {
   await slapd.add(`ou=people,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'people' });
   await slapd.add(`ou=groups,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'groups' });
   return slapd;
+}
+
+interface DroppingProxy {
+  port: number;
+  pattern: Buffer | null;
+  close(): Promise<void>;
+}
+
+async function startDroppingProxy(targetPort: number): Promise<DroppingProxy> {
+  const open = new Set<net.Socket>();
+  const state: DroppingProxy = { port: 0, pattern: null, close: async () => undefined };
+  const server = createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    open.add(client).add(upstream);
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.on('data', (chunk: Buffer) => (state.pattern && chunk.includes(state.pattern) ? drop() : upstream.write(chunk)));
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.port = (server.address() as net.AddressInfo).port;
+  state.close = () => {
+    for (const socket of open) socket.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return state;
 }
 
 /** Attributes of an inetOrgPerson under ou=people (or `ou`). */
