@@ -139,6 +139,18 @@ describe('the ldap provider against OpenLDAP', () => {
     expect(usersIn(await drain(await provider.run({ cursor: null })))).not.toHaveLength(0);
   });
 
+  it('refuses, before any packet, a server the outbound URL policy refuses, by address or by what a name resolves to', async () => {
+    const trusted = process.env.ROSTER_TRUSTED_HOSTS;
+    process.env.ROSTER_TRUSTED_HOSTS = '';
+    try {
+      for (const url of [slapd.url, slapd.url.replace('127.0.0.1', 'localhost')]) {
+        await expect(connect(slapd, { url }).provider.run({ cursor: null })).rejects.toMatchObject({ kind: 'permission', message: expect.stringMatching(/refused by the outbound URL policy/) });
+      }
+    } finally {
+      process.env.ROSTER_TRUSTED_HOSTS = trusted;
+    }
+  });
+
   it('refuses a bad password as an auth error, and asks for StartTLS on ldap:// by default', async () => {
     await expect(connect(slapd, {}, 'wrong').provider.run({ cursor: null })).rejects.toMatchObject({ kind: 'auth', status: 49 });
     // This slapd has no TLS: StartTLS is refused, which is a network-kind failure naming TLS.

@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Client, ResultCodeError } from 'ldapts';
 import { addressRefusal, OutboundRefusedError } from '../../../core/net/url-policy.js';
-import { policyLookup } from '../../../core/net/outbound.js';
+import { policyLookup, resolvedUrlRefusal } from '../../../core/net/outbound.js';
 import type { ProviderContext } from '../types.js';
 import { ProviderError, type ProviderErrorKind } from '../types.js';
 import type { LdapSettings } from './settings.js';
@@ -40,6 +40,8 @@ const KIND_BY_CODE: Record<number, ProviderErrorKind> = {
   [RESULT.unwillingToPerform]: 'auth',
 };
 
+const REFUSED_BY_POLICY = 'refused by the outbound URL policy';
+
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO|SSL/;
 
 /** Whether a socket error is about TLS (a certificate not trusted, a handshake refused). */
@@ -51,7 +53,10 @@ export function isTlsError(e: unknown): boolean {
 /** Any failure of an LDAP call as a ProviderError that says what was being done. */
 export function toProviderError(e: unknown, what: string): ProviderError {
   if (e instanceof ProviderError) return e;
-  if (e instanceof OutboundRefusedError) return new ProviderError('permission', `${what}: ${e.message}`, { cause: e });
+  // ldapts wraps a socket's error in its own, keeping the message: the policy's refusal is recognised by it.
+  if (e instanceof OutboundRefusedError || (e instanceof Error && e.message.includes(REFUSED_BY_POLICY))) {
+    return new ProviderError('permission', `${what}: ${e.message}`, { cause: e });
+  }
   if (e instanceof ResultCodeError) {
     const hint =
       e.code === RESULT.sizeLimitExceeded || e.code === RESULT.adminLimitExceeded
@@ -125,6 +130,13 @@ export async function openClient(context: ProviderContext, settings: LdapSetting
   }
   let last: ProviderError | undefined;
   for (const url of settings.urls) {
+    // Before any packet: the URL and what its name resolves to now (the sockets check again at connect).
+    const refusal = await resolvedUrlRefusal(url, 'ldap');
+    if (refusal) {
+      last = new ProviderError('permission', `connecting to ${url}: ${REFUSED_BY_POLICY}: the URL ${refusal}`);
+      context.logger.warn('LDAP server refused by the outbound URL policy, trying the next', { url });
+      continue;
+    }
     const client = newClient(url, settings);
     try {
       if (new URL(url).protocol === 'ldap:' && settings.startTls) {

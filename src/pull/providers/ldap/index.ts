@@ -47,8 +47,9 @@ export function createLdapProvider(context: ProviderContext): DirectoryProvider 
           const why = pe.status === RESULT.invalidCredentials ? 'bad credentials (LDAP result 49): check bindDn and bindPassword' : pe.message;
           checks.push({ name: `bind as ${settings.bindDn}`, ok: false, detail: why });
         } else {
-          const tls = /TLS|StartTLS/.test(pe.message);
-          checks.push({ name: `reach ${servers}`, ok: false, detail: tls ? pe.message : `unreachable: ${pe.message}` });
+          // A TLS failure or a refusal by the outbound URL policy says so itself; anything else is the network.
+          const said = pe.kind === 'permission' || /TLS|StartTLS/.test(pe.message);
+          checks.push({ name: `reach ${servers}`, ok: false, detail: said ? pe.message : `unreachable: ${pe.message}` });
         }
         return { ok: false, checks };
       }
