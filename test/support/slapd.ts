@@ -23,8 +23,15 @@ export const BASE_DN = 'dc=roster,dc=test';
 export const ROOT_DN = `cn=admin,${BASE_DN}`;
 export const ROOT_PW = 'roster-secret';
 
+export interface SlapdOptions {
+  /** Serve TLS too: StartTLS on `url`, and `ldapsUrl` (PEM files, e.g. from test/fakes/tls.ts createTestTls). */
+  tls?: { certPath: string; keyPath: string; caPath: string };
+}
+
 export interface Slapd {
   url: string;
+  /** ldaps:// on its own port, when started with `tls`. */
+  ldapsUrl: string | undefined;
   /** The same server through a proxy that can drop connections (`dropRequestsContaining`). */
   faultyUrl: string;
   /**
@@ -63,7 +70,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const conf = (dir: string) => `
+const conf = (dir: string, tls: SlapdOptions['tls']) => `
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -75,7 +82,7 @@ moduleload syncprov
 moduleload ppolicy
 moduleload refint
 sizelimit unlimited
-database mdb
+${tls ? `TLSCACertificateFile ${tls.caPath}\nTLSCertificateFile ${tls.certPath}\nTLSCertificateKeyFile ${tls.keyPath}\n` : ''}database mdb
 maxsize 67108864
 suffix "${BASE_DN}"
 rootdn "${ROOT_DN}"
@@ -89,16 +96,18 @@ refint_attributes member uniqueMember
 `;
 
 /** Start slapd on a free port with the base entry and ou=people, ou=groups. */
-export async function startSlapd(): Promise<Slapd> {
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   if (!existsSync(SLAPD)) {
     throw new Error(`${SLAPD} is missing: the LDAP tests need OpenLDAP's server (apt-get install -y slapd ldap-utils; see README "Development")`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'roster-slapd-'));
   await mkdir(path.join(dir, 'data'));
-  await writeFile(path.join(dir, 'slapd.conf'), conf(dir));
+  await writeFile(path.join(dir, 'slapd.conf'), conf(dir, options.tls));
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
-  const child: ChildProcess = spawn(SLAPD, ['-d', '0', '-f', path.join(dir, 'slapd.conf'), '-h', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ldapsUrl = options.tls ? `ldaps://127.0.0.1:${await freePort()}/` : undefined;
+  const listen = ldapsUrl ? `${url} ${ldapsUrl}` : url;
+  const child: ChildProcess = spawn(SLAPD, ['-d', '0', '-f', path.join(dir, 'slapd.conf'), '-h', listen], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -129,6 +138,7 @@ export async function startSlapd(): Promise<Slapd> {
   const proxy = await startDroppingProxy(port);
   const slapd: Slapd = {
     url,
+    ldapsUrl,
     faultyUrl: `ldap://127.0.0.1:${proxy.port}/`,
     dropRequestsContaining: (text) => void (proxy.pattern = text === null ? null : Buffer.from(text)),
     port,

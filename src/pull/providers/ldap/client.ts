@@ -109,8 +109,9 @@ function newClient(url: string, settings: LdapSettings): Client {
       return refused ? failedSocket(socket, refused) : socket.connect({ port, host: h, lookup: policyLookup });
     }) as typeof net.connect,
     createSecureConnection: ((...args: unknown[]) => {
-      // StartTLS: one options object with the plain socket, already connected under the policy.
-      if (typeof args[0] === 'object' && args[0] !== null) return tls.connect({ ...(args[0] as tls.ConnectionOptions), ...tlsOptions(settings, host) });
+      // StartTLS: one options object with the plain socket, already connected under the policy. `host`
+      // is what the certificate is checked against (Node would check "localhost" without it).
+      if (typeof args[0] === 'object' && args[0] !== null) return tls.connect({ ...(args[0] as tls.ConnectionOptions), ...tlsOptions(settings, host), host });
       const [port, h] = args as [number, string];
       const refused = refusedLiteral(h);
       if (refused) return failedSocket(new tls.TLSSocket(new net.Socket()), refused);
