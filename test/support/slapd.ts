@@ -26,6 +26,8 @@ export const ROOT_PW = 'roster-secret';
 export interface SlapdOptions {
   /** Serve TLS too: StartTLS on `url`, and `ldapsUrl` (PEM files, e.g. from test/fakes/tls.ts createTestTls). */
   tls?: { certPath: string; keyPath: string; caPath: string };
+  /** A `sizelimit` line for the database (slapd.conf(5)), e.g. `size.prtotal=3`; the root DN is never limited. */
+  sizeLimit?: string;
 }
 
 export interface Slapd {
@@ -70,7 +72,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const conf = (dir: string, tls: SlapdOptions['tls']) => `
+const conf = (dir: string, { tls, sizeLimit }: SlapdOptions) => `
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -87,7 +89,7 @@ maxsize 67108864
 suffix "${BASE_DN}"
 rootdn "${ROOT_DN}"
 rootpw ${ROOT_PW}
-directory ${dir}/data
+${sizeLimit ? `sizelimit ${sizeLimit}\n` : ''}directory ${dir}/data
 index objectClass,entryCSN,entryUUID,uid,mail,member,uniqueMember,memberUid eq
 overlay syncprov
 overlay ppolicy
@@ -102,7 +104,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'roster-slapd-'));
   await mkdir(path.join(dir, 'data'));
-  await writeFile(path.join(dir, 'slapd.conf'), conf(dir, options.tls));
+  await writeFile(path.join(dir, 'slapd.conf'), conf(dir, options));
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
   const ldapsUrl = options.tls ? `ldaps://127.0.0.1:${await freePort()}/` : undefined;

@@ -158,7 +158,7 @@ describe('the ldap provider against OpenLDAP', () => {
   });
 });
 
-describe('an OpenLDAP server that dies mid-listing', () => {
+describe('an OpenLDAP listing that fails part way', () => {
   it('throws from the page it was reading: the run is incomplete and has no cursor', async () => {
     const slapd = await startSlapd();
     try {
@@ -175,6 +175,21 @@ describe('an OpenLDAP server that dies mid-listing', () => {
       await expect(reading).rejects.toBeInstanceOf(ProviderError);
       await expect(reading).rejects.toMatchObject({ kind: 'network' });
       expect(seen).toHaveLength(2);
+      expect(run.nextCursor()).toBeNull();
+    } finally {
+      await slapd.stop();
+    }
+  });
+
+  it('stops at the server size limit with sizeLimitExceeded, never a short listing that looks complete', async () => {
+    // The root DN is never limited: a reader bound as itself is (slapd.conf(5) sizelimit size.prtotal).
+    const slapd = await startSlapd({ sizeLimit: 'size.prtotal=3' });
+    try {
+      for (const uid of ['c1', 'c2', 'c3', 'c4', 'c5']) await slapd.add(dn(uid), person(uid));
+      await slapd.add(`cn=reader,${slapd.baseDn}`, { objectClass: ['organizationalRole', 'simpleSecurityObject'], cn: 'reader', userPassword: 'reader-pw' });
+      const { provider } = connect(slapd, { bindDn: `cn=reader,${slapd.baseDn}`, pageSize: 1 }, 'reader-pw');
+      const run = await provider.run({ cursor: null });
+      await expect(drain(run)).rejects.toMatchObject({ kind: 'bad-response', status: 4, message: expect.stringMatching(/sizeLimitExceeded/) });
       expect(run.nextCursor()).toBeNull();
     } finally {
       await slapd.stop();

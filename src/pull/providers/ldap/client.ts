@@ -26,6 +26,8 @@ export const RESULT = {
   unwillingToPerform: 53,
 } as const;
 
+const CODE_NAMES = new Map<number, string>(Object.entries(RESULT).map(([name, code]) => [code, name]));
+
 const KIND_BY_CODE: Record<number, ProviderErrorKind> = {
   [RESULT.timeLimitExceeded]: 'network',
   [RESULT.sizeLimitExceeded]: 'bad-response',
@@ -62,7 +64,10 @@ export function toProviderError(e: unknown, what: string): ProviderError {
       e.code === RESULT.sizeLimitExceeded || e.code === RESULT.adminLimitExceeded
         ? ' (the server limits how many entries the bind DN may read: raise its size limit, or check that the server allows paged results)'
         : '';
-    return new ProviderError(KIND_BY_CODE[e.code] ?? 'bad-response', `${what}: LDAP result ${e.code} (${e.message})${hint}`, { cause: e, status: e.code });
+    // ldapts's message is the server's diagnostic text, often empty (" Code: 0x4"): name the code instead.
+    const name = CODE_NAMES.get(e.code) ?? e.constructor.name.replace(/Error$/, '');
+    const diagnostic = e.message.replace(/\s*Code: 0x[0-9a-f]+\s*$/i, '').trim();
+    return new ProviderError(KIND_BY_CODE[e.code] ?? 'bad-response', `${what}: LDAP result ${e.code} ${name}${diagnostic ? ` (${diagnostic})` : ''}${hint}`, { cause: e, status: e.code });
   }
   const message = e instanceof Error ? e.message : String(e);
   if (isTlsError(e)) return new ProviderError('network', `${what}: TLS failed: ${message}`, { cause: e });
