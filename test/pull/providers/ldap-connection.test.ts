@@ -54,4 +54,15 @@ describe('an ldap connection', () => {
     await op(ctx, 'connection.update', { connection: 'acme/dir', settings: { ...settings, bindPassword: slapd.rootPw } });
     expect(await op(ctx, 'connection.test', { connection: 'acme/dir' })).toMatchObject({ ok: true });
   });
+
+  it('is tested against the outbound URL policy first, every URL of `urls` included', async () => {
+    const trusted = process.env.ROSTER_TRUSTED_HOSTS;
+    process.env.ROSTER_TRUSTED_HOSTS = '';
+    try {
+      const result = await op(ctx, 'connection.test', { connection: 'acme/dir' });
+      expect(result).toMatchObject({ ok: false, checks: [{ name: 'outbound URL policy (urls)', ok: false, detail: expect.stringMatching(/loopback address/) }] });
+    } finally {
+      process.env.ROSTER_TRUSTED_HOSTS = trusted;
+    }
+  });
 });
