@@ -113,6 +113,24 @@ describe('the ldap provider against OpenLDAP', () => {
     expect(usersIn(events).find((u) => u.externalId === id.di)).toMatchObject({ displayName: 'Di Renamed' });
   });
 
+  it('tells, in a delta, a user who left the filter (deactivated) from one deleted', async () => {
+    const { provider } = connect(slapd, { userFilter: '(&(objectClass=inetOrgPerson)(!(employeeType=external)))' });
+    await slapd.add(dn('gil'), person('gil'));
+    await slapd.add(dn('hu'), person('hu'));
+    const [gil, hu] = [await slapd.uuidOf(dn('gil')), await slapd.uuidOf(dn('hu'))];
+    const first = await provider.run({ cursor: null });
+    await drain(first);
+    await slapd.modify(dn('gil'), [{ op: 'add', attr: 'employeeType', values: ['external'] }]);
+    await slapd.del(dn('hu'));
+    const events = await drain(await provider.run({ cursor: first.nextCursor() }));
+    const removed = events.filter((e) => e.type === 'user.removed');
+    expect(removed).toHaveLength(2);
+    expect(removed).toEqual(expect.arrayContaining([
+      { type: 'user.removed', externalId: gil, reason: 'soft-deleted' },
+      { type: 'user.removed', externalId: hu, reason: 'deleted' },
+    ]));
+  });
+
   it('runs a full snapshot when the cursor is not its own', async () => {
     const { provider } = connect(slapd);
     const run = await provider.run({ cursor: { deltaLink: 'https://graph.microsoft.com/v1.0/users/delta' } });

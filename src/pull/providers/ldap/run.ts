@@ -100,6 +100,28 @@ export function timestampMinus(value: string, seconds: number): string {
   return `${new Date(t).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
 }
 
+/**
+ * Which of these ids still name an entry under the base DN. A user gone from
+ * the filtered id listing was deleted, or left the filter (another object
+ * class, a flag the filter excludes): the first is a delete, the second a
+ * deactivation, as a full listing would make it. (LDAP keeps no tombstone:
+ * an entry moved out of the base DN looks deleted.)
+ */
+async function existing(deps: RunDeps, ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const attr = deps.settings.idAttribute;
+  for (let i = 0; i < ids.length; i += 50) {
+    const filter = `(|${ids.slice(i, i + 50).map((id) => `(${attr}=${escapeValue(id)})`).join('')})`;
+    for await (const entries of listing(deps, 'looking for users gone from the listing', filter, [attr])) {
+      for (const entry of entries) {
+        const id = entryId(entry, deps.settings);
+        if (id) found.add(id);
+      }
+    }
+  }
+  return found;
+}
+
 const changedSince = (filter: string, w: Watermark) => `(&${filter}(${w.attribute}>=${escapeValue(w.value)}))`;
 
 export async function startRun(deps: RunDeps, cursor: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
@@ -181,8 +203,10 @@ export async function startRun(deps: RunDeps, cursor: LdapCursor | null, done: (
         const w = cursor.watermark;
         yield* userPages(changedSince(settings.userFilter, w));
         yield* groupPages(changedSince(settings.groupFilter, w));
+        const gone = cursor.users.filter((id) => !userIds.has(id));
+        const stillThere = await existing(deps, gone);
         const removed: DirectoryEvent[] = [
-          ...cursor.users.filter((id) => !userIds.has(id)).map((externalId): DirectoryEvent => ({ type: 'user.removed', externalId, reason: 'deleted' })),
+          ...gone.map((externalId): DirectoryEvent => ({ type: 'user.removed', externalId, reason: stillThere.has(externalId) ? 'soft-deleted' : 'deleted' })),
           ...cursor.groups.filter((id) => !groupIds.has(id)).map((externalId): DirectoryEvent => ({ type: 'group.removed', externalId })),
         ];
         if (removed.length) yield removed;
