@@ -3,6 +3,8 @@
  * through src/pull/providers/connection-settings.ts) and the typed value the
  * provider reads, with its defaults. The test config trusts 127.0.0.1 only.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSettings } from '../../../src/pull/providers/connection-settings.js';
 import { DEFAULT_FILTERS, parseLdapSettings } from '../../../src/pull/providers/ldap/settings.js';
@@ -10,6 +12,11 @@ import { DEFAULT_FILTERS, parseLdapSettings } from '../../../src/pull/providers/
 const base = { bindDn: 'cn=roster,dc=example,dc=com', bindPassword: 'pw', baseDn: 'dc=example,dc=com' };
 
 describe('ldap connection settings', () => {
+  it('accepts the example in config/ldap.settings.example.json', () => {
+    const example: unknown = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../config/ldap.settings.example.json'), 'utf8'));
+    expect(validateSettings('ldap', example).secrets).toEqual({ bindPassword: 'paste-the-bind-password-here' });
+  });
+
   it('takes ldaps:// or ldap:// URLs and keeps bindPassword as a secret', () => {
     expect(validateSettings('ldap', { ...base, url: 'ldaps://ldap.example.com' })).toEqual({
       settings: { url: 'ldaps://ldap.example.com', bindDn: base.bindDn, baseDn: base.baseDn },
