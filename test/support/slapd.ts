@@ -34,14 +34,14 @@ export interface Slapd {
   url: string;
   /** ldaps:// on its own port, when started with `tls`. */
   ldapsUrl: string | undefined;
-  /** The same server through a proxy that can drop connections (`dropRequestsContaining`). */
+  /** The same server through a proxy that can fail requests (`failRequestsContaining`). */
   faultyUrl: string;
   /**
    * Through `faultyUrl`: a request whose bytes contain `text` (a filter's value travels
-   * verbatim in BER) drops its connection, as a server or a network that fails mid-listing
-   * does. Null: forward everything again.
+   * verbatim in BER) drops its connection (`drop`, as a server or a network that fails
+   * mid-listing does) or is never answered (`stall`, a hung server). Null: forward everything again.
    */
-  dropRequestsContaining(text: string | null): void;
+  failRequestsContaining(text: string | null, fault?: 'drop' | 'stall'): void;
   port: number;
   baseDn: string;
   rootDn: string;
@@ -142,7 +142,10 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     url,
     ldapsUrl,
     faultyUrl: `ldap://127.0.0.1:${proxy.port}/`,
-    dropRequestsContaining: (text) => void (proxy.pattern = text === null ? null : Buffer.from(text)),
+    failRequestsContaining: (text, fault = 'drop') => {
+      proxy.pattern = text === null ? null : Buffer.from(text);
+      proxy.fault = fault;
+    },
     port,
     baseDn: BASE_DN,
     rootDn: ROOT_DN,
@@ -178,12 +181,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
 interface DroppingProxy {
   port: number;
   pattern: Buffer | null;
+  fault: 'drop' | 'stall';
   close(): Promise<void>;
 }
 
 async function startDroppingProxy(targetPort: number): Promise<DroppingProxy> {
   const open = new Set<net.Socket>();
-  const state: DroppingProxy = { port: 0, pattern: null, close: async () => undefined };
+  const state: DroppingProxy = { port: 0, pattern: null, fault: 'drop', close: async () => undefined };
   const server = createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
     const drop = () => {
@@ -195,7 +199,11 @@ async function startDroppingProxy(targetPort: number): Promise<DroppingProxy> {
     open.add(client).add(upstream);
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk: Buffer) => (state.pattern && chunk.includes(state.pattern) ? drop() : upstream.write(chunk)));
+    client.on('data', (chunk: Buffer) => {
+      if (!state.pattern || !chunk.includes(state.pattern)) upstream.write(chunk);
+      else if (state.fault === 'drop') drop();
+      // stall: the request goes nowhere, and the connection stays open.
+    });
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

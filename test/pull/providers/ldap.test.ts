@@ -226,6 +226,25 @@ describe('an OpenLDAP listing that fails part way', () => {
     }
   });
 
+  it.each(['drop', 'stall'] as const)('fails the run when the group listing %ss part way (dropped connection, timeout)', async (fault) => {
+    const slapd = await startSlapd();
+    try {
+      await slapd.add(dn('d1'), person('d1'));
+      await slapd.add(`cn=g,${GROUPS}`, { objectClass: 'groupOfNames', cn: 'g', member: dn('d1') });
+      const { provider } = connect(slapd, { url: slapd.faultyUrl, timeoutMs: 300 });
+      const run = await provider.run({ cursor: null });
+      slapd.failRequestsContaining('groupOfNames', fault);
+      const types: string[] = [];
+      await expect((async () => {
+        for await (const page of run.pages) types.push(...page.map((e) => e.type));
+      })()).rejects.toMatchObject({ kind: 'network', message: expect.stringMatching(fault === 'stall' ? /timed out/ : /closed|Socket/) });
+      expect(types).toEqual(['user']);
+      expect(run.nextCursor()).toBeNull();
+    } finally {
+      await slapd.stop();
+    }
+  });
+
   it('in a delta, removes nobody when the id listing fails', async () => {
     const slapd = await startSlapd();
     try {

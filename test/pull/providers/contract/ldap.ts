@@ -65,8 +65,8 @@ export async function startLdapScenario(): Promise<ScenarioIdp> {
     addMember: (groupId, memberId) => modify(groupId, 'add', 'member', dnOf(memberId)),
     removeMember: (groupId, memberId) => modify(groupId, 'delete', 'member', dnOf(memberId)),
     // The group listings' filter names groupOfNames; the user listing's does not.
-    failGroupListing: () => slapd.dropRequestsContaining('groupOfNames'),
-    clearFaults: () => slapd.dropRequestsContaining(null),
+    failGroupListing: () => slapd.failRequestsContaining('groupOfNames'),
+    clearFaults: () => slapd.failRequestsContaining(null),
     close: () => slapd.stop(),
   };
 }
