@@ -43,7 +43,7 @@ describe('the ldap provider against OpenLDAP', () => {
     const users = usersIn(events);
     expect(users.map((u) => u.userName).sort()).toEqual(['ann', 'bo', 'cy', 'di', 'ed']);
     expect(users.find((u) => u.userName === 'ann')).toMatchObject({
-      externalId: id.ann, email: 'ann@roster.test', displayName: 'ann Person', givenName: 'ann', familyName: 'Person', active: true, profile: { dn: dn('ann') },
+      externalId: id.ann, email: 'ann@roster.test', displayName: 'ann Person', givenName: 'ann', familyName: 'Person', active: true,
     });
     expect(events.filter((e) => e.type === 'group').map((e) => e.type === 'group' && e.group.displayName).sort()).toEqual(['all', 'eng', 'ops', 'staff']);
     expect(membersIn(events, id.eng!)).toMatchObject({ mode: 'set', groupExternalIds: [] });

@@ -75,7 +75,7 @@ export function mapUser(entry: Entry, settings: LdapSettings): DirectoryUser | n
     familyName: firstOf(entry, m.familyName),
     active,
     ...(active ? {} : { status: settings.inactive!.attribute }),
-    profile: { dn: entry.dn },
+    // No DN in `profile`: it is served as SCIM JSON, which has no such attribute.
   };
 }
 
@@ -86,7 +86,8 @@ export function mapGroup(entry: Entry, settings: LdapSettings): DirectoryGroup |
   return {
     externalId,
     displayName: firstOf(entry, 'cn') ?? entry.dn,
-    profile: { dn: entry.dn, ...(description ? { description } : {}) },
+    // As Okta keeps its group type: where the group lives, for reports.
+    profile: { ldapDn: entry.dn, ...(description ? { description } : {}) },
   };
 }
 
