@@ -6,7 +6,9 @@
  * unspecified, multicast or reserved addresses, also written as IPv4-mapped
  * or NAT64 IPv6), unless the operator trusts the host in
  * `ROSTER_TRUSTED_HOSTS`: host names or CIDRs, comma-separated. A trusted
- * host may also be reached over plain http.
+ * host may also be reached over plain http. Directory servers (the ldap
+ * provider) are ldaps:// or ldap:// URLs under the same address rules
+ * (EndpointProtocol below).
  *
  * The policy is checked twice: on the URL when it is saved (urlRefusal: the
  * scheme, an IP literal, `localhost`), and on every address a name resolves

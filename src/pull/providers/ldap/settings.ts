@@ -18,6 +18,7 @@ export const DEFAULT_MAPPING: AttributeMapping = {
   familyName: 'sn',
 };
 
+/** Per flavor: the same object classes for both today; Active Directory's (user, group) will differ. */
 export const DEFAULT_FILTERS: Record<LdapFlavor, { users: string; groups: string }> = {
   openldap: {
     users: '(objectClass=inetOrgPerson)',
