@@ -11,6 +11,7 @@
  * test/pull/providers/ldap.test.ts, against the same server.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startSlapd, type Slapd } from '../../../support/slapd.js';
 import type { ScenarioIdp } from './scenario.js';
 
@@ -20,6 +21,7 @@ const DOMAIN = 'roster.test';
 const PLACEHOLDER = (slapd: Slapd) => `cn=placeholder,${slapd.baseDn}`;
 
 export async function startLdapScenario(): Promise<ScenarioIdp> {
+  if (!existsSync('/usr/bin/ldapmodify')) throw new Error('ldapmodify is missing: the LDAP scenarios need ldap-utils (apt-get install -y slapd ldap-utils)');
   const slapd = await startSlapd();
   const auth = ['-x', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw];
   const ldif = (text: string) => void execFileSync('ldapmodify', auth, { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
