@@ -70,8 +70,11 @@ export const connectionTest = defineOperation({
     // Before any request: an endpoint the policy refuses is reported the same way whatever its
     // port, so the test cannot tell an open port from a closed one.
     for (const field of descriptor.endpointFields) {
+      // A field holds one URL, or a list of them (LDAP `urls`, tried in turn).
       const value = settings[field];
-      const refusal = typeof value === 'string' ? await resolvedUrlRefusal(value) : undefined;
+      const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+      let refusal: string | undefined;
+      for (const v of values) refusal ??= await resolvedUrlRefusal(v, descriptor.endpointProtocol);
       if (refusal) return { connection: label, kind: row.kind, ok: false, checks: [{ name: `outbound URL policy (${field})`, ok: false, detail: refusal }] };
     }
     const provider = await openProvider(row, ctx.keyring, { logger: ctx.logger });

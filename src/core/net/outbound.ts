@@ -16,7 +16,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { addressRefusal, OutboundRefusedError, trustedHosts, urlRefusal } from './url-policy.js';
+import { addressRefusal, OutboundRefusedError, trustedHosts, urlRefusal, type EndpointProtocol } from './url-policy.js';
 
 /** Resolves like dns.lookup, then fails with OutboundRefusedError if any address it found is refused. */
 export const policyLookup: LookupFunction = (hostname, options, callback) => {
@@ -78,8 +78,8 @@ export function outboundAgent(url: string | { protocol?: string | null }): http.
  * error from deep in an SDK. A name that does not resolve is not refused
  * here (the test's request then fails on its own).
  */
-export async function resolvedUrlRefusal(url: string): Promise<string | undefined> {
-  const refusal = urlRefusal(url);
+export async function resolvedUrlRefusal(url: string, protocol: EndpointProtocol = 'http'): Promise<string | undefined> {
+  const refusal = urlRefusal(url, undefined, protocol);
   if (refusal) return refusal;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) return undefined;

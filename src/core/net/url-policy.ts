@@ -6,7 +6,9 @@
  * unspecified, multicast or reserved addresses, also written as IPv4-mapped
  * or NAT64 IPv6), unless the operator trusts the host in
  * `ROSTER_TRUSTED_HOSTS`: host names or CIDRs, comma-separated. A trusted
- * host may also be reached over plain http.
+ * host may also be reached over plain http. Directory servers (the ldap
+ * provider) are ldaps:// or ldap:// URLs under the same address rules
+ * (EndpointProtocol below).
  *
  * The policy is checked twice: on the URL when it is saved (urlRefusal: the
  * scheme, an IP literal, `localhost`), and on every address a name resolves
@@ -178,25 +180,42 @@ export function addressRefusal(host: string, address: string, trusted: TrustedHo
 }
 
 /**
+ * What an endpoint speaks: `http` (IdP APIs, webhooks: https, plain http
+ * only to a trusted host) or `ldap` (directory servers: ldaps://, or ldap://
+ * which the LDAP provider upgrades with StartTLS; plain ldap:// without
+ * StartTLS is refused there, in its settings, unless the host is trusted,
+ * since a simple bind would send the bind password in clear text).
+ */
+export type EndpointProtocol = 'http' | 'ldap';
+
+/**
  * Why this URL may not be used for an outbound request, or undefined; said
  * as what the URL must be ("must use https"), to follow a field's name. It
- * must be http(s), https unless its host is trusted, and not name an
- * address the policy refuses (an IP literal, or `localhost`). Names are
- * checked again, on what they resolve to, at connect time.
+ * must be http(s), https unless its host is trusted (for `ldap`: ldap or
+ * ldaps), and not name an address the policy refuses (an IP literal, or
+ * `localhost`). Names are checked again, on what they resolve to, at connect time.
  */
-export function urlRefusal(value: string | URL, trusted: TrustedHosts = trustedHosts()): string | undefined {
+export function urlRefusal(value: string | URL, trusted: TrustedHosts = trustedHosts(), protocol: EndpointProtocol = 'http'): string | undefined {
   let url: URL;
   try {
     url = typeof value === 'string' ? new URL(value) : value;
   } catch {
-    return 'must be an https URL';
+    return protocol === 'ldap' ? 'must be an ldaps:// or ldap:// URL' : 'must be an https URL';
   }
   const host = normalHost(url.hostname);
   const isTrusted = isTrustedHost(host, trusted);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isTrusted)) {
+  if (protocol === 'ldap') {
+    if (url.protocol !== 'ldaps:' && url.protocol !== 'ldap:') return 'must be an ldaps:// or ldap:// URL';
+    if (!host) return 'must name a host';
+  } else if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isTrusted)) {
     return url.protocol === 'http:' ? `must use https (plain http only to a host listed in ${TRUSTED_HOSTS_ENV})` : 'must be an https URL';
   }
   if (isTrusted) return undefined;
   const kind = host === 'localhost' || host.endsWith('.localhost') ? 'loopback' : addressBytes(host) ? refusedAddressKind(host, host, trusted) : undefined;
   return kind ? `must not point at ${an(kind)} address (${host})${ADVICE}` : undefined;
+}
+
+/** Whether the operator trusts this host (ROSTER_TRUSTED_HOSTS): plain http, or ldap:// without StartTLS, may reach it. */
+export function isTrustedUrlHost(hostname: string, trusted: TrustedHosts = trustedHosts()): boolean {
+  return isTrustedHost(hostname, trusted);
 }

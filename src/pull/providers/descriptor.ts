@@ -8,6 +8,7 @@
  * so a sync of Okta never loads @azure/identity or googleapis.
  */
 import type { z } from 'zod';
+import type { EndpointProtocol } from '../../core/net/url-policy.js';
 import type { DirectoryProvider, ProviderContext } from './types.js';
 
 interface DescriptorBase<K extends string> {
@@ -24,6 +25,8 @@ interface DescriptorBase<K extends string> {
    * checks them before a connection test, and changing one needs the secret again.
    */
   endpointFields: readonly string[];
+  /** What the endpoints speak (default `http`): the URL policy's scheme rule follows it. */
+  endpointProtocol?: EndpointProtocol;
 }
 
 /** A connection Roster reads the directory from. */

@@ -12,6 +12,7 @@ import { ValidationError } from '../../core/errors/index.js';
 import type { ProviderDescriptor, PullDescriptor } from './descriptor.js';
 import { entra } from './entra/descriptor.js';
 import { google } from './google/descriptor.js';
+import { ldap } from './ldap/descriptor.js';
 import { okta } from './okta/descriptor.js';
 import { scim } from './scim/descriptor.js';
 import type { DirectoryProvider, ProviderContext } from './types.js';
@@ -20,6 +21,7 @@ const BUILTIN = [
   entra,
   okta,
   google,
+  ldap,
   scim,
 ] as const;
 

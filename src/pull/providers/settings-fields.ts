@@ -14,6 +14,12 @@ export const endpointUrl = () =>
     const refusal = urlRefusal(value.trim());
     if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
   });
+/** A directory server Roster binds to: ldaps:// or ldap:// (StartTLS), same address rules as endpointUrl. */
+export const ldapEndpointUrl = () =>
+  z.string().superRefine((value, ctx) => {
+    const refusal = urlRefusal(value.trim(), undefined, 'ldap');
+    if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+  });
 export const text = () => z.string().trim().min(1, 'must not be empty');
 export const posInt = () => z.number().int().positive();
 

@@ -219,7 +219,7 @@ describe('connections', () => {
     const scim = (await admin('GET', '/connections', undefined, globexKey)).json().connections[0].id;
     const res = await admin('POST', `/connections/${scim}/test`, undefined, globexKey);
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toContain('only entra, okta and google');
+    expect(res.json().error.message).toContain('only entra, okta, google and ldap');
     expect((await admin('POST', `/connections/${entraId}/test`, undefined, globexKey)).statusCode).toBe(404);
   });
 

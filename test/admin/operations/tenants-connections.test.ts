@@ -53,7 +53,7 @@ describe('connection operations', () => {
     const before = await countRows(store.db, 'connections');
     await expect(op(ctx, 'connection.create', { tenant: 'nope', name: 'x', kind: 'scim' })).rejects.toThrow(NotFoundError);
     await expect(op(ctx, 'connection.create', { tenant: 'acme', name: 'entra', kind: 'entra', settings: entra })).rejects.toThrow(ConflictError);
-    await expect(op(ctx, 'connection.create', { tenant: 'acme', name: 'x', kind: 'ldap' })).rejects.toThrow(/unknown connection kind "ldap"/);
+    await expect(op(ctx, 'connection.create', { tenant: 'acme', name: 'x', kind: 'workday' })).rejects.toThrow(/unknown connection kind "workday"/);
     await expect(op(ctx, 'connection.create', { tenant: 'acme', name: 'x', kind: 'entra', settings: { tenantId: 'a' } })).rejects.toThrow(ValidationError);
     await expect(op(ctx, 'connection.create', { tenant: 'acme', name: 'x', kind: 'scim', schedule: 'hourly' })).rejects.toThrow(/cron/);
     expect(await countRows(store.db, 'connections')).toBe(before);

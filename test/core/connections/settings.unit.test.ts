@@ -48,7 +48,7 @@ describe('connection settings', () => {
   });
 
   it('takes a throttle budget in seconds on every pull connection, and refuses a negative or absurd one, naming the field', () => {
-    for (const [kind, base] of [['entra', entra], ['okta', { orgUrl: 'https://acme.okta.com', apiToken: 'ssws' }], ['google', { subject: 'admin@acme.test', serviceAccountKey: saKey }]] as const) {
+    for (const [kind, base] of [['entra', entra], ['okta', { orgUrl: 'https://acme.okta.com', apiToken: 'ssws' }], ['google', { subject: 'admin@acme.test', serviceAccountKey: saKey }], ['ldap', { url: 'ldaps://ldap.acme.test', bindDn: 'cn=roster', bindPassword: 'pw', baseDn: 'dc=acme' }]] as const) {
       expect(validateSettings(kind, { ...base, throttleBudgetSeconds: 120 }).settings).toMatchObject({ throttleBudgetSeconds: 120 });
       expect(messageOf(() => validateSettings(kind, { ...base, throttleBudgetSeconds: -1 }))).toMatch(/throttleBudgetSeconds/);
       expect(messageOf(() => validateSettings(kind, { ...base, throttleBudgetSeconds: 10 ** 9 }))).toMatch(/throttleBudgetSeconds/);
@@ -59,7 +59,7 @@ describe('connection settings', () => {
   it('takes no settings for scim and refuses unknown kinds', () => {
     expect(validateSettings('scim', {})).toEqual({ settings: {}, secrets: null });
     expect(messageOf(() => validateSettings('scim', { token: 'x' }))).toMatch(/unknown field "token"/);
-    expect(messageOf(() => parseKind('ldap'))).toMatch(/unknown connection kind "ldap"/);
+    expect(messageOf(() => parseKind('workday'))).toMatch(/unknown connection kind "workday"/);
   });
 
   it('keeps stored secrets an update leaves out, and masks secrets for display', () => {

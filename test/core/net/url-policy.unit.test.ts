@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/core/config/index.js';
 import { ValidationError } from '../../../src/core/errors/index.js';
-import { addressBytes, addressRefusal, parseTrustedHosts, TRUSTED_HOSTS_ENV, urlRefusal } from '../../../src/core/net/url-policy.js';
+import { addressBytes, addressRefusal, isTrustedUrlHost, parseTrustedHosts, TRUSTED_HOSTS_ENV, urlRefusal } from '../../../src/core/net/url-policy.js';
 
 const NONE = parseTrustedHosts('');
 
@@ -105,5 +105,29 @@ describe('a URL as it is saved', () => {
     expect(urlRefusal('http://idp.internal:8080/', trusted)).toBeUndefined();
     expect(urlRefusal('http://127.0.0.1:9000/', trusted)).toBeUndefined();
     expect(urlRefusal('http://127.0.0.2:9000/', trusted)).toMatch(/^must use https/);
+  });
+});
+
+describe('an LDAP endpoint as it is saved', () => {
+  it.each([
+    ['https://ldap.example.com', 'must be an ldaps:// or ldap:// URL'],
+    ['ldapi:///var/run/slapd', 'must be an ldaps:// or ldap:// URL'],
+    ['ldaps://10.0.0.5', 'must not point at a private address (10.0.0.5); list the host in ROSTER_TRUSTED_HOSTS to allow it'],
+    ['ldap://127.0.0.1:389/', 'must not point at a loopback address (127.0.0.1); list the host in ROSTER_TRUSTED_HOSTS to allow it'],
+    ['ldaps://169.254.169.254', 'must not point at a link-local address (169.254.169.254); list the host in ROSTER_TRUSTED_HOSTS to allow it'],
+    ['not a url', 'must be an ldaps:// or ldap:// URL'],
+  ])('refuses %s', (url, message) => {
+    expect(urlRefusal(url, NONE, 'ldap')).toBe(message);
+  });
+
+  it('accepts ldaps and ldap (StartTLS) to a public name, an inward address only when trusted, and keeps https the rule for HTTP endpoints', () => {
+    const trusted = parseTrustedHosts('ldap.internal,127.0.0.1');
+    expect(urlRefusal('ldaps://ldap.example.com', NONE, 'ldap')).toBeUndefined();
+    expect(urlRefusal('ldap://ldap.example.com', NONE, 'ldap')).toBeUndefined();
+    expect(urlRefusal('ldap://127.0.0.1:3389/', trusted, 'ldap')).toBeUndefined();
+    expect(urlRefusal('ldaps://ldap.internal', trusted, 'ldap')).toBeUndefined();
+    expect(urlRefusal('ldaps://ldap.example.com', NONE)).toBe('must be an https URL');
+    expect(isTrustedUrlHost('LDAP.internal', trusted)).toBe(true);
+    expect(isTrustedUrlHost('127.0.0.2', trusted)).toBe(false);
   });
 });

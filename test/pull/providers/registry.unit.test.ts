@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { CONNECTION_KINDS, PROVIDER_KINDS, acceptsScimPush, descriptorOf, pullDescriptorOf } from '../../../src/pull/providers/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const SDKS = ['@azure/identity', '@microsoft/microsoft-graph-client', '@okta/okta-sdk-nodejs', '@googleapis/admin', 'google-auth-library'];
+const SDKS = ['@azure/identity', '@microsoft/microsoft-graph-client', '@okta/okta-sdk-nodejs', '@googleapis/admin', 'google-auth-library', 'ldapts'];
 
 /** Packages a module reaches through static (not type-only, not dynamic) imports, following the project's own files. */
 function staticPackages(entry: string): Set<string> {
@@ -42,6 +42,7 @@ describe('the provider registry', () => {
     expect(sdksReached('src/pull/providers/entra/index.ts')).toContain('@azure/identity');
     expect(sdksReached('src/pull/providers/okta/index.ts')).toEqual(['@okta/okta-sdk-nodejs']);
     expect(sdksReached('src/pull/providers/google/index.ts')).toContain('@googleapis/admin');
+    expect(sdksReached('src/pull/providers/ldap/index.ts')).toEqual(['ldapts']);
   });
 
   it('lists every kind once, pull kinds with a provider and push kinds without', () => {
@@ -64,10 +65,12 @@ describe('the provider registry', () => {
 
   it('declares as endpoints exactly the settings the outbound URL policy guards', () => {
     for (const kind of CONNECTION_KINDS) {
-      const { settings, endpointFields } = descriptorOf(kind);
+      const { settings, endpointFields, endpointProtocol } = descriptorOf(kind);
       const shape = settings instanceof z.ZodObject ? (settings.shape as Record<string, z.ZodType>) : {};
-      // A field takes a public https URL but refuses the cloud metadata address: the policy is on it.
-      const guarded = Object.keys(shape).filter((field) => shape[field]!.safeParse('https://idp.example.com').success && !shape[field]!.safeParse('https://169.254.169.254').success);
+      // A field takes a public URL (or a list of them) but refuses the cloud metadata address: the policy is on it.
+      const scheme = endpointProtocol === 'ldap' ? 'ldaps' : 'https';
+      const takes = (field: string, url: string) => shape[field]!.safeParse(url).success || shape[field]!.safeParse([url]).success;
+      const guarded = Object.keys(shape).filter((field) => takes(field, `${scheme}://idp.example.com`) && !takes(field, `${scheme}://169.254.169.254`));
       expect(guarded.sort(), kind).toEqual([...endpointFields].sort());
     }
   });

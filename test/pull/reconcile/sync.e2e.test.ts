@@ -1,5 +1,5 @@
 /**
- * The reconciler end to end: each IdP's fake, driven through its real SDK by
+ * The reconciler end to end: each IdP's fake (LDAP: a real slapd), driven through its real SDK by
  * the provider, synced by `sync.run` into a real store (PGlite, or Postgres
  * with DATABASE_URL). The steps run in order and share one directory, like
  * an IdP's conformance script: each states one behaviour.
@@ -11,8 +11,8 @@ import type { SyncReport } from '../../../src/pull/reconcile/report.js';
 import { queryRows } from '../../../src/core/store/index.js';
 import { operationContext, op } from '../../admin/operations/support.js';
 import { createTestStore, type TestStore } from '../../support/store.js';
-import { ADAPTERS } from '../providers/contract/adapters.js';
-import { startScenario, type ScenarioIdp } from '../providers/contract/scenario.js';
+import { SCENARIOS } from '../providers/contract/adapters.js';
+import type { ScenarioIdp } from '../providers/contract/scenario.js';
 
 interface UserState {
   id: string;
@@ -22,7 +22,7 @@ interface UserState {
   roles: string[];
 }
 
-describe.each(ADAPTERS.map((adapter) => [adapter.kind, adapter] as const))('sync from %s', (_kind, adapter) => {
+describe.each(SCENARIOS.map((source) => [source.kind, source] as const))('sync from %s', (_kind, source) => {
   let store: TestStore;
   let ctx: OperationContext;
   let idp: ScenarioIdp;
@@ -50,7 +50,7 @@ describe.each(ADAPTERS.map((adapter) => [adapter.kind, adapter] as const))('sync
   beforeAll(async () => {
     store = await createTestStore();
     ctx = operationContext(store);
-    idp = await startScenario(adapter);
+    idp = await source.start();
     for (const n of ['ann', 'bo', 'cy', 'dee', 'eve', 'gus']) ids[n] = idp.addUser(n);
     groups.eng = idp.addGroup('Engineering');
     groups.plat = idp.addGroup('Platform');

@@ -6,8 +6,19 @@
 import type { ContractAdapter } from './adapter.js';
 import { entraAdapter } from './entra.js';
 import { googleAdapter } from './google.js';
+import { startLdapScenario } from './ldap.js';
 import { oktaAdapter } from './okta.js';
+import { startScenario, type ScenarioIdp } from './scenario.js';
 
 export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter];
+
+/**
+ * Every IdP the end-to-end scenarios run against: the adapters' fakes, and
+ * LDAP's real slapd, which has no fake to program (see ./ldap.ts).
+ */
+export const SCENARIOS: ReadonlyArray<{ kind: string; start: () => Promise<ScenarioIdp> }> = [
+  ...ADAPTERS.map((adapter) => ({ kind: adapter.kind, start: () => startScenario(adapter) })),
+  { kind: 'ldap', start: startLdapScenario },
+];
 
 export { entraAdapter, googleAdapter, oktaAdapter };

@@ -10,8 +10,8 @@ export interface ScenarioIdp {
   kind: ContractAdapter['kind'];
   /** Settings and secrets for `connection.create`. */
   settings: Record<string, unknown>;
-  /** The fake itself, for what the words below do not cover. */
-  fake: ContractFake;
+  /** The fake itself, for what the words below do not cover (none for a real server: LDAP's slapd). */
+  fake?: ContractFake;
   /** A user signing in as `${login}@${fake.domain}`, named after the login. */
   addUser(login: string): string;
   rename(id: string, displayName: string): void;
