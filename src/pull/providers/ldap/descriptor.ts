@@ -1,4 +1,4 @@
-/** LDAP (OpenLDAP or a generic RFC 4512 server): what Roster knows of the kind without loading ldapts (see ../descriptor.ts). */
+/** LDAP (OpenLDAP, Active Directory or a generic RFC 4512 server): what Roster knows of the kind without loading ldapts (see ../descriptor.ts). */
 import { z } from 'zod';
 import { isTrustedUrlHost } from '../../../core/net/url-policy.js';
 import type { PullDescriptor } from '../descriptor.js';
@@ -20,8 +20,8 @@ const settings = z
     bindDn: text(),
     bindPassword: text(),
     baseDn: text(),
-    /** `openldap`: entryCSN/contextCSN deltas; `generic`: modifyTimestamp deltas. Active Directory comes later. */
-    flavor: z.enum(['openldap', 'generic']).optional(),
+    /** `openldap`: entryCSN/contextCSN deltas; `generic`: modifyTimestamp deltas; `active-directory`: uSNChanged deltas, tombstones for deletions. */
+    flavor: z.enum(['openldap', 'generic', 'active-directory']).optional(),
     userFilter: text().optional(),
     groupFilter: text().optional(),
     /** Default true; false is logged as a warning each time a connection opens. */
