@@ -43,6 +43,13 @@ const settings = z
     if ((v.url === undefined) === (v.urls === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'give either url or urls (a list tried in order), not both' });
     }
+    // AD keeps the id and the account state in attributes of its own (objectGUID, userAccountControl, accountExpires).
+    if (v.flavor === 'active-directory' && v.idAttribute !== undefined && v.idAttribute !== 'objectGUID') {
+      ctx.addIssue({ code: 'custom', path: ['idAttribute'], message: 'the active-directory flavor identifies entries by objectGUID' });
+    }
+    if (v.flavor === 'active-directory' && v.inactiveAttribute !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['inactiveAttribute'], message: 'the active-directory flavor reads userAccountControl (disabled) and accountExpires; inactiveAttribute is for the other flavors' });
+    }
     if (v.inactiveValue !== undefined && v.inactiveAttribute === undefined) {
       ctx.addIssue({ code: 'custom', path: ['inactiveValue'], message: 'needs inactiveAttribute' });
     }
