@@ -201,4 +201,21 @@ describe('the active-directory flavor against a real Samba AD DC', () => {
     ]);
     expect(result.ok).toBe(true);
   });
+
+  it('a plain domain user reads users and groups but no tombstones: the connection test says so and a delta runs full', async () => {
+    dc.sambaTool(['user', 'create', 'svc-roster', 'Roster-Svc-1!']);
+    const bind = { dn: `CN=svc-roster,CN=Users,${dc.baseDn}`, password: 'Roster-Svc-1!' };
+    const result = await provider({}, bind).provider.test();
+    expect(result.ok).toBe(false);
+    expect(result.checks.at(-1)).toMatchObject({ ok: false, detail: expect.stringMatching(/cannot read deleted objects, so a delta cannot see deletions.*LCRP/) });
+    // Samba gives it the container's DN and nothing under it, without an error: a delta would miss deletions, so it runs full.
+    await deleteEntry(admin, dns.get('erin')!);
+    const { provider: p, warnings } = provider({}, bind);
+    const run = await p.run({ cursor, full: false });
+    expect(run.mode).toBe('full');
+    expect(warnings).toEqual([expect.stringMatching(/svc-roster.* cannot read tombstones .*running a full snapshot/)]);
+    const users = usersIn(await drain(run));
+    expect(users.length).toBeGreaterThan(1600);
+    expect(users.map((u) => u.externalId)).not.toContain(id('erin'));
+  }, 60_000);
 });

@@ -58,13 +58,16 @@ export async function namingContextOf(client: Client, baseDn: string): Promise<s
 }
 
 /**
- * Whether the bind DN may read tombstones: CN=Deleted Objects, read with Show
- * Deleted, comes back. Without the right AD answers as if it did not exist.
+ * Whether the bind DN may read tombstones: the attributes of CN=Deleted
+ * Objects, read with Show Deleted, come back. Without the right (checked on
+ * Samba: a plain domain user) the container answers with its DN and nothing
+ * else, and a search under it finds no tombstone, with no error: a delta
+ * would miss every deletion silently. (AD may instead answer noSuchObject.)
  */
 export async function tombstonesReadable(client: Client, namingContext: string): Promise<boolean> {
   try {
-    const { searchEntries } = await client.search(`CN=Deleted Objects,${namingContext}`, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }, new Control(SHOW_DELETED_OID, { critical: true }));
-    return searchEntries.length > 0;
+    const { searchEntries } = await client.search(`CN=Deleted Objects,${namingContext}`, { scope: 'base', filter: '(objectClass=*)', attributes: ['objectClass'] }, new Control(SHOW_DELETED_OID, { critical: true }));
+    return searchEntries[0] !== undefined && allOf(searchEntries[0], 'objectClass').length > 0;
   } catch (e) {
     const pe = toProviderError(e, 'reading CN=Deleted Objects');
     if (pe.kind === 'not-found' || pe.kind === 'permission') return false;
