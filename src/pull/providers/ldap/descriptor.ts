@@ -71,7 +71,8 @@ export const ldap: PullDescriptor<'ldap'> = {
   secretFields: ['bindPassword'],
   endpointFields: ['url', 'urls'],
   endpointProtocol: 'ldap',
-  // The login hook reads the groups that name the user directly; nesting waits for the scheduled sync.
+  // The login hook reads the groups that name the user directly; nesting waits for the scheduled sync
+  // (the active-directory flavor's lookup does follow nesting, but the kind's answer holds for every flavor).
   groupsComplete: false,
   open: async (context) => (await import('./index.js')).createLdapProvider(context),
 };

@@ -4,10 +4,12 @@
  * checks in ./active-directory/.
  *
  * Decisions:
- * - The external id is `entryUUID` (RFC 4530; `idAttribute`): a rename or a
- *   move to another OU keeps it, so it is an update, never a leave and a join.
+ * - The external id is `entryUUID` (RFC 4530; `idAttribute`), on AD
+ *   `objectGUID`: a rename or a move to another OU keeps it, so it is an
+ *   update, never a leave and a join.
  * - A user is active unless the active rule (`inactiveAttribute`, optionally
- *   `inactiveValue`) says otherwise: LDAP has no common "disabled" flag.
+ *   `inactiveValue`) says otherwise: LDAP has no common "disabled" flag (AD
+ *   has: userAccountControl and accountExpires, ./active-directory/map.ts).
  * - An entry that leaves the user filter, or is deleted, is a hard delete in
  *   a delta (`user.removed`, reason `deleted`): LDAP keeps no tombstone.
  * - Runs: ./run.ts. Connection, TLS and result codes: ./client.ts.
