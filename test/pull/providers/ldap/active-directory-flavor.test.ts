@@ -5,7 +5,9 @@
  * ranged retrieval), a uSNChanged delta (disable, expiry, rename and OU move
  * under the same id, membership changes, a new group, deletions from
  * tombstones), a DC restore (another invocationId: a full run), the one-user
- * lookup with transitive groups, and the connection test. Needs root and
+ * lookup with transitive groups, the connection test, a plain domain user
+ * as the bind account (no tombstones: deltas run full), and a connection
+ * synced through the operations layer and the reconciler. Needs root and
  * Debian's samba-ad-dc; without them the file fails saying so.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,9 @@ import { silentLogger } from '../../../../src/core/logging/index.js';
 import { formatObjectGuid } from '../../../../src/pull/providers/ldap/active-directory/guid.js';
 import { createLdapProvider, type AdCursor } from '../../../../src/pull/providers/ldap/index.js';
 import type { DirectoryEvent, DirectoryProvider, ProviderStats } from '../../../../src/pull/providers/types.js';
+import type { SyncReport } from '../../../../src/pull/reconcile/report.js';
+import { op, operationContext } from '../../../admin/operations/support.js';
+import { createTestStore } from '../../../support/store.js';
 import { SAMBA_LOCK_FILE, startSambaAd, type SambaAd } from '../../../support/samba-ad.js';
 import { addMembers, createBigGroup, createGroup, createOu, createUser, deleteEntry, removeMembers, renameEntry, setDisabled } from '../../../support/samba-ad-seed.js';
 import { drain, membersIn, usersIn } from './support.js';
@@ -217,5 +222,27 @@ describe('the active-directory flavor against a real Samba AD DC', () => {
     const users = usersIn(await drain(run));
     expect(users.length).toBeGreaterThan(1600);
     expect(users.map((u) => u.externalId)).not.toContain(id('erin'));
+  }, 60_000);
+
+  it('syncs through the operations layer and the reconciler: full, then a delta with a disable and a deletion', async () => {
+    await seedUser('gina');
+    await seedUser('hank');
+    const store = await createTestStore();
+    try {
+      const ctx = operationContext(store);
+      await op(ctx, 'tenant.create', { slug: 'acme' });
+      const settings = { url: dc.url, bindDn: dc.adminDn, bindPassword: dc.adminPassword, baseDn: base, flavor: 'active-directory', startTls: false };
+      await op(ctx, 'connection.create', { tenant: 'acme', name: 'ad', kind: 'ldap', settings });
+      expect(await op(ctx, 'connection.test', { connection: 'acme/ad' })).toMatchObject({ ok: true });
+      const full = await op<SyncReport>(ctx, 'sync.run', { connection: 'acme/ad' });
+      expect(full).toMatchObject({ status: 'succeeded', mode: 'full' });
+      expect(full.counts.usersCreated).toBeGreaterThan(1600);
+      await setDisabled(admin, dns.get('gina')!, true);
+      await deleteEntry(admin, dns.get('hank')!);
+      const delta = await op<SyncReport>(ctx, 'sync.run', { connection: 'acme/ad' });
+      expect(delta).toMatchObject({ status: 'succeeded', mode: 'delta', counts: { usersDeactivated: 1, usersDeleted: 1, usersCreated: 0 } });
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 });
