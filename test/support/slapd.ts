@@ -178,14 +178,15 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   return slapd;
 }
 
-interface DroppingProxy {
+export interface DroppingProxy {
   port: number;
   pattern: Buffer | null;
   fault: 'drop' | 'stall';
   close(): Promise<void>;
 }
 
-async function startDroppingProxy(targetPort: number): Promise<DroppingProxy> {
+/** A proxy to 127.0.0.1:`targetPort` that drops (or stalls) a request whose bytes contain `pattern`; the Samba scenario uses it too. */
+export async function startDroppingProxy(targetPort: number): Promise<DroppingProxy> {
   const open = new Set<net.Socket>();
   const state: DroppingProxy = { port: 0, pattern: null, fault: 'drop', close: async () => undefined };
   const server = createServer((client) => {

@@ -25,12 +25,14 @@ describe('ldap connection settings', () => {
     expect(validateSettings('ldap', { ...base, urls: ['ldap://a.example.com', 'ldaps://b.example.com'] }).settings.urls).toHaveLength(2);
   });
 
-  it('refuses an https URL, url with urls, an inward address, and the AD flavor (not offered yet)', () => {
+  it('refuses an https URL, url with urls, an inward address, an unknown flavor, and an id or active rule of its own for AD', () => {
     expect(() => validateSettings('ldap', { ...base, url: 'https://ldap.example.com' })).toThrow(/must be an ldaps:\/\/ or ldap:\/\/ URL/);
     expect(() => validateSettings('ldap', { ...base, url: 'ldaps://a.example.com', urls: ['ldaps://b.example.com'] })).toThrow(/either url or urls/);
     expect(() => validateSettings('ldap', base)).toThrow(/either url or urls/);
     expect(() => validateSettings('ldap', { ...base, url: 'ldaps://10.1.2.3' })).toThrow(/private address/);
-    expect(() => validateSettings('ldap', { ...base, url: 'ldaps://ldap.example.com', flavor: 'active-directory' })).toThrow(/flavor/);
+    expect(() => validateSettings('ldap', { ...base, url: 'ldaps://ldap.example.com', flavor: 'novell' })).toThrow(/flavor/);
+    expect(() => validateSettings('ldap', { ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory', idAttribute: 'entryUUID' })).toThrow(/objectGUID/);
+    expect(() => validateSettings('ldap', { ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory', inactiveAttribute: 'nsAccountLock' })).toThrow(/userAccountControl/);
     expect(() => validateSettings('ldap', { ...base, url: 'ldaps://ldap.example.com', inactiveValue: 'true' })).toThrow(/needs inactiveAttribute/);
   });
 
@@ -51,5 +53,15 @@ describe('ldap connection settings', () => {
     expect(parseLdapSettings({ ...base, url: 'ldap://x.example.com', inactiveAttribute: 'nsAccountLock', inactiveValue: 'true', attributeMapping: { displayName: 'displayName' } }, { bindPassword: 'pw' }))
       .toMatchObject({ inactive: { attribute: 'nsAccountLock', value: 'true' }, mapping: { displayName: 'displayName', userName: 'uid' } });
     expect(() => parseLdapSettings({ ...base, url: 'ldap://x.example.com' }, {})).toThrow(/bindPassword/);
+  });
+
+  it('the active-directory flavor: person users, group objects, objectGUID ids, UPN (else sAMAccountName) as userName', () => {
+    expect(validateSettings('ldap', { ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory' }).settings.flavor).toBe('active-directory');
+    expect(parseLdapSettings({ ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory' }, { bindPassword: 'pw' })).toMatchObject({
+      flavor: 'active-directory', idAttribute: 'objectGUID', inactive: undefined,
+      userFilter: '(&(objectCategory=person)(objectClass=user))', groupFilter: '(objectClass=group)',
+      mapping: { userName: 'userPrincipalName', email: 'mail', displayName: 'displayName', givenName: 'givenName', familyName: 'sn' },
+    });
+    expect(() => parseLdapSettings({ ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory', idAttribute: 'entryUUID' }, { bindPassword: 'pw' })).toThrow(/objectGUID/);
   });
 });

@@ -64,7 +64,8 @@ describe.each(SCENARIOS.map((source) => [source.kind, source] as const))('sync f
     await op(ctx, 'role.create', { tenant: 'acme', name: 'engineer' });
     await op(ctx, 'role.create', { tenant: 'acme', name: 'auditor' });
     await op(ctx, 'mapping.add', { tenant: 'acme', group: 'Engineering', role: 'engineer', connection: conn });
-  });
+    // The Samba AD DC is one per host: its start may wait for other test files' DCs to stop.
+  }, 240_000);
 
   afterAll(async () => {
     await idp?.close();

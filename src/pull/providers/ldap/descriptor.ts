@@ -1,4 +1,4 @@
-/** LDAP (OpenLDAP or a generic RFC 4512 server): what Roster knows of the kind without loading ldapts (see ../descriptor.ts). */
+/** LDAP (OpenLDAP, Active Directory or a generic RFC 4512 server): what Roster knows of the kind without loading ldapts (see ../descriptor.ts). */
 import { z } from 'zod';
 import { isTrustedUrlHost } from '../../../core/net/url-policy.js';
 import type { PullDescriptor } from '../descriptor.js';
@@ -20,8 +20,8 @@ const settings = z
     bindDn: text(),
     bindPassword: text(),
     baseDn: text(),
-    /** `openldap`: entryCSN/contextCSN deltas; `generic`: modifyTimestamp deltas. Active Directory comes later. */
-    flavor: z.enum(['openldap', 'generic']).optional(),
+    /** `openldap`: entryCSN/contextCSN deltas; `generic`: modifyTimestamp deltas; `active-directory`: uSNChanged deltas, tombstones for deletions. */
+    flavor: z.enum(['openldap', 'generic', 'active-directory']).optional(),
     userFilter: text().optional(),
     groupFilter: text().optional(),
     /** Default true; false is logged as a warning each time a connection opens. */
@@ -42,6 +42,13 @@ const settings = z
   .superRefine((v, ctx) => {
     if ((v.url === undefined) === (v.urls === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'give either url or urls (a list tried in order), not both' });
+    }
+    // AD keeps the id and the account state in attributes of its own (objectGUID, userAccountControl, accountExpires).
+    if (v.flavor === 'active-directory' && v.idAttribute !== undefined && v.idAttribute !== 'objectGUID') {
+      ctx.addIssue({ code: 'custom', path: ['idAttribute'], message: 'the active-directory flavor identifies entries by objectGUID' });
+    }
+    if (v.flavor === 'active-directory' && v.inactiveAttribute !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['inactiveAttribute'], message: 'the active-directory flavor reads userAccountControl (disabled) and accountExpires; inactiveAttribute is for the other flavors' });
     }
     if (v.inactiveValue !== undefined && v.inactiveAttribute === undefined) {
       ctx.addIssue({ code: 'custom', path: ['inactiveValue'], message: 'needs inactiveAttribute' });
@@ -64,7 +71,8 @@ export const ldap: PullDescriptor<'ldap'> = {
   secretFields: ['bindPassword'],
   endpointFields: ['url', 'urls'],
   endpointProtocol: 'ldap',
-  // The login hook reads the groups that name the user directly; nesting waits for the scheduled sync.
+  // The login hook reads the groups that name the user directly; nesting waits for the scheduled sync
+  // (the active-directory flavor's lookup does follow nesting, but the kind's answer holds for every flavor).
   groupsComplete: false,
   open: async (context) => (await import('./index.js')).createLdapProvider(context),
 };

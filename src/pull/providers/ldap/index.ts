@@ -1,12 +1,15 @@
 /**
- * The LDAP provider (ldapts, imported only in this folder), OpenLDAP and
- * generic flavors; Active Directory comes later (./active-directory/).
+ * The LDAP provider (ldapts, imported only in this folder): OpenLDAP and
+ * generic flavors here, the Active Directory flavor's runs, lookup and
+ * checks in ./active-directory/.
  *
  * Decisions:
- * - The external id is `entryUUID` (RFC 4530; `idAttribute`): a rename or a
- *   move to another OU keeps it, so it is an update, never a leave and a join.
+ * - The external id is `entryUUID` (RFC 4530; `idAttribute`), on AD
+ *   `objectGUID`: a rename or a move to another OU keeps it, so it is an
+ *   update, never a leave and a join.
  * - A user is active unless the active rule (`inactiveAttribute`, optionally
- *   `inactiveValue`) says otherwise: LDAP has no common "disabled" flag.
+ *   `inactiveValue`) says otherwise: LDAP has no common "disabled" flag (AD
+ *   has: userAccountControl and accountExpires, ./active-directory/map.ts).
  * - An entry that leaves the user filter, or is deleted, is a hard delete in
  *   a delta (`user.removed`, reason `deleted`): LDAP keeps no tombstone.
  * - Runs: ./run.ts. Connection, TLS and result codes: ./client.ts.
@@ -17,9 +20,12 @@ import { openClient, RESULT, toProviderError } from './client.js';
 import { escapeValue, firstOf, mapGroup, mapUser, userAttributes } from './map.js';
 import { parseCursor, startRun } from './run.js';
 import { parseLdapSettings } from './settings.js';
+import { adChecks, fetchAdUser } from './active-directory/lookup.js';
+import { parseAdCursor, startAdRun } from './active-directory/run.js';
 
 export { DEFAULT_FILTERS, DEFAULT_MAPPING, parseLdapSettings, type LdapSettings } from './settings.js';
 export type { LdapCursor } from './run.js';
+export type { AdCursor } from './active-directory/run.js';
 
 export function createLdapProvider(context: ProviderContext): DirectoryProvider {
   const settings = parseLdapSettings(context.settings, context.secrets);
@@ -75,6 +81,7 @@ export function createLdapProvider(context: ProviderContext): DirectoryProvider 
             checks.push({ name, ok: false, detail: toProviderError(e, `searching ${what}`).message });
           }
         }
+        if (settings.flavor === 'active-directory') checks.push(...(await adChecks(client, settings)));
         return { ok: checks.every((c) => c.ok), checks };
       } finally {
         await client.unbind().catch(() => undefined);
@@ -82,6 +89,12 @@ export function createLdapProvider(context: ProviderContext): DirectoryProvider 
     },
 
     async run({ cursor, full }) {
+      if (settings.flavor === 'active-directory') {
+        const stored = full ? null : parseAdCursor(cursor, settings);
+        if (!full && cursor !== null && cursor !== undefined && !stored) context.logger.warn('Active Directory delta cursor not usable (another base DN, flavor or Roster version); running a full snapshot');
+        const { client } = await openClient(context, settings);
+        return startAdRun({ client, context, settings }, stored, () => client.unbind().catch(() => undefined));
+      }
       const parsed = full ? null : parseCursor(cursor, settings);
       if (!full && cursor !== null && cursor !== undefined && !parsed) context.logger.warn('LDAP delta cursor not usable (another base DN, id attribute or Roster version); running a full snapshot');
       const { client } = await openClient(context, settings);
@@ -94,6 +107,7 @@ export function createLdapProvider(context: ProviderContext): DirectoryProvider 
     },
 
     async fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {
+      if (settings.flavor === 'active-directory') return withClient(({ client }) => fetchAdUser({ client, context, settings }, lookup));
       const m = settings.mapping;
       const by: [string, string] | undefined = lookup.externalId
         ? [settings.idAttribute, lookup.externalId]

@@ -50,9 +50,10 @@ export interface RunDeps {
 }
 
 /** One paged search under the base DN; each page counts as a request, a failure throws a ProviderError. */
-export async function* listing(deps: RunDeps, what: string, filter: string, attributes: string[]): AsyncGenerator<Entry[]> {
+export async function* listing(deps: RunDeps, what: string, filter: string, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
   const { client, context, settings } = deps;
-  const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, paged: { pageSize: settings.pageSize } });
+  // `binary`: attributes to keep as bytes (AD's objectGUID), which ldapts would decode as UTF-8.
+  const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: binary, paged: { pageSize: settings.pageSize } });
   while (true) {
     if (context.signal?.aborted) throw toProviderError(context.signal.reason ?? new Error('aborted'), what);
     let next: IteratorResult<{ searchEntries: Entry[] }>;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { unusableSetting } from '../settings-fields.js';
 import type { AttributeMapping } from '../types.js';
 
-export type LdapFlavor = 'openldap' | 'generic';
+export type LdapFlavor = 'openldap' | 'generic' | 'active-directory';
 
 /** inetOrgPerson (RFC 2798) attributes. */
 export const DEFAULT_MAPPING: AttributeMapping = {
@@ -18,8 +18,24 @@ export const DEFAULT_MAPPING: AttributeMapping = {
   familyName: 'sn',
 };
 
-/** Per flavor: the same object classes for both today; Active Directory's (user, group) will differ. */
+/**
+ * Active Directory's user and group attributes. userName falls back to
+ * sAMAccountName where a user has no userPrincipalName (accounts made by old tools).
+ */
+export const AD_MAPPING: AttributeMapping = {
+  userName: 'userPrincipalName',
+  email: 'mail',
+  displayName: 'displayName',
+  givenName: 'givenName',
+  familyName: 'sn',
+};
+
+/** Per flavor: OpenLDAP and generic servers share the RFC object classes; AD has its own (computers are users too, hence objectCategory). */
 export const DEFAULT_FILTERS: Record<LdapFlavor, { users: string; groups: string }> = {
+  'active-directory': {
+    users: '(&(objectCategory=person)(objectClass=user))',
+    groups: '(objectClass=group)',
+  },
   openldap: {
     users: '(objectClass=inetOrgPerson)',
     groups: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
@@ -59,13 +75,13 @@ const settingsSchema = z.looseObject({
   urls: z.array(z.string()).optional(),
   bindDn: z.string().min(1),
   baseDn: z.string().min(1),
-  flavor: z.enum(['openldap', 'generic']).default('openldap'),
+  flavor: z.enum(['openldap', 'generic', 'active-directory']).default('openldap'),
   userFilter: filter.optional(),
   groupFilter: filter.optional(),
   tlsRejectUnauthorized: z.boolean().default(true),
   caCert: z.string().optional(),
   startTls: z.boolean().default(true),
-  idAttribute: attr.default('entryUUID'),
+  idAttribute: attr.optional(),
   attributeMapping: z.strictObject({ userName: attr, email: attr, displayName: attr, givenName: attr, familyName: attr }).partial().optional(),
   pageSize: z.number().int().min(1).max(10_000).default(500),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -81,6 +97,10 @@ export function parseLdapSettings(settings: Record<string, unknown>, secrets: Re
   const password = secrets.bindPassword;
   if (typeof password !== 'string' || password === '') throw unusableSetting('bindPassword', 'LDAP connection needs bindPassword');
   const d = s.data;
+  const ad = d.flavor === 'active-directory';
+  // AD's id is objectGUID, read as bytes and formatted; another attribute would need another reader.
+  if (ad && d.idAttribute !== undefined && d.idAttribute !== 'objectGUID') throw unusableSetting('idAttribute', 'LDAP connection settings: the active-directory flavor identifies entries by objectGUID (idAttribute may only be objectGUID)');
+  if (ad && d.inactiveAttribute !== undefined) throw unusableSetting('inactiveAttribute', 'LDAP connection settings: the active-directory flavor reads userAccountControl and accountExpires (inactiveAttribute is for the other flavors)');
   const urls = d.urls ?? (d.url ? [d.url] : []);
   if (urls.length === 0) throw unusableSetting('url', 'LDAP connection needs url or urls');
   return {
@@ -94,8 +114,8 @@ export function parseLdapSettings(settings: Record<string, unknown>, secrets: Re
     tlsRejectUnauthorized: d.tlsRejectUnauthorized,
     caCert: d.caCert,
     startTls: d.startTls,
-    idAttribute: d.idAttribute,
-    mapping: { ...DEFAULT_MAPPING, ...d.attributeMapping },
+    idAttribute: d.idAttribute ?? (ad ? 'objectGUID' : 'entryUUID'),
+    mapping: { ...(ad ? AD_MAPPING : DEFAULT_MAPPING), ...d.attributeMapping },
     pageSize: d.pageSize,
     timeoutMs: d.timeoutMs,
     inactive: d.inactiveAttribute ? { attribute: d.inactiveAttribute, value: d.inactiveValue } : undefined,

@@ -7,6 +7,7 @@ import type { ContractAdapter } from './adapter.js';
 import { entraAdapter } from './entra.js';
 import { googleAdapter } from './google.js';
 import { startLdapScenario } from './ldap.js';
+import { startSambaScenario } from './samba.js';
 import { oktaAdapter } from './okta.js';
 import { startScenario, type ScenarioIdp } from './scenario.js';
 
@@ -14,11 +15,12 @@ export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, 
 
 /**
  * Every IdP the end-to-end scenarios run against: the adapters' fakes, and
- * LDAP's real slapd, which has no fake to program (see ./ldap.ts).
+ * LDAP's real slapd and Samba AD DC, which have no fake to program (see ./ldap.ts, ./samba.ts).
  */
 export const SCENARIOS: ReadonlyArray<{ kind: string; start: () => Promise<ScenarioIdp> }> = [
   ...ADAPTERS.map((adapter) => ({ kind: adapter.kind, start: () => startScenario(adapter) })),
   { kind: 'ldap', start: startLdapScenario },
+  { kind: 'ldap (active-directory, Samba)', start: startSambaScenario },
 ];
 
 export { entraAdapter, googleAdapter, oktaAdapter };

@@ -1,0 +1,65 @@
+/**
+ * Active Directory entries into the common model: the id is objectGUID
+ * formatted as AD tools print it, a user is active unless disabled
+ * (userAccountControl) or expired (accountExpires), and a user without a
+ * userPrincipalName is known by its sAMAccountName.
+ */
+import type { Entry } from 'ldapts';
+import type { DirectoryGroup, DirectoryUser } from '../../types.js';
+import { ProviderError } from '../../types.js';
+import { firstOf } from '../map.js';
+import type { LdapSettings } from '../settings.js';
+import { hasExpired, isAccountDisabled } from './account.js';
+import { bufferValue } from './entry.js';
+import { formatObjectGuid } from './guid.js';
+
+export const AD_GROUP_ATTRIBUTES = ['objectGUID', 'cn', 'description'];
+
+export function adUserAttributes(settings: LdapSettings): string[] {
+  const m = settings.mapping;
+  return [...new Set(['objectGUID', m.userName, 'sAMAccountName', m.email, m.displayName, m.givenName, m.familyName, 'userAccountControl', 'accountExpires'])];
+}
+
+export const adId = (entry: Entry): string => formatObjectGuid(bufferValue(entry, 'objectGUID'));
+
+export function mapAdUser(entry: Entry, settings: LdapSettings, now: Date): DirectoryUser | null {
+  const m = settings.mapping;
+  const userName = firstOf(entry, m.userName) ?? firstOf(entry, 'sAMAccountName');
+  if (!userName) return null;
+  const uac = firstOf(entry, 'userAccountControl');
+  const disabled = uac !== null && isAccountDisabled(uac);
+  const expired = hasExpired(firstOf(entry, 'accountExpires') ?? undefined, now);
+  const active = !disabled && !expired;
+  return {
+    externalId: adId(entry),
+    userName,
+    email: firstOf(entry, m.email),
+    displayName: firstOf(entry, m.displayName),
+    givenName: firstOf(entry, m.givenName),
+    familyName: firstOf(entry, m.familyName),
+    active,
+    ...(active ? {} : { status: disabled ? 'disabled' : 'expired' }),
+  };
+}
+
+export function mapAdGroup(entry: Entry): DirectoryGroup {
+  const description = firstOf(entry, 'description');
+  return {
+    externalId: adId(entry),
+    displayName: firstOf(entry, 'cn') ?? entry.dn,
+    profile: { ldapDn: entry.dn, ...(description ? { description } : {}) },
+  };
+}
+
+/**
+ * A formatted GUID as the 16 bytes AD stores (the inverse of
+ * formatObjectGuid). A filter compares them as a Buffer: ldapts turns `\XX`
+ * escapes in a filter string into UTF-8 text, which breaks bytes above 0x7f.
+ */
+export function guidBytes(guid: string): Buffer {
+  const hex = guid.toLowerCase().replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new ProviderError('not-found', `not an objectGUID: ${guid}`);
+  const bytes = Buffer.from(hex, 'hex');
+  // The first three fields are little-endian.
+  return Buffer.concat([Buffer.from(bytes.subarray(0, 4)).reverse(), Buffer.from(bytes.subarray(4, 6)).reverse(), Buffer.from(bytes.subarray(6, 8)).reverse(), bytes.subarray(8)]);
+}
