@@ -10,9 +10,9 @@
  * counterpart for. The LDAP provider's own behaviours are
  * test/pull/providers/ldap.test.ts, against the same server.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { startSlapd, type Slapd } from '../../../support/slapd.js';
+import { ldifDirectory } from './ldif-directory.js';
 import type { ScenarioIdp } from './scenario.js';
 
 const DOMAIN = 'roster.test';
@@ -24,27 +24,11 @@ export async function startLdapScenario(): Promise<ScenarioIdp> {
   if (!existsSync('/usr/bin/ldapmodify')) throw new Error('ldapmodify is missing: the LDAP scenarios need ldap-utils (apt-get install -y slapd ldap-utils)');
   const slapd = await startSlapd();
   const auth = ['-x', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw];
-  const ldif = (text: string) => void execFileSync('ldapmodify', auth, { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
-  const uuid = (dn: string) => {
-    const out = execFileSync('ldapsearch', [...auth, '-LLL', '-b', dn, '-s', 'base', 'entryUUID'], { encoding: 'utf8' });
-    const found = /^entryUUID: (\S+)$/m.exec(out)?.[1];
-    if (!found) throw new Error(`no entryUUID for ${dn}`);
+  const { add, modify, remove, dnOf } = ldifDirectory(auth, (search) => {
+    const found = /^entryUUID: (\S+)$/m.exec(search('entryUUID'))?.[1];
+    if (!found) throw new Error('no entryUUID for an entry just added');
     return found;
-  };
-  const dns = new Map<string, string>();
-  const dnOf = (id: string) => {
-    const dn = dns.get(id);
-    if (!dn) throw new Error(`no entry with id ${id} in this scenario`);
-    return dn;
-  };
-  const add = (dn: string, lines: string[]) => {
-    ldif([`dn: ${dn}`, 'changetype: add', ...lines, ''].join('\n'));
-    const id = uuid(dn);
-    dns.set(id, dn);
-    return id;
-  };
-  const modify = (id: string, op: 'add' | 'delete' | 'replace', attr: string, value?: string) =>
-    ldif([`dn: ${dnOf(id)}`, 'changetype: modify', `${op}: ${attr}`, ...(value === undefined ? [] : [`${attr}: ${value}`]), '-', ''].join('\n'));
+  });
 
   return {
     kind: 'ldap',
@@ -56,10 +40,7 @@ export async function startLdapScenario(): Promise<ScenarioIdp> {
     // ppolicy's lock: a pwdAccountLockedTime of 000001010000Z locks for good until removed.
     disable: (id) => modify(id, 'replace', 'pwdAccountLockedTime', '000001010000Z'),
     enable: (id) => modify(id, 'delete', 'pwdAccountLockedTime'),
-    hardDelete: (id) => {
-      ldif([`dn: ${dnOf(id)}`, 'changetype: delete', ''].join('\n'));
-      dns.delete(id);
-    },
+    hardDelete: (id) => remove(id),
     // A delta's id listing sees a deletion.
     hardDeleteNeedsFull: false,
     addGroup: (name) => add(`cn=${name},ou=groups,${slapd.baseDn}`, ['objectClass: groupOfNames', `cn: ${name}`, `member: ${PLACEHOLDER(slapd)}`]),

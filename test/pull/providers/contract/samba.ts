@@ -6,12 +6,12 @@
  * ./ldap.ts. One DC per host: this scenario waits for the host lock like
  * every Samba test file.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { formatObjectGuid } from '../../../../src/pull/providers/ldap/active-directory/guid.js';
 import { startSambaAd } from '../../../support/samba-ad.js';
 import { UAC_ACCOUNTDISABLE, UAC_NORMAL_ACCOUNT, UAC_PASSWD_NOTREQD } from '../../../support/samba-ad-seed.js';
 import { startDroppingProxy } from '../../../support/slapd.js';
+import { ldifDirectory } from './ldif-directory.js';
 import type { ScenarioIdp } from './scenario.js';
 
 const DOMAIN = 'roster.test';
@@ -24,27 +24,11 @@ export async function startSambaScenario(): Promise<ScenarioIdp> {
   // Under an OU: Samba's own accounts (Administrator, krbtgt...) stay out of the scenario.
   const base = `OU=Scenario,${dc.baseDn}`;
   const auth = ['-x', '-H', dc.url, '-D', dc.adminDn, '-w', dc.adminPassword];
-  const ldif = (text: string) => void execFileSync('ldapmodify', auth, { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
-  const guid = (dn: string) => {
-    const out = execFileSync('ldapsearch', [...auth, '-LLL', '-o', 'ldif-wrap=no', '-b', dn, '-s', 'base', 'objectGUID'], { encoding: 'utf8' });
-    const found = /^objectGUID:: (\S+)$/m.exec(out)?.[1];
-    if (!found) throw new Error(`no objectGUID for ${dn}`);
+  const { ldif, add, modify, remove, dnOf } = ldifDirectory(auth, (search) => {
+    const found = /^objectGUID:: (\S+)$/m.exec(search('objectGUID'))?.[1];
+    if (!found) throw new Error('no objectGUID for an entry just added');
     return formatObjectGuid(Buffer.from(found, 'base64'));
-  };
-  const dns = new Map<string, string>();
-  const dnOf = (id: string) => {
-    const dn = dns.get(id);
-    if (!dn) throw new Error(`no entry with id ${id} in this scenario`);
-    return dn;
-  };
-  const add = (dn: string, lines: string[]) => {
-    ldif([`dn: ${dn}`, 'changetype: add', ...lines, ''].join('\n'));
-    const id = guid(dn);
-    dns.set(id, dn);
-    return id;
-  };
-  const modify = (id: string, op: 'add' | 'delete' | 'replace', attr: string, value: string) =>
-    ldif([`dn: ${dnOf(id)}`, 'changetype: modify', `${op}: ${attr}`, `${attr}: ${value}`, '-', ''].join('\n'));
+  });
 
   ldif([`dn: ${base}`, 'changetype: add', 'objectClass: organizationalUnit', 'ou: Scenario', ''].join('\n'));
   return {
@@ -59,10 +43,7 @@ export async function startSambaScenario(): Promise<ScenarioIdp> {
     rename: (id, displayName) => modify(id, 'replace', 'displayName', displayName),
     disable: (id) => modify(id, 'replace', 'userAccountControl', String(ENABLED | UAC_ACCOUNTDISABLE)),
     enable: (id) => modify(id, 'replace', 'userAccountControl', String(ENABLED)),
-    hardDelete: (id) => {
-      ldif([`dn: ${dnOf(id)}`, 'changetype: delete', ''].join('\n'));
-      dns.delete(id);
-    },
+    hardDelete: (id) => remove(id),
     // A delta reads the tombstone.
     hardDeleteNeedsFull: false,
     addGroup: (name) => add(`CN=${name},${base}`, ['objectClass: group', `sAMAccountName: ${name.replace(/\s+/g, '-')}`]),
