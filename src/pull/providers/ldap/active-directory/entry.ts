@@ -5,32 +5,18 @@
  */
 import type { Entry } from 'ldapts';
 import { ProviderError } from '../../types.js';
+import { allOf, valueOf } from '../map.js';
 
-type Value = Entry[string];
+/** Every value as strings (empty when absent), whatever the case the server gave the attribute. */
+export const stringValues = allOf;
 
-function lookup(entry: Entry, attribute: string): Value | undefined {
-  if (attribute in entry) return entry[attribute];
-  const lower = attribute.toLowerCase();
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : entry[key];
-}
-
-/** Every value as strings (empty when absent). */
-export function stringValues(entry: Entry, attribute: string): string[] {
-  const value = lookup(entry, attribute);
-  if (value === undefined) return [];
-  const values: (string | Buffer)[] = Array.isArray(value) ? value : [value];
-  return values.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
-}
-
-/** The one string value, or undefined when absent. */
 export function stringValue(entry: Entry, attribute: string): string | undefined {
   return stringValues(entry, attribute)[0];
 }
 
 /** The one binary value; the attribute must be in the search's explicitBufferAttributes. */
 export function bufferValue(entry: Entry, attribute: string): Buffer {
-  const value = lookup(entry, attribute);
+  const value = valueOf(entry, attribute);
   const first = Array.isArray(value) ? value[0] : value;
   if (!Buffer.isBuffer(first)) throw new ProviderError('bad-response', `${entry.dn} has no binary ${attribute}`);
   return first;
