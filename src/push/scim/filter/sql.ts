@@ -33,7 +33,7 @@ import {
   type MultiValuedAttribute,
   type ScalarAttribute,
 } from './catalog.js';
-import type { AttributePath, CompareOperator, FilterNode, FilterValue } from './parse.js';
+import { parseAttributePath, type AttributePath, type CompareOperator, type FilterNode, type FilterValue } from './parse.js';
 
 export interface FilterSqlOptions {
   /** The SQL alias (or table name) of the resource row the condition is about. */
@@ -332,4 +332,31 @@ export function filterToSql(node: FilterNode, catalog: FilterCatalog, options: F
     if (err instanceof FilterSqlError) return fail(scimErrors.invalidFilter(err.detail));
     throw err;
   }
+}
+
+/**
+ * The ORDER BY expression for `sortBy` (RFC 7644 §3.4.2.3) over the row
+ * `options.alias`. Only attributes stored in a column sort; a case-insensitive
+ * string sorts by `lower(column)` (the RFC sorts by the attribute's caseExact
+ * rules). A known attribute that is not a column (profile data, multi-valued
+ * attributes) gives `ok(undefined)`: the RFC lets a service provider ignore a
+ * sort it does not support, and the caller then keeps its default order. An
+ * unknown or malformed attribute is `invalidValue`. The caller should add
+ * `id` as a tie-breaker so that paging stays stable.
+ */
+export function sortColumn(
+  attributePath: string,
+  catalog: FilterCatalog,
+  options: { alias: string },
+): Result<SQL | undefined> {
+  const parsed = parseAttributePath(attributePath);
+  if (!parsed.ok) return parsed;
+  const resolved = resolveAttribute(parsed.value, catalog);
+  if (!resolved) {
+    return fail(scimErrors.invalidValue(`unknown sortBy attribute '${formatAttributePath(parsed.value)}' for ${catalog.resourceType}`));
+  }
+  if (resolved.kind !== 'scalar' || resolved.attribute.storage.kind !== 'column') return ok(undefined);
+  const { type, caseExact, storage } = resolved.attribute;
+  const column = sql`${sql.identifier(options.alias)}.${sql.identifier(storage.column)}`;
+  return ok(type === 'string' && !caseExact && !storage.uuid ? sql`lower(${column})` : column);
 }
