@@ -105,7 +105,9 @@ describe.each(SERVERS)('the ldap provider against $name', ({ start }) => {
     expect(removals(events)).toEqual([]);
     const full = await drain(await server.connect().provider.run({ cursor: null }));
     expect(usersIn(full).filter((u) => u.externalId === mv)).toHaveLength(1);
-    expect(membersIn(full, mvg)?.userExternalIds).toEqual([mv]);
+    // slapd's refint overlay rewrites the group's member DN in the background, a few ms after the move
+    // (AD's linked attributes follow at once): until then the old DN names nobody. Ids, not DNs, leave the group unchanged.
+    await expect.poll(async () => membersIn(await drain(await server.connect().provider.run({ cursor: null })), mvg)?.userExternalIds).toEqual([mv]);
   });
 
   it('reports a disabled user as inactive with the server’s status, and enabled again as active', async () => {
@@ -143,15 +145,17 @@ describe.each(SERVERS)('the ldap provider against $name', ({ start }) => {
   it('reports a member added, a member removed and a group nested, each as the group’s whole member set', async () => {
     const [gm1, gm2] = [await server.addUser('gm1'), await server.addUser('gm2')];
     const gm = await server.addGroup('gm', [gm1]);
+    // A group of this case's own: nesting one the other cases look up (team) would change their transitive groups.
+    const sub = await server.addGroup('gmsub', [gm1]);
     const cursor = await cursorNow();
     await server.addMember(gm, gm2);
     const added = await delta(cursor);
     expect(membersIn(added.events, gm)).toMatchObject({ mode: 'set', groupExternalIds: [] });
     expect(sorted(membersIn(added.events, gm)?.userExternalIds)).toEqual(sorted([gm1, gm2]));
     await server.removeMember(gm, gm1);
-    await server.addMember(gm, id.team!);
+    await server.addMember(gm, sub);
     const changed = await delta(added.cursor);
-    expect(membersIn(changed.events, gm)).toEqual({ type: 'members', groupExternalId: gm, mode: 'set', userExternalIds: [gm2], groupExternalIds: [id.team] });
+    expect(membersIn(changed.events, gm)).toEqual({ type: 'members', groupExternalId: gm, mode: 'set', userExternalIds: [gm2], groupExternalIds: [sub] });
     // A member leaving is a member change, not a removal of anyone.
     expect(removals([...added.events, ...changed.events])).toEqual([]);
   });
