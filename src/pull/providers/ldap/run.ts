@@ -9,7 +9,8 @@
  * deletion, so a delta also lists every id (only the id attribute and the
  * DN) and compares it with the ids the cursor holds. Removals are reported
  * last, after every listing read to its end: a delta that cannot read the
- * whole id listing throws, and nobody is removed.
+ * whole id listing throws, and nobody is removed. A contextCSN behind the
+ * cursor's (a restore from backup) runs full.
  *
  * Any failed page (a dropped connection, a timeout, sizeLimitExceeded)
  * throws a ProviderError: the run is incomplete and the reconciler
@@ -125,10 +126,17 @@ async function existing(deps: RunDeps, ids: string[]): Promise<Set<string>> {
 
 const changedSince = (filter: string, w: Watermark) => `(&${filter}(${w.attribute}>=${escapeValue(w.value)}))`;
 
-export async function startRun(deps: RunDeps, cursor: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+export async function startRun(deps: RunDeps, stored: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
   const { settings, context } = deps;
   const csn = settings.flavor === 'openldap' ? await readContextCsn(deps) : null;
   if (settings.flavor === 'openldap' && !csn) context.logger.warn('LDAP: no contextCSN on the base DN or its suffix (is the syncprov overlay on?); deltas use modifyTimestamp');
+  let cursor = stored;
+  // contextCSN only grows; behind the cursor's, the database was restored from a backup (or is
+  // another server's): entries it reverted keep entryCSNs older than the cursor, which a delta never reads.
+  if (cursor && csn && cursor.watermark.attribute === 'entryCSN' && csn.value < cursor.watermark.value) {
+    context.logger.warn(`LDAP delta not possible: the server's contextCSN ${csn.value} is behind the cursor's ${cursor.watermark.value} (restored from a backup?); running a full snapshot`);
+    cursor = null;
+  }
   const index = emptyIndex();
   const userIds = new Set<string>();
   const groupIds = new Set<string>();

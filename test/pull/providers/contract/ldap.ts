@@ -7,8 +7,8 @@
  * LDAP is not in ADAPTERS (the provider contract suite): that suite programs
  * an HTTP fake page by page (HTTP 500s and 429s, per-request tallies, latency,
  * members split across pages), which a real directory server has no
- * counterpart for. The LDAP provider's own behaviours are
- * test/pull/providers/ldap.test.ts, against the same server.
+ * counterpart for. The LDAP provider's own contract suite is
+ * test/pull/providers/ldap/contract.test.ts, against slapd and Samba AD.
  */
 import { existsSync } from 'node:fs';
 import { startSlapd, type Slapd } from '../../../support/slapd.js';
