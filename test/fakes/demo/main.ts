@@ -17,6 +17,7 @@ import { ops } from '../../../src/admin/operations/index.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
 import { readEmbeddedLock } from '../../../src/core/store/index.js';
 import { startDemoIdps, type DemoIdp } from './directories.js';
+import { demoSlapdPath } from './ldap.js';
 import { servingText, startText, syncReportText } from './output.js';
 
 const TENANT = 'demo';
@@ -79,7 +80,7 @@ async function demo(): Promise<void> {
   const users = values.users !== undefined ? Number(values.users) : 300;
   const actor = { type: 'cli' as const, id: 'roster-demo' };
 
-  let starting: Promise<[DemoIdp[], RunningServer]> | undefined;
+  let starting: Promise<[DemoIdp[], RunningServer, string | undefined]> | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -106,19 +107,19 @@ async function demo(): Promise<void> {
 
   try {
     starting = (async () => {
-      const idps = await startDemoIdps(users);
+      const { idps, leftOut } = await startDemoIdps(users, demoSlapdPath(env));
       try {
-        return [idps, await startServer(config, logger, { port, actor })] as [DemoIdp[], RunningServer];
+        return [idps, await startServer(config, logger, { port, actor }), leftOut] as [DemoIdp[], RunningServer, string | undefined];
       } catch (err) {
         await Promise.allSettled(idps.map((i) => i.close()));
         throw err;
       }
     })();
-    const [idps, server] = await starting;
+    const [idps, server, leftOut] = await starting;
     if (stopping) return;
     const session = await openSession(config, logger, actor);
     const reused = await setUp(session, idps);
-    print(startText({ dataDir: config.dataDir, reused, idps, users }));
+    print(startText({ dataDir: config.dataDir, reused, idps, users, leftOut }));
     for (const idp of idps) {
       if (stopping) return;
       // Full: a reused connection still holds cursors of the last demo's fakes.
