@@ -108,7 +108,7 @@ overlay refint
 refint_attributes member uniqueMember
 `;
 
-/** Start slapd on a free port with the base entry and ou=people, ou=groups. */
+/** Start slapd on a free port with the base entry and ou=people, ou=groups (or the tree `seedLdif` gives). */
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const binary = options.binary ?? SLAPD;
   if (!existsSync(binary)) {
