@@ -1,25 +1,67 @@
 /**
  * `roster demo` as a newcomer runs it: a real process (launcher + demo child
- * through tsx), the fake IdPs, the first syncs, SCIM, the CLI going through
- * the running demo server, Ctrl-C, and a second run on the same folder.
+ * through tsx), the fake IdPs and the OpenLDAP sample (a real slapd), the
+ * first syncs, SCIM, the CLI going through the running demo server, Ctrl-C,
+ * a second run on the same folder, and a run on a host without slapd.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/core/store/index.js';
-import { REPO_ROOT, spawnCli } from './support.js';
+import { demoSize } from '../../fakes/demo/directories.js';
+import { ldapSample } from '../../fakes/demo/ldap.js';
+import { REPO_ROOT, runCli, spawnCli } from './support.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'roster-demo-'));
 const demoDir = path.join(base, 'demo');
+// The demo's temp folders (the test CA, slapd's config and database) go here, so the test sees them go.
+const demoTmp = path.join(base, 'tmp');
+mkdirSync(demoTmp);
 const children: ChildProcess[] = [];
 let firstToken: string | undefined;
 
 // Without DATABASE_URL for the CLI (it must find the demo server through the
 // lock file); the demo gets an unreachable one, which it must ignore.
 const cliEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'tester', LOG_FORMAT: 'json' };
-const demoEnv: NodeJS.ProcessEnv = { ...cliEnv, ROSTER_DATA_DIR: base, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/not-used' };
+const demoEnv: NodeJS.ProcessEnv = { ...cliEnv, ROSTER_DATA_DIR: base, TMPDIR: demoTmp, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/not-used' };
+
+// The LDAP sample is generated, not random: the test knows its people (the demo's default 300 users).
+const ldap = ldapSample(demoSize(300));
+const lockedUser = ldap.users.find((u) => u.locked)!;
+// Group 1 is mapped to the role and nests Group 2: a member of Group 2 alone has the role through it.
+const nestedOnly = ldap.users.find((u) => u.groups.includes(2) && !u.groups.includes(1) && !u.locked)!;
+const roleless = ldap.users.find((u) => !u.groups.includes(1) && !u.groups.includes(2) && !u.locked)!;
+
+/** Through the running demo server (the CLI finds it by the lock file). */
+async function showUser(userName: string): Promise<{ active: boolean; groups: Array<{ displayName: string }>; roles: Array<{ name: string }> }> {
+  const shown = await runCli(['user', 'show', `demo/${userName}`, '--json'], { ...cliEnv, ROSTER_DATA_DIR: demoDir });
+  expect(shown.code, shown.stderr).toBe(0);
+  return JSON.parse(shown.stdout);
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Folders the demo made in its temp folder and left behind (tsx keeps a cache there, which is not ours). */
+const leftovers = () => readdirSync(demoTmp).filter((name) => name.startsWith('roster-'));
+
+// A failed test leaves no demo running to hold the lock (or temp folders) for the next one.
+afterEach(async () => {
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(running.map((c) => new Promise((resolve) => c.once('exit', resolve).kill('SIGINT'))));
+});
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -34,18 +76,24 @@ interface RunningDemo {
 }
 
 /** Starts `roster demo --port 0` and resolves once it prints its "serving" line. */
-async function startDemo(): Promise<RunningDemo & { url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin/cli/main.ts', 'demo', '--port', '0'], { cwd: REPO_ROOT, env: demoEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startDemo(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<RunningDemo & { url: string }> {
+  const argv = ['--import', 'tsx', 'src/admin/cli/main.ts', 'demo', '--port', '0', ...(options.args ?? [])];
+  const child = spawn(process.execPath, argv, { cwd: REPO_ROOT, env: { ...demoEnv, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 45_000;
+  // Four directories synced from scratch take ~12 s on an idle 2-core machine; a busy one can take several times that.
+  const deadline = Date.now() + 100_000;
   let serving: RegExpMatchArray | null = null;
   while (!(serving = out.match(/^Roster demo is serving on (http:\/\/127\.0\.0\.1:\d+) \(Ctrl-C to stop\)$/m))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the demo did not start (exit ${child.exitCode}):\n${out}\n${err}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Stopped now, so its lock does not fail the next test too.
+      child.kill('SIGINT');
+      throw new Error(`the demo did not start (exit ${child.exitCode}):\n${out}\n${err}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, url: serving[1]!, stdout: () => out, stderr: () => err, exited };
@@ -67,8 +115,8 @@ async function stopWithCtrlC(demo: RunningDemo): Promise<number | null> {
   return demo.exited;
 }
 
-describe('roster demo', () => {
-  it('syncs the three sample IdPs, serves SCIM and the CLI, and stops cleanly on Ctrl-C', async () => {
+describe('roster demo', { timeout: 180_000 }, () => {
+  it('syncs the four sample directories, serves SCIM and the CLI, and stops cleanly on Ctrl-C', async () => {
     const demo = await startDemo();
     const out = demo.stdout();
     const first = reports(out);
@@ -76,7 +124,11 @@ describe('roster demo', () => {
       ['demo/entra', 'succeeded'],
       ['demo/okta', 'succeeded'],
       ['demo/google', 'succeeded'],
+      ['demo/ldap', 'succeeded'],
     ]);
+    expect(first[3]!.users).toBe(300);
+    expect(first[3]!.groups).toBe(ldap.groupNames.length);
+    expect(out).not.toContain('left out');
     for (const r of first) {
       expect(r.users).toBeGreaterThan(0);
       expect(r.groups).toBeGreaterThan(0);
@@ -116,13 +168,29 @@ describe('roster demo', () => {
     expect(report.usersSynced).toBe(first[1]!.users);
     expect(report.counts.rowsWritten).toBe(0);
 
+    // The OpenLDAP sample: ppolicy's lock makes a user inactive; the mapped group's role reaches its nested group's members.
+    const locked = await showUser(lockedUser.uid);
+    expect(locked.active).toBe(false);
+    const nested = await showUser(nestedOnly.uid);
+    // A direct member of Group 2 only, and of Group 1 through it (nested groups are flattened).
+    expect([nested.active, nested.groups.map((g) => g.displayName)]).toEqual([true, expect.arrayContaining(['Group 1', 'Group 2'])]);
+    expect(nested.roles.map((r) => r.name)).toEqual(['developer']);
+    expect((await showUser(roleless.uid)).roles).toEqual([]);
+    expect(out).toContain('ldap "Group 1" have the role "developer"');
+
     const oktaUrl = out.match(/^\s+okta\s+(http\S+)$/m)?.[1];
     expect(oktaUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const ldapPort = Number(out.match(/^\s+ldap\s+ldap:\/\/127\.0\.0\.1:(\d+)\/$/m)?.[1]);
+    expect(await listening(ldapPort)).toBe(true);
+    expect(leftovers().some((name) => name.startsWith('roster-slapd-'))).toBe(true);
     expect(await stopWithCtrlC(demo)).toBe(0);
     expect(demo.stdout()).toContain('Roster demo stopped.');
     expect(existsSync(lockPath(demoDir))).toBe(false);
     // The fakes went with it: nothing listens on their ports any more.
     await expect(fetch(`${oktaUrl}/api/v1/users`)).rejects.toThrow();
+    // slapd went too, with its temp folder (and the launcher's test CA).
+    expect(await listening(ldapPort)).toBe(false);
+    expect(leftovers()).toEqual([]);
     // The real data folder was not touched: the demo keeps to <ROSTER_DATA_DIR>/demo.
     expect(existsSync(path.join(base, 'pglite'))).toBe(false);
   });
@@ -131,11 +199,14 @@ describe('roster demo', () => {
     const demo = await startDemo();
     const out = demo.stdout();
     expect(out).toContain('(embedded PGlite; reused from the last demo;');
-    expect(reports(out).map((r) => [r.connection, r.status, r.rowsWritten])).toEqual([
-      ['demo/entra', 'succeeded', 0],
-      ['demo/okta', 'succeeded', 0],
-      ['demo/google', 'succeeded', 0],
+    // A new slapd, seeded again: the same entryUUIDs, so the same 300 LDAP users, not 300 deleted and 300 created.
+    expect(reports(out).map((r) => [r.connection, r.status, r.users, r.rowsWritten])).toEqual([
+      ['demo/entra', 'succeeded', 300, 0],
+      ['demo/okta', 'succeeded', 300, 0],
+      ['demo/google', 'succeeded', 301, 0],
+      ['demo/ldap', 'succeeded', 300, 0],
     ]);
+    expect((await showUser(nestedOnly.uid)).roles.map((r) => r.name)).toEqual(['developer']);
     const token = out.match(/^ {2}token\s+(\S+)$/m)?.[1];
     const users = await fetch(`${demo.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await users.json()) as { totalResults: number }).totalResults).toBe(1);
@@ -144,5 +215,23 @@ describe('roster demo', () => {
     expect((await fetch(`${demo.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${firstToken}` } })).status).toBe(401);
     expect(await stopWithCtrlC(demo)).toBe(0);
     expect(existsSync(lockPath(demoDir))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('runs with the three HTTP IdPs where slapd is not installed, and says in one line what was left out', async () => {
+    const missing = path.join(base, 'not-installed', 'slapd');
+    const demo = await startDemo({ env: { ROSTER_DATA_DIR: path.join(base, 'second-folder'), ROSTER_DEMO_SLAPD: missing }, args: ['--users', '20'] });
+    const out = demo.stdout();
+    expect(reports(out).map((r) => [r.connection, r.status, r.users])).toEqual([
+      ['demo/entra', 'succeeded', 20],
+      ['demo/okta', 'succeeded', 20],
+      ['demo/google', 'succeeded', 21],
+    ]);
+    expect(out).not.toContain('ldap://');
+    const notes = out.split('\n').filter((line) => /OpenLDAP|left out/.test(line));
+    expect(notes).toEqual([`  note         the OpenLDAP sample was left out: ${missing} is not installed (install \`slapd ldap-utils\` to see it)`]);
+    expect(demo.stderr()).not.toMatch(/\n\s+at |internal error/);
+    expect(await stopWithCtrlC(demo)).toBe(0);
+    expect(leftovers()).toEqual([]);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The demo's sample directories, one per pull IdP, each served on loopback by
- * its fake. Deterministic for a given size, so a second `roster demo` on the
- * same data folder finds the same users (a no-change resync) at new ports.
+ * its fake (OpenLDAP: a real slapd, where installed). Deterministic for a given
+ * size, so a second `roster demo` on the same data folder finds the same users
+ * (a no-change resync) at new ports.
  */
 import { FakeEntra, generateDirectory as generateEntra } from '../entra/index.js';
 import { createLargeGoogleDirectory, startFakeGoogle, type FakeGoogleServer } from '../google/index.js';
 import { generateDirectory as generateOkta, startFakeOkta, type FakeOkta } from '../okta/index.js';
+import { LDAP_MAPPED_GROUP, slapdInstalled, startLdapSample } from './ldap.js';
 
-export type DemoKind = 'entra' | 'okta' | 'google';
+export type DemoKind = 'entra' | 'okta' | 'google' | 'ldap';
 
 export interface DemoIdp {
   kind: DemoKind;
@@ -63,15 +65,32 @@ async function google(size: Size): Promise<DemoIdp> {
   };
 }
 
-/** Starts the three fakes; if one fails to start, the others are closed again. */
-export async function startDemoIdps(users: number): Promise<DemoIdp[]> {
+/** Users under ou=people (every 25th locked with pwdAccountLockedTime), groupOfNames where Group 1 nests Group 2. */
+async function ldap(size: Size, slapd: string): Promise<DemoIdp> {
+  const sample = await startLdapSample(size, slapd);
+  return { kind: 'ldap', url: sample.url, settings: sample.settings, mappedGroup: LDAP_MAPPED_GROUP, close: sample.close };
+}
+
+export interface DemoIdps {
+  idps: DemoIdp[];
+  /** Why a sample is not among them (one line for the newcomer), when one is not. */
+  leftOut: string | undefined;
+}
+
+/**
+ * Starts the fakes, and the OpenLDAP sample where `slapd` (the program's path)
+ * exists; if one fails to start, the others are closed again.
+ */
+export async function startDemoIdps(users: number, slapd: string): Promise<DemoIdps> {
   const size = demoSize(users);
-  const started = await Promise.allSettled([entra(size), okta(size), google(size)]);
+  const withLdap = slapdInstalled(slapd);
+  const started = await Promise.allSettled([entra(size), okta(size), google(size), ...(withLdap ? [ldap(size, slapd)] : [])]);
   const idps = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await Promise.allSettled(idps.map((i) => i.close()));
     throw failed.reason;
   }
-  return idps;
+  const leftOut = withLdap ? undefined : `the OpenLDAP sample was left out: ${slapd} is not installed (install \`slapd ldap-utils\` to see it)`;
+  return { idps, leftOut };
 }

@@ -1,11 +1,12 @@
 /**
  * The `roster demo` process, started by src/admin/cli/demo.ts through tsx with
  * NODE_EXTRA_CA_CERTS set (the fake Entra's CA), ROSTER_DATA_DIR set to the
- * demo folder and no DATABASE_URL. It starts the fake IdPs and the Roster
- * server, sets up tenant "demo" through the server's command endpoint (the
- * path every CLI command takes), runs a first sync of each pull connection,
- * prints the reports, the SCIM URL and token, and serves until a signal, or
- * until the launcher goes away (its IPC channel closes).
+ * demo folder and no DATABASE_URL. It starts the fake IdPs (and slapd, where
+ * installed: ./ldap.ts) and the Roster server, sets up tenant "demo" through
+ * the server's command endpoint (the path every CLI command takes), runs a
+ * first sync of each pull connection, prints the reports, the SCIM URL and
+ * token, and serves until a signal, or until the launcher goes away (its IPC
+ * channel closes).
  */
 import { parseArgs } from 'node:util';
 import { openSession, type Session } from '../../../src/admin/cli/session.js';
@@ -17,6 +18,7 @@ import { ops } from '../../../src/admin/operations/index.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
 import { readEmbeddedLock } from '../../../src/core/store/index.js';
 import { startDemoIdps, type DemoIdp } from './directories.js';
+import { demoSlapdPath } from './ldap.js';
 import { servingText, startText, syncReportText } from './output.js';
 
 const TENANT = 'demo';
@@ -79,7 +81,7 @@ async function demo(): Promise<void> {
   const users = values.users !== undefined ? Number(values.users) : 300;
   const actor = { type: 'cli' as const, id: 'roster-demo' };
 
-  let starting: Promise<[DemoIdp[], RunningServer]> | undefined;
+  let starting: Promise<[DemoIdp[], RunningServer, string | undefined]> | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -106,19 +108,19 @@ async function demo(): Promise<void> {
 
   try {
     starting = (async () => {
-      const idps = await startDemoIdps(users);
+      const { idps, leftOut } = await startDemoIdps(users, demoSlapdPath(env));
       try {
-        return [idps, await startServer(config, logger, { port, actor })] as [DemoIdp[], RunningServer];
+        return [idps, await startServer(config, logger, { port, actor }), leftOut] as [DemoIdp[], RunningServer, string | undefined];
       } catch (err) {
         await Promise.allSettled(idps.map((i) => i.close()));
         throw err;
       }
     })();
-    const [idps, server] = await starting;
+    const [idps, server, leftOut] = await starting;
     if (stopping) return;
     const session = await openSession(config, logger, actor);
     const reused = await setUp(session, idps);
-    print(startText({ dataDir: config.dataDir, reused, idps, users }));
+    print(startText({ dataDir: config.dataDir, reused, idps, users, leftOut }));
     for (const idp of idps) {
       if (stopping) return;
       // Full: a reused connection still holds cursors of the last demo's fakes.

@@ -42,12 +42,14 @@ function shownDir(dataDir: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dataDir;
 }
 
-export function startText(o: { dataDir: string; reused: boolean; idps: DemoIdp[]; users: number }): string {
+/** `leftOut`: why a sample is missing (no slapd), shown as one `note` line the test reads. */
+export function startText(o: { dataDir: string; reused: boolean; idps: DemoIdp[]; users: number; leftOut?: string | undefined }): string {
   return [
     'Roster demo',
     `  database     ${shownDir(o.dataDir)} (embedded PGlite; ${o.reused ? 'reused from the last demo' : 'new'}; delete the folder to start over)`,
     `  sample IdPs  ${o.users} users each, some of them inactive, served on loopback:`,
     ...o.idps.map((i) => `               ${i.kind.padEnd(7)}${i.url}`),
+    ...(o.leftOut ? [`  note         ${o.leftOut}`] : []),
     '',
     'First sync of each connection (tenant "demo"):',
   ].join('\n');
