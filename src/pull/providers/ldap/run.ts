@@ -13,13 +13,16 @@
  *
  * Any failed page (a dropped connection, a timeout, sizeLimitExceeded)
  * throws a ProviderError: the run is incomplete and the reconciler
- * deactivates nobody.
+ * deactivates nobody. So does a listing that was handed a continuation
+ * reference (another server holds part of the base DN, ./referrals.ts),
+ * after the listings were read to their end and before any removal.
  */
-import type { Client, Entry } from 'ldapts';
+import type { Client, Entry, Filter } from 'ldapts';
 import { z } from 'zod';
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
 import { toProviderError } from './client.js';
 import { allOf, emptyIndex, escapeValue, entryId, firstOf, GROUP_ATTRIBUTES, mapGroup, mapUser, membersOf, normalDn, userAttributes, type DirectoryIndex } from './map.js';
+import { SkippedSubtrees } from './referrals.js';
 import type { LdapSettings } from './settings.js';
 
 const watermarkSchema = z.strictObject({ attribute: z.enum(['entryCSN', 'modifyTimestamp']), value: z.string().min(1) });
@@ -47,16 +50,26 @@ export interface RunDeps {
   client: Client;
   context: ProviderContext;
   settings: LdapSettings;
+  /** Where a run's listings note the continuation references they are handed; without it a reference fails the listing at once. */
+  skipped?: SkippedSubtrees;
+}
+
+/** A page's continuation references, noted for the end of the run (or thrown now when nobody collects them). */
+export function noteReferences(deps: RunDeps, urls: readonly string[]): void {
+  if (urls.length === 0) return;
+  const skipped = deps.skipped ?? new SkippedSubtrees(deps.settings.flavor);
+  skipped.note(urls);
+  if (!deps.skipped) skipped.assertNone();
 }
 
 /** One paged search under the base DN; each page counts as a request, a failure throws a ProviderError. */
-export async function* listing(deps: RunDeps, what: string, filter: string, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
+export async function* listing(deps: RunDeps, what: string, filter: string | Filter, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
   const { client, context, settings } = deps;
   // `binary`: attributes to keep as bytes (AD's objectGUID), which ldapts would decode as UTF-8.
   const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: binary, paged: { pageSize: settings.pageSize } });
   while (true) {
     if (context.signal?.aborted) throw toProviderError(context.signal.reason ?? new Error('aborted'), what);
-    let next: IteratorResult<{ searchEntries: Entry[] }>;
+    let next: IteratorResult<{ searchEntries: Entry[]; searchReferences: string[] }>;
     try {
       next = await pages.next();
     } catch (e) {
@@ -65,6 +78,7 @@ export async function* listing(deps: RunDeps, what: string, filter: string, attr
     }
     if (next.done) return;
     context.stats.apiRequests++;
+    noteReferences(deps, next.value.searchReferences);
     yield next.value.searchEntries;
   }
 }
@@ -125,7 +139,9 @@ async function existing(deps: RunDeps, ids: string[]): Promise<Set<string>> {
 
 const changedSince = (filter: string, w: Watermark) => `(&${filter}(${w.attribute}>=${escapeValue(w.value)}))`;
 
-export async function startRun(deps: RunDeps, cursor: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+export async function startRun(runDeps: RunDeps, cursor: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+  const skipped = new SkippedSubtrees(runDeps.settings.flavor);
+  const deps: RunDeps = { ...runDeps, skipped };
   const { settings, context } = deps;
   const csn = settings.flavor === 'openldap' ? await readContextCsn(deps) : null;
   if (settings.flavor === 'openldap' && !csn) context.logger.warn('LDAP: no contextCSN on the base DN or its suffix (is the syncprov overlay on?); deltas use modifyTimestamp');
@@ -192,6 +208,7 @@ export async function startRun(deps: RunDeps, cursor: LdapCursor | null, done: (
         yield* userPages(settings.userFilter);
         await indexGroups(index);
         yield* groupPages(settings.groupFilter);
+        skipped.assertNone();
       } else {
         // The id listings first: member DNs of changed groups resolve against them.
         for await (const entries of listing(deps, 'listing LDAP user ids', settings.userFilter, [settings.idAttribute, 'uid'])) {
@@ -204,6 +221,8 @@ export async function startRun(deps: RunDeps, cursor: LdapCursor | null, done: (
         const w = cursor.watermark;
         yield* userPages(changedSince(settings.userFilter, w));
         yield* groupPages(changedSince(settings.groupFilter, w));
+        // Before any removal: a user in a subtree the id listing could not read is not gone.
+        skipped.assertNone();
         const gone = cursor.users.filter((id) => !userIds.has(id));
         const stillThere = await existing(deps, gone);
         const removed: DirectoryEvent[] = [
