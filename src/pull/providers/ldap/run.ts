@@ -62,14 +62,12 @@ export function noteReferences(deps: RunDeps, urls: readonly string[]): void {
   if (!deps.skipped) skipped.assertNone();
 }
 
-/** One paged search under the base DN; each page counts as a request, a failure throws a ProviderError. */
-export async function* listing(deps: RunDeps, what: string, filter: string | Filter, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
-  const { client, context, settings } = deps;
-  // `binary`: attributes to keep as bytes (AD's objectGUID), which ldapts would decode as UTF-8.
-  const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: binary, paged: { pageSize: settings.pageSize } });
+/** Pages of a paged reading, checked for an abort, each counted as a request, a failure thrown as a ProviderError. */
+export async function* countedPages(deps: RunDeps, what: string, pages: AsyncGenerator<Entry[]>): AsyncGenerator<Entry[]> {
+  const { context } = deps;
   while (true) {
     if (context.signal?.aborted) throw toProviderError(context.signal.reason ?? new Error('aborted'), what);
-    let next: IteratorResult<{ searchEntries: Entry[]; searchReferences: string[] }>;
+    let next: IteratorResult<Entry[]>;
     try {
       next = await pages.next();
     } catch (e) {
@@ -78,9 +76,21 @@ export async function* listing(deps: RunDeps, what: string, filter: string | Fil
     }
     if (next.done) return;
     context.stats.apiRequests++;
-    noteReferences(deps, next.value.searchReferences);
-    yield next.value.searchEntries;
+    yield next.value;
   }
+}
+
+/** One paged search under the base DN, its continuation references noted (noteReferences). */
+export function listing(deps: RunDeps, what: string, filter: string | Filter, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
+  const { client, settings } = deps;
+  // `binary`: attributes to keep as bytes (AD's objectGUID, objectSid), which ldapts would decode as UTF-8.
+  const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: binary, paged: { pageSize: settings.pageSize } });
+  return countedPages(deps, what, (async function* () {
+    for await (const page of pages) {
+      noteReferences(deps, page.searchReferences);
+      yield page.searchEntries;
+    }
+  })());
 }
 
 /**

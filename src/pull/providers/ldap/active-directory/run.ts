@@ -35,7 +35,7 @@ import type { DirectoryEvent, DirectoryRun } from '../../types.js';
 import { toProviderError } from '../client.js';
 import { allOf, emptyIndex, escapeValue, firstOf, normalDn, type DirectoryIndex } from '../map.js';
 import { SkippedSubtrees } from '../referrals.js';
-import { listing, noteReferences, type RunDeps } from '../run.js';
+import { countedPages, listing, noteReferences, type RunDeps } from '../run.js';
 import type { LdapSettings } from '../settings.js';
 import { BINARY_ATTRIBUTES, searchChangedSince, searchTombstones, SHOW_DELETED_OID } from './changes.js';
 import { readDcState, type DcState } from './dc-state.js';
@@ -88,23 +88,6 @@ export async function tombstonesReadable(client: Client, namingContext: string):
   }
 }
 
-/** A generator of pages from an AD reading function, counted and with its failures as ProviderErrors. */
-async function* counted(deps: RunDeps, what: string, pages: AsyncGenerator<Entry[]>): AsyncGenerator<Entry[]> {
-  for (;;) {
-    if (deps.context.signal?.aborted) throw toProviderError(deps.context.signal.reason ?? new Error('aborted'), what);
-    let next: IteratorResult<Entry[]>;
-    try {
-      next = await pages.next();
-    } catch (e) {
-      deps.context.stats.apiRequests++;
-      throw toProviderError(e, what);
-    }
-    if (next.done) return;
-    deps.context.stats.apiRequests++;
-    yield next.value;
-  }
-}
-
 async function call<T>(deps: RunDeps, what: string, requests: number, read: () => Promise<T>): Promise<T> {
   deps.context.stats.apiRequests += requests;
   try {
@@ -152,7 +135,7 @@ export async function startAdRun(runDeps: RunDeps, stored: AdCursor | null, done
   const limit = pLimit(Math.max(1, context.concurrency));
 
   async function* userPages(pages: AsyncGenerator<Entry[]>): AsyncGenerator<DirectoryEvent[]> {
-    for await (const entries of counted(deps, 'listing Active Directory users', pages)) {
+    for await (const entries of pages) {
       const events: DirectoryEvent[] = [];
       for (const entry of entries) {
         const user = mapAdUser(entry, settings, now);
@@ -223,7 +206,7 @@ export async function startAdRun(runDeps: RunDeps, stored: AdCursor | null, done
   }
 
   async function* groupPages(pages: AsyncGenerator<Entry[]>): AsyncGenerator<DirectoryEvent[]> {
-    for await (const entries of counted(deps, 'listing Active Directory groups', pages)) {
+    for await (const entries of pages) {
       const pairs = await Promise.all(entries.map((entry) => limit(async () => {
         const group = mapAdGroup(entry);
         return [{ type: 'group', group }, await membersEvent(entry, group.externalId)] satisfies DirectoryEvent[];
@@ -232,30 +215,22 @@ export async function startAdRun(runDeps: RunDeps, stored: AdCursor | null, done
     }
   }
 
-  const paged = (filter: string, attributes: string[]) =>
-    client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: BINARY_ATTRIBUTES, paged: { pageSize: settings.pageSize } });
-  const searchPages = async function* (filter: string, attributes: string[]): AsyncGenerator<Entry[]> {
-    for await (const page of paged(filter, attributes)) {
-      noteReferences(deps, page.searchReferences);
-      yield page.searchEntries;
-    }
-  };
-  const changedSince = (filter: string, usn: number, attributes: string[]) =>
-    searchChangedSince(client, settings.baseDn, filter, usn, settings.pageSize, attributes, (urls) => noteReferences(deps, urls));
+  const changedSince = (what: string, filter: string, usn: number, attributes: string[]) =>
+    countedPages(deps, what, searchChangedSince(client, settings.baseDn, filter, usn, settings.pageSize, attributes, (urls) => noteReferences(deps, urls)));
 
   async function* pages(): AsyncGenerator<DirectoryEvent[]> {
     try {
       if (!cursor) {
-        yield* userPages(searchPages(settings.userFilter, adUserAttributes(settings)));
+        yield* userPages(listing(deps, 'listing Active Directory users', settings.userFilter, adUserAttributes(settings), BINARY_ATTRIBUTES));
         for await (const entries of listing(deps, 'listing Active Directory group ids', settings.groupFilter, ['objectGUID'], BINARY_ATTRIBUTES)) {
           for (const entry of entries) index.groupByDn.set(normalDn(entry.dn), adId(entry));
         }
-        yield* groupPages(searchPages(settings.groupFilter, AD_GROUP_LISTING_ATTRIBUTES));
+        yield* groupPages(listing(deps, 'listing Active Directory groups', settings.groupFilter, AD_GROUP_LISTING_ATTRIBUTES, BINARY_ATTRIBUTES));
         skipped.assertNone();
       } else {
         const usn = cursor.highestCommittedUsn;
-        yield* userPages(changedSince(settings.userFilter, usn, adUserAttributes(settings)));
-        yield* groupPages(changedSince(settings.groupFilter, usn, AD_GROUP_LISTING_ATTRIBUTES));
+        yield* userPages(changedSince('listing changed Active Directory users', settings.userFilter, usn, adUserAttributes(settings)));
+        yield* groupPages(changedSince('listing changed Active Directory groups', settings.groupFilter, usn, AD_GROUP_LISTING_ATTRIBUTES));
         // A changed user joins their primary group: a new user, or one whose primaryGroupID changed.
         const joined: DirectoryEvent[] = [];
         for (const [sid, users] of primaryMembers) {
