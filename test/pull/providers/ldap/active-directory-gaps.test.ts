@@ -3,8 +3,9 @@
  * real Samba AD DC (test/support/samba-ad.ts): group members read inline in
  * the group listing (no read per group), the primary group (primaryGroupID)
  * included by `includePrimaryGroup` in full runs, deltas and the one-user
- * lookup, and a domain-root base DN whose continuation references to AD's
- * own partitions do not fail a run. Needs root and Debian's samba-ad-dc;
+ * lookup (a group under the base DN made primary with samba-tool, and Domain
+ * Users with the domain as the base DN), and a domain-root base DN whose
+ * continuation references to AD's own partitions do not fail a run. Needs root and Debian's samba-ad-dc;
  * without them the file fails saying so.
  */
 import { spawnSync } from 'node:child_process';
@@ -145,7 +146,9 @@ describe('the primary group (primaryGroupID)', () => {
     expect(usersIn(events).map((u) => u.externalId).sort()).toEqual([id('pia'), id('quin')].sort());
     const afterDelta = asSorted(applyMembers(events, state));
     expect(afterDelta.get(id('admins'))).toEqual([id('pia')]);
-    expect(afterDelta.get(id('staff'))).toEqual([id('pete'), id('quin'), ...((await memberDns(dns.get('staff')!)).some((m) => m.toLowerCase() === dns.get('pia')!.toLowerCase()) ? [id('pia')] : [])].sort());
+    // AD (and Samba) put pia back in staff's `member` when her primary group moved: staff changed too, and keeps her.
+    expect((await memberDns(dns.get('staff')!)).map((m) => m.toLowerCase())).toContain(dns.get('pia')!.toLowerCase());
+    expect(afterDelta.get(id('staff'))).toEqual([id('pete'), id('pia'), id('quin')].sort());
     const full = asSorted(applyMembers(await drain(await provider({ includePrimaryGroup: true }).provider.run({ cursor: null, full: true }))));
     expect(afterDelta).toEqual(full);
   }, 60_000);
@@ -154,9 +157,29 @@ describe('the primary group (primaryGroupID)', () => {
     const found = await provider({ includePrimaryGroup: true }).provider.fetchUser({ userName: 'pia' });
     expect(found?.user.externalId).toBe(id('pia'));
     // admins is her primary group now, outer holds admins; staff kept her as a plain member when her primary group moved.
-    const names = found?.groups.map((g) => g.displayName).sort();
-    expect(names).toEqual(expect.arrayContaining(['admins', 'outer']));
+    expect(found?.groups.map((g) => g.displayName).sort()).toEqual(['admins', 'outer', 'staff']);
     expect((await provider().provider.fetchUser({ userName: 'pia' }))?.groups.map((g) => g.displayName)).not.toContain('admins');
+  }, 60_000);
+});
+
+describe('Domain Users as the primary group, with the domain as the base DN', () => {
+  it('holds every user; a new user joins it in a delta although its member does not change', async () => {
+    const domain = { baseDn: dc.baseDn, includePrimaryGroup: true };
+    const first = await provider(domain).provider.run({ cursor: null, full: true });
+    const events = await drain(first);
+    const domainUsers = events.find((e) => e.type === 'group' && e.group.displayName === 'Domain Users');
+    const domainUsersId = domainUsers?.type === 'group' ? domainUsers.group.externalId : '';
+    const everyone = usersIn(events).filter((u) => u.userName !== 'Guest' && u.userName !== 'krbtgt').length;
+    expect(membersIn(events, domainUsersId)?.userExternalIds.length).toBeGreaterThanOrEqual(everyone);
+    const state = applyMembers(events);
+
+    await remember('rae', await createUser(admin, dc.baseDn, { name: 'rae', parentDn: `OU=People,${base}` }));
+    const run = await provider(domain).provider.run({ cursor: first.nextCursor(), full: false });
+    expect(run.mode).toBe('delta');
+    const delta = await drain(run);
+    expect(delta).toContainEqual({ type: 'members', groupExternalId: domainUsersId, mode: 'add', userExternalIds: [id('rae')], groupExternalIds: [] });
+    const full = asSorted(applyMembers(await drain(await provider(domain).provider.run({ cursor: null, full: true }))));
+    expect(asSorted(applyMembers(delta, state))).toEqual(full);
   }, 60_000);
 });
 
