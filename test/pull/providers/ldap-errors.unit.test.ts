@@ -3,7 +3,7 @@
  * kinds, in src/pull/providers/ldap/client.ts: what the reconciler and the
  * connection test read from a failed call.
  */
-import { BusyError, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, SizeLimitExceededError, TimeLimitExceededError, UnavailableError } from 'ldapts';
+import { BusyError, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, SizeLimitExceededError, TimeLimitExceededError, UnavailableError, UnknownStatusCodeError } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { OutboundRefusedError } from '../../../src/core/net/url-policy.js';
 import { toProviderError } from '../../../src/pull/providers/ldap/client.js';
@@ -17,6 +17,8 @@ describe('an LDAP failure as a ProviderError', () => {
     [new UnavailableError(), 'network', 52, /unavailable/],
     [new TimeLimitExceededError(), 'network', 3, /timeLimitExceeded/],
     [new SizeLimitExceededError(), 'bad-response', 4, /sizeLimitExceeded .*raise its size limit/],
+    // ldapts has no class for 10 and drops the referral's URLs: the message says what to do.
+    [new UnknownStatusCodeError(10), 'not-found', 10, /LDAP result 10 referral .*does not follow referrals: point baseDn at that server or add it as another connection/],
   ] as const)('maps %o', (error, kind, status, message) => {
     const pe = toProviderError(error, 'listing LDAP users');
     expect(pe).toMatchObject({ kind, status });

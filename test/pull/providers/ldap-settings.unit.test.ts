@@ -64,4 +64,17 @@ describe('ldap connection settings', () => {
     });
     expect(() => parseLdapSettings({ ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory', idAttribute: 'entryUUID' }, { bindPassword: 'pw' })).toThrow(/objectGUID/);
   });
+
+  it('includePrimaryGroup: off by default, for the active-directory flavor only', () => {
+    const ad = { ...base, url: 'ldaps://dc.example.com', flavor: 'active-directory' };
+    expect(parseLdapSettings(ad, { bindPassword: 'pw' }).includePrimaryGroup).toBe(false);
+    expect(parseLdapSettings({ ...ad, includePrimaryGroup: true }, { bindPassword: 'pw' }).includePrimaryGroup).toBe(true);
+    expect(validateSettings('ldap', { ...ad, includePrimaryGroup: true }).settings.includePrimaryGroup).toBe(true);
+    for (const flavor of [undefined, 'openldap', 'generic']) {
+      const other = { ...base, url: 'ldaps://ldap.example.com', ...(flavor ? { flavor } : {}), includePrimaryGroup: false };
+      expect(() => validateSettings('ldap', other)).toThrow(/includePrimaryGroup.*active-directory flavor/s);
+      expect(() => parseLdapSettings(other, { bindPassword: 'pw' })).toThrow(/includePrimaryGroup is for the active-directory flavor/);
+    }
+    expect(() => validateSettings('ldap', { ...ad, includePrimaryGroup: 'yes' })).toThrow(/includePrimaryGroup/);
+  });
 });

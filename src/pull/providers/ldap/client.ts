@@ -17,6 +17,7 @@ import type { LdapSettings } from './settings.js';
 export const RESULT = {
   timeLimitExceeded: 3,
   sizeLimitExceeded: 4,
+  referral: 10,
   adminLimitExceeded: 11,
   noSuchObject: 32,
   invalidCredentials: 49,
@@ -32,6 +33,8 @@ const KIND_BY_CODE: Record<number, ProviderErrorKind> = {
   [RESULT.timeLimitExceeded]: 'network',
   [RESULT.sizeLimitExceeded]: 'bad-response',
   [RESULT.adminLimitExceeded]: 'bad-response',
+  // The entry lives on another server (referrals are reported, not followed: ./referrals.ts).
+  [RESULT.referral]: 'not-found',
   [RESULT.noSuchObject]: 'not-found',
   [RESULT.invalidCredentials]: 'auth',
   [RESULT.insufficientAccessRights]: 'permission',
@@ -63,7 +66,9 @@ export function toProviderError(e: unknown, what: string): ProviderError {
     const hint =
       e.code === RESULT.sizeLimitExceeded || e.code === RESULT.adminLimitExceeded
         ? ' (the server limits how many entries the bind DN may read: raise its size limit, or check that the server allows paged results)'
-        : '';
+        : e.code === RESULT.referral
+          ? ' (the entry is on another server and Roster does not follow referrals: point baseDn at that server or add it as another connection)'
+          : '';
     // ldapts's message is the server's diagnostic text, often empty (" Code: 0x4"): name the code instead.
     const name = CODE_NAMES.get(e.code) ?? e.constructor.name.replace(/Error$/, '');
     const diagnostic = e.message.replace(/\s*Code: 0x[0-9a-f]+\s*$/i, '').trim();

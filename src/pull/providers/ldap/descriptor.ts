@@ -37,6 +37,8 @@ const settings = z
     /** A user with this attribute (or with it equal to `inactiveValue`) is inactive: pwdAccountLockedTime, nsAccountLock=true... */
     inactiveAttribute: text().optional(),
     inactiveValue: text().optional(),
+    /** active-directory only: also make each user a member of their primary group (primaryGroupID, e.g. Domain Users). Default false. */
+    includePrimaryGroup: z.boolean().optional(),
     ...pullCommon,
   })
   .superRefine((v, ctx) => {
@@ -49,6 +51,9 @@ const settings = z
     }
     if (v.flavor === 'active-directory' && v.inactiveAttribute !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['inactiveAttribute'], message: 'the active-directory flavor reads userAccountControl (disabled) and accountExpires; inactiveAttribute is for the other flavors' });
+    }
+    if (v.flavor !== 'active-directory' && v.includePrimaryGroup !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['includePrimaryGroup'], message: 'is for the active-directory flavor (primaryGroupID is an AD attribute)' });
     }
     if (v.inactiveValue !== undefined && v.inactiveAttribute === undefined) {
       ctx.addIssue({ code: 'custom', path: ['inactiveValue'], message: 'needs inactiveAttribute' });

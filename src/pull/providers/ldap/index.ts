@@ -12,12 +12,14 @@
  *   has: userAccountControl and accountExpires, ./active-directory/map.ts).
  * - An entry that leaves the user filter, or is deleted, is a hard delete in
  *   a delta (`user.removed`, reason `deleted`): LDAP keeps no tombstone.
+ * - Referrals are reported, not followed (./referrals.ts says why).
  * - Runs: ./run.ts. Connection, TLS and result codes: ./client.ts.
  */
 import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
 import { ProviderError } from '../types.js';
 import { openClient, RESULT, toProviderError } from './client.js';
 import { escapeValue, firstOf, mapGroup, mapUser, userAttributes } from './map.js';
+import { referralTarget, SkippedSubtrees } from './referrals.js';
 import { parseCursor, startRun } from './run.js';
 import { parseLdapSettings } from './settings.js';
 import { adChecks, fetchAdUser } from './active-directory/lookup.js';
@@ -67,16 +69,26 @@ export function createLdapProvider(context: ProviderContext): DirectoryProvider 
           checks.push({ name: `base DN ${settings.baseDn}`, ok: true });
         } catch (e) {
           const pe = toProviderError(e, 'reading the base DN');
-          checks.push({ name: `base DN ${settings.baseDn}`, ok: false, detail: pe.kind === 'not-found' ? 'not found (LDAP result 32)' : pe.message });
+          const detail =
+            pe.status === RESULT.noSuchObject
+              ? 'not found (LDAP result 32)'
+              : pe.status === RESULT.referral
+                ? `the directory returned a referral to ${(await referralTarget(client, settings.baseDn)) ?? 'another server (LDAP result 10)'}: point baseDn at that server or add it as another connection`
+                : pe.message;
+          checks.push({ name: `base DN ${settings.baseDn}`, ok: false, detail });
           return { ok: false, checks };
         }
         for (const [what, filter] of [['users', settings.userFilter], ['groups', settings.groupFilter]] as const) {
           const name = `${what} filter ${filter}`;
           try {
-            const { searchEntries } = await client.search(settings.baseDn, { scope: 'sub', filter, attributes: [settings.idAttribute], sizeLimit: 1 });
+            const { searchEntries, searchReferences } = await client.search(settings.baseDn, { scope: 'sub', filter, attributes: [settings.idAttribute], sizeLimit: 1 });
+            const skipped = new SkippedSubtrees(settings.flavor);
+            skipped.note(searchReferences);
+            const referred = skipped.message();
             const none = searchEntries.length === 0;
             // No groups is a possible directory; no users means the filter or the base DN is wrong.
-            checks.push(none ? { name, ok: what === 'groups', detail: `no ${what} matched the filter under ${settings.baseDn}` } : { name, ok: true });
+            if (referred) checks.push({ name, ok: false, detail: referred });
+            else checks.push(none ? { name, ok: what === 'groups', detail: `no ${what} matched the filter under ${settings.baseDn}` } : { name, ok: true });
           } catch (e) {
             checks.push({ name, ok: false, detail: toProviderError(e, `searching ${what}`).message });
           }

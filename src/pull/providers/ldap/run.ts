@@ -14,13 +14,16 @@
  *
  * Any failed page (a dropped connection, a timeout, sizeLimitExceeded)
  * throws a ProviderError: the run is incomplete and the reconciler
- * deactivates nobody.
+ * deactivates nobody. So does a listing that was handed a continuation
+ * reference (another server holds part of the base DN, ./referrals.ts),
+ * after the listings were read to their end and before any removal.
  */
-import type { Client, Entry } from 'ldapts';
+import type { Client, Entry, Filter } from 'ldapts';
 import { z } from 'zod';
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
 import { toProviderError } from './client.js';
 import { allOf, emptyIndex, escapeValue, entryId, firstOf, GROUP_ATTRIBUTES, mapGroup, mapUser, membersOf, normalDn, userAttributes, type DirectoryIndex } from './map.js';
+import { SkippedSubtrees } from './referrals.js';
 import type { LdapSettings } from './settings.js';
 
 const watermarkSchema = z.strictObject({ attribute: z.enum(['entryCSN', 'modifyTimestamp']), value: z.string().min(1) });
@@ -48,16 +51,24 @@ export interface RunDeps {
   client: Client;
   context: ProviderContext;
   settings: LdapSettings;
+  /** Where a run's listings note the continuation references they are handed; without it a reference fails the listing at once. */
+  skipped?: SkippedSubtrees;
 }
 
-/** One paged search under the base DN; each page counts as a request, a failure throws a ProviderError. */
-export async function* listing(deps: RunDeps, what: string, filter: string, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
-  const { client, context, settings } = deps;
-  // `binary`: attributes to keep as bytes (AD's objectGUID), which ldapts would decode as UTF-8.
-  const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: binary, paged: { pageSize: settings.pageSize } });
+/** A page's continuation references, noted for the end of the run (or thrown now when nobody collects them). */
+export function noteReferences(deps: RunDeps, urls: readonly string[]): void {
+  if (urls.length === 0) return;
+  const skipped = deps.skipped ?? new SkippedSubtrees(deps.settings.flavor);
+  skipped.note(urls);
+  if (!deps.skipped) skipped.assertNone();
+}
+
+/** Pages of a paged reading, checked for an abort, each counted as a request, a failure thrown as a ProviderError. */
+export async function* countedPages(deps: RunDeps, what: string, pages: AsyncGenerator<Entry[]>): AsyncGenerator<Entry[]> {
+  const { context } = deps;
   while (true) {
     if (context.signal?.aborted) throw toProviderError(context.signal.reason ?? new Error('aborted'), what);
-    let next: IteratorResult<{ searchEntries: Entry[] }>;
+    let next: IteratorResult<Entry[]>;
     try {
       next = await pages.next();
     } catch (e) {
@@ -66,8 +77,21 @@ export async function* listing(deps: RunDeps, what: string, filter: string, attr
     }
     if (next.done) return;
     context.stats.apiRequests++;
-    yield next.value.searchEntries;
+    yield next.value;
   }
+}
+
+/** One paged search under the base DN, its continuation references noted (noteReferences). */
+export function listing(deps: RunDeps, what: string, filter: string | Filter, attributes: string[], binary: string[] = []): AsyncGenerator<Entry[]> {
+  const { client, settings } = deps;
+  // `binary`: attributes to keep as bytes (AD's objectGUID, objectSid), which ldapts would decode as UTF-8.
+  const pages = client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: binary, paged: { pageSize: settings.pageSize } });
+  return countedPages(deps, what, (async function* () {
+    for await (const page of pages) {
+      noteReferences(deps, page.searchReferences);
+      yield page.searchEntries;
+    }
+  })());
 }
 
 /**
@@ -126,7 +150,9 @@ async function existing(deps: RunDeps, ids: string[]): Promise<Set<string>> {
 
 const changedSince = (filter: string, w: Watermark) => `(&${filter}(${w.attribute}>=${escapeValue(w.value)}))`;
 
-export async function startRun(deps: RunDeps, stored: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+export async function startRun(runDeps: RunDeps, stored: LdapCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+  const skipped = new SkippedSubtrees(runDeps.settings.flavor);
+  const deps: RunDeps = { ...runDeps, skipped };
   const { settings, context } = deps;
   const csn = settings.flavor === 'openldap' ? await readContextCsn(deps) : null;
   if (settings.flavor === 'openldap' && !csn) context.logger.warn('LDAP: no contextCSN on the base DN or its suffix (is the syncprov overlay on?); deltas use modifyTimestamp');
@@ -200,6 +226,7 @@ export async function startRun(deps: RunDeps, stored: LdapCursor | null, done: (
         yield* userPages(settings.userFilter);
         await indexGroups(index);
         yield* groupPages(settings.groupFilter);
+        skipped.assertNone();
       } else {
         // The id listings first: member DNs of changed groups resolve against them.
         for await (const entries of listing(deps, 'listing LDAP user ids', settings.userFilter, [settings.idAttribute, 'uid'])) {
@@ -212,6 +239,8 @@ export async function startRun(deps: RunDeps, stored: LdapCursor | null, done: (
         const w = cursor.watermark;
         yield* userPages(changedSince(settings.userFilter, w));
         yield* groupPages(changedSince(settings.groupFilter, w));
+        // Before any removal: a user in a subtree the id listing could not read is not gone.
+        skipped.assertNone();
         const gone = cursor.users.filter((id) => !userIds.has(id));
         const stillThere = await existing(deps, gone);
         const removed: DirectoryEvent[] = [

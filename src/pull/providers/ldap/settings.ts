@@ -63,6 +63,12 @@ export interface LdapSettings {
   pageSize: number;
   timeoutMs: number;
   inactive: { attribute: string; value: string | undefined } | undefined;
+  /**
+   * active-directory: a user is also a member of their primary group
+   * (primaryGroupID, e.g. Domain Users), which AD does not list in `member`.
+   * Default false: Domain Users holds everyone.
+   */
+  includePrimaryGroup: boolean;
   /** generic flavor: subtracted from the modifyTimestamp watermark (server clocks have one-second steps). */
   deltaOverlapSeconds: number;
 }
@@ -87,6 +93,7 @@ const settingsSchema = z.looseObject({
   timeoutMs: z.number().int().positive().default(30_000),
   inactiveAttribute: attr.optional(),
   inactiveValue: z.string().optional(),
+  includePrimaryGroup: z.boolean().optional(),
 });
 
 const firstField = (error: z.ZodError) => error.issues[0]?.path.map(String).join('.') ?? '';
@@ -101,6 +108,7 @@ export function parseLdapSettings(settings: Record<string, unknown>, secrets: Re
   // AD's id is objectGUID, read as bytes and formatted; another attribute would need another reader.
   if (ad && d.idAttribute !== undefined && d.idAttribute !== 'objectGUID') throw unusableSetting('idAttribute', 'LDAP connection settings: the active-directory flavor identifies entries by objectGUID (idAttribute may only be objectGUID)');
   if (ad && d.inactiveAttribute !== undefined) throw unusableSetting('inactiveAttribute', 'LDAP connection settings: the active-directory flavor reads userAccountControl and accountExpires (inactiveAttribute is for the other flavors)');
+  if (!ad && d.includePrimaryGroup !== undefined) throw unusableSetting('includePrimaryGroup', 'LDAP connection settings: includePrimaryGroup is for the active-directory flavor (primaryGroupID is an AD attribute)');
   const urls = d.urls ?? (d.url ? [d.url] : []);
   if (urls.length === 0) throw unusableSetting('url', 'LDAP connection needs url or urls');
   return {
@@ -119,6 +127,7 @@ export function parseLdapSettings(settings: Record<string, unknown>, secrets: Re
     pageSize: d.pageSize,
     timeoutMs: d.timeoutMs,
     inactive: d.inactiveAttribute ? { attribute: d.inactiveAttribute, value: d.inactiveValue } : undefined,
+    includePrimaryGroup: d.includePrimaryGroup ?? false,
     deltaOverlapSeconds: 300,
   };
 }

@@ -7,7 +7,7 @@ import type { Client, Entry, SearchOptions } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { fileTimeToDate, hasExpired, isAccountDisabled } from '../../../../src/pull/providers/ldap/active-directory/account.js';
 import { formatObjectGuid } from '../../../../src/pull/providers/ldap/active-directory/guid.js';
-import { answeredRange, readMembers } from '../../../../src/pull/providers/ldap/active-directory/members.js';
+import { answeredRange, continueMembers, readMembers } from '../../../../src/pull/providers/ldap/active-directory/members.js';
 import { ProviderError } from '../../../../src/pull/providers/types.js';
 
 describe('formatObjectGuid', () => {
@@ -116,6 +116,21 @@ describe('readMembers against a server that cuts values at MaxValRange, as AD do
     const { client, requests } = adLike(all.slice(0, 40));
     expect(await readMembers(client, groupDn)).toEqual(all.slice(0, 40));
     expect(requests).toHaveLength(1);
+  });
+
+  it('takes a group listing\'s inline answer: whole under the limit with no read, the rest of a cut one read by range', async () => {
+    const small = adLike(all.slice(0, 40));
+    // A listing asked for plain `member`: ldapts keys it as asked, AD answers it whole.
+    expect(await continueMembers(small.client, { dn: groupDn, member: all.slice(0, 40) })).toEqual(all.slice(0, 40));
+    expect(small.requests).toEqual([]);
+    expect(await continueMembers(small.client, { dn: groupDn, member: [] })).toEqual([]);
+    // Over MaxValRange AD answers the first range in place of `member` (which ldapts still adds, empty).
+    const big = adLike(all);
+    let counted = 0;
+    const first: Entry = { dn: groupDn, member: [], 'member;range=0-1499': all.slice(0, 1500) };
+    expect(await continueMembers(big.client, first, () => counted++)).toEqual(all);
+    expect(big.requests).toEqual(['member;range=1500-*', 'member;range=3000-*']);
+    expect(counted).toBe(2);
   });
 
   it('fails rather than skip or repeat members when the server answers another range than asked', async () => {

@@ -35,9 +35,14 @@ export async function* searchChangedSince(
   usn: number,
   pageSize: number,
   attributes: string[] = ['*', 'objectGUID', 'uSNChanged'],
+  /** Each page's continuation references (a subtree on another server), for the caller to report. */
+  onReferences: (urls: string[]) => void = () => undefined,
 ): AsyncGenerator<Entry[]> {
   const options = { scope: 'sub' as const, filter: usnFilter(filter, usn), attributes, explicitBufferAttributes: BINARY_ATTRIBUTES, paged: { pageSize } };
-  for await (const page of client.searchPaginated(baseDn, options)) yield page.searchEntries;
+  for await (const page of client.searchPaginated(baseDn, options)) {
+    onReferences(page.searchReferences);
+    yield page.searchEntries;
+  }
 }
 
 export interface Tombstone {

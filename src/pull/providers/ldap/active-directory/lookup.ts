@@ -10,7 +10,9 @@ import { escapeValue } from '../map.js';
 import type { RunDeps } from '../run.js';
 import type { LdapSettings } from '../settings.js';
 import { readDcState } from './dc-state.js';
-import { AD_GROUP_ATTRIBUTES, adUserAttributes, guidBytes, mapAdGroup, mapAdUser } from './map.js';
+import { BINARY_ATTRIBUTES } from './changes.js';
+import { AD_GROUP_ATTRIBUTES, adUserAttributes, guidBytes, mapAdGroup, mapAdUser, primaryGroupSidOf } from './map.js';
+import { sidBytes } from './sid.js';
 import { namingContextOf, tombstonesReadable } from './run.js';
 
 /** LDAP_MATCHING_RULE_IN_CHAIN (MS-ADTS 3.1.1.3.4.4.3): `member` followed through nested groups, on the DC. */
@@ -30,28 +32,48 @@ function userFilter(settings: LdapSettings, lookup: OneUserLookup): Filter | str
   throw new Error('fetchUser needs externalId, userName or email');
 }
 
-/** The user and every group it is in, directly or through nesting (the in-chain rule, which Samba supports too). */
+/**
+ * The user and every group it is in, directly or through nesting (the
+ * in-chain rule, which Samba supports too), and with `includePrimaryGroup`
+ * its primary group and the groups that one is nested in.
+ */
 export async function fetchAdUser({ client, context, settings }: RunDeps, lookup: OneUserLookup): Promise<UserWithGroups | null> {
   const by = userFilter(settings, lookup);
   if (by === null) return null;
   const what = `looking up the Active Directory user ${lookup.externalId ?? lookup.userName ?? lookup.email}`;
   try {
     context.stats.apiRequests++;
-    const found = await client.search(settings.baseDn, { scope: 'sub', filter: by, attributes: adUserAttributes(settings), explicitBufferAttributes: ['objectGUID'], sizeLimit: 2 });
+    const found = await client.search(settings.baseDn, { scope: 'sub', filter: by, attributes: adUserAttributes(settings), explicitBufferAttributes: BINARY_ATTRIBUTES, sizeLimit: 2 });
     if (found.searchEntries.length > 1) throw new ProviderError('bad-response', `${what}: several users match; look the user up by externalId`);
     const entry = found.searchEntries[0];
     const user = entry ? mapAdUser(entry, settings, new Date()) : null;
     if (!entry || !user) return null;
-    context.stats.apiRequests++;
-    const inChain = await client.search(settings.baseDn, {
-      scope: 'sub',
-      filter: `(&${settings.groupFilter}(member:${IN_CHAIN}:=${escapeValue(entry.dn)}))`,
-      attributes: AD_GROUP_ATTRIBUTES,
-      explicitBufferAttributes: ['objectGUID'],
-      paged: { pageSize: settings.pageSize },
-    });
-    const groups: DirectoryGroup[] = inChain.searchEntries.map(mapAdGroup);
-    return { user, groups };
+    const groups = new Map<string, DirectoryGroup>();
+    const inChainOf = async (memberDn: string) => {
+      context.stats.apiRequests++;
+      const inChain = await client.search(settings.baseDn, {
+        scope: 'sub',
+        filter: `(&${settings.groupFilter}(member:${IN_CHAIN}:=${escapeValue(memberDn)}))`,
+        attributes: AD_GROUP_ATTRIBUTES,
+        explicitBufferAttributes: BINARY_ATTRIBUTES,
+        paged: { pageSize: settings.pageSize },
+      });
+      for (const g of inChain.searchEntries.map(mapAdGroup)) groups.set(g.externalId, g);
+    };
+    await inChainOf(entry.dn);
+    // The primary group is not in `member` (nor in the in-chain answer): found by its SID, with the groups it is nested in.
+    const primarySid = settings.includePrimaryGroup ? primaryGroupSidOf(entry) : undefined;
+    if (primarySid) {
+      context.stats.apiRequests++;
+      const bySid = new AndFilter({ filters: [FilterParser.parseString(settings.groupFilter), new EqualityFilter({ attribute: 'objectSid', value: sidBytes(primarySid) })] });
+      const primary = (await client.search(settings.baseDn, { scope: 'sub', filter: bySid, attributes: AD_GROUP_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES })).searchEntries[0];
+      if (primary) {
+        const group = mapAdGroup(primary);
+        groups.set(group.externalId, group);
+        await inChainOf(primary.dn);
+      }
+    }
+    return { user, groups: [...groups.values()] };
   } catch (e) {
     throw toProviderError(e, what);
   }

@@ -12,15 +12,32 @@ import type { LdapSettings } from '../settings.js';
 import { hasExpired, isAccountDisabled } from './account.js';
 import { bufferValue } from './entry.js';
 import { formatObjectGuid } from './guid.js';
+import { formatSid, primaryGroupSid } from './sid.js';
 
-export const AD_GROUP_ATTRIBUTES = ['objectGUID', 'cn', 'description'];
+/** A group's own attributes; objectSid is what a user's primaryGroupID points at. */
+export const AD_GROUP_ATTRIBUTES = ['objectGUID', 'objectSid', 'cn', 'description'];
+/**
+ * A group listing's attributes: `member` too, answered inline whole when it
+ * has up to MaxValRange values, as its first range when more (./members.ts).
+ */
+export const AD_GROUP_LISTING_ATTRIBUTES = [...AD_GROUP_ATTRIBUTES, 'member'];
 
 export function adUserAttributes(settings: LdapSettings): string[] {
   const m = settings.mapping;
-  return [...new Set(['objectGUID', m.userName, 'sAMAccountName', m.email, m.displayName, m.givenName, m.familyName, 'userAccountControl', 'accountExpires'])];
+  const primary = settings.includePrimaryGroup ? ['objectSid', 'primaryGroupID'] : [];
+  return [...new Set(['objectGUID', m.userName, 'sAMAccountName', m.email, m.displayName, m.givenName, m.familyName, 'userAccountControl', 'accountExpires', ...primary])];
 }
 
 export const adId = (entry: Entry): string => formatObjectGuid(bufferValue(entry, 'objectGUID'));
+
+/** The entry's objectSid as a string (S-1-5-21-…); it must have been read as bytes. */
+export const adSid = (entry: Entry): string => formatSid(bufferValue(entry, 'objectSid'));
+
+/** The SID of the user's primary group, or undefined when the entry has no primaryGroupID (it was not asked for). */
+export function primaryGroupSidOf(entry: Entry): string | undefined {
+  const rid = firstOf(entry, 'primaryGroupID');
+  return rid === null ? undefined : primaryGroupSid(adSid(entry), rid);
+}
 
 export function mapAdUser(entry: Entry, settings: LdapSettings, now: Date): DirectoryUser | null {
   const m = settings.mapping;

@@ -2,9 +2,20 @@
  * Full and delta runs of the active-directory flavor.
  *
  * Full: users (paged), a cheap listing of group DNs (so that a member DN can
- * be told a user from a nested group), then the groups, each group's members
- * read with ranged retrieval (./members.ts: AD returns at most 1,500 values of
- * `member` per read; one base read per group, more for a big one).
+ * be told a user from a nested group), then the groups with `member` inline:
+ * AD answers up to 1,500 values (MaxValRange) whole, and the first 1,500 of a
+ * bigger group as `member;range=0-1499`, whose rest is read with ranged
+ * retrieval (./members.ts). So a full run costs a few paged searches plus one
+ * read per 1,500 members beyond the first 1,500 of a big group.
+ *
+ * Primary groups (`includePrimaryGroup`): AD leaves a user out of the
+ * `member` of their primary group (primaryGroupID, the RID of the group's
+ * objectSid in the user's domain). Full: the user listing says whose primary
+ * group each group is. Delta: a changed user is added to their primary group
+ * (a new user, or one whose primaryGroupID changed), and a changed group's
+ * set takes its primary members from a search by primaryGroupID (AD adds a
+ * user to the old group's `member` when the primary group changes, so both
+ * groups change).
  *
  * Delta: `uSNChanged` above the cursor's highestCommittedUSN, for users and
  * for groups (a changed group's members read whole again), on the same DC and
@@ -17,18 +28,20 @@
  * "Replicating Directory Changes"; uSNChanged and tombstones need only read
  * access, hence this choice.
  */
-import { Control, type Client, type Entry } from 'ldapts';
+import { AndFilter, Control, EqualityFilter, FilterParser, type Client, type Entry } from 'ldapts';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { DirectoryEvent, DirectoryRun } from '../../types.js';
 import { toProviderError } from '../client.js';
 import { allOf, emptyIndex, escapeValue, firstOf, normalDn, type DirectoryIndex } from '../map.js';
-import { listing, type RunDeps } from '../run.js';
+import { SkippedSubtrees } from '../referrals.js';
+import { countedPages, listing, noteReferences, type RunDeps } from '../run.js';
 import type { LdapSettings } from '../settings.js';
-import { searchChangedSince, searchTombstones, SHOW_DELETED_OID } from './changes.js';
+import { BINARY_ATTRIBUTES, searchChangedSince, searchTombstones, SHOW_DELETED_OID } from './changes.js';
 import { readDcState, type DcState } from './dc-state.js';
-import { AD_GROUP_ATTRIBUTES, adId, adUserAttributes, mapAdGroup, mapAdUser } from './map.js';
-import { readMembers } from './members.js';
+import { AD_GROUP_LISTING_ATTRIBUTES, adId, adSid, adUserAttributes, mapAdGroup, mapAdUser, primaryGroupSidOf } from './map.js';
+import { continueMembers } from './members.js';
+import { ridOf, sidBytes } from './sid.js';
 
 const cursorSchema = z.strictObject({
   v: z.literal(1),
@@ -75,23 +88,6 @@ export async function tombstonesReadable(client: Client, namingContext: string):
   }
 }
 
-/** A generator of pages from an AD reading function, counted and with its failures as ProviderErrors. */
-async function* counted(deps: RunDeps, what: string, pages: AsyncGenerator<Entry[]>): AsyncGenerator<Entry[]> {
-  for (;;) {
-    if (deps.context.signal?.aborted) throw toProviderError(deps.context.signal.reason ?? new Error('aborted'), what);
-    let next: IteratorResult<Entry[]>;
-    try {
-      next = await pages.next();
-    } catch (e) {
-      deps.context.stats.apiRequests++;
-      throw toProviderError(e, what);
-    }
-    if (next.done) return;
-    deps.context.stats.apiRequests++;
-    yield next.value;
-  }
-}
-
 async function call<T>(deps: RunDeps, what: string, requests: number, read: () => Promise<T>): Promise<T> {
   deps.context.stats.apiRequests += requests;
   try {
@@ -101,7 +97,10 @@ async function call<T>(deps: RunDeps, what: string, requests: number, read: () =
   }
 }
 
-export async function startAdRun(deps: RunDeps, stored: AdCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+export async function startAdRun(runDeps: RunDeps, stored: AdCursor | null, done: () => Promise<void>): Promise<DirectoryRun> {
+  // AD refers a domain-root search to its DNS and configuration partitions, which referrals.ts passes over.
+  const skipped = new SkippedSubtrees('active-directory');
+  const deps: RunDeps = { ...runDeps, skipped };
   const { client, context, settings } = deps;
   const now = new Date();
   let state: DcState;
@@ -128,17 +127,23 @@ export async function startAdRun(deps: RunDeps, stored: AdCursor | null, done: (
   const index: DirectoryIndex = emptyIndex();
   /** Member DNs that name nothing in scope (outside the base DN or the filters). */
   const outside = new Set<string>();
+  /** Group SID → the ids of the listed users whose primary group it is. */
+  const primaryMembers = new Map<string, Set<string>>();
+  /** Delta: group SID → its external id (null: no group in scope has it). */
+  const groupBySid = new Map<string, string | null>();
   let finished = false;
   const limit = pLimit(Math.max(1, context.concurrency));
 
   async function* userPages(pages: AsyncGenerator<Entry[]>): AsyncGenerator<DirectoryEvent[]> {
-    for await (const entries of counted(deps, 'listing Active Directory users', pages)) {
+    for await (const entries of pages) {
       const events: DirectoryEvent[] = [];
       for (const entry of entries) {
         const user = mapAdUser(entry, settings, now);
         if (!user) continue;
         index.userByDn.set(normalDn(entry.dn), user.externalId);
         events.push({ type: 'user', user });
+        const primary = settings.includePrimaryGroup ? primaryGroupSidOf(entry) : undefined;
+        if (primary) primaryMembers.set(primary, (primaryMembers.get(primary) ?? new Set()).add(user.externalId));
       }
       if (events.length) yield events;
     }
@@ -159,8 +164,30 @@ export async function startAdRun(deps: RunDeps, stored: AdCursor | null, done: (
     }
   }
 
+  /** Delta: the users in scope whose primary group has this SID (a search by its RID, checked against the user's domain). */
+  async function primaryMembersOf(groupSid: string): Promise<string[]> {
+    const ids: string[] = [];
+    const filter = `(&${settings.userFilter}(primaryGroupID=${ridOf(groupSid)}))`;
+    for await (const entries of listing(deps, `listing the users whose primary group is ${groupSid}`, filter, ['objectGUID', 'objectSid', 'primaryGroupID'], BINARY_ATTRIBUTES)) {
+      for (const entry of entries) if (primaryGroupSidOf(entry) === groupSid) ids.push(adId(entry));
+    }
+    return ids;
+  }
+
+  /** Delta: the group in scope with this objectSid (compared as bytes: a filter string would encode them as UTF-8). */
+  async function groupWithSid(sid: string): Promise<string | null> {
+    if (!groupBySid.has(sid)) {
+      const filter = new AndFilter({ filters: [FilterParser.parseString(settings.groupFilter), new EqualityFilter({ attribute: 'objectSid', value: sidBytes(sid) })] });
+      let found: string | null = null;
+      for await (const entries of listing(deps, `looking up the group ${sid}`, filter, ['objectGUID'], BINARY_ATTRIBUTES)) found = entries[0] ? adId(entries[0]) : found;
+      groupBySid.set(sid, found);
+    }
+    return groupBySid.get(sid) ?? null;
+  }
+
   async function membersEvent(entry: Entry, groupExternalId: string): Promise<DirectoryEvent> {
-    const dns = await call(deps, `reading the members of ${entry.dn}`, 1, () => readMembers(client, entry.dn));
+    // Only a group cut at MaxValRange costs more reads, each counted.
+    const dns = await call(deps, `reading the members of ${entry.dn}`, 0, () => continueMembers(client, entry, () => context.stats.apiRequests++));
     if (cursor) await resolve(dns);
     const users = new Set<string>();
     const groups = new Set<string>();
@@ -171,11 +198,15 @@ export async function startAdRun(deps: RunDeps, stored: AdCursor | null, done: (
       if (user) users.add(user);
       else if (group) groups.add(group);
     }
+    if (settings.includePrimaryGroup) {
+      const sid = adSid(entry);
+      for (const id of cursor ? await primaryMembersOf(sid) : (primaryMembers.get(sid) ?? [])) users.add(id);
+    }
     return { type: 'members', groupExternalId, mode: 'set', userExternalIds: [...users], groupExternalIds: [...groups] };
   }
 
   async function* groupPages(pages: AsyncGenerator<Entry[]>): AsyncGenerator<DirectoryEvent[]> {
-    for await (const entries of counted(deps, 'listing Active Directory groups', pages)) {
+    for await (const entries of pages) {
       const pairs = await Promise.all(entries.map((entry) => limit(async () => {
         const group = mapAdGroup(entry);
         return [{ type: 'group', group }, await membersEvent(entry, group.externalId)] satisfies DirectoryEvent[];
@@ -184,24 +215,31 @@ export async function startAdRun(deps: RunDeps, stored: AdCursor | null, done: (
     }
   }
 
-  const paged = (filter: string, attributes: string[]) =>
-    client.searchPaginated(settings.baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: settings.pageSize } });
-  const searchPages = async function* (filter: string, attributes: string[]): AsyncGenerator<Entry[]> {
-    for await (const page of paged(filter, attributes)) yield page.searchEntries;
-  };
+  const changedSince = (what: string, filter: string, usn: number, attributes: string[]) =>
+    countedPages(deps, what, searchChangedSince(client, settings.baseDn, filter, usn, settings.pageSize, attributes, (urls) => noteReferences(deps, urls)));
 
   async function* pages(): AsyncGenerator<DirectoryEvent[]> {
     try {
       if (!cursor) {
-        yield* userPages(searchPages(settings.userFilter, adUserAttributes(settings)));
-        for await (const entries of listing(deps, 'listing Active Directory group ids', settings.groupFilter, ['objectGUID'], ['objectGUID'])) {
+        yield* userPages(listing(deps, 'listing Active Directory users', settings.userFilter, adUserAttributes(settings), BINARY_ATTRIBUTES));
+        for await (const entries of listing(deps, 'listing Active Directory group ids', settings.groupFilter, ['objectGUID'], BINARY_ATTRIBUTES)) {
           for (const entry of entries) index.groupByDn.set(normalDn(entry.dn), adId(entry));
         }
-        yield* groupPages(searchPages(settings.groupFilter, AD_GROUP_ATTRIBUTES));
+        yield* groupPages(listing(deps, 'listing Active Directory groups', settings.groupFilter, AD_GROUP_LISTING_ATTRIBUTES, BINARY_ATTRIBUTES));
+        skipped.assertNone();
       } else {
         const usn = cursor.highestCommittedUsn;
-        yield* userPages(searchChangedSince(client, settings.baseDn, settings.userFilter, usn, settings.pageSize, adUserAttributes(settings)));
-        yield* groupPages(searchChangedSince(client, settings.baseDn, settings.groupFilter, usn, settings.pageSize, AD_GROUP_ATTRIBUTES));
+        yield* userPages(changedSince('listing changed Active Directory users', settings.userFilter, usn, adUserAttributes(settings)));
+        yield* groupPages(changedSince('listing changed Active Directory groups', settings.groupFilter, usn, AD_GROUP_LISTING_ATTRIBUTES));
+        // A changed user joins their primary group: a new user, or one whose primaryGroupID changed.
+        const joined: DirectoryEvent[] = [];
+        for (const [sid, users] of primaryMembers) {
+          const groupExternalId = await groupWithSid(sid);
+          if (groupExternalId) joined.push({ type: 'members', groupExternalId, mode: 'add', userExternalIds: [...users], groupExternalIds: [] });
+        }
+        if (joined.length) yield joined;
+        // Before any removal: a user in a subtree the listings could not read is not gone.
+        skipped.assertNone();
         const tombstones = await call(deps, 'reading tombstones (CN=Deleted Objects)', 1, () => searchTombstones(client, namingContext, usn, settings.pageSize));
         // Only what lived under the base DN was ours; the filters cannot be checked on a tombstone (it loses objectCategory).
         const base = normalDn(settings.baseDn);
