@@ -25,7 +25,7 @@ import { findUsers, getGroup, getUser, memberOfPages } from './listing.js';
 import { mapGroup, mapUser } from './map.js';
 import { parseCursor, startRun, type RunDeps } from './run.js';
 import { parseJumpCloudSettings } from './settings.js';
-import { systemUserPage, userGroupPage, type SystemUser } from './wire.js';
+import { systemUserCount, userGroupPage, type SystemUser } from './wire.js';
 
 export { DEFAULT_BASE_URL, DEFAULT_INSIGHTS_URL, DEFAULT_MAPPING, parseJumpCloudSettings, type JumpCloudSettings } from './settings.js';
 export type { JumpCloudCursor } from './run.js';
@@ -66,7 +66,7 @@ export function createJumpCloudProvider(context: ProviderContext): DirectoryProv
       const key = `API key${settings.orgId ? ` (organisation ${settings.orgId})` : ''}`;
       const users = 'read users';
       try {
-        await client.request(systemUserPage, { url: client.apiUrl('/api/systemusers', { limit: 1, fields: '_id' }), what: users });
+        await client.request(systemUserCount, { url: client.apiUrl('/api/systemusers', { limit: 1, fields: '_id' }), what: users });
         checks.push({ name: key, ok: true }, { name: users, ok: true });
       } catch (e) {
         if (!(e instanceof ProviderError)) throw e;

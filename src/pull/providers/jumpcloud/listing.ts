@@ -16,7 +16,7 @@
 import { ProviderError } from '../types.js';
 import type { JumpCloudClient } from './client.js';
 import { fieldsFor } from './map.js';
-import { memberOfPage, memberPage, systemUser, systemUserPage, userGroup, userGroupPage, type SystemUser, type UserGroup } from './wire.js';
+import { memberOfPage, memberPage, systemUser, systemUserCount, systemUserPage, userGroup, userGroupPage, type SystemUser, type UserGroup } from './wire.js';
 
 const enc = encodeURIComponent;
 
@@ -42,7 +42,7 @@ export async function* userPages(client: JumpCloudClient): AsyncGenerator<System
 
 /** How many users JumpCloud holds now (one request of one item). */
 export async function userCount(client: JumpCloudClient): Promise<number> {
-  const { data } = await client.request(systemUserPage, { url: client.apiUrl('/api/systemusers', { limit: 1, skip: 0, fields: '_id' }), what: 'counting JumpCloud users' });
+  const { data } = await client.request(systemUserCount, { url: client.apiUrl('/api/systemusers', { limit: 1, skip: 0, fields: '_id' }), what: 'counting JumpCloud users' });
   return data.totalCount;
 }
 

@@ -25,6 +25,8 @@ export type SystemUser = z.infer<typeof systemUser>;
 
 /** v1 listings: `{ totalCount, results }`. */
 export const systemUserPage = z.looseObject({ totalCount: z.number().int().min(0), results: z.array(systemUser) });
+/** A v1 listing asked only for `fields=_id` (a count, a probe): the records hold nothing else. */
+export const systemUserCount = z.looseObject({ totalCount: z.number().int().min(0), results: z.array(z.looseObject({ _id: z.string() })) });
 
 /** A v2 user group (`GET /api/v2/usergroups`, a bare array, and `/api/v2/usergroups/{id}`). */
 export const userGroup = z.looseObject({ id: z.string().min(1), name: z.string(), description: optionalText, type: optionalText });
