@@ -87,8 +87,10 @@ export class FakeOrg {
       ...event,
       at,
     };
+    const last = this.events.at(-1);
     this.events.push(full);
-    this.events.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    // Written late (a past `at`): keep the log in time order.
+    if (last && last.at > at) this.events.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
     return full;
   }
 

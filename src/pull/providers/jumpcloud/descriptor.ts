@@ -4,7 +4,7 @@ import type { PullDescriptor } from '../descriptor.js';
 import { endpointUrl, posInt, pullCommon, text } from '../settings-fields.js';
 
 const settings = z.strictObject({
-  /** The console API (v1 systemusers, v2 usergroups); default https://console.jumpcloud.com (EU orgs: https://console.eu.jumpcloud.com). */
+  /** The console API (v1 systemusers, v2 usergroups); default https://console.jumpcloud.com. */
   baseUrl: endpointUrl().optional(),
   /** An admin's API key (`x-api-key`). */
   apiKey: text(),
