@@ -3,6 +3,8 @@
  * defaults, Retry-After, the state mapping of records old and new, and which
  * Directory Insights events a delta acts on.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSettings } from '../../../src/pull/providers/connection-settings.js';
 import { retryAfterMs } from '../../../src/pull/providers/jumpcloud/client.js';
@@ -23,6 +25,11 @@ describe('JumpCloud settings', () => {
     expect(() => validateSettings('jumpcloud', { apiKey: 'k', apikey: 'k' })).toThrow(/apikey/);
     expect(() => validateSettings('jumpcloud', { apiKey: 'k', insightsUrl: 'https://169.254.169.254/x' })).toThrow(/insightsUrl/);
     expect(() => validateSettings('jumpcloud', { apiKey: 'k', pageSize: 101 })).toThrow(/pageSize/);
+  });
+
+  it('accepts the example in config/jumpcloud.settings.example.json', () => {
+    const example: unknown = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../config/jumpcloud.settings.example.json'), 'utf8'));
+    expect(validateSettings('jumpcloud', example).secrets).toEqual({ apiKey: 'paste-the-admin-api-key-here' });
   });
 
   it('defaults to JumpCloud\'s documented hosts and its page cap', () => {
