@@ -7,7 +7,7 @@
  *   `x-org-id` when the key is a multi-organisation admin's (`orgId` option).
  * - `GET /api/systemusers?limit&skip&sort&fields` → `{ totalCount, results }`
  *   (limit default 10, at most 100: more is a 400); `GET /api/systemusers/{id}`;
- *   `POST /api/search/systemusers` `{ filter, fields, limit, skip }`.
+ *   `POST /api/search/systemusers?limit&skip` `{ filter, fields }`.
  * - `GET /api/v2/usergroups?limit&skip` → a bare array; `/api/v2/usergroups/{id}`;
  *   `/api/v2/usergroups/{id}/members` → `[{ to: { id, type: "user" } }]`;
  *   `/api/v2/users/{id}/memberof` → `[{ id, type: "user_group" }]`. A short page is the last.
@@ -186,8 +186,8 @@ export class FakeJumpCloud {
         return project(u, q.get('fields'));
       }
       case 'searchUsers': {
-        const b = (body ?? {}) as { filter?: unknown; fields?: string; limit?: number; skip?: number };
-        const { limit, skip } = paging(b.limit === undefined ? null : String(b.limit), b.skip === undefined ? null : String(b.skip));
+        const b = (body ?? {}) as { filter?: unknown; fields?: string };
+        const { limit, skip } = paging(q.get('limit'), q.get('skip'));
         const terms = searchTerms(b.filter);
         const found = o.sortedUsers().filter((u) => terms.every(([k, v]) => u[k] === v));
         return { totalCount: found.length, results: found.slice(skip, skip + limit).map((u) => project(u, b.fields ?? null)) };

@@ -218,6 +218,12 @@ describe('throttling', () => {
 });
 
 describe('the one-user lookup', () => {
+  it('answers null for an externalId JumpCloud could not have issued, without asking', async () => {
+    const provider = createJumpCloudProvider(fakeJumpCloudContext(fake));
+    expect(await provider.fetchUser({ externalId: '../usergroups' })).toBeNull();
+    expect(fake.requests).toEqual([]);
+  });
+
   it('finds by userName with an exact-match search, and refuses to guess between two matches', async () => {
     fake.org.addUser({ username: 'ann', employeeIdentifier: 'E-1' });
     fake.org.addUser({ username: 'bob', employeeIdentifier: 'E-1' });
@@ -225,6 +231,7 @@ describe('the one-user lookup', () => {
     await expect(provider.fetchUser({ userName: 'E-1' })).rejects.toMatchObject({ kind: 'bad-response', message: expect.stringMatching(/several JumpCloud users/) });
     const search = fake.requestsTo('searchUsers')[0]!;
     expect(search.method).toBe('POST');
-    expect(search.body).toMatchObject({ filter: { and: [{ employeeIdentifier: 'E-1' }] }, limit: 2 });
+    expect(search.body).toMatchObject({ filter: { and: [{ employeeIdentifier: 'E-1' }] } });
+    expect(search.query).toMatchObject({ limit: '2' });
   });
 });

@@ -31,6 +31,7 @@ export { DEFAULT_BASE_URL, DEFAULT_INSIGHTS_URL, DEFAULT_MAPPING, parseJumpCloud
 export type { JumpCloudCursor } from './run.js';
 
 const NO_INSIGHTS = 'deltas run as full listings';
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export function createJumpCloudProvider(context: ProviderContext): DirectoryProvider {
   const settings = parseJumpCloudSettings(context.settings, context.secrets);
@@ -111,7 +112,8 @@ export function createJumpCloudProvider(context: ProviderContext): DirectoryProv
     async fetchUser(lookup: OneUserLookup): Promise<UserWithGroups | null> {
       const m = settings.mapping;
       let user: SystemUser | null;
-      if (lookup.externalId) user = await getUser(client, lookup.externalId);
+      // JumpCloud ids are 24-hex-digit ObjectIds: another value names no user (and is not sent into a path).
+      if (lookup.externalId) user = OBJECT_ID.test(lookup.externalId) ? await getUser(client, lookup.externalId) : null;
       else if (lookup.userName) user = await findOne(m.userName, lookup.userName);
       else if (lookup.email) user = await findOne(m.email, lookup.email);
       else throw new Error('fetchUser needs externalId, userName or email');

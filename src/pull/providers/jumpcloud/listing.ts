@@ -103,8 +103,9 @@ export const getGroup = (client: JumpCloudClient, id: string): Promise<UserGroup
 export async function findUsers(client: JumpCloudClient, field: string, value: string): Promise<SystemUser[]> {
   const { data } = await client.request(systemUserPage, {
     method: 'POST',
-    url: client.apiUrl('/api/search/systemusers'),
-    body: { filter: { and: [{ [field]: value }] }, fields: fieldsFor(client.settings.mapping), limit: 2, skip: 0 },
+    // Paging in the query, as on every v1 listing; the filter (and fields) in the body, as the search routes take them.
+    url: client.apiUrl('/api/search/systemusers', { limit: 2, skip: 0 }),
+    body: { filter: { and: [{ [field]: value }] }, fields: fieldsFor(client.settings.mapping) },
     what: `looking up the JumpCloud user with ${field} ${value}`,
   });
   return data.results;
