@@ -15,6 +15,7 @@ import { google } from './google/descriptor.js';
 import { ldap } from './ldap/descriptor.js';
 import { okta } from './okta/descriptor.js';
 import { scim } from './scim/descriptor.js';
+import { zitadel } from './zitadel/descriptor.js';
 import type { DirectoryProvider, ProviderContext } from './types.js';
 
 const BUILTIN = [
@@ -22,6 +23,7 @@ const BUILTIN = [
   okta,
   google,
   ldap,
+  zitadel,
   scim,
 ] as const;
 

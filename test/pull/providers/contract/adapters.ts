@@ -9,9 +9,10 @@ import { googleAdapter } from './google.js';
 import { startLdapScenario } from './ldap.js';
 import { startSambaScenario } from './samba.js';
 import { oktaAdapter } from './okta.js';
+import { zitadelAdapter } from './zitadel.js';
 import { startScenario, type ScenarioIdp } from './scenario.js';
 
-export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter];
+export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter, zitadelAdapter];
 
 /**
  * Every IdP the end-to-end scenarios run against: the adapters' fakes, and
@@ -23,4 +24,4 @@ export const SCENARIOS: ReadonlyArray<{ kind: string; start: () => Promise<Scena
   { kind: 'ldap (active-directory, Samba)', start: startSambaScenario },
 ];
 
-export { entraAdapter, googleAdapter, oktaAdapter };
+export { entraAdapter, googleAdapter, oktaAdapter, zitadelAdapter };
