@@ -22,6 +22,8 @@ export interface FakeUser {
   phone: string;
   organizationId: string;
   changeDate: string;
+  /** A machine user (service account): an API client, not a person. */
+  machine?: boolean;
 }
 
 export interface FakeProject {
@@ -126,6 +128,14 @@ export class FakeZitadelDirectory {
   addRole(projectId: string, key: string, displayName = key): void {
     this.project(projectId).roles.set(key, { key, displayName });
     this.record('project', projectId, 'project.role.added', { key, displayName });
+  }
+
+  /** RemoveProject: its roles and grants go with it, without an event each (only project.removed). */
+  removeProject(projectId: string): void {
+    this.project(projectId);
+    this.projects.delete(projectId);
+    for (const g of [...this.grants.values()].filter((g) => g.projectId === projectId)) this.grants.delete(g.id);
+    this.record('project', projectId, 'project.removed');
   }
 
   /** RemoveProjectRole: the role leaves every grant that held it (user.grant.cascade.changed). */

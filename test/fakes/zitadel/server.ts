@@ -23,7 +23,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPublicKey, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { FakeZitadelDirectory, type FakeUser } from './directory.js';
 
 export type Route = 'token' | 'users' | 'user' | 'projects' | 'roles' | 'authorizations' | 'events';
@@ -53,6 +53,8 @@ export interface Fault {
 
 export interface LoggedRequest {
   route: Route | null;
+  httpVersion: string;
+  headers: Record<string, string | string[] | undefined>;
   status: number;
   page: number;
   body: Record<string, unknown>;
@@ -119,7 +121,7 @@ export class FakeZitadel {
       req.on('end', () => resolve(b));
     });
     let body: Record<string, unknown> = {};
-    const entry: LoggedRequest = { route, status: 0, page: 1, body };
+    const entry: LoggedRequest = { route, httpVersion: req.httpVersion, headers: req.headers, status: 0, page: 1, body };
     this.requests.push(entry);
     this.inFlight++;
     this.maxInFlightTotal = Math.max(this.maxInFlightTotal, this.inFlight);
@@ -177,7 +179,7 @@ export class FakeZitadel {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: string; sub?: string; aud?: string | string[]; exp?: number };
     const key = header.kid ? this.keys.get(header.kid) : undefined;
     if (!key || header.alg !== 'RS256') return bad('key not found');
-    const verified = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(createPublicKey(key.publicKey), Buffer.from(s, 'base64url'));
+    const verified = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(key.publicKey, Buffer.from(s, 'base64url'));
     if (!verified) return bad('signature invalid');
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (claims.iss !== key.userId || claims.sub !== key.userId) return bad('subject does not match the key');
@@ -269,7 +271,7 @@ function matchesAll(u: FakeUser, queries: UserQuery[]): boolean {
       case 'loginNameQuery': return equals(u.preferredLoginName, v.loginName, v.method) || equals(u.username, v.loginName, v.method);
       case 'emailQuery': return equals(u.email, v.emailAddress, v.method);
       case 'nickNameQuery': return equals(u.nickName, v.nickName, v.method);
-      case 'typeQuery': return v.type === 'TYPE_HUMAN';
+      case 'typeQuery': return v.type === (u.machine ? 'TYPE_MACHINE' : 'TYPE_HUMAN');
       case 'organizationIdQuery': return u.organizationId === v.organizationId;
       default: throw new Error(`the fake does not know the query ${kind}`);
     }
@@ -285,11 +287,15 @@ function userJson(u: FakeUser): Record<string, unknown> {
     username: u.username,
     loginNames: [u.preferredLoginName],
     preferredLoginName: u.preferredLoginName,
-    human: {
-      profile: nonEmpty({ givenName: u.givenName, familyName: u.familyName, nickName: u.nickName, displayName: u.displayName }),
-      ...(u.email ? { email: { email: u.email } } : {}),
-      ...(u.phone ? { phone: { phone: u.phone } } : {}),
-    },
+    ...(u.machine
+      ? { machine: { name: u.displayName || u.username } }
+      : {
+          human: {
+            profile: nonEmpty({ givenName: u.givenName, familyName: u.familyName, nickName: u.nickName, displayName: u.displayName }),
+            ...(u.email ? { email: { email: u.email } } : {}),
+            ...(u.phone ? { phone: { phone: u.phone } } : {}),
+          },
+        }),
   };
 }
 

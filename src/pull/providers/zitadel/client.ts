@@ -51,9 +51,17 @@ export function buildApi(context: ProviderContext, settings: ZitadelSettings, bu
   };
 
   /** The bearer token: the PAT, or an access token of the JWT profile grant, reused until a minute before it expires. */
+  let pending: Promise<string> | null = null;
   async function token(): Promise<string> {
     if (settings.auth.mode === 'pat') return settings.auth.token;
     if (cached && cached.until > Date.now()) return cached.token;
+    // Concurrent member listings share one grant.
+    pending ??= grant().finally(() => (pending = null));
+    return pending;
+  }
+
+  async function grant(): Promise<string> {
+    if (settings.auth.mode !== 'jwt-profile') throw new Error('no key to sign a JWT profile assertion with');
     context.stats.apiRequests++;
     const form = new URLSearchParams({
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',

@@ -57,14 +57,25 @@ export function isNetworkFailure(e: unknown): boolean {
 export function describe(e: unknown): { status: number; code: string; message: string; retryAfter: string | null } | null {
   if (e instanceof RestError) return { status: e.status, code: e.code, message: e.message, retryAfter: e.retryAfter };
   if (isConnectError(e)) {
+    // The connect client wraps what an interceptor throws (the token request's RestError) in a ConnectError.
+    if (e.cause instanceof RestError || e.cause instanceof ProviderError) return describe(e.cause);
     const c = CODES[e.code] ?? { name: 'unknown', status: 500 };
     return { status: c.status, code: c.name, message: e.rawMessage, retryAfter: e.metadata?.get('retry-after') ?? null };
   }
   return null;
 }
 
-export function statusOfCode(code: string): number {
-  return CODE_BY_NAME.get(code)?.status ?? 500;
+/**
+ * The code of a REST answer: the v1 gateway's numeric gRPC code (`{"code": 7}`),
+ * a connect code name (`{"code": "permission_denied"}`, as Zitadel's reference
+ * shows it), an OAuth `error`, or failing all of them the code of the HTTP status.
+ */
+export function restCode(status: number, body: Record<string, unknown>): string {
+  if (typeof body.code === 'number' && CODES[body.code]) return CODES[body.code]!.name;
+  if (typeof body.code === 'string' && CODE_BY_NAME.has(body.code)) return body.code;
+  if (typeof body.error === 'string') return body.error;
+  const byStatus: Record<number, string> = { 400: 'invalid_argument', 401: 'unauthenticated', 403: 'permission_denied', 404: 'not_found', 429: 'resource_exhausted', 503: 'unavailable', 504: 'deadline_exceeded' };
+  return byStatus[status] ?? (status >= 500 ? 'internal' : 'unknown');
 }
 
 /** The token endpoint's refusals of a JWT profile assertion (RFC 6749 §5.2): the key is wrong, unknown or revoked. */

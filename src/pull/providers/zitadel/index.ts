@@ -3,9 +3,9 @@
  * imported only in this folder).
  *
  * Auth: a machine user's personal access token, or its key file (JWT profile
- * grant, ./rest.ts); the machine user needs Org User Manager (or Org Owner
- * Viewer) to read users, project roles and grants, and IAM_OWNER_VIEWER for
- * the events API that deltas read.
+ * grant, ./rest.ts); the machine user needs the manager role ORG_OWNER_VIEWER
+ * to read users, project roles and grants, and IAM_OWNER_VIEWER for the
+ * events API that deltas read.
  * Groups: project roles. Zitadel v4's GroupService is not in the npm client's
  * protos, so each role key of each project is a group (id `projectId:key`,
  * name the key) and its members are the users holding an active grant of it.
@@ -84,14 +84,14 @@ export function createZitadelProvider(context: ProviderContext): DirectoryProvid
       } catch (e) {
         if (!(e instanceof ProviderError)) throw e;
         if (e.kind === 'permission') {
-          checks.push({ name: credentials, ok: true }, { name: 'read users', ok: false, detail: `the machine user needs the Org User Manager role (or Org Owner Viewer) ${settings.organizationId ? `in organization ${settings.organizationId}` : 'in its organization'}` });
+          checks.push({ name: credentials, ok: true }, { name: 'read users', ok: false, detail: `the machine user needs the manager role ORG_OWNER_VIEWER ${settings.organizationId ? `in organization ${settings.organizationId}` : 'in its organization'} (${e.message})` });
         } else {
           checks.push({ name: credentials, ok: false, detail: e.message });
           for (const name of ['read users', 'read groups (project roles and grants)', 'read the events API']) checks.push({ name, ok: false, detail: 'not checked: credentials rejected' });
           return { ok: false, checks };
         }
       }
-      await probe('read groups (project roles and grants)', 'the machine user may not read projects and user grants: give it Org Owner Viewer or Org Project Permission Viewer', async () => {
+      await probe('read groups (project roles and grants)', 'the machine user may not read projects, roles and user grants: give it the manager role ORG_OWNER_VIEWER (this needs Zitadel v4 or later: ProjectService and AuthorizationService v2beta)', async () => {
         await api.call('listing Zitadel projects', () => api.projects.listProjects({ pagination: { limit: 1 } }));
         await api.call('listing Zitadel user grants', () => api.authorizations.listAuthorizations({ pagination: { limit: 1 } }));
       });

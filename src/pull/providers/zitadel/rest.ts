@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, createSign } from 'node:crypto';
 import { outboundRequest } from '../../../core/net/outbound.js';
-import { RestError } from './errors.js';
+import { restCode, RestError } from './errors.js';
 import type { ServiceAccountKey } from './settings.js';
 
 export interface RestAnswer<T> {
@@ -30,8 +30,7 @@ export async function postRest<T>(url: string, init: { body: string; contentType
   const retryAfter = typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : null;
   if (res.status >= 400) {
     // Connect-style `{ code, message }` (API) or OAuth's `{ error, error_description }` (token endpoint).
-    const code = String(parsed.code ?? parsed.error ?? `http_${res.status}`);
-    throw new RestError(res.status, code, String(parsed.message ?? parsed.error_description ?? `HTTP ${res.status}`), retryAfter);
+    throw new RestError(res.status, restCode(res.status, parsed), String(parsed.message ?? parsed.error_description ?? `HTTP ${res.status}`), retryAfter);
   }
   return { body: parsed as T, date: Number.isFinite(date) ? date : null };
 }

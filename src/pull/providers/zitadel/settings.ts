@@ -2,6 +2,7 @@
  * The Zitadel connection's settings as the provider needs them, parsed from
  * what src/pull/providers/connection-settings.ts validated, with defaults.
  */
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { unusableSetting } from '../settings-fields.js';
 import type { AttributeMapping } from '../types.js';
@@ -65,6 +66,11 @@ function parseKey(raw: unknown): ServiceAccountKey {
   }
   const parsed = keySchema.safeParse(value);
   if (!parsed.success) throw unusableSetting('serviceAccountKey', `Zitadel serviceAccountKey: ${z.prettifyError(parsed.error)} (expected the JSON key file with keyId, key and userId)`);
+  try {
+    createPrivateKey(parsed.data.key);
+  } catch (e) {
+    throw unusableSetting('serviceAccountKey', `Zitadel serviceAccountKey: its "key" is not a private key in PEM (${e instanceof Error ? e.message : String(e)})`);
+  }
   return { keyId: parsed.data.keyId, key: parsed.data.key, userId: parsed.data.userId };
 }
 
