@@ -15,9 +15,8 @@
  * periodic full run stays on.
  */
 import { ProviderError } from '../types.js';
-import type { ZitadelEvent } from './client.js';
+import type { ZitadelApi, ZitadelEvent } from './client.js';
 import { groupId } from './map.js';
-import type { RunDeps } from './run.js';
 
 export const EVENTS_PAGE = 1000;
 const AGGREGATES = ['user', 'usergrant', 'project'];
@@ -36,7 +35,7 @@ export interface EventChanges {
 
 export type EventsOpening = { readable: true; changes: EventChanges } | { readable: false; reason: string };
 
-export async function readChanges(deps: RunDeps, since: string): Promise<EventsOpening> {
+export async function readChanges(deps: { api: ZitadelApi }, since: string): Promise<EventsOpening> {
   const { api } = deps;
   const changes: EventChanges = {
     assertRead: () => undefined,
