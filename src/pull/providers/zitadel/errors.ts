@@ -2,9 +2,11 @@
  * Turns what a Zitadel call throws into one ProviderError per way it fails.
  * The connect transport throws ConnectError (a connect code, and the response
  * headers as `metadata`); the events API and the token endpoint (plain HTTP,
- * ./rest.ts) throw RestError. A ConnectError is recognised by shape: the
- * transport (@connectrpc/connect 2.1) and @zitadel/client's own nested copy
- * (2.3) are two classes of the same name, so `instanceof` would miss one.
+ * ./rest.ts) throw RestError. A ConnectError is recognised by shape: it
+ * comes from the transport's @connectrpc/connect (2.1), not from the 2.3 copy
+ * nested in @zitadel/client, and @zitadel/client's types declare a
+ * `ConnectError` export that its index.js does not have (checked on 1.3.1),
+ * while @connectrpc/connect itself is no direct dependency of Roster.
  * Connect codes: https://connectrpc.com/docs/protocol/#error-codes
  */
 import { ProviderError, type ProviderErrorKind } from '../types.js';
