@@ -75,6 +75,17 @@ describe('the wire', () => {
     expect(error).toMatchObject({ kind: 'permission', status: 403 });
   });
 
+  it('ends a request under way when the run is aborted, as a network ProviderError', async () => {
+    fake.latencyMs = 2_000;
+    const controller = new AbortController();
+    const provider = createZitadelProvider({ ...fakeZitadelContext(fake), signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('sync cancelled')), 50);
+    const started = Date.now();
+    const { error } = await list({ provider });
+    expect(error).toMatchObject({ name: 'ProviderError', kind: 'network' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it('retries a dropped connection and completes', async () => {
     fake.faults.push({ route: 'users', drop: true, times: 1 });
     const handle = { provider: createZitadelProvider(fakeZitadelContext(fake)) };

@@ -96,15 +96,18 @@ export function buildApi(context: ProviderContext, settings: ZitadelSettings, bu
     nodeOptions: { agent: outboundAgent(settings.baseUrl) },
   });
 
-  /** One read with the retries the module comment describes; throws a ProviderError (or a bug). */
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One read with the retries the module comment describes; throws a ProviderError (or a bug).
+   * `fn` gets the call options to pass on (the run's abort signal ends a request under way).
+   */
+  async function call<T>(what: string, fn: (options: { signal?: AbortSignal }) => Promise<T>): Promise<T> {
     let serverRetries = 0;
     let throttles = 0;
     let reauthed = false;
     for (;;) {
       if (context.signal?.aborted) throw toProviderError(context.signal.reason, what);
       try {
-        return await fn();
+        return await fn(context.signal ? { signal: context.signal } : {});
       } catch (e) {
         const d = describe(e);
         const dropped = isNetworkFailure(e);

@@ -97,7 +97,7 @@ export function toProviderError(e: unknown, what: string): unknown {
       : d.code === 'permission_denied' ? 'permission'
         : d.code === 'not_found' ? 'not-found'
           : d.code === 'resource_exhausted' ? 'rate-limited'
-            : d.code === 'deadline_exceeded' ? 'network'
+            : d.code === 'deadline_exceeded' || d.code === 'canceled' ? 'network'
               : 'bad-response';
   const text = kind === 'auth' ? `Zitadel refused the credentials: ${d.message}`
     : kind === 'permission' ? `permission denied: ${d.message}`

@@ -50,15 +50,15 @@ export function createZitadelProvider(context: ProviderContext): DirectoryProvid
   const deps: RunDeps = { api, context, settings };
 
   async function findOne(field: UserField, value: string): Promise<User | null> {
-    const r = await api.call(`looking up the Zitadel user with ${field} ${value}`, () =>
-      api.users.listUsers({ query: { limit: 2 }, queries: [...userFilters(settings), { query: queryFor(field, value) }] }));
+    const r = await api.call(`looking up the Zitadel user with ${field} ${value}`, (o) =>
+      api.users.listUsers({ query: { limit: 2 }, queries: [...userFilters(settings), { query: queryFor(field, value) }] }, o));
     if (r.result.length > 1) throw new ProviderError('bad-response', `several Zitadel users have ${field} "${value}"; look the user up by externalId`);
     return r.result[0] ?? null;
   }
 
   async function byId(userId: string): Promise<User | null> {
     try {
-      return (await api.call(`reading the Zitadel user ${userId}`, () => api.users.getUserByID({ userId }))).user ?? null;
+      return (await api.call(`reading the Zitadel user ${userId}`, (o) => api.users.getUserByID({ userId }, o))).user ?? null;
     } catch (e) {
       if (e instanceof ProviderError && e.kind === 'not-found') return null;
       throw e;
@@ -79,7 +79,7 @@ export function createZitadelProvider(context: ProviderContext): DirectoryProvid
         }
       };
       try {
-        await api.call('reading Zitadel users', () => api.users.listUsers({ query: { limit: 1 }, queries: userFilters(settings) }));
+        await api.call('reading Zitadel users', (o) => api.users.listUsers({ query: { limit: 1 }, queries: userFilters(settings) }, o));
         checks.push({ name: credentials, ok: true }, { name: 'read users', ok: true });
       } catch (e) {
         if (!(e instanceof ProviderError)) throw e;
@@ -92,8 +92,8 @@ export function createZitadelProvider(context: ProviderContext): DirectoryProvid
         }
       }
       await probe('read groups (project roles and grants)', 'the machine user may not read projects, roles and user grants: give it the manager role ORG_OWNER_VIEWER (this needs Zitadel v4 or later: ProjectService and AuthorizationService v2beta)', async () => {
-        await api.call('listing Zitadel projects', () => api.projects.listProjects({ pagination: { limit: 1 } }));
-        await api.call('listing Zitadel user grants', () => api.authorizations.listAuthorizations({ pagination: { limit: 1 } }));
+        await api.call('listing Zitadel projects', (o) => api.projects.listProjects({ pagination: { limit: 1 } }, o));
+        await api.call('listing Zitadel user grants', (o) => api.authorizations.listAuthorizations({ pagination: { limit: 1 } }, o));
       });
       await probe('read the events API', 'the machine user lacks IAM_OWNER_VIEWER: deltas run as full listings', () =>
         api.call('reading the Zitadel events API', () => api.events({ from: new Date(Date.now() - 60_000).toISOString(), asc: true, limit: 1, aggregateTypes: ['user'] })));
@@ -127,8 +127,8 @@ export function createZitadelProvider(context: ProviderContext): DirectoryProvid
         { filter: { case: 'state' as const, value: { state: 1 /* STATE_ACTIVE */ } } },
       ];
       for await (const page of offsetPages(GRANTS_PAGE, async (offset) => {
-        const r = await api.call(`listing the grants of Zitadel user ${userId}`, () =>
-          api.authorizations.listAuthorizations({ pagination: { offset, limit: GRANTS_PAGE, asc: true }, filters }));
+        const r = await api.call(`listing the grants of Zitadel user ${userId}`, (o) =>
+          api.authorizations.listAuthorizations({ pagination: { offset, limit: GRANTS_PAGE, asc: true }, filters }, o));
         return { items: r.authorizations, total: r.pagination?.totalResult ?? 0n };
       })) {
         for (const a of page) {

@@ -69,8 +69,8 @@ export function userFilters(settings: ZitadelSettings) {
 export async function* userPages(deps: RunDeps, extra: Array<{ query: { case: 'inUserIdsQuery'; value: { userIds: string[] } } }> = []): AsyncGenerator<User[]> {
   const { api, settings } = deps;
   yield* offsetPages(USERS_PAGE, async (offset) => {
-    const r = await api.call('listing Zitadel users', () =>
-      api.users.listUsers({ query: { offset, limit: USERS_PAGE, asc: true }, sortingColumn: 9 /* CREATION_DATE */, queries: [...userFilters(settings), ...extra] }));
+    const r = await api.call('listing Zitadel users', (o) =>
+      api.users.listUsers({ query: { offset, limit: USERS_PAGE, asc: true }, sortingColumn: 9 /* CREATION_DATE */, queries: [...userFilters(settings), ...extra] }, o));
     return { items: r.result, total: r.details?.totalResult ?? 0n };
   });
 }
@@ -81,15 +81,15 @@ async function* groupsAndMembers(deps: RunDeps, listed: Set<string>): AsyncGener
   const org = settings.organizationId ? [{ filter: { case: 'projectOrganizationIdFilter' as const, value: { id: settings.organizationId } } }] : [];
   const projects: Array<{ id: string; name: string }> = [];
   for await (const page of offsetPages(PROJECTS_PAGE, async (offset) => {
-    const r = await api.call('listing Zitadel projects', () => api.projects.listProjects({ pagination: { offset, limit: PROJECTS_PAGE, asc: true }, filters: org }));
+    const r = await api.call('listing Zitadel projects', (o) => api.projects.listProjects({ pagination: { offset, limit: PROJECTS_PAGE, asc: true }, filters: org }, o));
     return { items: r.projects, total: r.pagination?.totalResult ?? 0n };
   })) for (const p of page) projects.push({ id: p.id, name: p.name });
 
   const roles: Array<{ projectId: string; key: string }> = [];
   for (const project of projects) {
     for await (const page of offsetPages(ROLES_PAGE, async (offset) => {
-      const r = await api.call(`listing the roles of Zitadel project ${project.id}`, () =>
-        api.projects.listProjectRoles({ projectId: project.id, pagination: { offset, limit: ROLES_PAGE, asc: true } }));
+      const r = await api.call(`listing the roles of Zitadel project ${project.id}`, (o) =>
+        api.projects.listProjectRoles({ projectId: project.id, pagination: { offset, limit: ROLES_PAGE, asc: true } }, o));
       return { items: r.projectRoles, total: r.pagination?.totalResult ?? 0n };
     })) {
       yield page.map((role) => {
@@ -112,8 +112,8 @@ async function* members(deps: RunDeps, projectId: string, key: string): AsyncGen
     { filter: { case: 'state' as const, value: { state: 1 /* STATE_ACTIVE */ } } },
   ];
   for await (const page of offsetPages(GRANTS_PAGE, async (offset) => {
-    const r = await api.call(`listing the holders of Zitadel role ${key} of project ${projectId}`, () =>
-      api.authorizations.listAuthorizations({ pagination: { offset, limit: GRANTS_PAGE, asc: true }, filters }));
+    const r = await api.call(`listing the holders of Zitadel role ${key} of project ${projectId}`, (o) =>
+      api.authorizations.listAuthorizations({ pagination: { offset, limit: GRANTS_PAGE, asc: true }, filters }, o));
     return { items: r.authorizations, total: r.pagination?.totalResult ?? 0n };
   })) {
     yield [{ type: 'members', groupExternalId: groupId(projectId, key), mode, userExternalIds: page.flatMap((a) => (a.user?.id ? [a.user.id] : [])), groupExternalIds: [] }];
