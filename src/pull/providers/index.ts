@@ -16,6 +16,7 @@ import { jumpcloud } from './jumpcloud/descriptor.js';
 import { ldap } from './ldap/descriptor.js';
 import { okta } from './okta/descriptor.js';
 import { scim } from './scim/descriptor.js';
+import { zitadel } from './zitadel/descriptor.js';
 import type { DirectoryProvider, ProviderContext } from './types.js';
 
 const BUILTIN = [
@@ -23,6 +24,7 @@ const BUILTIN = [
   okta,
   google,
   ldap,
+  zitadel,
   jumpcloud,
   scim,
 ] as const;

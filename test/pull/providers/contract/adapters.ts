@@ -10,9 +10,10 @@ import { startLdapScenario } from './ldap.js';
 import { startSambaScenario } from './samba.js';
 import { jumpcloudAdapter } from './jumpcloud.js';
 import { oktaAdapter } from './okta.js';
+import { zitadelAdapter } from './zitadel.js';
 import { startScenario, type ScenarioIdp } from './scenario.js';
 
-export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter, jumpcloudAdapter];
+export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter, zitadelAdapter, jumpcloudAdapter];
 
 /**
  * Every IdP the end-to-end scenarios run against: the adapters' fakes, and
@@ -24,4 +25,4 @@ export const SCENARIOS: ReadonlyArray<{ kind: string; start: () => Promise<Scena
   { kind: 'ldap (active-directory, Samba)', start: startSambaScenario },
 ];
 
-export { entraAdapter, googleAdapter, jumpcloudAdapter, oktaAdapter };
+export { entraAdapter, googleAdapter, jumpcloudAdapter, oktaAdapter, zitadelAdapter };
