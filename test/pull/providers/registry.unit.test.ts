@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { CONNECTION_KINDS, PROVIDER_KINDS, acceptsScimPush, descriptorOf, pullDescriptorOf } from '../../../src/pull/providers/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const SDKS = ['@azure/identity', '@microsoft/microsoft-graph-client', '@okta/okta-sdk-nodejs', '@googleapis/admin', 'google-auth-library', 'ldapts'];
+const SDKS = ['@azure/identity', '@microsoft/microsoft-graph-client', '@okta/okta-sdk-nodejs', '@googleapis/admin', 'google-auth-library', 'ldapts', '@zitadel/client', '@connectrpc/connect-node', '@keycloak/keycloak-admin-client'];
 
 /** Packages a module reaches through static (not type-only, not dynamic) imports, following the project's own files. */
 function staticPackages(entry: string): Set<string> {
@@ -43,6 +43,7 @@ describe('the provider registry', () => {
     expect(sdksReached('src/pull/providers/okta/index.ts')).toEqual(['@okta/okta-sdk-nodejs']);
     expect(sdksReached('src/pull/providers/google/index.ts')).toContain('@googleapis/admin');
     expect(sdksReached('src/pull/providers/ldap/index.ts')).toEqual(['ldapts']);
+    expect(sdksReached('src/pull/providers/zitadel/index.ts')).toContain('@zitadel/client');
   });
 
   it('lists every kind once, pull kinds with a provider and push kinds without', () => {
