@@ -6,10 +6,11 @@
  * most production servers), run in the foreground so the test owns its PID
  * (IDP-NOTES "LDAP and Active Directory"). Ready in ~60 ms.
  *
- * Seeding goes through ldapts bound as the root DN; `stop()` kills the
+ * Seeding goes through ldapts bound as the root DN (or, for bench/sync's big
+ * directories, `preloadLdif` through slapadd before start); `stop()` kills the
  * server mid-test (a listing then fails as a dropped connection).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net, { createServer } from 'node:net';
@@ -28,6 +29,22 @@ export interface SlapdOptions {
   tls?: { certPath: string; keyPath: string; caPath: string };
   /** A `sizelimit` line for the database (slapd.conf(5)), e.g. `size.prtotal=3`; the root DN is never limited. */
   sizeLimit?: string;
+  /** The mdb map size in MB (default 64, enough for the tests; bench/sync's 100k-user directories need more). */
+  mapSizeMb?: number;
+  /**
+   * Serve cn=Monitor (slapd-monitor(5), built into Debian's slapd), readable by
+   * anyone: bench/sync counts the operations the server completed there.
+   */
+  monitor?: boolean;
+  /** `dbnosync`: mdb does not flush each write to disk (bench/sync seeds thousands of entries; a throwaway server needs no durability). */
+  noSync?: boolean;
+  /**
+   * An LDIF file of entries under the base entry, loaded with `slapadd -q` before
+   * slapd starts (with the base entry and the two OUs): ~6x faster than adding
+   * them through the server, for bench/sync's directories. slapadd gives each
+   * entry its entryUUID and entryCSN, and (-w) the suffix its contextCSN.
+   */
+  preloadLdif?: string;
 }
 
 export interface Slapd {
@@ -72,7 +89,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const conf = (dir: string, { tls, sizeLimit }: SlapdOptions) => `
+const conf = (dir: string, { tls, sizeLimit, mapSizeMb = 64, monitor = false, noSync = false }: SlapdOptions) => `
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -84,9 +101,9 @@ moduleload syncprov
 moduleload ppolicy
 moduleload refint
 sizelimit unlimited
-${tls ? `TLSCACertificateFile ${tls.caPath}\nTLSCertificateFile ${tls.certPath}\nTLSCertificateKeyFile ${tls.keyPath}\n` : ''}database mdb
-maxsize 67108864
-suffix "${BASE_DN}"
+${tls ? `TLSCACertificateFile ${tls.caPath}\nTLSCertificateFile ${tls.certPath}\nTLSCertificateKeyFile ${tls.keyPath}\n` : ''}${monitor ? 'database monitor\n' : ''}database mdb
+maxsize ${mapSizeMb * 1024 * 1024}
+${noSync ? 'dbnosync\n' : ''}suffix "${BASE_DN}"
 rootdn "${ROOT_DN}"
 rootpw ${ROOT_PW}
 ${sizeLimit ? `sizelimit ${sizeLimit}\n` : ''}directory ${dir}/data
@@ -97,6 +114,16 @@ overlay refint
 refint_attributes member uniqueMember
 `;
 
+/** The base entry and ou=people, ou=groups: every server starts with them. */
+const BASE_ENTRIES: Array<[string, Record<string, string | string[]>]> = [
+  [BASE_DN, { objectClass: ['dcObject', 'organization'], dc: 'roster', o: 'Roster test' }],
+  [`ou=people,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'people' }],
+  [`ou=groups,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'groups' }],
+];
+
+const asLdif = ([dn, attributes]: (typeof BASE_ENTRIES)[number]) =>
+  [`dn: ${dn}`, ...Object.entries(attributes).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((value) => `${name}: ${value}`)), '', ''].join('\n');
+
 /** Start slapd on a free port with the base entry and ou=people, ou=groups. */
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   if (!existsSync(SLAPD)) {
@@ -105,6 +132,19 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const dir = await mkdtemp(path.join(tmpdir(), 'roster-slapd-'));
   await mkdir(path.join(dir, 'data'));
   await writeFile(path.join(dir, 'slapd.conf'), conf(dir, options));
+  if (options.preloadLdif) {
+    await writeFile(path.join(dir, 'base.ldif'), BASE_ENTRIES.map(asLdif).join(''));
+    // slapadd skips the monitor database (it takes no entries) with a notice: -n names the mdb one.
+    const slapadd = (file: string) =>
+      execFileSync('/usr/sbin/slapadd', ['-q', '-w', '-n', options.monitor ? '2' : '1', '-f', path.join(dir, 'slapd.conf'), '-l', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      slapadd(path.join(dir, 'base.ldif'));
+      slapadd(options.preloadLdif);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`slapadd could not load ${options.preloadLdif}: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);
+    }
+  }
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
   const ldapsUrl = options.tls ? `ldaps://127.0.0.1:${await freePort()}/` : undefined;
@@ -172,9 +212,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await slapd.add(BASE_DN, { objectClass: ['dcObject', 'organization'], dc: 'roster', o: 'Roster test' });
-  await slapd.add(`ou=people,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'people' });
-  await slapd.add(`ou=groups,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'groups' });
+  if (!options.preloadLdif) for (const [dn, attributes] of BASE_ENTRIES) await slapd.add(dn, attributes);
   return slapd;
 }
 
