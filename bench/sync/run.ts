@@ -112,8 +112,12 @@ function compileSyncProcess(): { dir: string; entry: string } {
   return { dir, entry };
 }
 
-/** Aims from the issues; ldap's no-change aim is the delta providers' (issue 12 asks only for 0 rows written). */
-const AIM = { initialMs: 60_000, peakRssMb: 512, noChangePercent: { entra: 5, okta: 5, google: 30, ldap: 5 }, requestsOverMinimum: 0.1 };
+/**
+ * Aims from the issues. Issue 12 sets ldap none but 0 rows written: its no-change
+ * aim is Google's, since an OpenLDAP delta lists every id too (LDAP keeps no
+ * tombstones, so a deletion is an id missing from the listing).
+ */
+const AIM = { initialMs: 60_000, peakRssMb: 512, noChangePercent: { entra: 5, okta: 5, google: 30, ldap: 30 }, requestsOverMinimum: 0.1 };
 
 function request(child: ChildProcess, req: FakeRequest): Promise<FakeResponse> {
   return new Promise((resolve, reject) => {

@@ -165,6 +165,7 @@ try {
   const changed = (await fake({ cmd: 'change', fraction: 0.01 })).changed!;
   const onePercent = await phase('1% changed resync');
   const pct = (x: number) => Math.round((x / initial.ms) * 1000) / 10;
+  const cpuPct = (x: number) => Math.round((x / initial.cpuMs) * 1000) / 10;
   send({
     type: 'result',
     result: {
@@ -185,6 +186,7 @@ try {
         ms: unchanged.ms,
         cpuMs: unchanged.cpuMs,
         percentOfInitial: pct(unchanged.ms),
+        cpuPercentOfInitial: cpuPct(unchanged.cpuMs),
         status: unchanged.report.status,
         mode: unchanged.report.mode,
         apiRequests: unchanged.report.apiRequests,
