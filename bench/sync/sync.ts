@@ -190,6 +190,7 @@ try {
         status: unchanged.report.status,
         mode: unchanged.report.mode,
         apiRequests: unchanged.report.apiRequests,
+        requestsServedByFake: unchanged.served,
         rowsWritten: unchanged.written.total,
         rowsWrittenToDirectoryTables: unchanged.directoryRows,
         rowsWrittenByTable: unchanged.written.byTable,
