@@ -4,8 +4,9 @@
  * seeding is not counted in the Roster process. Users are inetOrgPerson
  * entries under ou=people, groups groupOfNames under ou=groups whose `member`
  * values are user DNs. The whole directory is one LDIF loaded by `slapadd`
- * before slapd starts (1.1 s for 10k users where one `ldapadd` through the
- * server took 5.6 s with dbnosync, 24 s without); slapadd gives entries their
+ * before slapd starts (1.0–1.6 s for 10k users, start included, where one
+ * `ldapadd` through the server took 5.6–7.6 s with dbnosync, 24 s without:
+ * measured on a loaded 2-core machine); slapadd gives entries their
  * entryUUID and entryCSN and the suffix its contextCSN, as the server would.
  *
  * Requests served are read from the server's cn=Monitor: the bind and
