@@ -8,19 +8,23 @@
  *   { cmd: 'served' }                                      → { requests } (served since the last call)
  *   { cmd: 'stop' }
  *
- * The Entra fake speaks HTTPS with the CA whose folder is ROSTER_TEST_TLS_DIR.
+ * The Entra fake speaks HTTPS, and ldap's slapd StartTLS, with the CA and
+ * certificate whose folder is ROSTER_TEST_TLS_DIR.
  */
+import path from 'node:path';
 import { FakeEntra, generateDirectory as generateEntra } from '../../test/fakes/entra/index.js';
 import { createLargeGoogleDirectory, startFakeGoogle, type FakeGoogleServer } from '../../test/fakes/google/index.js';
 import { minimumRequests as googleMinimum } from '../../test/fakes/google/harness.js';
 import { generateDirectory as generateOkta, startFakeOkta, type FakeOkta } from '../../test/fakes/okta/index.js';
+import { TLS_DIR_ENV } from '../../test/fakes/tls.js';
+import { startLdapDirectory } from './ldap.js';
 import type { FakeRequest, FakeResponse, ProviderName } from './protocol.js';
 
 interface Running {
   settings: Record<string, unknown>;
   minimumRequests: number;
   /** Requests served so far. */
-  served(): number;
+  served(): number | Promise<number>;
   /** Change the display name of every `step`-th user. */
   change(step: number, round: number): number;
   close(): Promise<void>;
@@ -91,7 +95,23 @@ async function startGoogle(users: number, groups: number, memberships: number): 
   };
 }
 
-const starters: Record<ProviderName, typeof startEntra> = { entra: startEntra, okta: startOkta, google: startGoogle };
+/** A real slapd, not a fake (./ldap.ts); `served` is already a difference, kept as a running total here. */
+async function startLdap(users: number, groups: number, memberships: number): Promise<Running> {
+  const dir = process.env[TLS_DIR_ENV]!;
+  const tls = { dir, caPath: path.join(dir, 'ca.pem'), certPath: path.join(dir, 'server.pem'), keyPath: path.join(dir, 'server.key') };
+  const ldap = await startLdapDirectory(users, groups, memberships, SEED, tls);
+  process.stderr.write(`[bench ldap] slapd loaded by slapadd and started in ${ldap.seedMs} ms\n`);
+  let total = 0;
+  return {
+    settings: ldap.settings,
+    minimumRequests: ldap.minimumRequests,
+    served: async () => (total += await ldap.served()),
+    change: (step, round) => ldap.change(step, round),
+    close: () => ldap.close(),
+  };
+}
+
+const starters: Record<ProviderName, typeof startEntra> = { entra: startEntra, okta: startOkta, google: startGoogle, ldap: startLdap };
 
 let running: Running | undefined;
 let servedBefore = 0;
@@ -108,7 +128,7 @@ process.on('message', (msg: FakeRequest) => {
       } else if (msg.cmd === 'change') {
         reply({ ok: true, changed: running!.change(Math.round(1 / msg.fraction), ++round) });
       } else if (msg.cmd === 'served') {
-        const now = running!.served();
+        const now = await running!.served();
         reply({ ok: true, requests: now - servedBefore });
         servedBefore = now;
       } else if (msg.cmd === 'stop') {

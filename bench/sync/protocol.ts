@@ -1,6 +1,6 @@
 /** Messages between run.ts, the fake IdP process (fake.ts) and the Roster sync process (sync.ts). */
-export type ProviderName = 'entra' | 'okta' | 'google';
-export const PROVIDERS: readonly ProviderName[] = ['entra', 'okta', 'google'];
+export type ProviderName = 'entra' | 'okta' | 'google' | 'ldap';
+export const PROVIDERS: readonly ProviderName[] = ['entra', 'okta', 'google', 'ldap'];
 
 export type FakeRequest =
   | { cmd: 'start'; provider: ProviderName; users: number; groups: number; memberships: number }

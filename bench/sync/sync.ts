@@ -122,14 +122,18 @@ async function phase(label: string) {
   const before = await rowsWrittenByTable(url);
   await fake({ cmd: 'served' });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const report = await op<SyncReport>('sync.run', { connection: `bench/${job.provider}` });
   const ms = Math.round(performance.now() - started);
+  // CPU time of this process (user + system): what the sync costs Roster, less sensitive than wall time to a loaded machine.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
   const served = (await fake({ cmd: 'served' })).requests!;
   await reopen();
   const written = difference(await rowsWrittenByTable(url), before);
   const directoryRows = Object.entries(written.byTable).filter(([t]) => !BOOKKEEPING.has(t)).reduce((n, [, v]) => n + v, 0);
-  process.stderr.write(`[bench ${job.provider}] ${label}: ${ms} ms, ${report.status}, peak RSS ${peakRssMb()} MB\n`);
-  return { ms, report, served, written, directoryRows };
+  process.stderr.write(`[bench ${job.provider}] ${label}: ${ms} ms (CPU ${cpuMs} ms), ${report.status}, peak RSS ${peakRssMb()} MB\n`);
+  return { ms, cpuMs, report, served, written, directoryRows };
 }
 
 /**
@@ -161,11 +165,13 @@ try {
   const changed = (await fake({ cmd: 'change', fraction: 0.01 })).changed!;
   const onePercent = await phase('1% changed resync');
   const pct = (x: number) => Math.round((x / initial.ms) * 1000) / 10;
+  const cpuPct = (x: number) => Math.round((x / initial.cpuMs) * 1000) / 10;
   send({
     type: 'result',
     result: {
       initialSync: {
         ms: initial.ms,
+        cpuMs: initial.cpuMs,
         status: initial.report.status,
         mode: initial.report.mode,
         peakRssMb: initialPeak,
@@ -178,10 +184,13 @@ try {
       },
       noChangeResync: {
         ms: unchanged.ms,
+        cpuMs: unchanged.cpuMs,
         percentOfInitial: pct(unchanged.ms),
+        cpuPercentOfInitial: cpuPct(unchanged.cpuMs),
         status: unchanged.report.status,
         mode: unchanged.report.mode,
         apiRequests: unchanged.report.apiRequests,
+        requestsServedByFake: unchanged.served,
         rowsWritten: unchanged.written.total,
         rowsWrittenToDirectoryTables: unchanged.directoryRows,
         rowsWrittenByTable: unchanged.written.byTable,
@@ -189,6 +198,7 @@ try {
       onePercentChangedResync: {
         usersChanged: changed,
         ms: onePercent.ms,
+        cpuMs: onePercent.cpuMs,
         percentOfInitial: pct(onePercent.ms),
         status: onePercent.report.status,
         mode: onePercent.report.mode,

@@ -6,9 +6,10 @@
  * most production servers), run in the foreground so the test owns its PID
  * (IDP-NOTES "LDAP and Active Directory"). Ready in ~60 ms.
  *
- * Seeding goes through ldapts bound as the root DN (or, with `seedLdif`, one
- * slapadd before the start, which can fix entryUUIDs); `stop()` kills the
- * server mid-test (a listing then fails as a dropped connection).
+ * Seeding goes through ldapts bound as the root DN, or, with `preload`, one
+ * slapadd before the start (bench/sync's big directories, the demo's sample
+ * with fixed entryUUIDs); `stop()` kills the server mid-test (a listing then
+ * fails as a dropped connection).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,15 +31,25 @@ export interface SlapdOptions {
   tls?: { certPath: string; keyPath: string; caPath: string };
   /** A `sizelimit` line for the database (slapd.conf(5)), e.g. `size.prtotal=3`; the root DN is never limited. */
   sizeLimit?: string;
-  /**
-   * The whole tree as LDIF, base entry first, loaded with slapadd before slapd starts
-   * (instead of the base, ou=people and ou=groups entries added over LDAP). slapadd keeps
-   * the operational attributes an entry gives, such as entryUUID, so the same LDIF gives
-   * the same ids on every start; and one offline load is much faster than adds over LDAP.
-   */
-  seedLdif?: string;
   /** The slapd program (default SLAPD); a missing one fails as a host without OpenLDAP would. */
   binary?: string;
+  /** The mdb map size in MB (default 64, enough for the tests; bench/sync's 100k-user directories need more). */
+  mapSizeMb?: number;
+  /**
+   * Serve cn=Monitor (slapd-monitor(5), built into Debian's slapd), readable by
+   * anyone: bench/sync counts the operations the server completed there.
+   */
+  monitor?: boolean;
+  /** `dbnosync`: mdb does not flush each write to disk (bench/sync seeds thousands of entries; a throwaway server needs no durability). */
+  noSync?: boolean;
+  /**
+   * Entries under the base entry, as LDIF text or a file, loaded with `slapadd -q -w`
+   * before slapd starts, after the base entry and the two OUs: ~6x faster than adding
+   * them through the server. slapadd keeps the operational attributes an entry gives
+   * (entryUUID: the same LDIF gives the same ids on every start), gives the others
+   * their entryUUID and entryCSN, and (-w) the suffix its contextCSN.
+   */
+  preload?: { text: string } | { file: string };
 }
 
 export interface Slapd {
@@ -83,7 +94,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const conf = (dir: string, { tls, sizeLimit }: SlapdOptions) => `
+const conf = (dir: string, { tls, sizeLimit, mapSizeMb = 64, monitor = false, noSync = false }: SlapdOptions) => `
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -95,9 +106,9 @@ moduleload syncprov
 moduleload ppolicy
 moduleload refint
 sizelimit unlimited
-${tls ? `TLSCACertificateFile ${tls.caPath}\nTLSCertificateFile ${tls.certPath}\nTLSCertificateKeyFile ${tls.keyPath}\n` : ''}database mdb
-maxsize 67108864
-suffix "${BASE_DN}"
+${tls ? `TLSCACertificateFile ${tls.caPath}\nTLSCertificateFile ${tls.certPath}\nTLSCertificateKeyFile ${tls.keyPath}\n` : ''}${monitor ? 'database monitor\n' : ''}database mdb
+maxsize ${mapSizeMb * 1024 * 1024}
+${noSync ? 'dbnosync\n' : ''}suffix "${BASE_DN}"
 rootdn "${ROOT_DN}"
 rootpw ${ROOT_PW}
 ${sizeLimit ? `sizelimit ${sizeLimit}\n` : ''}directory ${dir}/data
@@ -108,7 +119,17 @@ overlay refint
 refint_attributes member uniqueMember
 `;
 
-/** Start slapd on a free port with the base entry and ou=people, ou=groups (or the tree `seedLdif` gives). */
+/** The base entry and ou=people, ou=groups: every server starts with them. */
+const BASE_ENTRIES: Array<[string, Record<string, string | string[]>]> = [
+  [BASE_DN, { objectClass: ['dcObject', 'organization'], dc: 'roster', o: 'Roster test' }],
+  [`ou=people,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'people' }],
+  [`ou=groups,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'groups' }],
+];
+
+const asLdif = ([dn, attributes]: (typeof BASE_ENTRIES)[number]) =>
+  [`dn: ${dn}`, ...Object.entries(attributes).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((value) => `${name}: ${value}`)), '', ''].join('\n');
+
+/** Start slapd on a free port with the base entry and ou=people, ou=groups (and what `preload` gives). */
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const binary = options.binary ?? SLAPD;
   if (!existsSync(binary)) {
@@ -117,13 +138,20 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const dir = await mkdtemp(path.join(tmpdir(), 'roster-slapd-'));
   await mkdir(path.join(dir, 'data'));
   await writeFile(path.join(dir, 'slapd.conf'), conf(dir, options));
-  if (options.seedLdif !== undefined) {
-    await writeFile(path.join(dir, 'seed.ldif'), options.seedLdif);
-    // `-T a` is slapadd (the same program); -q skips checks an offline load of our own LDIF does not need.
-    await promisify(execFile)(binary, ['-T', 'a', '-q', '-f', path.join(dir, 'slapd.conf'), '-l', path.join(dir, 'seed.ldif')]).catch(async (err: { stderr?: string }) => {
+  if (options.preload) {
+    await writeFile(path.join(dir, 'base.ldif'), BASE_ENTRIES.map(asLdif).join(''));
+    const entries = 'file' in options.preload ? options.preload.file : path.join(dir, 'preload.ldif');
+    if ('text' in options.preload) await writeFile(entries, options.preload.text);
+    // `-T a` is slapadd (the same program); it skips the monitor database (which takes no entries) with a notice: -n names the mdb one.
+    const slapadd = (file: string) =>
+      promisify(execFile)(binary, ['-T', 'a', '-q', '-w', '-n', options.monitor ? '2' : '1', '-f', path.join(dir, 'slapd.conf'), '-l', file], { maxBuffer: 16 << 20 });
+    try {
+      await slapadd(path.join(dir, 'base.ldif'));
+      await slapadd(entries);
+    } catch (err) {
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`slapadd could not load the seed LDIF: ${err.stderr?.trim() || String(err)}`);
-    });
+      throw new Error(`slapadd could not load the preloaded LDIF: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`);
+    }
   }
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
@@ -192,10 +220,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  if (options.seedLdif !== undefined) return slapd;
-  await slapd.add(BASE_DN, { objectClass: ['dcObject', 'organization'], dc: 'roster', o: 'Roster test' });
-  await slapd.add(`ou=people,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'people' });
-  await slapd.add(`ou=groups,${BASE_DN}`, { objectClass: 'organizationalUnit', ou: 'groups' });
+  if (!options.preload) for (const [dn, attributes] of BASE_ENTRIES) await slapd.add(dn, attributes);
   return slapd;
 }
 

@@ -86,10 +86,7 @@ export function ldapSample(size: { users: number; groups: number }): LdapSample 
   members[1]!.push(groupDn(NESTED_GROUP));
 
   const ldif = [
-    entry(BASE_DN, [['objectClass', 'dcObject'], ['objectClass', 'organization'], ['dc', 'roster'], ['o', 'Roster demo']]),
     entry(SERVICE_DN, [['objectClass', 'applicationProcess'], ['objectClass', 'simpleSecurityObject'], ['cn', 'roster-sync'], ['userPassword', SERVICE_PW]]),
-    entry(`ou=people,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'people']]),
-    entry(`ou=groups,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'groups']]),
     ...users.map((u, i) =>
       entry(u.dn, [
         ['objectClass', 'inetOrgPerson'],
@@ -123,7 +120,7 @@ export interface StartedLdapSample {
 }
 
 export async function startLdapSample(size: { users: number; groups: number }, binary: string): Promise<StartedLdapSample> {
-  const slapd = await startSlapd({ seedLdif: ldapSample(size).ldif, binary });
+  const slapd = await startSlapd({ preload: { text: ldapSample(size).ldif }, binary });
   return {
     url: slapd.url,
     settings: {
