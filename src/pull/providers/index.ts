@@ -12,6 +12,7 @@ import { ValidationError } from '../../core/errors/index.js';
 import type { ProviderDescriptor, PullDescriptor } from './descriptor.js';
 import { entra } from './entra/descriptor.js';
 import { google } from './google/descriptor.js';
+import { keycloak } from './keycloak/descriptor.js';
 import { ldap } from './ldap/descriptor.js';
 import { okta } from './okta/descriptor.js';
 import { scim } from './scim/descriptor.js';
@@ -22,6 +23,7 @@ const BUILTIN = [
   okta,
   google,
   ldap,
+  keycloak,
   scim,
 ] as const;
 

@@ -10,7 +10,9 @@
  * - USER: `users/{id}` (and `users/{id}/…` actions) → the user; DELETE of
  *   `users/{id}` → `user.removed` (deleted): only the event proves it.
  * - GROUP: `groups/{id}`, `groups/{parent}/children[/{id}]` → each group
- *   named; DELETE of `groups/{id}` → `group.removed`.
+ *   named, and the one in the representation; DELETE of `groups/{id}` →
+ *   `group.removed`. A group moved to another parent leaves its old parent
+ *   unnamed: the old parent keeps it until the next full run.
  * - GROUP_MEMBERSHIP: `users/{user}/groups/{group}` → the group's members.
  *
  * The read asks `dateFrom` = the cursor's time (epoch ms; a server that
@@ -52,6 +54,19 @@ interface AdminEventLike {
   operationType?: string;
   resourceType?: string;
   resourcePath?: string;
+  /** The JSON the admin sent, when the realm saves details ("Include representation"). */
+  representation?: string;
+}
+
+/** The `id` in an event's representation: a group moved under a parent (`groups/{parent}/children`) is named only there. */
+function representedId(e: AdminEventLike): string | null {
+  if (!e.representation) return null;
+  try {
+    const rep = JSON.parse(e.representation) as { id?: unknown };
+    return typeof rep.id === 'string' && rep.id !== '' ? rep.id : null;
+  } catch {
+    return null;
+  }
 }
 
 const keyOf = (e: AdminEventLike) => e.id ?? `${e.time}|${e.operationType}|${e.resourceType}|${e.resourcePath}`;
@@ -143,7 +158,11 @@ function note(out: Changes, e: AdminEventLike): void {
   } else if (e.resourceType === 'GROUP' && parts[0] === 'groups') {
     if (deleted) out.deletedGroups.add(parts[1]!);
     // groups/{id}, groups/{parent}/children, groups/{parent}/children/{child}
-    else for (let i = 1; i < parts.length; i += 2) out.groups.add(parts[i]!);
+    else {
+      for (let i = 1; i < parts.length; i += 2) out.groups.add(parts[i]!);
+      const moved = representedId(e);
+      if (moved) out.groups.add(moved);
+    }
   } else if (e.resourceType === 'GROUP_MEMBERSHIP' && parts[0] === 'users' && parts[2] === 'groups' && parts[3]) {
     out.groups.add(parts[3]);
   }

@@ -39,8 +39,12 @@ export function fieldOf(u: KeycloakUserLike, field: string): string | null {
   return str((u as Record<string, unknown>)[field]);
 }
 
-/** Whether a mapping reads user attributes, which only the full representation carries. */
-export const needsAttributes = (m: AttributeMapping) => (Object.values(m) as string[]).some((f) => f.startsWith('attributes.') && f !== 'attributes.displayName');
+/**
+ * Whether a mapping reads user attributes, which only the full representation
+ * carries (the default does: `attributes.displayName`). Listings and lookups
+ * then read the same fields, so a user's record does not change with the way it was read.
+ */
+export const needsAttributes = (m: AttributeMapping) => (Object.values(m) as string[]).some((f) => f.startsWith('attributes.'));
 
 /**
  * `enabled` absent is read as disabled: fail closed, as for an unknown state

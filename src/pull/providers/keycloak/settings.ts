@@ -9,7 +9,8 @@ import type { AttributeMapping } from '../types.js';
 
 /**
  * Keycloak's user fields; `attributes.<name>` reads a user attribute (its
- * first value). Keycloak has no display name: the names joined stand in.
+ * first value). Keycloak has no display name field: a `displayName`
+ * attribute where the realm keeps one, else the names joined (map.ts).
  */
 export const DEFAULT_MAPPING: AttributeMapping = {
   userName: 'username',

@@ -6,12 +6,13 @@
 import type { ContractAdapter } from './adapter.js';
 import { entraAdapter } from './entra.js';
 import { googleAdapter } from './google.js';
+import { keycloakAdapter } from './keycloak.js';
 import { startLdapScenario } from './ldap.js';
 import { startSambaScenario } from './samba.js';
 import { oktaAdapter } from './okta.js';
 import { startScenario, type ScenarioIdp } from './scenario.js';
 
-export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter];
+export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter, keycloakAdapter];
 
 /**
  * Every IdP the end-to-end scenarios run against: the adapters' fakes, and
@@ -23,4 +24,4 @@ export const SCENARIOS: ReadonlyArray<{ kind: string; start: () => Promise<Scena
   { kind: 'ldap (active-directory, Samba)', start: startSambaScenario },
 ];
 
-export { entraAdapter, googleAdapter, oktaAdapter };
+export { entraAdapter, googleAdapter, keycloakAdapter, oktaAdapter };
