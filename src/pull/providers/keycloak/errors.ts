@@ -28,9 +28,10 @@ export function httpFailureOf(err: unknown): HttpFailureLike | null {
   };
 }
 
-/** A connection that failed or dropped before an answer: worth another try. */
+/** A connection that failed or dropped before an answer: worth another try (unless the outbound URL policy refused it). */
 export function isDropped(err: unknown): boolean {
-  return err instanceof TypeError && /fetch failed/i.test(err.message);
+  if (!(err instanceof TypeError && /fetch failed/i.test(err.message))) return false;
+  return (err.cause as { name?: unknown } | undefined)?.name !== 'OutboundRefusedError';
 }
 
 const isTimeout = (err: unknown) => (err as { name?: unknown })?.name === 'TimeoutError';
@@ -73,7 +74,7 @@ export function apiError(err: unknown, what: string): unknown {
     return new ProviderError('bad-response', `${what}: Keycloak answered HTTP ${http.status}: ${detail}`, opts);
   }
   if (isTimeout(err)) return new ProviderError('network', `${what}: Keycloak did not answer in time`, { cause: err });
-  if (isDropped(err)) {
+  if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
     const cause = (err as { cause?: { message?: unknown } }).cause;
     return new ProviderError('network', `${what}: cannot reach Keycloak: ${typeof cause?.message === 'string' ? cause.message : 'connection failed'}`, { cause: err });
   }
