@@ -109,8 +109,15 @@ function runOf(mode: 'full' | 'delta', pages: (done: (next: KeycloakCursor | nul
 export function fullRun(deps: RunDeps, deltas: boolean): DirectoryRun {
   const { api, context } = deps;
   return runOf('full', async function* (done) {
-    // Noted before the listing: whatever changes while it runs is in the next delta.
-    const mark = deltas ? await currentMark(api) : null;
+    // Noted before the listing: whatever changes while it runs is in the next delta. A mark that
+    // cannot be read costs the next delta (it runs full), not this listing.
+    const mark = deltas
+      ? await currentMark(api).catch((e: unknown) => {
+          if (!(e instanceof ProviderError) || e.kind === 'auth') throw e;
+          context.logger.warn('Keycloak admin events could not be read: the next run will be a full listing too', { error: e.message });
+          return null;
+        })
+      : null;
     for await (const page of listUsers(deps)) yield page.map((u) => ({ type: 'user', user: mapUser(u, api.settings.mapping) }));
 
     const order: string[] = [];
@@ -160,18 +167,8 @@ export function deltaRun(deps: RunDeps, cursor: KeycloakCursor): DirectoryRun {
   return runOf('delta', async function* (done) {
     const changes = await readChanges(api, cursor);
     context.logger.debug('Keycloak admin events read', { events: changes.events, users: changes.users.size, groups: changes.groups.size });
-    yield* changedUsers(deps, [...changes.users]);
-    for (const id of changes.groups) {
-      const group = await api.call(`reading Keycloak group ${id}`, (kc) => kc.groups.findOne({ id }) as Promise<KeycloakGroupLike | null>);
-      // Read again because an event named it, and gone: deleted since (its own DELETE event may be older than the cursor's start).
-      if (!group?.id) {
-        yield [{ type: 'group.removed', externalId: id }];
-        continue;
-      }
-      const childIds = await childIdsOf(deps, group);
-      yield [{ type: 'group', group: mapGroup(group) }];
-      yield* unlessGone(deps, id, groupMembers(deps, id, childIds), () => [{ type: 'group.removed', externalId: id }]);
-    }
+    yield* changedUsers([...changes.users]);
+    yield* mergeConcurrent(changes.groups, context.concurrency, (id) => changedGroup(id));
     const removals: DirectoryEvent[] = [
       ...[...changes.deletedUsers].map((externalId): DirectoryEvent => ({ type: 'user.removed', externalId, reason: 'deleted' })),
       ...[...changes.deletedGroups].map((externalId): DirectoryEvent => ({ type: 'group.removed', externalId })),
@@ -180,12 +177,25 @@ export function deltaRun(deps: RunDeps, cursor: KeycloakCursor): DirectoryRun {
     done(changes.next);
   });
 
+  /** A group an event named, as it is now: the group and its complete member list, or its removal when it is gone. */
+  async function* changedGroup(id: string): AsyncGenerator<DirectoryEvent[]> {
+    const group = await api.call(`reading Keycloak group ${id}`, (kc) => kc.groups.findOne({ id }) as Promise<KeycloakGroupLike | null>);
+    // Gone since: deleted with its parent (one DELETE event, for the parent), or its own DELETE is older than the cursor.
+    if (!group?.id) {
+      yield [{ type: 'group.removed', externalId: id }];
+      return;
+    }
+    const childIds = await childIdsOf(deps, group);
+    yield [{ type: 'group', group: mapGroup(group) }];
+    yield* unlessGone(deps, id, groupMembers(deps, id, childIds), () => [{ type: 'group.removed', externalId: id }]);
+  }
+
   /**
    * One request per changed user, or, when that costs more, the whole user
    * listing (a bulk change: an import, a scripted rename). `/users/count`
    * says which is cheaper.
    */
-  async function* changedUsers(deps: RunDeps, ids: string[]): AsyncGenerator<DirectoryEvent[]> {
+  async function* changedUsers(ids: string[]): AsyncGenerator<DirectoryEvent[]> {
     const pageSize = api.settings.pageSize;
     if (ids.length >= pageSize) {
       const count = await api.call('counting Keycloak users', (kc) => kc.users.count());
@@ -194,7 +204,7 @@ export function deltaRun(deps: RunDeps, cursor: KeycloakCursor): DirectoryRun {
         return;
       }
     }
-    let batch: DirectoryEvent[] = [];
+    const batch: DirectoryEvent[] = [];
     const read = (id: string) =>
       (async function* () {
         const user = (await api.call(`reading Keycloak user ${id}`, (kc) => kc.users.findOne({ id }))) as KeycloakUserLike | null;
@@ -206,6 +216,5 @@ export function deltaRun(deps: RunDeps, cursor: KeycloakCursor): DirectoryRun {
       if (batch.length >= pageSize) yield batch.splice(0);
     }
     if (batch.length) yield batch;
-    batch = [];
   }
 }
