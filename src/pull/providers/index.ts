@@ -13,6 +13,7 @@ import type { ProviderDescriptor, PullDescriptor } from './descriptor.js';
 import { entra } from './entra/descriptor.js';
 import { google } from './google/descriptor.js';
 import { jumpcloud } from './jumpcloud/descriptor.js';
+import { keycloak } from './keycloak/descriptor.js';
 import { ldap } from './ldap/descriptor.js';
 import { okta } from './okta/descriptor.js';
 import { scim } from './scim/descriptor.js';
@@ -24,6 +25,7 @@ const BUILTIN = [
   okta,
   google,
   ldap,
+  keycloak,
   zitadel,
   jumpcloud,
   scim,

@@ -42,6 +42,7 @@ const cases: Array<[ProviderKind, () => { settings: Record<string, unknown>; sec
   ['okta', () => ({ settings: { orgUrl: base, maxRetries: 0, serverErrorRetries: 0 }, secrets: { apiToken: 'ssws-token' } })],
   ['entra', () => ({ settings: { tenantId: 'contoso', clientId: 'app', authorityHost: base, graphBaseUrl: base, requestTimeoutMs: 10_000 }, secrets: { clientSecret: 's' } })],
   ['google', () => ({ settings: { subject: 'admin@acme.test', rootUrl: `${base}/`, tokenUrl: `${base}/token`, maxRetries: 0 }, secrets: { serviceAccountKey: KEY } })],
+  ['keycloak', () => ({ settings: { baseUrl: base, realm: 'acme', clientId: 'roster-sync', serverErrorRetries: 0 }, secrets: { clientSecret: 's' } })],
 ];
 
 describe('a provider endpoint that resolves to a refused address', () => {

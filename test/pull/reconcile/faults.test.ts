@@ -96,8 +96,9 @@ describe.each(ADAPTERS.map((adapter) => [adapter.kind, adapter] as const))('faul
 
   /**
    * First, middle and last page of each listing the mode reads. A listing a clean run of
-   * the mode did not read has no page to fail (JumpCloud's delta reads only what Directory
-   * Insights names: a rename of every user reads no group listing).
+   * the mode did not read has no page to fail: a delta may read only what its change
+   * source names (Keycloak's admin events, JumpCloud's Directory Insights), so a rename
+   * of every user reads no group listing.
    */
   const positions = (mode: 'full' | 'delta') =>
     listings.flatMap((listing) => {

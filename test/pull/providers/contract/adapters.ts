@@ -6,6 +6,7 @@
 import type { ContractAdapter } from './adapter.js';
 import { entraAdapter } from './entra.js';
 import { googleAdapter } from './google.js';
+import { keycloakAdapter } from './keycloak.js';
 import { startLdapScenario } from './ldap.js';
 import { startSambaScenario } from './samba.js';
 import { jumpcloudAdapter } from './jumpcloud.js';
@@ -13,7 +14,7 @@ import { oktaAdapter } from './okta.js';
 import { zitadelAdapter } from './zitadel.js';
 import { startScenario, type ScenarioIdp } from './scenario.js';
 
-export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter, zitadelAdapter, jumpcloudAdapter];
+export const ADAPTERS: readonly ContractAdapter[] = [entraAdapter, oktaAdapter, googleAdapter, keycloakAdapter, zitadelAdapter, jumpcloudAdapter];
 
 /**
  * Every IdP the end-to-end scenarios run against: the adapters' fakes, and
@@ -25,4 +26,4 @@ export const SCENARIOS: ReadonlyArray<{ kind: string; start: () => Promise<Scena
   { kind: 'ldap (active-directory, Samba)', start: startSambaScenario },
 ];
 
-export { entraAdapter, googleAdapter, jumpcloudAdapter, oktaAdapter, zitadelAdapter };
+export { entraAdapter, googleAdapter, jumpcloudAdapter, keycloakAdapter, oktaAdapter, zitadelAdapter };
