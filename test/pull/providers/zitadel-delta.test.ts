@@ -49,7 +49,14 @@ describe('the events API delta', () => {
     expect(delta.mode).toBe('delta');
     expect(usersIn(delta.events).map((u) => [u.externalId, u.displayName])).toEqual([[userIds[1], 'Bo Renamed']]);
     const events = fake.requests.filter((r) => r.route === 'events');
-    expect(events.map((r) => r.body)).toEqual([{ from: cursor.since, asc: true, limit: 1000, aggregateTypes: ['user', 'usergrant', 'project'] }]);
+    // A short page is confirmed by one more from its last date, which brings nothing new: a
+    // server whose own limit is below 1,000 would have answered more there.
+    const last = events[1]?.body.from;
+    expect(events.map((r) => r.body)).toEqual([
+      { from: cursor.since, asc: true, limit: 1000, aggregateTypes: ['user', 'usergrant', 'project'] },
+      { from: last, asc: true, limit: 1000, aggregateTypes: ['user', 'usergrant', 'project'] },
+    ]);
+    expect(Date.parse(String(last))).toBeGreaterThan(Date.parse(cursor.since));
     expect(fake.requests.find((r) => r.route === 'users')!.body.queries).toContainEqual({ inUserIdsQuery: { userIds: [userIds[1]] } });
     // No grant or role changed: groups are not listed again.
     expect(fake.requests.filter((r) => r.route === 'projects' || r.route === 'roles' || r.route === 'authorizations')).toEqual([]);
@@ -65,8 +72,33 @@ describe('the events API delta', () => {
     }
     const delta = await list({ provider }, { cursor });
     expect(delta.error).toBeUndefined();
-    expect(fake.requests.filter((r) => r.route === 'events').length).toBe(2);
+    // 1,000, then the rest from the last date, then the confirming page with nothing new.
+    expect(fake.requests.filter((r) => r.route === 'events').length).toBe(3);
     expect(new Set(usersIn(delta.events).map((u) => u.externalId))).toEqual(new Set(many));
+  });
+
+  it('reads on past short pages when the server\'s own limit is below 1,000, and runs full when one date fills its page', async () => {
+    await fake.close();
+    fake = await startFakeZitadel({ maxPageSize: 5 });
+    const ids = Array.from({ length: 12 }, (_, i) => fake.directory.addUser({ username: `p${i}@acme.test` }).userId);
+    fake.directory.advance(10 * 60_000);
+    const { provider, cursor } = await baseline();
+    for (const id of ids) {
+      fake.directory.advance(1);
+      fake.directory.updateUser(id, { displayName: 'spread' });
+    }
+    const spread = await list({ provider }, { cursor });
+    expect(spread.mode).toBe('delta');
+    expect(new Set(usersIn(spread.events).filter((u) => u.displayName === 'spread').map((u) => u.externalId))).toEqual(new Set(ids));
+
+    // Twelve changes at one instant: pages of 5 cannot be paged past that date.
+    const again = cursorOf(spread);
+    fake.directory.advance(1);
+    for (const id of ids) fake.directory.updateUser(id, { displayName: 'same instant' });
+    const burst = await list({ provider }, { cursor: again });
+    expect(burst.error).toBeUndefined();
+    expect(burst.mode).toBe('full');
+    expect(usersIn(burst.events).filter((u) => u.displayName === 'same instant')).toHaveLength(ids.length);
   });
 
   it('reports a removed user as deleted and lists the groups again, since the grants went with it', async () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { validateSettings } from '../../../src/pull/providers/connection-settings.js';
 import { restCode } from '../../../src/pull/providers/zitadel/errors.js';
 import { mapUser } from '../../../src/pull/providers/zitadel/map.js';
-import { nextWatermark, parseCursor } from '../../../src/pull/providers/zitadel/run.js';
+import { nextWatermark, offsetPages, parseCursor } from '../../../src/pull/providers/zitadel/run.js';
 import { DEFAULT_MAPPING } from '../../../src/pull/providers/zitadel/settings.js';
 
 const user = (state: number) =>
@@ -61,5 +61,40 @@ describe('REST error codes', () => {
     expect(restCode(400, { error: 'invalid_grant' })).toBe('invalid_grant');
     expect(restCode(429, {})).toBe('resource_exhausted');
     expect(restCode(502, {})).toBe('internal');
+  });
+});
+
+describe('offsetPages', () => {
+  /** A listing of `total` items whose server answers at most `cap` a page, whatever the limit asked. */
+  const listing = (total: number, cap: number) => async (offset: bigint) => {
+    const start = Number(offset);
+    const items = Array.from({ length: Math.max(0, Math.min(cap, total - start)) }, (_, i) => start + i);
+    return { items, total: BigInt(total) };
+  };
+  const readAll = async (limit: number, fetch: ReturnType<typeof listing>) => {
+    const seen: number[] = [];
+    for await (const page of offsetPages(limit, fetch)) seen.push(...page);
+    return seen;
+  };
+
+  it('reads to totalResult when the server answers fewer than the limit asked (its own maximum is lower)', async () => {
+    expect(await readAll(1000, listing(12, 5))).toEqual([...Array(12).keys()]);
+  });
+
+  it('stops at totalResult, and on a short page when the server sends no total', async () => {
+    expect(await readAll(5, listing(10, 5))).toHaveLength(10);
+    const noTotal = async (offset: bigint) => ({ items: offset === 0n ? [1, 2] : [3], total: 0n });
+    expect(await readAll(5, noTotal)).toEqual([1, 2]);
+  });
+});
+
+describe('offsetPages while records are deleted', () => {
+  it('refuses the listing as incomplete when totalResult falls between two pages (a record may have been passed over)', async () => {
+    const totals = [10n, 9n];
+    const fetch = async (offset: bigint) => ({ items: [Number(offset)], total: totals[offset === 0n ? 0 : 1]! });
+    const read = async () => {
+      for await (const page of offsetPages(1, fetch)) void page;
+    };
+    await expect(read()).rejects.toMatchObject({ kind: 'bad-response', message: expect.stringContaining('incomplete') });
   });
 });

@@ -44,6 +44,9 @@ export async function readChanges(deps: { api: ZitadelApi }, since: string): Pro
   const seen = new Set<string>();
   let from = since;
   let first = true;
+  /** The server's own page limit, once a short page turned out not to be the last. */
+  let serverLimit: number | null = null;
+  let previousShort: number | null = null;
   try {
     for (;;) {
       const page = await api.call('reading the Zitadel events API', () => api.events({ from, asc: true, limit: EVENTS_PAGE, aggregateTypes: AGGREGATES }));
@@ -60,9 +63,22 @@ export async function readChanges(deps: { api: ZitadelApi }, since: string): Pro
         }
       }
       const last = page.at(-1)?.creationDate;
-      if (page.length < EVENTS_PAGE || !last) break;
-      // A full page of events sharing one creation date cannot be paged past by date.
-      if (fresh === 0) return { readable: false, reason: `more than ${EVENTS_PAGE} events share the creation date ${last}` };
+      if (!last) break;
+      // `from` is inclusive: each page starts with the events of the previous one's last date
+      // again, so a page with nothing new holds only events of that date: normally the end.
+      // A short page is not the end by itself: a server whose own limit is below EVENTS_PAGE
+      // answers short pages before the last one (stopping there would miss the newest changes,
+      // a leaver's deactivation among them). Once such a limit is seen (a short page followed
+      // by new events), a page of nothing new that fills it may hide more events of that date
+      // beyond it, which paging by date cannot reach: run full.
+      if (fresh === 0) {
+        if (page.length === EVENTS_PAGE || (serverLimit !== null && page.length >= serverLimit)) {
+          return { readable: false, reason: `the events API answered ${page.length} events of ${last} again, as many as a page holds: more of that date may lie beyond, which paging by date cannot reach` };
+        }
+        break;
+      }
+      if (previousShort !== null) serverLimit = Math.max(serverLimit ?? 0, previousShort);
+      previousShort = page.length < EVENTS_PAGE ? page.length : null;
       from = last;
     }
   } catch (e) {

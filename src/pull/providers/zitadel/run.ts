@@ -17,7 +17,7 @@
  */
 import type { User } from '@zitadel/proto/zitadel/user/v2/user_pb.js';
 import { mergeConcurrent } from '../concurrency.js';
-import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
+import { ProviderError, type DirectoryEvent, type DirectoryRun, type ProviderContext } from '../types.js';
 import type { ZitadelApi } from './client.js';
 import type { EventChanges } from './events.js';
 import { groupId, mapRole, mapUser } from './map.js';
@@ -50,11 +50,22 @@ export interface RunDeps {
 /** Offset paging: `fetch(offset)` returns a page and the total; stops on the total or a short page. */
 export async function* offsetPages<T>(limit: number, fetch: (offset: bigint) => Promise<{ items: T[]; total: bigint }>): AsyncGenerator<T[]> {
   let offset = 0n;
+  let firstTotal: bigint | null = null;
   for (;;) {
     const { items, total } = await fetch(offset);
+    // A total that fell between two pages is a deletion meanwhile: the offsets after it moved
+    // back, so this page may start past a record never read. Incomplete: nobody is removed.
+    if (firstTotal !== null && total < firstTotal) {
+      throw new ProviderError('bad-response', `records were deleted while the listing was read (${firstTotal} → ${total}), so offset paging may have passed over others; the listing is incomplete and the next run reads it again`);
+    }
+    firstTotal ??= total;
     if (items.length) yield items;
     offset += BigInt(items.length);
-    if (items.length === 0 || items.length < limit || offset >= total) return;
+    if (items.length === 0) return;
+    // totalResult decides: a server whose own maximum is below `limit` answers short pages that
+    // are not the last (ending there would take a partial listing for the whole directory).
+    // Only without a total (proto3 omits a zero) does a short page end the listing.
+    if (total > 0n ? offset >= total : items.length < limit) return;
   }
 }
 
