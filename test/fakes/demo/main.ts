@@ -2,8 +2,9 @@
  * The `roster demo` process, started by src/admin/cli/demo.ts through tsx with
  * NODE_EXTRA_CA_CERTS set (the fake Entra's CA), ROSTER_DATA_DIR set to the
  * demo folder and no DATABASE_URL. It starts the fake IdPs (Entra, Okta,
- * Google, Keycloak, Zitadel, JumpCloud; and slapd, where installed: ./ldap.ts) and the Roster server, sets up tenant "demo" through
- * the server's command endpoint (the path every CLI command takes), runs a
+ * Google, Keycloak, Zitadel, JumpCloud; and slapd, where installed:
+ * ./ldap.ts) and the Roster server, sets up tenant "demo" through the
+ * server's command endpoint (the path every CLI command takes), runs a
  * first sync of each pull connection, prints the reports, the SCIM URL and
  * token, and serves until a signal, or until the launcher goes away (its IPC
  * channel closes).
