@@ -1,8 +1,9 @@
 /**
  * `roster demo`: Roster on the embedded database with a demo tenant whose
- * Entra, Okta and Google connections pull from sample directories served on
- * loopback by the fake IdP servers the tests use, and an LDAP connection from
- * a throwaway slapd where OpenLDAP is installed (test/fakes/demo/ldap.ts).
+ * Entra, Okta, Google, Keycloak, Zitadel and JumpCloud connections pull from
+ * sample directories served on loopback by the fake IdP servers the tests use,
+ * and an LDAP connection from a throwaway slapd where OpenLDAP is installed
+ * (test/fakes/demo/ldap.ts).
  *
  * The fakes are TypeScript under test/ (not compiled into dist/), and the
  * Graph/Azure SDKs trust the fake Entra's CA only when the process starts
@@ -102,7 +103,7 @@ async function runDemo(options: { port?: number; users?: number }): Promise<void
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('try Roster: a demo tenant synced from sample Entra, Okta, Google and (where slapd is installed) OpenLDAP directories, served until Ctrl-C')
+    .description('try Roster: a demo tenant synced from sample Entra, Okta, Google, Keycloak, Zitadel, JumpCloud and (where slapd is installed) OpenLDAP directories, served until Ctrl-C')
     .option('--port <n>', 'port of the Roster server (0 = any free port; default PORT or 8080)', wholeNumber(0, 65535))
     .option('--users <n>', 'users in each sample directory (default 300)', wholeNumber(1, 20_000))
     .addHelpText(

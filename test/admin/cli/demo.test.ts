@@ -1,6 +1,6 @@
 /**
  * `roster demo` as a newcomer runs it: a real process (launcher + demo child
- * through tsx), the fake IdPs and the OpenLDAP sample (a real slapd), the
+ * through tsx), the six fake IdPs and the OpenLDAP sample (a real slapd), the
  * first syncs, SCIM, the CLI going through the running demo server, Ctrl-C,
  * a second run on the same folder, and a run on a host without slapd.
  */
@@ -12,7 +12,10 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/core/store/index.js';
 import { demoSize } from '../../fakes/demo/directories.js';
+import { jumpCloudSample } from '../../fakes/demo/jumpcloud.js';
+import { keycloakSample } from '../../fakes/demo/keycloak.js';
 import { ldapSample } from '../../fakes/demo/ldap.js';
+import { zitadelSample } from '../../fakes/demo/zitadel.js';
 import { REPO_ROOT, runCli, spawnCli } from './support.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'roster-demo-'));
@@ -28,12 +31,39 @@ let firstToken: string | undefined;
 const cliEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'tester', LOG_FORMAT: 'json' };
 const demoEnv: NodeJS.ProcessEnv = { ...cliEnv, ROSTER_DATA_DIR: base, TMPDIR: demoTmp, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/not-used' };
 
-// The LDAP sample is generated, not random: the test knows its people (the demo's default 300 users).
-const ldap = ldapSample(demoSize(300));
+// The generated samples are not random: the test knows their people (the demo's default 300 users).
+// Group 1 (Zitadel: role group-1) is mapped to the role; in LDAP and Keycloak it nests Group 2,
+// so a member of Group 2 alone has the role through it.
+const size = demoSize(300);
+const ldap = ldapSample(size);
 const lockedUser = ldap.users.find((u) => u.locked)!;
-// Group 1 is mapped to the role and nests Group 2: a member of Group 2 alone has the role through it.
 const nestedOnly = ldap.users.find((u) => u.groups.includes(2) && !u.groups.includes(1) && !u.locked)!;
 const roleless = ldap.users.find((u) => !u.groups.includes(1) && !u.groups.includes(2) && !u.locked)!;
+const keycloak = keycloakSample(size);
+const zitadel = zitadelSample(size);
+const jumpcloud = jumpCloudSample(size);
+const samples = {
+  keycloak: {
+    groups: keycloak.groupNames.length,
+    inactive: keycloak.users.find((u) => !u.enabled)!.username,
+    // In Group 2 only, a subgroup of the mapped Group 1: Keycloak counts subgroup members as members of the parent.
+    mapped: keycloak.users.find((u) => u.enabled && u.groups.includes(2) && !u.groups.includes(1))!.username,
+    roleless: keycloak.users.find((u) => u.enabled && !u.groups.includes(1) && !u.groups.includes(2))!.username,
+  },
+  zitadel: {
+    groups: zitadel.groupNames.length,
+    inactive: zitadel.users.find((u) => u.state === 'INACTIVE')!.loginName,
+    mapped: zitadel.users.find((u) => u.state === 'ACTIVE' && u.groups.includes(1))!.loginName,
+    roleless: zitadel.users.find((u) => u.state === 'ACTIVE' && !u.groups.includes(1))!.loginName,
+  },
+  jumpcloud: {
+    groups: jumpcloud.groupNames.length,
+    inactive: jumpcloud.users.find((u) => u.state === 'SUSPENDED')!.username,
+    mapped: jumpcloud.users.find((u) => u.state === 'ACTIVATED' && u.groups.includes(1))!.username,
+    roleless: jumpcloud.users.find((u) => u.state === 'ACTIVATED' && !u.groups.includes(1))!.username,
+  },
+};
+const HTTP_KINDS = ['entra', 'okta', 'google', 'keycloak', 'zitadel', 'jumpcloud'];
 
 /** Through the running demo server (the CLI finds it by the lock file). */
 async function showUser(userName: string): Promise<{ active: boolean; groups: Array<{ displayName: string }>; roles: Array<{ name: string }> }> {
@@ -85,7 +115,7 @@ async function startDemo(options: { env?: NodeJS.ProcessEnv; args?: string[] } =
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Four directories synced from scratch take ~12 s on an idle 2-core machine; a busy one can take several times that.
+  // Seven directories synced from scratch take ~20 s on an idle 2-core machine; a busy one can take several times that.
   const deadline = Date.now() + 100_000;
   let serving: RegExpMatchArray | null = null;
   while (!(serving = out.match(/^Roster demo is serving on (http:\/\/127\.0\.0\.1:\d+) \(Ctrl-C to stop\)$/m))) {
@@ -116,18 +146,14 @@ async function stopWithCtrlC(demo: RunningDemo): Promise<number | null> {
 }
 
 describe('roster demo', { timeout: 180_000 }, () => {
-  it('syncs the four sample directories, serves SCIM and the CLI, and stops cleanly on Ctrl-C', async () => {
+  it('syncs the seven sample directories, serves SCIM and the CLI, and stops cleanly on Ctrl-C', async () => {
     const demo = await startDemo();
     const out = demo.stdout();
     const first = reports(out);
-    expect(first.map((r) => [r.connection, r.status]), out).toEqual([
-      ['demo/entra', 'succeeded'],
-      ['demo/okta', 'succeeded'],
-      ['demo/google', 'succeeded'],
-      ['demo/ldap', 'succeeded'],
-    ]);
-    expect(first[3]!.users).toBe(300);
-    expect(first[3]!.groups).toBe(ldap.groupNames.length);
+    expect(first.map((r) => [r.connection, r.status]), out).toEqual([...HTTP_KINDS, 'ldap'].map((kind) => [`demo/${kind}`, 'succeeded']));
+    const report = (kind: string) => first.find((r) => r.connection === `demo/${kind}`)!;
+    expect([report('ldap').users, report('ldap').groups]).toEqual([300, ldap.groupNames.length]);
+    for (const kind of ['keycloak', 'zitadel', 'jumpcloud'] as const) expect([kind, report(kind).users, report(kind).groups]).toEqual([kind, 300, samples[kind].groups]);
     expect(out).not.toContain('left out');
     for (const r of first) {
       expect(r.users).toBeGreaterThan(0);
@@ -163,10 +189,10 @@ describe('roster demo', { timeout: 180_000 }, () => {
     expect([lock.role, lock.url]).toEqual(['server', demo.url]);
     const sync = await spawnCli(['sync', 'demo/okta', '--json'], { ...cliEnv, ROSTER_DATA_DIR: demoDir });
     expect(sync.code, sync.stderr).toBe(0);
-    const report = JSON.parse(sync.stdout) as { status: string; usersSynced: number; counts: { rowsWritten: number } };
-    expect(report.status).toBe('succeeded');
-    expect(report.usersSynced).toBe(first[1]!.users);
-    expect(report.counts.rowsWritten).toBe(0);
+    const resync = JSON.parse(sync.stdout) as { status: string; usersSynced: number; counts: { rowsWritten: number } };
+    expect(resync.status).toBe('succeeded');
+    expect(resync.usersSynced).toBe(report('okta').users);
+    expect(resync.counts.rowsWritten).toBe(0);
 
     // The OpenLDAP sample: ppolicy's lock makes a user inactive; the mapped group's role reaches its nested group's members.
     const locked = await showUser(lockedUser.uid);
@@ -176,7 +202,21 @@ describe('roster demo', { timeout: 180_000 }, () => {
     expect([nested.active, nested.groups.map((g) => g.displayName)]).toEqual([true, expect.arrayContaining(['Group 1', 'Group 2'])]);
     expect(nested.roles.map((r) => r.name)).toEqual(['developer']);
     expect((await showUser(roleless.uid)).roles).toEqual([]);
-    expect(out).toContain('ldap "Group 1" have the role "developer"');
+
+    // Keycloak enabled:false, Zitadel INACTIVE, JumpCloud SUSPENDED are inactive; each mapped group gives the role
+    // (Keycloak's through the subgroup Group 2), and a user outside it has none.
+    for (const kind of ['keycloak', 'zitadel', 'jumpcloud'] as const) {
+      const sample = samples[kind];
+      const [inactive, mapped, without] = [await showUser(sample.inactive), await showUser(sample.mapped), await showUser(sample.roleless)];
+      expect([kind, inactive.active, mapped.active, without.active]).toEqual([kind, false, true, true]);
+      expect([kind, mapped.roles.map((r) => r.name), without.roles]).toEqual([kind, ['developer'], []]);
+    }
+    const subgroupMember = await showUser(samples.keycloak.mapped);
+    expect(subgroupMember.groups.map((g) => g.displayName)).toEqual(expect.arrayContaining(['Group 1', 'Group 2']));
+    expect(out).toContain('Roles: members of these groups have the role "developer"');
+    for (const line of ['ldap       "Group 1" (nests "Group 2")', 'keycloak   "Group 1" (nests "Group 2")', 'zitadel    "group-1"', 'jumpcloud  "Group 1"']) {
+      expect(out).toContain(`\n  ${line}\n`);
+    }
 
     const oktaUrl = out.match(/^\s+okta\s+(http\S+)$/m)?.[1];
     expect(oktaUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -199,14 +239,19 @@ describe('roster demo', { timeout: 180_000 }, () => {
     const demo = await startDemo();
     const out = demo.stdout();
     expect(out).toContain('(embedded PGlite; reused from the last demo;');
-    // A new slapd, seeded again: the same entryUUIDs, so the same 300 LDAP users, not 300 deleted and 300 created.
+    // New fakes and a new slapd, loaded again with the same ids (entryUUIDs, Keycloak UUIDs, Zitadel ids,
+    // JumpCloud ObjectIds), so the same users: not 300 deleted and 300 created.
     expect(reports(out).map((r) => [r.connection, r.status, r.users, r.rowsWritten])).toEqual([
       ['demo/entra', 'succeeded', 300, 0],
       ['demo/okta', 'succeeded', 300, 0],
       ['demo/google', 'succeeded', 301, 0],
+      ['demo/keycloak', 'succeeded', 300, 0],
+      ['demo/zitadel', 'succeeded', 300, 0],
+      ['demo/jumpcloud', 'succeeded', 300, 0],
       ['demo/ldap', 'succeeded', 300, 0],
     ]);
     expect((await showUser(nestedOnly.uid)).roles.map((r) => r.name)).toEqual(['developer']);
+    expect((await showUser(samples.keycloak.mapped)).roles.map((r) => r.name)).toEqual(['developer']);
     const token = out.match(/^ {2}token\s+(\S+)$/m)?.[1];
     const users = await fetch(`${demo.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await users.json()) as { totalResults: number }).totalResults).toBe(1);
@@ -218,7 +263,7 @@ describe('roster demo', { timeout: 180_000 }, () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('runs with the three HTTP IdPs where slapd is not installed, and says in one line what was left out', async () => {
+  it('runs with the six HTTP IdPs where slapd is not installed, and says in one line what was left out', async () => {
     const missing = path.join(base, 'not-installed', 'slapd');
     const demo = await startDemo({ env: { ROSTER_DATA_DIR: path.join(base, 'second-folder'), ROSTER_DEMO_SLAPD: missing }, args: ['--users', '20'] });
     const out = demo.stdout();
@@ -226,6 +271,9 @@ describe('roster demo', { timeout: 180_000 }, () => {
       ['demo/entra', 'succeeded', 20],
       ['demo/okta', 'succeeded', 20],
       ['demo/google', 'succeeded', 21],
+      ['demo/keycloak', 'succeeded', 20],
+      ['demo/zitadel', 'succeeded', 20],
+      ['demo/jumpcloud', 'succeeded', 20],
     ]);
     expect(out).not.toContain('ldap://');
     const notes = out.split('\n').filter((line) => /OpenLDAP|left out/.test(line));

@@ -10,9 +10,9 @@
  * keeps it), so the same size gives the same ids on every start, as the other
  * fakes' seeded generators do.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { BASE_DN, SLAPD, startSlapd } from '../../support/slapd.js';
+import { handleOf, MAPPED_GROUP, NESTED_GROUP, samplePeople, stableUuid } from './people.js';
 
 /** Where the demo looks for slapd; tests point it at a missing file to see the demo without it. */
 export const demoSlapdPath = (env: NodeJS.ProcessEnv): string => env.ROSTER_DEMO_SLAPD || SLAPD;
@@ -25,9 +25,6 @@ const SERVICE_PW = 'roster-demo-sync';
 
 /** ppolicy's permanent lock (no pwdLockoutDuration): the provider reads its presence as inactive. */
 const LOCKED_FOREVER = '000001010000Z';
-
-const GIVEN = ['Ada', 'Grace', 'Alan', 'Barbara', 'Edsger', 'Frances', 'Ken', 'Radia', 'Dennis', 'Margaret', 'Linus', 'Hedy'];
-const FAMILY = ['Lovelace', 'Hopper', 'Turing', 'Liskov', 'Dijkstra', 'Allen', 'Thompson', 'Perlman', 'Ritchie', 'Hamilton'];
 
 export interface LdapSampleUser {
   uid: string;
@@ -47,17 +44,8 @@ export interface LdapSample {
 }
 
 /** The group mapped to the demo role; its nested group's members get the role through it. */
-export const LDAP_MAPPED_GROUP = 'Group 1';
-const NESTED_GROUP = 2;
-
-/** A name-based UUID (RFC 9562 §5.5, version 5 layout) from the DN: stable across runs and machines. */
-function uuidFor(dn: string): string {
-  const h = createHash('sha1').update(`roster-demo:${dn.toLowerCase()}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+export const LDAP_MAPPED_GROUP = `Group ${MAPPED_GROUP}`;
+export const LDAP_NESTED_GROUP = `Group ${NESTED_GROUP}`;
 
 function entry(dn: string, attributes: Array<[string, string]>): string {
   return [`dn: ${dn}`, ...attributes.map(([k, v]) => `${k}: ${v}`), ''].join('\n');
@@ -69,21 +57,16 @@ function entry(dn: string, attributes: Array<[string, string]>): string {
  * (about users × 3 memberships, as demoSize asks of the others).
  */
 export function ldapSample(size: { users: number; groups: number }): LdapSample {
-  const groupCount = Math.max(NESTED_GROUP + 1, size.groups);
+  const { people, groupCount } = samplePeople(size);
   const groupNames = Array.from({ length: groupCount }, (_, g) => `Group ${g}`);
   const groupDn = (g: number) => `cn=${groupNames[g]},ou=groups,${BASE_DN}`;
-  // Three distinct groups per user: 0 < step < 2·step < groupCount.
-  const step = Math.max(1, Math.floor(groupCount / 3));
-  const users: LdapSampleUser[] = [];
-  for (let i = 0; i < size.users; i++) {
-    const given = GIVEN[i % GIVEN.length]!;
-    const family = FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]!;
-    const uid = `${given}.${family}.${i}`.toLowerCase();
-    users.push({ uid, given, family, dn: `uid=${uid},ou=people,${BASE_DN}`, locked: i % 25 === 24, groups: [0, 1, 2].map((k) => (i + k * step) % groupCount) });
-  }
+  const users = people.map((p): LdapSampleUser => {
+    const uid = handleOf(p);
+    return { uid, given: p.given, family: p.family, dn: `uid=${uid},ou=people,${BASE_DN}`, locked: p.inactive, groups: p.groups };
+  });
   const members: string[][] = groupNames.map(() => []);
   for (const u of users) for (const g of u.groups) members[g]!.push(u.dn);
-  members[1]!.push(groupDn(NESTED_GROUP));
+  members[MAPPED_GROUP]!.push(groupDn(NESTED_GROUP));
 
   const ldif = [
     entry(SERVICE_DN, [['objectClass', 'applicationProcess'], ['objectClass', 'simpleSecurityObject'], ['cn', 'roster-sync'], ['userPassword', SERVICE_PW]]),
@@ -95,7 +78,7 @@ export function ldapSample(size: { users: number; groups: number }): LdapSample 
         ['givenName', u.given],
         ['sn', u.family],
         ['mail', `${u.uid}@ldap.example`],
-        ['entryUUID', uuidFor(u.dn)],
+        ['entryUUID', stableUuid(u.dn)],
         ...(u.locked ? [['pwdAccountLockedTime', LOCKED_FOREVER] as [string, string]] : []),
       ]),
     ),
@@ -105,7 +88,7 @@ export function ldapSample(size: { users: number; groups: number }): LdapSample 
         ['cn', name],
         // groupOfNames must have a member (RFC 4519 §3.5): a group nobody landed in (tiny --users) names the suffix, which the provider leaves out.
         ...(members[g]!.length ? members[g]! : [BASE_DN]).map((dn): [string, string] => ['member', dn]),
-        ['entryUUID', uuidFor(groupDn(g))],
+        ['entryUUID', stableUuid(groupDn(g))],
       ]),
     ),
   ].join('\n');

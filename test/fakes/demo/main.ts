@@ -1,9 +1,10 @@
 /**
  * The `roster demo` process, started by src/admin/cli/demo.ts through tsx with
  * NODE_EXTRA_CA_CERTS set (the fake Entra's CA), ROSTER_DATA_DIR set to the
- * demo folder and no DATABASE_URL. It starts the fake IdPs (and slapd, where
- * installed: ./ldap.ts) and the Roster server, sets up tenant "demo" through
- * the server's command endpoint (the path every CLI command takes), runs a
+ * demo folder and no DATABASE_URL. It starts the fake IdPs (Entra, Okta,
+ * Google, Keycloak, Zitadel, JumpCloud; and slapd, where installed:
+ * ./ldap.ts) and the Roster server, sets up tenant "demo" through the
+ * server's command endpoint (the path every CLI command takes), runs a
  * first sync of each pull connection, prints the reports, the SCIM URL and
  * token, and serves until a signal, or until the launcher goes away (its IPC
  * channel closes).
@@ -128,7 +129,7 @@ async function demo(): Promise<void> {
       print(syncReportText(report));
     }
     const token = await freshToken(session);
-    print(servingText({ url: server.url, dataDir: config.dataDir, token, role: ROLE, mapped: idps.map((i) => `${i.kind} "${i.mappedGroup}"`) }));
+    print(servingText({ url: server.url, dataDir: config.dataDir, token, role: ROLE, mapped: idps }));
   } catch (err) {
     if (stopping) return;
     logger.debug('roster demo failed', { error: err });

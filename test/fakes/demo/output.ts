@@ -25,7 +25,7 @@ export function syncReportText(r: SyncReport): string {
   ].filter(Boolean);
   const members = [c.membershipsAdded && `+${c.membershipsAdded}`, c.membershipsRemoved && `-${c.membershipsRemoved}`].filter(Boolean);
   const lines = [
-    `  ${r.connection.padEnd(12)} ${r.status.padEnd(10)} ${plural(r.usersSynced, 'user')}, ${plural(r.groupsSynced, 'group')}  ` +
+    `  ${r.connection.padEnd(15)} ${r.status.padEnd(10)} ${plural(r.usersSynced, 'user')}, ${plural(r.groupsSynced, 'group')}  ` +
       `(${r.mode}, ${(r.durationMs / 1000).toFixed(1)}s, ${plural(r.apiRequests, 'API request')})`,
     `      users ${changes.join(', ') || 'unchanged'}; groups ${groupChanges.join(', ') || 'unchanged'}; ` +
       `memberships ${members.join(' ') || 'unchanged'}; ${plural(c.rowsWritten, 'row')} written`,
@@ -48,18 +48,20 @@ export function startText(o: { dataDir: string; reused: boolean; idps: DemoIdp[]
     'Roster demo',
     `  database     ${shownDir(o.dataDir)} (embedded PGlite; ${o.reused ? 'reused from the last demo' : 'new'}; delete the folder to start over)`,
     `  sample IdPs  ${o.users} users each, some of them inactive, served on loopback:`,
-    ...o.idps.map((i) => `               ${i.kind.padEnd(7)}${i.url}`),
+    ...o.idps.map((i) => `               ${i.kind.padEnd(10)}${i.url}`),
     ...(o.leftOut ? [`  note         ${o.leftOut}`] : []),
     '',
     'First sync of each connection (tenant "demo"):',
   ].join('\n');
 }
 
-export function servingText(o: { url: string; dataDir: string; token: string; role: string; mapped: string[] }): string {
+/** `mapped`: each sample's group mapped to the role, and the group nested in it where the sample nests one. */
+export function servingText(o: { url: string; dataDir: string; token: string; role: string; mapped: Array<Pick<DemoIdp, 'kind' | 'mappedGroup' | 'nestedGroup'>> }): string {
   const env = `ROSTER_DATA_DIR=${shownDir(o.dataDir)}`;
   return [
     '',
-    `Roles: members of ${o.mapped.join(', ')} have the role "${o.role}".`,
+    `Roles: members of these groups have the role "${o.role}" (nested groups' members too):`,
+    ...o.mapped.map((m) => `  ${m.kind.padEnd(10)} "${m.mappedGroup}"${m.nestedGroup ? ` (nests "${m.nestedGroup}")` : ''}`),
     '',
     'SCIM push: connection demo/scim',
     `  base URL     ${o.url}/scim/v2`,
@@ -68,7 +70,7 @@ export function servingText(o: { url: string; dataDir: string; token: string; ro
     '',
     'Try, in another terminal (the CLI goes through this server):',
     `  ${env} npx roster sync demo/entra`,
-    `  ${env} npx roster sync demo/okta --full`,
+    `  ${env} npx roster sync demo/keycloak --full`,
     `  ${env} npx roster user list --tenant demo`,
     `  curl -H "Authorization: Bearer ${o.token}" ${o.url}/scim/v2/Users`,
     '',
