@@ -28,6 +28,18 @@ export const DEFAULT_THROTTLE_BUDGET_SECONDS = 300;
 export const MAX_THROTTLE_BUDGET_SECONDS = 360;
 export const throttleBudgetSeconds = () => z.number().min(0).max(MAX_THROTTLE_BUDGET_SECONDS);
 
+/** HTTP statuses a read is retried on a few times: the server's trouble, not the request's. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3); 0 when absent, past or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number {
+  if (!value) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
+}
+
 /** Floors of the wait for a throttle that asks for none, by attempt: base·2^attempt, at most 30 s. */
 export function throttleFloorMs(baseMs: number, attempt: number): number {
   return Math.min(30_000, baseMs * 2 ** Math.min(attempt, 20));

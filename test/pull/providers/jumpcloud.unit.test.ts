@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSettings } from '../../../src/pull/providers/connection-settings.js';
-import { retryAfterMs } from '../../../src/pull/providers/jumpcloud/client.js';
 import { noChanges, record } from '../../../src/pull/providers/jumpcloud/insights.js';
 import { mapUser } from '../../../src/pull/providers/jumpcloud/map.js';
 import { DEFAULT_MAPPING, parseJumpCloudSettings } from '../../../src/pull/providers/jumpcloud/settings.js';
@@ -40,17 +39,6 @@ describe('JumpCloud settings', () => {
 
   it('names apiKey when the stored secret is missing', () => {
     expect(() => parseJumpCloudSettings({}, {})).toThrow(expect.objectContaining({ details: { field: 'apiKey' } }));
-  });
-});
-
-describe('Retry-After', () => {
-  it('reads seconds and HTTP dates; an absent or past one asks for nothing', () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(retryAfterMs('2', now)).toBe(2000);
-    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:03 GMT', now)).toBe(3000);
-    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
-    expect(retryAfterMs(null, now)).toBe(0);
-    expect(retryAfterMs('soon', now)).toBe(0);
   });
 });
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ValidationError } from '../../../src/core/errors/index.js';
 import { validateSettings } from '../../../src/pull/providers/connection-settings.js';
-import { retryAfterMs } from '../../../src/pull/providers/keycloak/client.js';
 import { parseCursor } from '../../../src/pull/providers/keycloak/events.js';
 import { mapUser } from '../../../src/pull/providers/keycloak/map.js';
 import { DEFAULT_MAPPING, parseKeycloakSettings } from '../../../src/pull/providers/keycloak/settings.js';
@@ -43,13 +42,6 @@ describe('keycloak mapping and parsing', () => {
     expect(user).toEqual({ externalId: 'u1', userName: 'ann', email: null, displayName: 'Ann Lee', givenName: 'Ann', familyName: 'Lee', active: false, status: 'disabled' });
     // No `enabled` at all: fail closed.
     expect(mapUser({ id: 'u2', username: 'bo' }, DEFAULT_MAPPING).active).toBe(false);
-  });
-
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    expect(retryAfterMs('2')).toBe(2000);
-    expect(retryAfterMs(new Date(10_000).toUTCString(), 7_000)).toBe(3000);
-    expect(retryAfterMs(null)).toBe(0);
-    expect(retryAfterMs('soon')).toBe(0);
   });
 
   it('takes back only a cursor it wrote', () => {

@@ -1,6 +1,6 @@
 /** The per-run throttle budget (pure). */
 import { describe, expect, it } from 'vitest';
-import { ThrottleBudget, throttleFloorMs } from '../../../src/pull/providers/throttle.js';
+import { retryAfterMs, ThrottleBudget, throttleFloorMs } from '../../../src/pull/providers/throttle.js';
 
 describe('ThrottleBudget', () => {
   it('grants waits until the next one would pass the budget, then refuses without counting it', () => {
@@ -29,5 +29,16 @@ describe('ThrottleBudget', () => {
   it('gives a throttle that asks no wait a doubling floor, at most 30 s', () => {
     expect([0, 1, 2, 3].map((a) => throttleFloorMs(100, a))).toEqual([100, 200, 400, 800]);
     expect(throttleFloorMs(1000, 40)).toBe(30_000);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds and HTTP dates; an absent, past or unreadable one asks for nothing', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('2', now)).toBe(2000);
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:03 GMT', now)).toBe(3000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs(null, now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBe(0);
   });
 });

@@ -12,7 +12,7 @@
 import type { z } from 'zod';
 import { outboundFetch } from '../../../core/net/outbound.js';
 import { OutboundRefusedError } from '../../../core/net/url-policy.js';
-import { sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
+import { RETRYABLE_STATUSES, retryAfterMs, sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import { httpError } from './errors.js';
@@ -30,17 +30,6 @@ export interface JumpCloudRequest {
 export interface JumpCloudResponse<T> {
   data: T;
   headers: Headers;
-}
-
-const RETRYABLE = new Set([500, 502, 503, 504]);
-
-/** Retry-After in seconds or as an HTTP date; 0 when absent or past. */
-export function retryAfterMs(value: string | null, now = Date.now()): number {
-  if (!value) return 0;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
 }
 
 export class JumpCloudClient {
@@ -88,7 +77,7 @@ export class JumpCloudClient {
         attempt--; // a throttle is not a failed attempt: the budget bounds it
         continue;
       }
-      if (RETRYABLE.has(res.status) && attempt < this.settings.serverErrorRetries) {
+      if (RETRYABLE_STATUSES.has(res.status) && attempt < this.settings.serverErrorRetries) {
         await res.body?.cancel();
         await this.backoff(request, attempt, 'JumpCloud answered a server error; retrying', res.status);
         continue;

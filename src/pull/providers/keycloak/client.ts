@@ -19,23 +19,12 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import type { ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
-import { sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
+import { RETRYABLE_STATUSES, retryAfterMs, sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
 import { apiError, httpFailureOf, isDropped, tokenError } from './errors.js';
 import type { KeycloakSettings } from './settings.js';
 import { guardEndpoint, policyDispatcher } from './transport.js';
 
 export type KeycloakAdmin = InstanceType<typeof KcAdminClient>;
-
-const RETRYABLE = new Set([500, 502, 503, 504]);
-
-/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3); 0 when absent or past. */
-export function retryAfterMs(value: string | null, now = Date.now()): number {
-  if (!value) return 0;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
-}
 
 export class KeycloakApi {
   readonly kc: KeycloakAdmin;
@@ -144,7 +133,7 @@ export class KeycloakApi {
           await sleep(delayMs, context.signal);
           continue;
         }
-        if (((http && RETRYABLE.has(http.status)) || isDropped(e)) && serverRetries < settings.serverErrorRetries) {
+        if (((http && RETRYABLE_STATUSES.has(http.status)) || isDropped(e)) && serverRetries < settings.serverErrorRetries) {
           const delayMs = settings.retryDelayMs * 2 ** serverRetries++;
           context.logger.warn('Keycloak request failed; retrying', { status: http?.status, attempt: serverRetries, delayMs });
           await sleep(delayMs, context.signal);

@@ -18,7 +18,7 @@
 import okta from '@okta/okta-sdk-nodejs';
 import { outboundAgent } from '../../../core/net/outbound.js';
 import type { ProviderContext } from '../types.js';
-import { sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
+import { RETRYABLE_STATUSES, sleep, ThrottleBudget, throttleFloorMs } from '../throttle.js';
 import { ProviderError } from '../types.js';
 import { RateGate } from './rate-gate.js';
 import { tokenError } from './errors.js';
@@ -43,7 +43,6 @@ interface FetchResponse {
   clone(): { text(): Promise<string> };
 }
 
-const RETRYABLE = new Set([500, 502, 503, 504]);
 const ATTEMPT = 'x-roster-attempt';
 const THROTTLED = 'x-roster-throttled';
 
@@ -122,7 +121,7 @@ class RosterRequestExecutor extends DefaultRequestExecutor {
       if (!isDropped(e) || !this.mayRetry(request)) throw e;
       return this.retry(request, 'Okta dropped the connection; retrying', { reason: (e as { code?: unknown }).code });
     }
-    if (RETRYABLE.has(res.status) && this.mayRetry(request)) {
+    if (RETRYABLE_STATUSES.has(res.status) && this.mayRetry(request)) {
       return this.retry(request, 'Okta answered a server error; retrying', { status: res.status });
     }
     if (res.status >= 400 && request.url.endsWith('/oauth2/v1/token')) {
