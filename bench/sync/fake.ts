@@ -3,7 +3,7 @@
  * (the Google fake alone holds ~266 MB at 100k users) is not counted in the
  * peak RSS of the Roster process. Driven over the IPC channel by run.ts:
  *
- *   { cmd: 'start', provider, users, groups, memberships } → { settings, minimumRequests }
+ *   { cmd: 'start', provider, users, groups, memberships } → { settings, minimumRequests, minimumDetail? }
  *   { cmd: 'change', fraction }                            → { changed }
  *   { cmd: 'served' }                                      → { requests } (served since the last call)
  *   { cmd: 'stop' }
@@ -16,6 +16,9 @@ import { FakeEntra, generateDirectory as generateEntra } from '../../test/fakes/
 import { createLargeGoogleDirectory, startFakeGoogle, type FakeGoogleServer } from '../../test/fakes/google/index.js';
 import { minimumRequests as googleMinimum } from '../../test/fakes/google/harness.js';
 import { generateDirectory as generateOkta, startFakeOkta, type FakeOkta } from '../../test/fakes/okta/index.js';
+import { generateRealm, startFakeKeycloak } from '../../test/fakes/keycloak/index.js';
+import { generateInstance, startLargeFakeZitadel } from '../../test/fakes/zitadel/index.js';
+import { generateOrg, startFakeJumpCloud } from '../../test/fakes/jumpcloud/index.js';
 import { TLS_DIR_ENV } from '../../test/fakes/tls.js';
 import { startLdapDirectory } from './ldap.js';
 import type { FakeRequest, FakeResponse, ProviderName } from './protocol.js';
@@ -23,6 +26,7 @@ import type { FakeRequest, FakeResponse, ProviderName } from './protocol.js';
 interface Running {
   settings: Record<string, unknown>;
   minimumRequests: number;
+  minimumDetail?: Record<string, number>;
   /** Requests served so far. */
   served(): number | Promise<number>;
   /** Change the display name of every `step`-th user. */
@@ -32,6 +36,8 @@ interface Running {
 
 const SEED = 7;
 const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+/** Pages of a listing with no total, which ends on a short page: a full last page costs one more (empty) request. */
+const pagesToShortPage = (n: number, size: number) => Math.floor(n / size) + 1;
 
 async function startEntra(users: number, groups: number, memberships: number): Promise<Running> {
   const fake = await FakeEntra.start({ directory: generateEntra({ users, groups, memberships, seed: SEED }) });
@@ -111,7 +117,103 @@ async function startLdap(users: number, groups: number, memberships: number): Pr
   };
 }
 
-const starters: Record<ProviderName, typeof startEntra> = { entra: startEntra, okta: startOkta, google: startGoogle, ldap: startLdap };
+/** The provider's cap on `pageSize` (src/pull/providers/keycloak/settings.ts): Keycloak itself sets no maximum on `max`. */
+const KEYCLOAK_PAGE = 1000;
+
+async function startKeycloak(users: number, groups: number, memberships: number): Promise<Running> {
+  const { realm, users: list, groups: groupList } = generateRealm({ users, groups, memberships, seed: SEED });
+  const fake = await startFakeKeycloak({ realm });
+  // Keycloak's listings carry no totals: each ends on a short page. Groups are top-level (no /children).
+  let members = 0;
+  for (const g of groupList) members += pagesToShortPage(g.members.size, KEYCLOAK_PAGE);
+  const detail = {
+    token: 1,
+    // The newest admin event, read before the listing: where the next delta starts.
+    adminEventsMark: 1,
+    users: pagesToShortPage(realm.users.size, KEYCLOAK_PAGE),
+    groups: pagesToShortPage(groupList.length, KEYCLOAK_PAGE),
+    groupMembers: members,
+  };
+  return {
+    settings: { baseUrl: fake.url, realm: realm.name, clientId: fake.client.clientId, clientSecret: fake.client.secret, pageSize: KEYCLOAK_PAGE },
+    minimumRequests: Object.values(detail).reduce((a, b) => a + b, 0),
+    minimumDetail: detail,
+    served: () => fake.requests.length,
+    change(step, round) {
+      let n = 0;
+      for (let i = 0; i < list.length; i += step, n++) realm.updateUser(list[i]!.id, { firstName: 'Renamed', lastName: `R${round}x${i}` });
+      return n;
+    },
+    close: () => fake.close(),
+  };
+}
+
+/** Zitadel's cap on `limit` for list calls (its DefaultLimits; the provider's fixed page size, src/pull/providers/zitadel/run.ts). */
+const ZITADEL_PAGE = 1000;
+
+async function startZitadel(users: number, groups: number, memberships: number): Promise<Running> {
+  const fake = await startLargeFakeZitadel();
+  const { users: list, project, grants } = generateInstance({ users, groups, memberships, seed: SEED }, fake.directory);
+  // Listings carry totalResult. The groups are the project's roles; an authorization (user grant) carries
+  // all the role keys a user holds in the project, so the project's authorizations are every membership.
+  const detail = {
+    users: pages(list.length, ZITADEL_PAGE),
+    projects: 1,
+    roles: pages(project.roles.size, ZITADEL_PAGE),
+    authorizations: pages(grants.length, ZITADEL_PAGE),
+  };
+  // What the provider's design costs instead: one ListAuthorizations per role (filtered by its key).
+  const perRole = new Map<string, number>();
+  for (const g of grants) for (const r of g.roles) perRole.set(r, (perRole.get(r) ?? 0) + 1);
+  let authorizationsByRole = 0;
+  for (const key of project.roles.keys()) authorizationsByRole += pages(perRole.get(key) ?? 0, ZITADEL_PAGE);
+  return {
+    settings: { baseUrl: fake.url, personalAccessToken: 'test-pat' },
+    minimumRequests: Object.values(detail).reduce((a, b) => a + b, 0),
+    minimumDetail: { ...detail, authorizationsListedPerRole: authorizationsByRole },
+    served: () => fake.requests.length,
+    change(step, round) {
+      let n = 0;
+      for (let i = 0; i < list.length; i += step, n++) fake.directory.updateUser(list[i]!.userId, { familyName: `R${round}x${i}`, displayName: `Renamed R${round}x${i}` });
+      return n;
+    },
+    close: () => fake.close(),
+  };
+}
+
+/** JumpCloud's cap on `limit` for v1 and v2 listings. */
+const JUMPCLOUD_PAGE = 100;
+
+async function startJumpCloud(users: number, groups: number, memberships: number): Promise<Running> {
+  const { org, users: list, groups: groupList } = generateOrg({ users, groups, memberships, seed: SEED });
+  const fake = await startFakeJumpCloud({ org });
+  // Users carry totalCount; the v2 group and member listings are bare arrays ended by a short page.
+  let members = 0;
+  for (const g of groupList) members += pagesToShortPage(g.members.size, JUMPCLOUD_PAGE);
+  const detail = { users: pages(list.length, JUMPCLOUD_PAGE), groups: pagesToShortPage(groupList.length, JUMPCLOUD_PAGE), groupMembers: members };
+  return {
+    settings: { baseUrl: fake.url, insightsUrl: fake.insightsUrl, apiKey: 'test-key', pageSize: JUMPCLOUD_PAGE },
+    minimumRequests: Object.values(detail).reduce((a, b) => a + b, 0),
+    minimumDetail: detail,
+    served: () => fake.requests.length,
+    change(step, round) {
+      let n = 0;
+      for (let i = 0; i < list.length; i += step, n++) org.updateUser(list[i]!._id, { lastname: `R${round}x${i}`, displayname: `Renamed R${round}x${i}` });
+      return n;
+    },
+    close: () => fake.close(),
+  };
+}
+
+const starters: Record<ProviderName, typeof startEntra> = {
+  entra: startEntra,
+  okta: startOkta,
+  google: startGoogle,
+  ldap: startLdap,
+  keycloak: startKeycloak,
+  zitadel: startZitadel,
+  jumpcloud: startJumpCloud,
+};
 
 let running: Running | undefined;
 let servedBefore = 0;
@@ -124,7 +226,7 @@ process.on('message', (msg: FakeRequest) => {
       if (msg.cmd === 'start') {
         const started = Date.now();
         running = await starters[msg.provider](msg.users, msg.groups, msg.memberships);
-        reply({ ok: true, settings: running.settings, minimumRequests: running.minimumRequests, buildMs: Date.now() - started });
+        reply({ ok: true, settings: running.settings, minimumRequests: running.minimumRequests, ...(running.minimumDetail ? { minimumDetail: running.minimumDetail } : {}), buildMs: Date.now() - started });
       } else if (msg.cmd === 'change') {
         reply({ ok: true, changed: running!.change(Math.round(1 / msg.fraction), ++round) });
       } else if (msg.cmd === 'served') {

@@ -1,6 +1,6 @@
 /** Messages between run.ts, the fake IdP process (fake.ts) and the Roster sync process (sync.ts). */
-export type ProviderName = 'entra' | 'okta' | 'google' | 'ldap';
-export const PROVIDERS: readonly ProviderName[] = ['entra', 'okta', 'google', 'ldap'];
+export type ProviderName = 'entra' | 'okta' | 'google' | 'ldap' | 'keycloak' | 'zitadel' | 'jumpcloud';
+export const PROVIDERS: readonly ProviderName[] = ['entra', 'okta', 'google', 'ldap', 'keycloak', 'zitadel', 'jumpcloud'];
 
 export type FakeRequest =
   | { cmd: 'start'; provider: ProviderName; users: number; groups: number; memberships: number }
@@ -9,7 +9,16 @@ export type FakeRequest =
   | { cmd: 'stop' };
 
 export type FakeResponse =
-  | { ok: true; settings?: Record<string, unknown>; minimumRequests?: number; buildMs?: number; changed?: number; requests?: number }
+  | {
+      ok: true;
+      settings?: Record<string, unknown>;
+      minimumRequests?: number;
+      /** What the minimum is made of (requests per listing), where a provider's figures need it explained. */
+      minimumDetail?: Record<string, number>;
+      buildMs?: number;
+      changed?: number;
+      requests?: number;
+    }
   | { ok: false; error: string };
 
 /** What run.ts tells the sync process. */
