@@ -162,7 +162,7 @@ async function startZitadel(users: number, groups: number, memberships: number):
     roles: pages(project.roles.size, ZITADEL_PAGE),
     authorizations: pages(grants.length, ZITADEL_PAGE),
   };
-  // What the provider's design costs instead: one ListAuthorizations per role (filtered by its key).
+  // For comparison, what one ListAuthorizations per role (filtered by its key) costs; the provider lists per project.
   const perRole = new Map<string, number>();
   for (const g of grants) for (const r of g.roles) perRole.set(r, (perRole.get(r) ?? 0) + 1);
   let authorizationsByRole = 0;

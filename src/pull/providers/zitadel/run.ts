@@ -3,17 +3,19 @@
  *
  * Full: human users (UserService v2 ListUsers), then every project
  * (ProjectService v2beta ListProjects) and its roles (ListProjectRoles): each
- * role is a group; its members are the users holding an active grant of it
- * (AuthorizationService v2beta ListAuthorizations, filtered by project and
- * role key), listed per group up to the connection's concurrency. Paging by
- * offset, ending on `totalResult` or a short page.
+ * role is a group; its members are the users holding an active grant of it.
+ * A grant (AuthorizationService v2beta ListAuthorizations) carries all the
+ * role keys its user holds in the project, so each project's active grants
+ * are listed once and every role's members derived from them; projects are
+ * read up to the connection's concurrency. Paging by offset, ending on
+ * `totalResult` or a short page.
  *
  * Delta (cursor `{ v: 1, since }`, an ISO watermark): ./events.ts reads what
  * changed since from the admin events API. Changed users are read again by
  * id; `user.removed` is a hard delete; a removed project role is
  * `group.removed`. Grants have no membership delta that names the roles they
  * lost, so any grant or project change lists the groups and their members
- * again (complete `set`s), as a full run does.
+ * again (complete `set`s: each project's grants once), as a full run does.
  */
 import type { User } from '@zitadel/proto/zitadel/user/v2/user_pb.js';
 import { mergeConcurrent } from '../concurrency.js';
@@ -96,42 +98,69 @@ async function* groupsAndMembers(deps: RunDeps, listed: Set<string>): AsyncGener
     return { items: r.projects, total: r.pagination?.totalResult ?? 0n };
   })) for (const p of page) projects.push({ id: p.id, name: p.name });
 
-  const roles: Array<{ projectId: string; key: string }> = [];
+  const roleKeys = new Map<string, string[]>();
   for (const project of projects) {
+    const keys: string[] = [];
+    roleKeys.set(project.id, keys);
     for await (const page of offsetPages(ROLES_PAGE, async (offset) => {
       const r = await api.call(`listing the roles of Zitadel project ${project.id}`, (o) =>
         api.projects.listProjectRoles({ projectId: project.id, pagination: { offset, limit: ROLES_PAGE, asc: true } }, o));
       return { items: r.projectRoles, total: r.pagination?.totalResult ?? 0n };
     })) {
       yield page.map((role) => {
-        roles.push({ projectId: project.id, key: role.key });
+        keys.push(role.key);
         listed.add(groupId(project.id, role.key));
         return { type: 'group' as const, group: mapRole(project, role) };
       });
     }
   }
-  yield* mergeConcurrent(roles, context.concurrency, (role) => members(deps, role.projectId, role.key));
+  yield* mergeConcurrent(projects, context.concurrency, (project) => projectMembers(deps, project.id, roleKeys.get(project.id)!));
 }
 
-async function* members(deps: RunDeps, projectId: string, key: string): AsyncGenerator<DirectoryEvent[]> {
+/**
+ * The members of every role of one project, from one listing of the
+ * project's active grants: a grant (one per user and project) carries every
+ * role key the user holds there, so listing per role would read each grant
+ * once per role it holds, in a request per role. The role → holders map of
+ * this project is all that is held; each role's list is complete, streamed as
+ * a `set` (then `add`s past GRANTS_PAGE ids), empty for a role nobody holds.
+ */
+async function* projectMembers(deps: RunDeps, projectId: string, keys: readonly string[]): AsyncGenerator<DirectoryEvent[]> {
   const { api } = deps;
-  let mode: 'set' | 'add' = 'set';
+  const holders = new Map<string, string[]>(keys.map((k) => [k, []]));
   const filters = [
     { filter: { case: 'projectId' as const, value: { id: projectId } } },
-    { filter: { case: 'roleKey' as const, value: { key } } },
     // A deactivated grant gives no role (AuthorizationService: State INACTIVE).
     { filter: { case: 'state' as const, value: { state: 1 /* STATE_ACTIVE */ } } },
   ];
   for await (const page of offsetPages(GRANTS_PAGE, async (offset) => {
-    const r = await api.call(`listing the holders of Zitadel role ${key} of project ${projectId}`, (o) =>
+    const r = await api.call(`listing the grants of Zitadel project ${projectId}`, (o) =>
       api.authorizations.listAuthorizations({ pagination: { offset, limit: GRANTS_PAGE, asc: true }, filters }, o));
     return { items: r.authorizations, total: r.pagination?.totalResult ?? 0n };
   })) {
-    yield [{ type: 'members', groupExternalId: groupId(projectId, key), mode, userExternalIds: page.flatMap((a) => (a.user?.id ? [a.user.id] : [])), groupExternalIds: [] }];
-    mode = 'add';
+    for (const a of page) {
+      const userId = a.user?.id;
+      if (!userId) continue;
+      // A key the role listing did not show (added since) is read by the next run, with its group.
+      for (const key of new Set(a.roles)) holders.get(key)?.push(userId);
+    }
   }
-  // A role nobody holds: its member list is complete and empty.
-  if (mode === 'set') yield [{ type: 'members', groupExternalId: groupId(projectId, key), mode, userExternalIds: [], groupExternalIds: [] }];
+  let batch: DirectoryEvent[] = [];
+  let size = 0;
+  for (const [key, ids] of holders) {
+    holders.delete(key); // streamed: no longer held here
+    for (let i = 0; i === 0 || i < ids.length; i += GRANTS_PAGE) {
+      const chunk = ids.slice(i, i + GRANTS_PAGE);
+      batch.push({ type: 'members', groupExternalId: groupId(projectId, key), mode: i === 0 ? 'set' : 'add', userExternalIds: chunk, groupExternalIds: [] });
+      size += chunk.length + 1;
+      if (size >= GRANTS_PAGE) {
+        yield batch;
+        batch = [];
+        size = 0;
+      }
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 /**

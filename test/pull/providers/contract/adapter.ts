@@ -27,7 +27,7 @@ export interface PersonSpec {
 
 export type Resource = 'users' | 'groups';
 
-/** A listing the provider reads: members are per-group listings, or come inline with the groups (Entra). */
+/** A listing the provider reads: members are per-group (or per-project) listings, or come inline with the groups (Entra). */
 export type Listing = Resource | 'members';
 
 /** What an injected fault answers: a 500, a dropped connection, or a throttle asking for no wait. */
@@ -43,7 +43,7 @@ export interface RequestTally {
   deletedUsers: number;
   /** Pages of the group listing (Entra: groups/delta, members included). */
   groups: number;
-  /** Pages of per-group member listings. */
+  /** Pages of member listings (per group, or per project). */
   members: number;
   other: number;
 }
@@ -163,9 +163,13 @@ export interface ContractAdapter {
   /**
    * `per-group`: one member listing per group, which the provider fans out up
    * to the connection's concurrency; `inline`: members come with the group
-   * listing itself (Graph groups/delta `members@delta`), one page after the other.
+   * listing itself (Graph groups/delta `members@delta`), one page after the other;
+   * `per-project`: a member listing of its own per container of groups, whose
+   * records name the groups they belong to (Zitadel: a project's grants carry
+   * the user's role keys), fanned out over the containers: the suite's one
+   * container reads one page after the other.
    */
-  memberListing: 'per-group' | 'inline';
+  memberListing: 'per-group' | 'inline' | 'per-project';
   /** Where the common `email` comes from by default: its own field, or the login (Google: primaryEmail). */
   defaultEmail: 'email' | 'login';
   /** An `attributeMapping` naming the IdP fields the adapter fills from `PersonSpec.alt`. */

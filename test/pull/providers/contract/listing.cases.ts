@@ -147,7 +147,8 @@ export function listingCases(adapter: ContractAdapter): void {
       fake().setLatency(30);
       const { error } = await list(fake().connect({ concurrency }));
       expect(error).toBeUndefined();
-      // Graph's delta pages chain by nextLink: one after the other whatever the limit.
+      // Graph's delta pages chain by nextLink: one after the other whatever the limit; per-project
+      // member listings fan out over projects, and the suite seeds one.
       expect(fake().maxInFlight()).toBe(adapter.memberListing === 'per-group' ? concurrency : 1);
     });
   });

@@ -2,7 +2,9 @@
  * Zitadel in the provider contract: the fake instance over HTTP and the real
  * @zitadel/client over the connect transport. Groups are the roles of one
  * project ("Roster App"); a member is a user holding an active grant of the
- * role. Page sizes are the provider's requests, Zitadel's cap of 1,000.
+ * role, and the member listing is the project's grants (one per user, with
+ * all its role keys). Page sizes are the provider's requests, Zitadel's cap
+ * of 1,000.
  */
 import winston from 'winston';
 import { createZitadelProvider } from '../../../../src/pull/providers/zitadel/index.js';
@@ -78,13 +80,13 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
     tally,
     resetRequests: () => void fake.requests.splice(0),
     minimumRequests: () => {
-      const roles = [...dir.projects.values()].flatMap((p) => [...p.roles.keys()].map((k) => ({ projectId: p.id, key: k })));
-      const holders = (r: { projectId: string; key: string }) => [...dir.grants.values()].filter((g) => g.projectId === r.projectId && g.roles.has(r.key)).length;
+      // A grant carries every role key its user holds in the project: one listing of each project's grants.
+      const grantsOf = (projectId: string) => [...dir.grants.values()].filter((g) => g.projectId === projectId).length;
       return {
         ...NO_REQUESTS, // a personal access token: no token request
         users: pagesFor(dir.users.size, PAGE),
         groups: [...dir.projects.values()].reduce((n, p) => n + pagesFor(p.roles.size, PAGE), 0),
-        members: roles.reduce((n, r) => n + pagesFor(holders(r), PAGE), 0),
+        members: [...dir.projects.values()].reduce((n, p) => n + pagesFor(grantsOf(p.id), PAGE), 0),
         other: pagesFor(dir.projects.size, PAGE), // ListProjects
       };
     },
@@ -113,7 +115,8 @@ export const zitadelAdapter: ContractAdapter = {
   kind: 'zitadel',
   start,
   pageSizes: { users: PAGE, groups: PAGE, members: PAGE },
-  memberListing: 'per-group',
+  // Members come from one listing of each project's grants (not per role), read projects up to the concurrency.
+  memberListing: 'per-project',
   // UserState (user/v2): LOCKED is a credential state; INITIAL has not finished initialisation (see map.ts).
   userStates: [
     { state: 'ACTIVE', active: true, status: 'ACTIVE' },
