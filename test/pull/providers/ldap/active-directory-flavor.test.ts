@@ -15,19 +15,16 @@
  * lookup through nesting, a bad password or base DN) are the contract
  * suite's, run on both servers: ./contract.test.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
 import { Attribute, Change, type Client } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../../../src/core/logging/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatObjectGuid } from '../../../../src/pull/providers/ldap/active-directory/guid.js';
-import { createLdapProvider, type AdCursor } from '../../../../src/pull/providers/ldap/index.js';
-import type { DirectoryProvider, ProviderStats } from '../../../../src/pull/providers/types.js';
+import type { AdCursor } from '../../../../src/pull/providers/ldap/index.js';
 import type { SyncReport } from '../../../../src/pull/reconcile/report.js';
 import { op, operationContext } from '../../../admin/operations/support.js';
 import { createTestStore } from '../../../support/store.js';
-import { SAMBA_LOCK_FILE, startSambaAd, type SambaAd } from '../../../support/samba-ad.js';
+import { startSambaAd, type SambaAd } from '../../../support/samba-ad.js';
 import { addMembers, createGroup, createOu, createUser, deleteEntry, setDisabled } from '../../../support/samba-ad-seed.js';
+import { buildProvider } from './contract/server.js';
 import { drain, membersIn, usersIn } from './support.js';
 
 let dc: SambaAd;
@@ -37,16 +34,9 @@ const fileStarted = Date.now();
 const ids = new Map<string, string>();
 const dns = new Map<string, string>();
 
-function provider(extra: Record<string, unknown> = {}, bind?: { dn: string; password: string }): { provider: DirectoryProvider; stats: ProviderStats; warnings: string[] } {
-  const stats: ProviderStats = { apiRequests: 0, throttled: 0 };
-  const warnings: string[] = [];
-  const logger = silentLogger();
-  vi.spyOn(logger, 'warn').mockImplementation((message: unknown) => {
-    warnings.push(String(message));
-    return logger;
-  });
+function provider(extra: Record<string, unknown> = {}, bind?: { dn: string; password: string }) {
   const settings = { url: dc.url, bindDn: bind?.dn ?? dc.adminDn, baseDn: base, flavor: 'active-directory', startTls: false, ...extra };
-  return { provider: createLdapProvider({ settings, secrets: { bindPassword: bind?.password ?? dc.adminPassword }, logger, stats, concurrency: 4 }), stats, warnings };
+  return buildProvider(settings, bind?.password ?? dc.adminPassword);
 }
 
 async function guidOf(dn: string): Promise<string> {
@@ -72,14 +62,6 @@ const id = (name: string) => ids.get(name)!;
 const sorted = (values: string[] | undefined) => [...(values ?? [])].sort();
 
 beforeAll(async () => {
-  // A lock left by a process that is gone (a worker killed mid-test) must not block the DC.
-  if (!existsSync(SAMBA_LOCK_FILE)) {
-    try {
-      writeFileSync(SAMBA_LOCK_FILE, String(spawnSync('true').pid), { flag: 'wx' });
-    } catch {
-      // Another worker holds it now; its lock is a live one.
-    }
-  }
   dc = await startSambaAd();
   admin = await dc.adminClient();
   // Under an OU: Samba's own accounts (Administrator, krbtgt...) stay out, and tombstones are matched to the base DN by lastKnownParent.

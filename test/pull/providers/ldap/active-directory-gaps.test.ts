@@ -8,15 +8,13 @@
  * continuation references to AD's own partitions do not fail a run. Needs root and Debian's samba-ad-dc;
  * without them the file fails saying so.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
 import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/core/logging/index.js';
 import { formatObjectGuid } from '../../../../src/pull/providers/ldap/active-directory/guid.js';
 import { createLdapProvider, type AdCursor } from '../../../../src/pull/providers/ldap/index.js';
 import type { DirectoryEvent, ProviderStats } from '../../../../src/pull/providers/types.js';
-import { SAMBA_LOCK_FILE, startSambaAd, type SambaAd } from '../../../support/samba-ad.js';
+import { startSambaAd, type SambaAd } from '../../../support/samba-ad.js';
 import { addMembers, createGroup, createOu, createUser, createUsers } from '../../../support/samba-ad-seed.js';
 import { drain, membersIn, usersIn } from './support.js';
 
@@ -60,14 +58,6 @@ function applyMembers(events: DirectoryEvent[], state = new Map<string, Set<stri
 const asSorted = (state: Map<string, Set<string>>) => new Map([...state].map(([g, users]) => [g, [...users].sort()]));
 
 beforeAll(async () => {
-  // A lock left by a process that is gone (a worker killed mid-test) must not block the DC.
-  if (!existsSync(SAMBA_LOCK_FILE)) {
-    try {
-      writeFileSync(SAMBA_LOCK_FILE, String(spawnSync('true').pid), { flag: 'wx' });
-    } catch {
-      // Another worker holds it now; its lock is a live one.
-    }
-  }
   dc = await startSambaAd();
   admin = await dc.adminClient();
   const seeded = Date.now();
