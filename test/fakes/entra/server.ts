@@ -11,11 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadTestTls } from '../tls.js';
 import { DeltaEngine, decodeToken, encodeToken, projectUser, type DeltaResource, type DeltaToken } from './delta.js';
 import { FakeDirectory, type FakeGroup, type FakeUser } from './directory.js';
 import { FakeIdentity } from './identity.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 /** Application permissions (app roles) the fake tenant has consented to. */
 export type GraphPermission = 'User.Read.All' | 'Group.Read.All' | 'GroupMember.Read.All' | 'Directory.Read.All';
@@ -98,8 +98,7 @@ export class FakeEntra {
     let fake: FakeEntra | undefined;
     const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => void fake!.handle(req, res));
     fake = new FakeEntra(server, options);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    fake.port = (server.address() as AddressInfo).port;
+    fake.port = await listenOnLoopback(server);
     return fake;
   }
 
@@ -121,8 +120,7 @@ export class FakeEntra {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeNow(this.server);
   }
 
   // ---- programming the fake ----

@@ -11,9 +11,9 @@
  * Plain node:http, no vitest: the benchmark and `roster demo` reuse it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FakeGoogleDirectory, type FakeGroup, type FakeUser } from './directory.js';
 import { FakeTokenIssuer, SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, type IssuedToken, type ServiceAccountKey } from './token.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export type FakeGoogleEndpoint = 'token' | 'users' | 'user' | 'groups' | 'members';
 
@@ -126,14 +126,12 @@ export class FakeGoogleServer {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
     return this;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeNow(this.server);
   }
 
   /** The provider's `rootUrl` setting. */

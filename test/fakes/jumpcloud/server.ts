@@ -16,9 +16,9 @@
  * Routes: users, user, searchUsers, groups, group, members, memberOf, events.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FakeOrg, type FakeGroup, type FakeUser } from './directory.js';
 import { eventPageOf, queryEvents } from './insights.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export type Route = 'users' | 'user' | 'searchUsers' | 'groups' | 'group' | 'members' | 'memberOf' | 'events';
 
@@ -89,9 +89,9 @@ export class FakeJumpCloud {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://127.0.0.1:${port}`;
     return this.baseUrl;
   }
 
@@ -99,8 +99,7 @@ export class FakeJumpCloud {
     const server = this.server;
     if (!server) return;
     this.server = null;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   requestsTo(route: Route): LoggedRequest[] {

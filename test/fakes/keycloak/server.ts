@@ -20,9 +20,9 @@
  *   a 429 (from a proxy in front: Keycloak has no rate limit) with Retry-After.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { FakeKeycloakRealm, type FakeKcGroup, type FakeKcUser } from './directory.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export type Route = 'token' | 'users' | 'usersCount' | 'user' | 'userGroups' | 'groups' | 'group' | 'groupChildren' | 'groupMembers' | 'eventsConfig' | 'adminEvents';
 export type Role = 'view-users' | 'query-groups' | 'view-events';
@@ -111,9 +111,9 @@ export class FakeKeycloak {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://127.0.0.1:${port}`;
     return this.baseUrl;
   }
 
@@ -121,8 +121,7 @@ export class FakeKeycloak {
     const server = this.server;
     if (!server) return;
     this.server = null;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   /** Every issued token stops working at once (a server restart with new keys, a revocation). */

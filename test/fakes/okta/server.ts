@@ -18,11 +18,11 @@
  * - The System Log, `GET /api/v1/logs` (./system-log.ts), scope okta.logs.read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { FakeDirectory, firstAfter, type FakeGroup, type FakeUser } from './directory.js';
 import { FakeTokenEndpoint, type FakeOAuthClient } from './oauth.js';
 import { parseQuery, type Predicate } from './query.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export type Route = 'users' | 'user' | 'userGroups' | 'groups' | 'group' | 'groupMembers' | 'logs' | 'token';
 
@@ -138,9 +138,9 @@ export class FakeOkta {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://127.0.0.1:${port}`;
     return this.baseUrl;
   }
 
@@ -148,8 +148,7 @@ export class FakeOkta {
     const server = this.server;
     if (!server) return;
     this.server = null;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   /** Sets the budget of one route, or of every route. */

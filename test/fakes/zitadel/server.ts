@@ -22,9 +22,9 @@
  *   signature is checked with the service account key's public key.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { FakeZitadelDirectory, type FakeUser } from './directory.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export type Route = 'token' | 'users' | 'user' | 'projects' | 'roles' | 'authorizations' | 'events';
 
@@ -89,14 +89,12 @@ export class FakeZitadel {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
     return this;
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 
   /** A new service account key, as the console downloads it (the JSON key file). */
