@@ -44,9 +44,8 @@ export async function readChanges(deps: { api: ZitadelApi }, since: string): Pro
   const seen = new Set<string>();
   let from = since;
   let first = true;
-  /** The server's own page limit, once a short page turned out not to be the last. */
-  let serverLimit: number | null = null;
-  let previousShort: number | null = null;
+  /** Events the page before held (the server's own limit, if it cut that page). */
+  let previousLength = 0;
   try {
     for (;;) {
       const page = await api.call('reading the Zitadel events API', () => api.events({ from, asc: true, limit: EVENTS_PAGE, aggregateTypes: AGGREGATES }));
@@ -65,20 +64,24 @@ export async function readChanges(deps: { api: ZitadelApi }, since: string): Pro
       const last = page.at(-1)?.creationDate;
       if (!last) break;
       // `from` is inclusive: each page starts with the events of the previous one's last date
-      // again, so a page with nothing new holds only events of that date: normally the end.
-      // A short page is not the end by itself: a server whose own limit is below EVENTS_PAGE
-      // answers short pages before the last one (stopping there would miss the newest changes,
-      // a leaver's deactivation among them). Once such a limit is seen (a short page followed
-      // by new events), a page of nothing new that fills it may hide more events of that date
-      // beyond it, which paging by date cannot reach: run full.
+      // again, so a page with nothing new holds only events of that date: normally the end. A
+      // short page alone is not the end: a server whose own limit is below EVENTS_PAGE answers
+      // short pages before the last one (stopping there would miss the newest changes, a
+      // leaver's deactivation among them). Nothing new, and as many events of that one date as
+      // the page before held: that page may have been cut at the server's limit. One request
+      // from just after that date tells: events there mean the page was cut, and more of that
+      // date may lie beyond it, which paging by date cannot reach: run full.
       if (fresh === 0) {
-        if (page.length === EVENTS_PAGE || (serverLimit !== null && page.length >= serverLimit)) {
-          return { readable: false, reason: `the events API answered ${page.length} events of ${last} again, as many as a page holds: more of that date may lie beyond, which paging by date cannot reach` };
+        if (page.length >= 2 && page.length >= previousLength) {
+          const after = new Date(Date.parse(last) + 1).toISOString();
+          const later = await api.call('reading the Zitadel events API', () => api.events({ from: after, asc: true, limit: EVENTS_PAGE, aggregateTypes: AGGREGATES }));
+          if (later.length > 0) {
+            return { readable: false, reason: `the events API cut a page of ${page.length} events of ${last} at its own limit: more of that date may lie beyond it, which paging by date cannot reach` };
+          }
         }
         break;
       }
-      if (previousShort !== null) serverLimit = Math.max(serverLimit ?? 0, previousShort);
-      previousShort = page.length < EVENTS_PAGE ? page.length : null;
+      previousLength = page.length;
       from = last;
     }
   } catch (e) {
