@@ -111,6 +111,12 @@ export const users = pgTable(
      * authoritative for what they hold; this carries everything else.
      */
     profile: jsonb('profile'),
+    /**
+     * Named custom attributes, computed by the connection's attribute
+     * expressions (settings.expressions.custom) from the IdP's record; null
+     * when the connection defines none. Part of the source hash.
+     */
+    customAttributes: jsonb('custom_attributes'),
     /** Hash of the source record last applied: an unchanged source costs no write. */
     sourceHash: text('source_hash'),
     deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
@@ -325,6 +331,12 @@ export const syncRuns = pgTable(
     error: text('error'),
     /** For a held run: the plan waiting for approval. */
     heldPlan: jsonb('held_plan'),
+    /**
+     * Users the run left out of scope, without a row per user (a scoped
+     * connection skips the same people every run): counts per reason and a
+     * bounded sample, `{ byReason: { [reason]: n }, sample: [{ externalId, userName, email, reason }] }`.
+     */
+    skipped: jsonb('skipped'),
   },
   (t) => [index('sync_runs_connection_started_idx').on(t.connectionId, t.startedAt)],
 );
@@ -401,6 +413,8 @@ export const auditEvents = pgTable(
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id'),
     runId: uuid('run_id'),
+    /** The request that brought the change (a SCIM request's id, a login sync's, a provision on demand's). */
+    requestId: text('request_id'),
     /** Why, where the change says (e.g. `user left the sync scope`). */
     reason: text('reason'),
     before: jsonb('before'),
@@ -410,7 +424,49 @@ export const auditEvents = pgTable(
       .default(sql`pg_current_xact_id()`),
     createdAt: createdAt(),
   },
-  (t) => [index('audit_events_tenant_id_idx').on(t.tenantId, t.id), index('audit_events_entity_idx').on(t.entityId)],
+  (t) => [
+    index('audit_events_tenant_id_idx').on(t.tenantId, t.id),
+    index('audit_events_entity_idx').on(t.entityId),
+    // A run's provisioning log reads its events in id order.
+    index('audit_events_run_idx').on(t.runId, t.id).where(sql`${t.runId} is not null`),
+  ],
+);
+
+/**
+ * The provisioning log's other half: what a run, a SCIM request or a login
+ * sync did *not* do to one object, and why (held back by a userName conflict,
+ * failed with an error). Applied changes are in audit_events; a held run's
+ * plan is in sync_runs.held_plan; scope skips are summarised in
+ * sync_runs.skipped. Append-only, no foreign keys, kept as long as the audit log.
+ */
+export const changeOutcomes = pgTable(
+  'change_outcomes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid('tenant_id').notNull(),
+    connectionId: uuid('connection_id'),
+    runId: uuid('run_id'),
+    requestId: text('request_id'),
+    /** `sync` | `scim` | `login` | `admin` */
+    source: text('source').notNull(),
+    /** `user` | `group` | `membership` */
+    entityType: text('entity_type').notNull(),
+    /** Roster's id of the object, when it has one. */
+    entityId: text('entity_id'),
+    externalId: text('external_id'),
+    userName: text('user_name'),
+    /** `held` | `failed` | `skipped` */
+    outcome: text('outcome').notNull(),
+    reason: text('reason').notNull(),
+    /** What would have changed, or the error's details. Never secrets. */
+    detail: jsonb('detail'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('change_outcomes_run_idx').on(t.runId, t.id).where(sql`${t.runId} is not null`),
+    index('change_outcomes_tenant_entity_idx').on(t.tenantId, t.entityId),
+    index('change_outcomes_tenant_id_idx').on(t.tenantId, t.id),
+  ],
 );
 
 export type TenantRow = typeof tenants.$inferSelect;
@@ -423,6 +479,7 @@ export type UserRoleRow = typeof userRoles.$inferSelect;
 export type ScimTokenRow = typeof scimTokens.$inferSelect;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type ChangeOutcomeRow = typeof changeOutcomes.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RateLimitBucketRow = typeof rateLimitBuckets.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
