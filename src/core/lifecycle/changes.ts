@@ -11,6 +11,8 @@ export interface Actor {
   id?: string | undefined;
   /** The sync run that produced the change, if any. */
   runId?: string | undefined;
+  /** The request that brought the change (a SCIM request's id, a login sync's), kept on its audit events. */
+  requestId?: string | undefined;
 }
 
 export interface UserAttributes {

@@ -75,9 +75,9 @@ export interface AuditSpec {
 /** `INSERT INTO audit_events ... SELECT ...` for use as a data-modifying CTE. */
 export function auditInsert(ctx: ApplyContext, spec: AuditSpec): SQL {
   return sql`insert into audit_events
-      (tenant_id, connection_id, action, entity_type, entity_id, actor_type, actor_id, run_id, reason, before, after)
+      (tenant_id, connection_id, action, entity_type, entity_id, actor_type, actor_id, run_id, request_id, reason, before, after)
     select ${ctx.tenantId}::uuid, ${sql.raw(spec.connectionId)}, ${spec.actionExpr ? sql.raw(spec.actionExpr) : spec.action}, ${spec.entityType},
-      ${sql.raw(spec.entityId)}::text, ${ctx.actor.type}, ${ctx.actor.id ?? null}::text, ${ctx.actor.runId ?? null}::uuid,
+      ${sql.raw(spec.entityId)}::text, ${ctx.actor.type}, ${ctx.actor.id ?? null}::text, ${ctx.actor.runId ?? null}::uuid, ${ctx.actor.requestId ?? null}::text,
       ${sql.raw(spec.reason ?? 'null')}::text, ${sql.raw(spec.before)}, ${sql.raw(spec.after)}
     from ${sql.raw(spec.from)}`;
 }

@@ -73,7 +73,7 @@ async function holdBack(target: ApplyTarget, change: LifecycleChange, err: Confl
     return;
   }
   const update = change as ChangeOf<'user.update'>;
-  target.conflicts.push({ user: update.userId, userName: update.attributes.userName!, heldBy });
+  target.conflicts.push({ user: update.userId, userId: update.userId, userName: update.attributes.userName!, heldBy });
   const rest = withoutRename(update);
   if (Object.keys(rest.attributes).length === 0) return;
   await target.lease.confirm();

@@ -69,7 +69,7 @@ const SyncReport = z.object({
   connection: z.string(),
   trigger: z.string(),
   mode: z.enum(['full', 'delta', 'dry-run']),
-  status: z.enum(['running', 'succeeded', 'failed', 'partial', 'held']),
+  status: z.enum(['running', 'succeeded', 'failed', 'partial', 'held', 'rejected']),
   usersSynced: z.int(),
   groupsSynced: z.int(),
   counts: SyncCounts,
