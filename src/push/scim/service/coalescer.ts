@@ -20,6 +20,8 @@ import { applyThenRead, type ApplyOptions, type LifecycleChange } from '../../..
 import type { Db } from '../../../core/store/index.js';
 
 interface Waiting {
+  /** This request's own options: its actor carries its request id. */
+  options: ApplyOptions;
   changes: LifecycleChange[];
   read: (db: Db) => Promise<unknown>;
   resolve(value: unknown): void;
@@ -44,7 +46,7 @@ export class WriteCoalescer {
   apply<R>(options: ApplyOptions, changes: LifecycleChange[], read: (db: Db) => Promise<R>): Promise<R> {
     const key = JSON.stringify([options.tenantId, options.actor.type, options.actor.id ?? null, options.actor.runId ?? null]);
     return new Promise<R>((resolve, reject) => {
-      const entry: Waiting = { changes, read, resolve: resolve as (value: unknown) => void, reject };
+      const entry: Waiting = { options, changes, read, resolve: resolve as (value: unknown) => void, reject };
       const queue = this.queues.get(key);
       if (queue) {
         queue.waiting.push(entry);
@@ -69,7 +71,9 @@ export class WriteCoalescer {
   }
 
   private async applyBatch(options: ApplyOptions, batch: Waiting[]): Promise<void> {
-    if (batch.length === 1) return this.applyOne(options, batch[0]!);
+    if (batch.length === 1) return this.applyOne(batch[0]!.options, batch[0]!);
+    // One transaction for several requests: its events name no one request (a request alone, or refused, names its own).
+    options = { ...options, actor: { ...options.actor, requestId: undefined } };
     let reads: PromiseSettledResult<unknown>[];
     try {
       ({ read: reads } = await applyThenRead(
