@@ -22,6 +22,7 @@ import { eventRoutes } from './routes/events.js';
 import { loginSyncRoutes } from './routes/login-sync.js';
 import { roleRoutes } from './routes/roles.js';
 import { runRoutes } from './routes/runs.js';
+import { provisioningLogRoutes } from './routes/provisioning-log.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
@@ -33,6 +34,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...tenantRoutes,
   ...connectionRoutes,
   ...runRoutes,
+  ...provisioningLogRoutes,
   ...scimTokenRoutes,
   ...roleRoutes,
   ...userRoutes,

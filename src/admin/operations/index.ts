@@ -15,6 +15,7 @@ import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
 import { reportList, reportShow } from './reports.js';
 import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
 import { connectionTest, syncRun } from './sync.js';
+import { auditSearch, runChanges, runReject, userHistory } from './provisioning-log.js';
 import { tenantCreate, tenantList } from './tenants.js';
 import { tokenCreate, tokenList, tokenRevoke } from './tokens.js';
 import type { Operation, OperationContext } from './types.js';
@@ -52,6 +53,10 @@ export const ops = {
   webhookCreate,
   webhookList,
   webhookDelete,
+  runChanges,
+  runReject,
+  userHistory,
+  auditSearch,
 } as const;
 
 const BY_NAME: ReadonlyMap<string, Operation> = new Map(Object.values(ops).map((op): [string, Operation] => [op.name, op]));

@@ -9,7 +9,7 @@
  */
 import { and, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { auditEvents, changeOutcomes, groups, syncRuns, users, type AuditEventRow, type ChangeOutcomeRow, type SyncRunRow } from './schema.js';
+import { auditEvents, changeOutcomes, connections, groups, syncRuns, tenants, users, type AuditEventRow, type ChangeOutcomeRow, type SyncRunRow } from './schema.js';
 
 export type OutcomeSource = 'sync' | 'scim' | 'login' | 'admin';
 export type NotDone = 'held' | 'failed' | 'skipped';
@@ -286,4 +286,15 @@ export async function rejectHeldRun(db: Db, tenantId: string, runId: string): Pr
     .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.id, runId), eq(syncRuns.status, 'held')))
     .returning();
   return row;
+}
+
+/** A run by its id alone, within one tenant or (null: the CLI, an operator) any, with its connection's name and tenant slug. */
+export async function findRunInReach(db: Db, runId: string, tenantId: string | null): Promise<(SyncRunRow & { connectionName: string; tenantSlug: string }) | undefined> {
+  const [row] = await db
+    .select({ run: syncRuns, connectionName: connections.name, tenantSlug: tenants.slug })
+    .from(syncRuns)
+    .innerJoin(connections, eq(connections.id, syncRuns.connectionId))
+    .innerJoin(tenants, eq(tenants.id, syncRuns.tenantId))
+    .where(and(eq(syncRuns.id, runId), tenantId === null ? undefined : eq(syncRuns.tenantId, tenantId)));
+  return row && { ...row.run, connectionName: row.connectionName, tenantSlug: row.tenantSlug };
 }
