@@ -67,6 +67,8 @@ const CASES: Record<string, () => Case> = {
   'POST /connections/{id}/sync': () => ({ url: `${c()}/sync`, body: {}, status: 404 }),
   'POST /connections/{id}/runs/{runId}/approve': () => ({ url: `${c()}/runs/${acme.run}/approve`, status: 404 }),
   'GET /connections/{id}/runs': () => ({ url: `${c()}/runs`, status: 404 }),
+  'GET /connections/{id}/runs/{runId}/changes': () => ({ url: `${c()}/runs/${acme.run}/changes`, status: 404 }),
+  'POST /connections/{id}/runs/{runId}/reject': () => ({ url: `${c()}/runs/${acme.run}/reject`, status: 404 }),
   'GET /connections/{id}/report': () => ({ url: `${c()}/report`, status: 404 }),
   'POST /connections/{id}/scim-tokens': () => ({ url: `${c()}/scim-tokens`, body: { name: 'planted' }, status: 404 }),
   'GET /connections/{id}/scim-tokens': () => ({ url: `${c()}/scim-tokens`, status: 404 }),
@@ -78,6 +80,8 @@ const CASES: Record<string, () => Case> = {
   'DELETE /tenants/{tenant}/mappings/{mappingId}': () => ({ url: `/tenants/acme/mappings/${acme.mapping}`, status: 404 }),
   'GET /tenants/{tenant}/users': () => ({ url: '/tenants/acme/users', status: 404 }),
   'GET /tenants/{tenant}/users/{user}': () => ({ url: u(), status: 404 }),
+  'GET /tenants/{tenant}/users/{user}/history': () => ({ url: `${u()}/history`, status: 404 }),
+  'GET /tenants/{tenant}/audit': () => ({ url: '/tenants/acme/audit', status: 404 }),
   'PUT /tenants/{tenant}/users/{user}/roles/{role}': () => ({ url: `${u()}/roles/${acme.role}`, status: 404 }),
   'DELETE /tenants/{tenant}/users/{user}/roles/{role}': () => ({ url: `${u()}/roles/${acme.role}`, status: 404 }),
   // The feed filters on the key's tenant; asking for another one is refused outright.
