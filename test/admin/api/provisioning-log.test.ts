@@ -61,8 +61,9 @@ beforeAll(async () => {
   globexKey = (await h.key('admin', 'globex')).key;
   loginKey = (await h.key('login-sync', 'acme')).key;
 });
+let idpClosed = false;
 afterAll(async () => {
-  await idp?.close();
+  if (!idpClosed) await idp?.close();
   await h?.close();
 });
 
@@ -282,5 +283,16 @@ describe('refused SCIM writes and a user\'s history', () => {
     expect((await h.send('GET', '/api/v1/tenants/acme/audit', globexKey)).statusCode).toBe(404);
     const globex = (await h.send('GET', '/api/v1/tenants/globex/audit', globexKey)).json().events;
     expect(globex.map((e: { action: string }) => e.action).sort()).toEqual(['api_key.created', 'tenant.created']);
+  });
+
+  it('records a login whose live fetch failed as a failed outcome of the user it was for', async () => {
+    const annId = (await queryRows<{ id: string }>(h.store.db, sql`select id::text from users where external_id = ${ids.ann!}`))[0]!.id;
+    const annName = (await queryRows<{ user_name: string }>(h.store.db, sql`select user_name from users where id = ${annId}::uuid`))[0]!.user_name;
+    await idp.close();
+    idpClosed = true;
+    const login = await h.send('POST', '/api/v1/login-sync', loginKey, { tenant: 'acme', userName: annName });
+    expect(login.json()).toMatchObject({ source: 'stored', reason: expect.stringContaining('could not be asked') });
+    const latest = (await h.send('GET', `/api/v1/tenants/acme/users/${annId}/history?limit=1`, acmeKey)).json().history[0];
+    expect(latest).toMatchObject({ outcome: 'failed', action: 'login.sync', entity: { id: annId }, source: { type: 'login', requestId: expect.any(String) }, reason: expect.stringContaining('could not be asked') });
   });
 });
