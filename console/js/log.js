@@ -35,7 +35,7 @@ export function entityOf(entity) {
   if (!entity) return '';
   const name = entity.userName ?? entity.externalId ?? entity.id ?? '';
   if (entity.type === 'user' && entity.id) return h('a', { href: `#/users/${encodeURIComponent(entity.id)}` }, name);
-  return `${entity.type ?? ''} ${name}`.trim();
+  return entity.type === 'user' ? name : `${entity.type ?? ''} ${name}`.trim();
 }
 
 export const CHANGE_HEADERS = ['When', 'Outcome', 'Change', 'Who or what', 'What changed', 'Why', 'Source'];

@@ -24,6 +24,8 @@ const tenantSelect = document.getElementById('tenant');
 const TENANT_ITEM = 'roster.tenant';
 
 let tenants = [];
+/** Which route() call is the latest: see route(). */
+let generation = 0;
 
 /** `?a=1&b=2` of a hash route as an object (undefined → {}). */
 const params = (query) => Object.fromEntries(new URLSearchParams(query ?? ''));
@@ -92,14 +94,19 @@ async function route({ keepFocus = false } = {}) {
     else link.removeAttribute('aria-current');
   }
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  // A view that answers after the admin has moved on (a slow page, then a click elsewhere)
+  // must not paint over the newer one: each render only lands while its route is current.
+  const token = ++generation;
+  const current = () => token === generation;
+  const viewUi = { ...ui, main: { replaceChildren: (...nodes) => current() && main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false)) } };
   try {
-    await view(ui, args);
+    await view(viewUi, args);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return;
+    if (!current() || (err instanceof ApiError && err.status === 401)) return;
     main.replaceChildren(h('h1', { tabindex: '-1' }, 'Something went wrong'));
     showError(err);
   }
-  if (!keepFocus) main.querySelector('h1')?.focus();
+  if (!keepFocus && current()) main.querySelector('h1')?.focus();
 }
 
 function showSignIn(message) {

@@ -59,7 +59,7 @@ function heldSection(ui, base, connectionId, runId) {
         h('ul', { class: 'affected' }, affected.map((c) => h('li', { dataset: { action: c.action ?? '' } },
           h('strong', {}, (c.action ?? '').replace(/^user\./, '')), ' ', c.entity?.userName ?? c.entity?.externalId ?? c.entity?.id ?? '',
           c.reason ? h('span', { class: 'reason' }, ` (${c.reason})`) : ''))),
-        page.nextCursor ? h('p', { class: 'hint' }, `Only the first ${HELD_PAGE} are listed: see all below, filtered by outcome "held".`) : null,
+        ...(page.nextCursor ? [h('p', { class: 'hint' }, `Only the first ${HELD_PAGE} are listed: see all below, filtered by outcome "held".`)] : []),
       );
       ready();
     })

@@ -43,7 +43,7 @@ export function provisionSection(ui, user) {
       const apply = h('button', { type: 'button', class: 'primary' }, 'Apply');
       const cancel = h('button', { type: 'button' }, 'Cancel');
       const changing = !['no-change', 'skipped', 'not-found'].includes(preview.outcome);
-      result.replaceChildren(steps(preview, 'Dry run'), changing ? h('p', { class: 'actions' }, apply, ' ', cancel) : null);
+      result.replaceChildren(steps(preview, 'Dry run'), ...(changing ? [h('p', { class: 'actions' }, apply, ' ', cancel)] : []));
       ui.announce(`Dry run: ${preview.outcome}. ${changing ? 'Apply to make these changes.' : 'Nothing to apply.'}`);
       start.disabled = false;
       cancel.addEventListener('click', () => {

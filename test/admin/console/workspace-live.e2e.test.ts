@@ -213,6 +213,20 @@ describe('the console\'s workspace', () => {
     await expectAccessible(page);
   });
 
+  it('never lets a slow page paint over the one the admin moved on to', async () => {
+    // The network is slow for one page's report: the admin goes to Webhooks before it answers.
+    await page.route('**/report?runs=20', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue().catch(() => {});
+    });
+    await page.evaluate((hash) => (location.hash = hash), `#/connections/${s.entraId}`);
+    await page.getByRole('navigation').getByRole('link', { name: 'Webhooks' }).click();
+    await heading('Webhooks').waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await page.getByRole('heading', { level: 1 }).allTextContents()).toEqual(['Webhooks']);
+    await page.unroute('**/report?runs=20');
+  });
+
   it('raised no script error and no CSP violation along the way', () => {
     expect(s.pageErrors).toEqual([]);
   });
