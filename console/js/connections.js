@@ -2,6 +2,7 @@
 import { get, post } from './api.js';
 import { runChart } from './chart.js';
 import { changes, duration, facts, h, healthBadge, table, when } from './dom.js';
+import { heldPanel } from './held.js';
 import { scimPanel } from './scim.js';
 
 const PULL_KINDS = new Set(['entra', 'okta', 'google']);
@@ -58,7 +59,9 @@ export async function connectionDetailView(ui, id, notice) {
     ]),
   ];
   sections.push(actions(ui, id, pull, rerender));
-  if (latest?.status === 'held') sections.push(heldRun(ui, id, latest, rerender));
+  if (latest?.status === 'held') {
+    sections.push(heldPanel(ui, { connectionId: id, run: latest, done: (verb, result) => rerender(runResult(verb === 'approve' ? 'Approval' : 'Rejection', result)) }));
+  }
   if (pull || report.recentRuns.length) sections.push(runsSection(id, report.recentRuns));
   if (connection.kind === 'scim' || connection.scimPush) sections.push(await scimPanel(ui, connection));
   ui.main.replaceChildren(...sections.filter(Boolean));
@@ -114,33 +117,6 @@ function syncNow(ui, id, rerender) {
     }
   });
   return button;
-}
-
-function heldRun(ui, id, run, rerender) {
-  const button = h('button', { type: 'button', class: 'primary' }, 'Approve');
-  const section = h(
-    'section',
-    { class: 'held', 'aria-labelledby': 'held-heading' },
-    h('h2', { id: 'held-heading' }, 'Held run waiting for approval'),
-    h('p', {}, 'The plan of the run started ', when(run.startedAt),
-      ' would deactivate or delete more users than the connection\'s threshold allows, so nothing was applied.'),
-    run.error ? h('p', { class: 'reason' }, run.error) : null,
-    h('p', {}, h('a', { href: `#/connections/${id}/runs/${run.runId}` }, 'See whom it would deactivate or delete'), ', then approve or reject it there.'),
-    h('p', {}, button, ' applies the held plan now.'),
-  );
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    ui.clearError(section);
-    try {
-      const result = await post(`/connections/${id}/runs/${run.runId}/approve`);
-      ui.announce(`Approved: the run ${result.status}, ${changes(result.counts)}.`);
-      await rerender(runResult('Approval', result));
-    } catch (err) {
-      button.disabled = false;
-      ui.showError(err, section);
-    }
-  });
-  return section;
 }
 
 /** The answer of a sync or an approval, kept on screen after the page refreshes. */

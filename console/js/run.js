@@ -3,13 +3,13 @@
  * outcome, user). A held run first lists exactly whom its plan would
  * deactivate or delete, and only after that list the Approve and Reject buttons.
  */
-import { get, post } from './api.js';
+import { get } from './api.js';
 import { changes, duration, facts, h, when } from './dom.js';
+import { heldPanel } from './held.js';
 import { pagedTable } from './log.js';
 
 const KINDS = ['user', 'group', 'membership', 'role'];
 const OUTCOMES = ['created', 'updated', 'deactivated', 'reactivated', 'deleted', 'added', 'removed', 'granted', 'revoked', 'skipped', 'held', 'failed'];
-const HELD_PAGE = 500;
 
 /** `filters`: { kind, outcome, user } from the page's query string. */
 export async function runView(ui, connectionId, runId, filters = {}) {
@@ -32,61 +32,16 @@ export async function runView(ui, connectionId, runId, filters = {}) {
       ])
       : h('p', { class: 'muted' }, 'This run is older than the last 100 runs: only its changes are shown.'),
   ];
-  if (run?.status === 'held') parts.push(heldSection(ui, base, connectionId, runId));
+  if (run?.status === 'held') {
+    parts.push(heldPanel(ui, {
+      connectionId,
+      run,
+      // An approval applies the plan as a new run: its page shows what was done.
+      done: (verb, result) => (verb === 'approve' && result.runId && result.runId !== runId ? ui.go(`#/connections/${connectionId}/runs/${result.runId}`) : ui.refresh()),
+    }));
+  }
   parts.push(await changesSection(ui, base, connectionId, runId, filters));
   ui.main.replaceChildren(...parts);
-}
-
-function heldSection(ui, base, connectionId, runId) {
-  const list = h('div', { id: 'held-list' }, h('p', { class: 'muted' }, 'Loading the users it would change…'));
-  const approve = h('button', { type: 'button', class: 'primary', disabled: true }, 'Approve');
-  const reject = h('button', { type: 'button', disabled: true }, 'Reject');
-  const section = h(
-    'section',
-    { class: 'held', 'aria-labelledby': 'held-heading' },
-    h('h2', { id: 'held-heading' }, 'Held: waiting for approval'),
-    h('p', {}, 'This run would deactivate or delete more users than the connection\'s threshold allows, so nothing was applied. Check whom it affects:'),
-    list,
-    h('p', { class: 'actions' }, approve, ' applies this plan now. ', reject, ' drops it: nothing is applied, and the next run plans afresh.'),
-  );
-  // The buttons come alive once the list is on screen (or failed to load, which the alert says).
-  const ready = () => { approve.disabled = false; reject.disabled = false; };
-  get(`${base}/changes?outcome=held&limit=${HELD_PAGE}`)
-    .then((page) => {
-      const affected = page.changes;
-      list.replaceChildren(
-        h('p', { id: 'held-summary' }, `${affected.length}${page.nextCursor ? '+' : ''} change${affected.length === 1 ? '' : 's'} waiting:`),
-        h('ul', { class: 'affected' }, affected.map((c) => h('li', { dataset: { action: c.action ?? '' } },
-          h('strong', {}, (c.action ?? '').replace(/^user\./, '')), ' ', c.entity?.userName ?? c.entity?.externalId ?? c.entity?.id ?? '',
-          c.reason ? h('span', { class: 'reason' }, ` (${c.reason})`) : ''))),
-        ...(page.nextCursor ? [h('p', { class: 'hint' }, `Only the first ${HELD_PAGE} are listed: see all below, filtered by outcome "held".`)] : []),
-      );
-      ready();
-    })
-    .catch((err) => {
-      list.replaceChildren();
-      ui.showError(err, list);
-      ready();
-    });
-  const act = (verb, button) => async () => {
-    if (verb === 'reject' && !confirm('Reject this held run? Nothing of its plan is applied.')) return;
-    approve.disabled = true;
-    reject.disabled = true;
-    ui.clearError(section);
-    try {
-      const result = await post(`${base}/${verb}`);
-      ui.announce(verb === 'approve' ? `Approved: the run ${result.status}, ${changes(result.counts)}.` : `Rejected: the run is ${result.status}; nothing was applied.`);
-      // An approval applies the plan as a new run: its page shows what was done.
-      if (verb === 'approve' && result.runId && result.runId !== runId) ui.go(`#/connections/${connectionId}/runs/${result.runId}`);
-      else await ui.refresh();
-    } catch (err) {
-      button.disabled = false;
-      ui.showError(err, section);
-    }
-  };
-  approve.addEventListener('click', act('approve', approve));
-  reject.addEventListener('click', act('reject', reject));
-  return section;
 }
 
 async function changesSection(ui, base, connectionId, runId, filters) {

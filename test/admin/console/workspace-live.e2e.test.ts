@@ -111,10 +111,12 @@ describe('the console\'s workspace', () => {
     expect((await op(s.ctx, 'connection.show', { connection: createdId })).schedule).toBe('0 * * * *');
   });
 
-  it('opens a held run on its own page and approves it there', async () => {
+  it('opens a held run on its own page from the runs table and approves it there', async () => {
     const runId = await holdARun(s, 'ann', 'bo');
     await visit(page, `#/connections/${s.entraId}`, 'acme/entra');
-    await main().getByRole('link', { name: 'See whom it would deactivate or delete' }).click();
+    // The held run lists whom it affects on the connection's page too; its own page is one click away.
+    expect(await main().locator('section.held #held-list').count()).toBe(1);
+    await main().locator('section[aria-labelledby="runs-heading"] tbody tr').first().getByRole('link').click();
     await heading('Run of acme/entra').waitFor();
     expect(page.url()).toContain(`#/connections/${s.entraId}/runs/${runId}`);
     expect(await page.locator('#run-status').textContent()).toBe('held');
