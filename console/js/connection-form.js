@@ -26,7 +26,7 @@ export async function connectionFormView(ui, id) {
   const kindOf = () => kinds.find((k) => k.kind === (editing ? connection.kind : kindSelect.value));
   const render = () => {
     const kind = kindOf();
-    fields = settingsFields(kind, connection?.settings ?? {}, editing);
+    fields = settingsFields(kind, connection?.settings ?? {});
     settingsBox.replaceChildren(h('legend', {}, `${kind.kind} settings`), ...fields.elements);
     scheduleBox.hidden = kind.direction !== 'pull';
   };
@@ -112,7 +112,7 @@ function thresholdText(t) {
  * send. Unknown or own-page settings are carried over unchanged; a blank
  * secret is left out (the stored one stays).
  */
-function settingsFields(kind, current, editing) {
+function settingsFields(kind, current) {
   const props = kind.settings.properties ?? {};
   const required = new Set(kind.settings.required ?? []);
   const elements = [];
