@@ -64,19 +64,37 @@ async function changesSection(ui, base, connectionId, runId, filters) {
   });
   const section = h('section', { 'aria-labelledby': 'changes-heading' }, h('h2', { id: 'changes-heading' }, 'Changes'), form);
   const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v));
+  let skipped = null;
   try {
-    section.append(await pagedTable(ui, {
+    const changesTable = await pagedTable(ui, {
       caption: 'What this run did to each object, and why',
       empty: query.size ? 'No change matches these filters.' : 'This run changed nothing.',
       load: async (cursor) => {
         const q = new URLSearchParams(query);
         if (cursor) q.set('cursor', cursor);
         const page = await get(`${base}/changes?${q}`);
+        skipped ??= page.skipped;
         return { items: page.changes, nextCursor: page.nextCursor };
       },
-    }));
+    });
+    section.append(skippedSummary(skipped), changesTable);
   } catch (err) {
     ui.showError(err, section);
   }
   return section;
+}
+
+/** Users the run left out without a row each (out of scope, excluded by pattern...): counts per reason and a sample. */
+function skippedSummary(skipped) {
+  const reasons = Object.entries(skipped?.byReason ?? {});
+  if (!reasons.length) return '';
+  return h(
+    'div',
+    { class: 'notice skipped', id: 'skipped-summary' },
+    h('h3', {}, 'Skipped users'),
+    h('ul', {}, reasons.map(([reason, n]) => h('li', {}, h('strong', {}, String(n)), ` ${reason}`))),
+    skipped.sample?.length
+      ? h('p', { class: 'hint' }, 'For example: ', skipped.sample.map((u) => `${u.userName ?? u.email ?? u.externalId} (${u.reason})`).join(', '))
+      : '',
+  );
 }
