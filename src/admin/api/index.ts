@@ -20,6 +20,7 @@ import { registerRoutes, type ApiRoute } from './route.js';
 import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
 import { loginSyncRoutes } from './routes/login-sync.js';
+import { provisionRoutes } from './routes/provision.js';
 import { roleRoutes } from './routes/roles.js';
 import { runRoutes } from './routes/runs.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
@@ -33,6 +34,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...tenantRoutes,
   ...connectionRoutes,
   ...runRoutes,
+  ...provisionRoutes,
   ...scimTokenRoutes,
   ...roleRoutes,
   ...userRoutes,
