@@ -34,7 +34,7 @@ import {
   type LoginLookup,
 } from '../../core/store/index.js';
 import { openProvider } from '../../pull/providers/open.js';
-import { findDescriptor, pullDescriptorOf, type DirectoryProvider, type UserWithGroups } from '../../pull/providers/index.js';
+import { findDescriptor, pullDescriptorOf, type UserWithGroups } from '../../pull/providers/index.js';
 import type { NameLookup } from '../../pull/reconcile/collisions.js';
 import { DEFAULT_SYNC_LEASE_MS, withLease, type HeldLease } from '../../pull/reconcile/lease.js';
 import type { Nesting } from '../../pull/reconcile/plan.js';
@@ -122,13 +122,19 @@ async function provisionWith(deps: ProvisionDeps, connection: ConnectionRow, req
   const knownExternal = knownId ? (await findUserById(db, tenantId, knownId))?.externalId : undefined;
   const asks = knownExternal ? [{ externalId: knownExternal }, ...lookups] : lookups;
   let live: UserWithGroups | null = null;
-  let provider: DirectoryProvider;
-  const asked: LoginLookup[] = [];
+  const asked: Array<LoginLookup & { error?: string }> = [];
   try {
-    provider = await openProvider(connection, deps.keyring, { logger: deps.logger });
+    const provider = await openProvider(connection, deps.keyring, { logger: deps.logger });
     for (const ask of asks) {
+      try {
+        live = await provider.fetchUser(ask);
+      } catch (err) {
+        // The IdP answered an earlier form of the identifier: one it refuses (an email as an id) means not this way.
+        if (!asked.length) throw err;
+        asked.push({ ...ask, error: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
       asked.push(ask);
-      live = await provider.fetchUser(ask);
       if (live) break;
     }
   } catch (err) {
@@ -138,16 +144,17 @@ async function provisionWith(deps: ProvisionDeps, connection: ConnectionRow, req
     for (const s of ['match', 'scope', 'attributes', 'groups', 'apply'] as const) steps.push({ step: s, status: 'skipped', ms: 0, summary: 'the fetch failed', detail: {} });
     return { dryRun: request.dryRun, outcome: 'skipped', steps, user: await userView(db, tenantId, knownId) };
   }
+  const disabled = connection.enabled ? '' : '; the connection is disabled (its schedule is paused), provisioned on demand all the same';
   steps.push(
     live
       ? {
           step: 'fetch',
           status: 'ok',
           ms: elapsed(t),
-          summary: `found ${live.user.userName} (${live.user.active ? 'active' : `disabled${live.user.status ? `: ${live.user.status}` : ''}`}) in ${live.groups.length} group(s)`,
+          summary: `found ${live.user.userName} (${live.user.active ? 'active' : `disabled${live.user.status ? `: ${live.user.status}` : ''}`}) in ${live.groups.length} group(s)${disabled}`,
           detail: { asked, user: live.user, groups: live.groups.map((g) => ({ externalId: g.externalId, displayName: g.displayName })), connectionEnabled: connection.enabled },
         }
-      : { step: 'fetch', status: 'failed', ms: elapsed(t), summary: 'not found in the IdP', detail: { asked, connectionEnabled: connection.enabled } },
+      : { step: 'fetch', status: 'failed', ms: elapsed(t), summary: `not found in the IdP${disabled}`, detail: { asked, connectionEnabled: connection.enabled } },
   );
 
   // 2. match: the stored state of this user, their groups and roles, and the tenant's mappings.

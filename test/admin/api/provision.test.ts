@@ -104,6 +104,18 @@ describe('POST /connections/{id}/provision', () => {
     expect((await provision({ externalId: ids.cy })).json()).toMatchObject({ outcome: 'created' });
   });
 
+  it('provisions from a disabled connection, as `roster sync` syncs it, and says so', async () => {
+    await op(h.ctx, 'connection.update', { connection: entra, enabled: false });
+    try {
+      idp.rename(ids.cy!, 'Cyrus');
+      const res = await provision({ externalId: ids.cy });
+      expect(res.json()).toMatchObject({ outcome: 'updated', user: { displayName: expect.stringContaining('Cyrus') } });
+      expect(res.json().steps[0].summary).toMatch(/the connection is disabled \(its schedule is paused\), provisioned on demand all the same$/);
+    } finally {
+      await op(h.ctx, 'connection.update', { connection: entra, enabled: true });
+    }
+  });
+
   it('refuses a SCIM connection: there is nothing to fetch', async () => {
     const res = await provision({ userName: 'x' }, acmeKey, scim);
     expect(res.statusCode).toBe(400);

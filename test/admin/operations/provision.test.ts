@@ -168,8 +168,11 @@ describe.each(SOURCES.map((s) => [s.kind, s] as const))('provision on demand fro
     const newDry = await dryRun('dee');
     expect(newDry.outcome).toBe('created');
     expect(step(newDry, 'attributes').summary).toMatch(/created inactive/);
-    const created = await provision(ids.dee);
-    expect(created).toMatchObject({ outcome: 'created', user: { active: false, groups: ['Staff'], roles: [] } });
+    // Named by the userName the IdP gave (`roster sync --user`): found by the IdP's own lookup, the store has no such user yet.
+    const userName = (step(newDry, 'fetch').detail.user as { userName: string }).userName;
+    const created = await op<ProvisionResult>(ctx, 'sync.provision', { connection: conn, user: userName });
+    expect(created).toMatchObject({ outcome: 'created', user: { userName, externalId: ids.dee, active: false, groups: ['Staff'], roles: [] } });
+    expect(step(created, 'fetch').detail.asked).toEqual([{ userName }]);
   });
 
   it('a user in a group nested in the scope group is in scope, with the parent group, as the reconciler flattens it', async () => {
