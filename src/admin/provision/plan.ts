@@ -80,8 +80,6 @@ export interface StoredRoleRef {
 
 export interface ProvisionInput {
   connectionId: string;
-  /** What was asked for (userName, email or externalId), as the admin gave it. */
-  lookup: Record<string, string>;
   /** The IdP's answer; null = the IdP has no such user. */
   live: UserWithGroups | null;
   /** The stored user of this connection: the one with the live user's externalId, or (not found) the one the lookup names. */
@@ -250,7 +248,8 @@ export function planProvision(input: ProvisionInput): ProvisionPlan {
   const update = changes.find((c) => c.kind === 'user.update');
   const diff = attributeChanges(stored, user);
   const writes = !stored ? !blocked : !!update;
-  const shownDiff = stored && update && 'attributes' in update && update.attributes.userName === undefined ? diff.filter((d) => d.field !== 'userName') : diff;
+  // A rename held back (the userName is taken) leaves the stored userName as it is.
+  const shownDiff = update && update.attributes.userName === undefined ? diff.filter((d) => d.field !== 'userName') : diff;
   const activeAfter = stored ? (changes.some((c) => c.kind === 'user.deactivate') ? false : changes.some((c) => c.kind === 'user.reactivate') ? true : stored.active) : user.active;
   const activeChange = stored && activeAfter !== stored.active ? { before: stored.active, after: activeAfter } : null;
   const fieldsDetail = { changes: writes ? shownDiff : [], active: stored ? activeChange : { before: null, after: user.active } };
@@ -275,10 +274,10 @@ export function planProvision(input: ProvisionInput): ProvisionPlan {
   const adds = changes.filter((c) => c.kind === 'membership.add').map((c) => c.groupId);
   const removes = new Set(changes.filter((c) => c.kind === 'membership.remove').map((c) => c.groupId));
   const after: StoredGroupRef[] = input.storedGroups.filter((g) => !removes.has(g.id));
+  const knownById = new Map([...input.knownGroups].map(([externalId, g]) => [g.id, { externalId, displayName: g.displayName }]));
   for (const id of adds) {
-    const known = [...input.knownGroups.values()].find((k) => k.id === id);
-    const ext = [...input.knownGroups].find(([, k]) => k.id === id)?.[0] ?? created.get(id)?.externalId ?? null;
-    after.push({ id, externalId: ext, displayName: known?.displayName ?? created.get(id)?.displayName ?? id, connectionId: input.connectionId });
+    const g = knownById.get(id) ?? created.get(id);
+    after.push({ id, externalId: g?.externalId ?? null, displayName: g?.displayName ?? id, connectionId: input.connectionId });
   }
   const desired = blocked && !stored ? new Map<string, string>() : activeAfter ? mappedRoles(after, input.mappings) : new Map<string, string>();
   const allRoleNames = new Map([...storedRoleNames, ...desired]);

@@ -186,7 +186,6 @@ async function provisionWith(deps: ProvisionDeps, connection: ConnectionRow, req
 
   const plan = planProvision({
     connectionId: connection.id,
-    lookup: Object.fromEntries(Object.entries(request.lookup).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
     live: live && { user: live.user, groups },
     stored,
     storedGroups,

@@ -35,7 +35,6 @@ const mapping = (group: string, role: string, over: Partial<ProvisionInput['mapp
 });
 const input = (over: Partial<ProvisionInput>): ProvisionInput => ({
   connectionId: CONN,
-  lookup: { externalId: 'ext-ann' },
   live: live(person()),
   stored: undefined,
   storedGroups: [],
