@@ -116,6 +116,16 @@ describe('POST /connections/{id}/provision', () => {
     }
   });
 
+  it('an IdP that refuses the call: the fetch step failed with its reason, and nothing else is done', async () => {
+    const broken = (await op(h.ctx, 'connection.create', { tenant: 'acme', name: 'broken', kind: 'entra', settings: { ...idp.settings, clientSecret: 'not-the-secret' } })).id;
+    const res = await provision({ externalId: ids.ann }, acmeKey, broken);
+    expect(res.statusCode).toBe(200);
+    expectDocumented('ProvisionResult', res.json());
+    expect(res.json()).toMatchObject({ outcome: 'skipped', user: null });
+    expect(res.json().steps[0]).toMatchObject({ step: 'fetch', status: 'failed', summary: expect.stringMatching(/^the IdP could not be asked: /) });
+    expect(res.json().steps.slice(1).every((s: { status: string }) => s.status === 'skipped')).toBe(true);
+  });
+
   it('refuses a SCIM connection: there is nothing to fetch', async () => {
     const res = await provision({ userName: 'x' }, acmeKey, scim);
     expect(res.statusCode).toBe(400);
