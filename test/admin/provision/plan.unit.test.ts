@@ -179,6 +179,14 @@ describe('planProvision', () => {
     expect((rename.changes[0] as { attributes: Record<string, unknown> }).attributes.userName).toBeUndefined();
   });
 
+  it('does not create a user whose record is too long to store, and says why', () => {
+    const plan = planProvision(input({ live: live(person({ userName: `${'a'.repeat(600)}@acme.test` }), ['Staff']) }));
+    expect(plan).toMatchObject({ outcome: 'skipped', changes: [], userId: undefined });
+    expect(plan.blocked).toMatch(/^the IdP.s record of this user cannot be stored: .*userName/);
+    expect(stepOf(plan, 'attributes')).toMatchObject({ status: 'failed' });
+    expect(stepOf(plan, 'groups')).toMatchObject({ status: 'skipped', detail: { rolesGranted: [] } });
+  });
+
   it('times each step by the clock it is given', () => {
     let t = 0;
     const plan = planProvision(input({ now: () => (t += 5) }));
