@@ -22,6 +22,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
 import { kindRoutes } from './routes/kinds.js';
 import { loginSyncRoutes } from './routes/login-sync.js';
+import { provisionRoutes } from './routes/provision.js';
 import { roleRoutes } from './routes/roles.js';
 import { runRoutes } from './routes/runs.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
@@ -37,6 +38,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...connectionRoutes,
   ...kindRoutes,
   ...runRoutes,
+  ...provisionRoutes,
   ...scimTokenRoutes,
   ...roleRoutes,
   ...userRoutes,

@@ -253,6 +253,27 @@ const LoginSyncResponse = z.object({
   syncedAt: when,
 });
 
+/** The answer of POST /connections/{id}/provision: one user provisioned on demand, step by step. */
+const ProvisionStep = z.object({
+  step: z.enum(['fetch', 'match', 'scope', 'attributes', 'groups', 'apply']),
+  status: z.enum(['ok', 'skipped', 'failed']),
+  ms: z.number().describe('How long the step took, in milliseconds'),
+  summary: z.string().describe('One line, e.g. "matched to stored user … by externalId …" or "out of scope: in none of the scope groups (Staff)"'),
+  detail: z.record(z.string(), z.unknown()).describe('fetch: the IdP\'s record and groups; scope: inScope, matchedGroups; attributes: changes [{field, before, after}], active; groups: add, remove, rolesGranted, rolesRevoked; apply: changes by kind, auditEvents'),
+});
+
+const ProvisionResult = z.object({
+  dryRun: z.boolean(),
+  outcome: z.enum(['created', 'updated', 'reactivated', 'deactivated', 'no-change', 'skipped', 'not-found']),
+  steps: z.array(ProvisionStep),
+  user: UserSummary.extend({
+    groups: z.array(z.string()).describe('Display names of the user\'s groups'),
+    roles: z.array(z.object({ name: z.string(), source: z.enum(['idp', 'manual']) })),
+  })
+    .nullable()
+    .describe('The user as stored after the provision (dry run: as stored now); null when there is none'),
+});
+
 export const COMPONENT_SCHEMAS = {
   ErrorResponse,
   Tenant,
@@ -283,6 +304,7 @@ export const COMPONENT_SCHEMAS = {
   ApiKey,
   ApiKeyCreated: ApiKey.extend({ key: z.string().describe('The key: shown in this answer only') }),
   ApiKeyList: z.object({ keys: z.array(ApiKey) }),
+  ProvisionResult,
 } satisfies Record<string, z.ZodType>;
 
 export type ComponentName = keyof typeof COMPONENT_SCHEMAS;
