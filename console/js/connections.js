@@ -2,6 +2,7 @@
 import { get, post } from './api.js';
 import { runChart } from './chart.js';
 import { changes, duration, facts, h, healthBadge, table, when } from './dom.js';
+import { heldPanel } from './held.js';
 import { scimPanel } from './scim.js';
 
 const PULL_KINDS = new Set(['entra', 'okta', 'google']);
@@ -25,9 +26,10 @@ export async function connectionsView(ui) {
   );
   ui.main.replaceChildren(
     h('h1', { tabindex: '-1' }, 'Connections'),
+    tenant ? h('p', {}, h('a', { href: '#/connections/new', class: 'button' }, 'New connection')) : null,
     connections.length
       ? table(`Connections of ${tenant ? tenant.name : 'every tenant'}, with health`, ['Connection', 'Kind', 'Health', 'Last sync', 'Users', 'Groups', 'Latest run'], rows)
-      : h('p', {}, 'No connections yet. Create one with ', h('code', {}, 'roster connection create'), '.'),
+      : h('p', {}, 'No connections yet.'),
   );
 }
 
@@ -50,15 +52,54 @@ export async function connectionDetailView(ui, id, notice) {
       ['Users synced', String(report.usersSynced)],
       ['Groups synced', String(report.groupsSynced)],
       ['Enabled', connection.enabled ? 'yes' : 'no'],
-      ['Schedule', connection.schedule ?? 'none (runs on demand)'],
+      ['Schedule', [connection.schedule ?? 'none (runs on demand)', nextAt(connection.nextRuns?.sync)]],
+      ...(pull ? [['Full sync schedule', [connection.fullSchedule ?? 'none', nextAt(connection.nextRuns?.full)]]] : []),
+      ['Deletion threshold', threshold(connection.deletionThreshold)],
       ...(report.lastPushAt !== null || connection.kind === 'scim' ? [['Last SCIM push', when(report.lastPushAt)]] : []),
     ]),
   ];
-  if (pull) sections.push(syncNow(ui, id, rerender));
-  if (latest?.status === 'held') sections.push(heldRun(ui, id, latest, rerender));
-  if (pull || report.recentRuns.length) sections.push(runsSection(report.recentRuns));
+  sections.push(actions(ui, id, pull, rerender));
+  if (latest?.status === 'held') {
+    sections.push(heldPanel(ui, { connectionId: id, run: latest, done: (verb, result) => rerender(runResult(verb === 'approve' ? 'Approval' : 'Rejection', result)) }));
+  }
+  if (pull || report.recentRuns.length) sections.push(runsSection(id, report.recentRuns));
   if (connection.kind === 'scim' || connection.scimPush) sections.push(await scimPanel(ui, connection));
   ui.main.replaceChildren(...sections.filter(Boolean));
+}
+
+const nextAt = (iso) => (iso ? h('span', { class: 'next-run' }, ' — next: ', when(iso)) : null);
+
+function threshold(t) {
+  if (t?.percent !== null && t?.percent !== undefined) return `${t.percent}% of its users`;
+  if (t?.count !== null && t?.count !== undefined) return `${t.count} users`;
+  return 'the default';
+}
+
+/** Sync now (pull kinds), test the credentials, edit; results go to the page and the status. */
+function actions(ui, id, pull, rerender) {
+  const testResult = h('div', { id: 'test-result' });
+  const test = h('button', { type: 'button' }, 'Test connection');
+  test.addEventListener('click', async () => {
+    test.disabled = true;
+    ui.clearError(box);
+    try {
+      const result = await post(`/connections/${id}/test`, {});
+      testResult.replaceChildren(h('div', { class: `notice ${result.ok ? 'run-succeeded' : 'run-failed'}` },
+        h('p', {}, h('strong', {}, result.ok ? 'Test passed' : 'Test failed')),
+        h('ul', { class: 'checks' }, result.checks.map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, `${c.ok ? '✓' : '✗'} ${c.name}`, c.detail ? h('span', { class: 'reason' }, `: ${c.detail}`) : '')))));
+      ui.announce(result.ok ? 'Connection test passed.' : `Connection test failed: ${result.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}.`);
+    } catch (err) {
+      ui.showError(err, box);
+    } finally {
+      test.disabled = false;
+    }
+  });
+  const box = h('div', { class: 'actions' },
+    h('p', {}, pull ? syncNow(ui, id, rerender) : null, pull ? ' ' : null, pull ? test : null, pull ? ' ' : null,
+      h('a', { href: `#/connections/${id}/edit` }, 'Edit settings'),
+      pull ? [' · ', h('a', { href: `#/connections/${id}/expressions` }, 'Attribute expressions')] : null),
+    testResult);
+  return box;
 }
 
 function syncNow(ui, id, rerender) {
@@ -75,33 +116,7 @@ function syncNow(ui, id, rerender) {
       ui.showError(err);
     }
   });
-  return h('p', {}, button);
-}
-
-function heldRun(ui, id, run, rerender) {
-  const button = h('button', { type: 'button', class: 'primary' }, 'Approve');
-  const section = h(
-    'section',
-    { class: 'held', 'aria-labelledby': 'held-heading' },
-    h('h2', { id: 'held-heading' }, 'Held run waiting for approval'),
-    h('p', {}, 'The plan of the run started ', when(run.startedAt),
-      ' would deactivate or delete more users than the connection\'s threshold allows, so nothing was applied.'),
-    run.error ? h('p', { class: 'reason' }, run.error) : null,
-    h('p', {}, button, ' applies the held plan now.'),
-  );
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    ui.clearError(section);
-    try {
-      const result = await post(`/connections/${id}/runs/${run.runId}/approve`);
-      ui.announce(`Approved: the run ${result.status}, ${changes(result.counts)}.`);
-      await rerender(runResult('Approval', result));
-    } catch (err) {
-      button.disabled = false;
-      ui.showError(err, section);
-    }
-  });
-  return section;
+  return button;
 }
 
 /** The answer of a sync or an approval, kept on screen after the page refreshes. */
@@ -114,12 +129,12 @@ function runResult(what, result) {
   );
 }
 
-function runsSection(runs) {
+function runsSection(id, runs) {
   const rows = runs.map((r) =>
     h(
       'tr',
       { class: `run-${r.status}` },
-      h('td', {}, when(r.startedAt)),
+      h('td', {}, h('a', { href: `#/connections/${id}/runs/${r.runId}`, 'aria-label': `Run of ${new Date(r.startedAt).toLocaleString()}` }, when(r.startedAt))),
       h('td', {}, `${r.trigger} / ${r.mode}`),
       h('td', {}, r.status),
       h('td', { class: 'num' }, duration(r.durationMs)),

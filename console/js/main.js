@@ -6,9 +6,15 @@
  */
 import { ApiError, api, session, whenUnauthorized } from './api.js';
 import { h } from './dom.js';
+import { apiKeysView } from './api-keys.js';
+import { auditView } from './audit.js';
+import { connectionFormView } from './connection-form.js';
 import { connectionDetailView, connectionsView } from './connections.js';
+import { expressionsView } from './expressions.js';
 import { mappingsView } from './mappings.js';
+import { runView } from './run.js';
 import { userDetailView, usersView } from './users.js';
+import { webhooksView } from './webhooks.js';
 
 const main = document.getElementById('main');
 const status = document.getElementById('status');
@@ -18,9 +24,21 @@ const tenantSelect = document.getElementById('tenant');
 const TENANT_ITEM = 'roster.tenant';
 
 let tenants = [];
+/** Which route() call is the latest: see route(). */
+let generation = 0;
+
+/** `?a=1&b=2` of a hash route as an object (undefined → {}). */
+const params = (query) => Object.fromEntries(new URLSearchParams(query ?? ''));
 
 const routes = [
+  [/^#\/connections\/new$/, (ui) => connectionFormView(ui)],
+  [/^#\/connections\/([\w-]+)\/edit$/, (ui, [id]) => connectionFormView(ui, id)],
+  [/^#\/connections\/([\w-]+)\/expressions$/, (ui, [id]) => expressionsView(ui, id)],
+  [/^#\/connections\/([\w-]+)\/runs\/([\w-]+)(?:\?(.*))?$/, (ui, [id, runId, q]) => runView(ui, id, runId, params(q))],
   [/^#\/connections\/([\w-]+)$/, (ui, [id]) => connectionDetailView(ui, id)],
+  [/^#\/audit(?:\?(.*))?$/, (ui, [q]) => auditView(ui, params(q))],
+  [/^#\/webhooks$/, (ui) => webhooksView(ui)],
+  [/^#\/api-keys$/, (ui) => apiKeysView(ui)],
   [/^#\/mappings$/, (ui) => mappingsView(ui)],
   [/^#\/users\/([^/?]+)$/, (ui, [user]) => userDetailView(ui, decodeURIComponent(user))],
   [/^#\/users(?:\?q=(.*))?$/, (ui, [q]) => usersView(ui, q === undefined ? '' : decodeURIComponent(q))],
@@ -57,6 +75,7 @@ const ui = {
   showError,
   clearError,
   tenant: () => tenants.find((t) => t.slug === tenantSelect.value) ?? null,
+  tenants: () => tenants,
   go: (hash) => {
     if (location.hash === hash) void route();
     else location.hash = hash;
@@ -75,14 +94,19 @@ async function route({ keepFocus = false } = {}) {
     else link.removeAttribute('aria-current');
   }
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  // A view that answers after the admin has moved on (a slow page, then a click elsewhere)
+  // must not paint over the newer one: each render only lands while its route is current.
+  const token = ++generation;
+  const current = () => token === generation;
+  const viewUi = { ...ui, main: { replaceChildren: (...nodes) => current() && main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false)) } };
   try {
-    await view(ui, args);
+    await view(viewUi, args);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return;
+    if (!current() || (err instanceof ApiError && err.status === 401)) return;
     main.replaceChildren(h('h1', { tabindex: '-1' }, 'Something went wrong'));
     showError(err);
   }
-  if (!keepFocus) main.querySelector('h1')?.focus();
+  if (!keepFocus && current()) main.querySelector('h1')?.focus();
 }
 
 function showSignIn(message) {

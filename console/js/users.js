@@ -2,6 +2,7 @@
 import { get } from './api.js';
 import { facts, h, table, when } from './dom.js';
 import { noTenant } from './mappings.js';
+import { historySection, provisionSection } from './user-log.js';
 
 const PAGE = 50;
 
@@ -63,6 +64,7 @@ export async function userDetailView(ui, id) {
       ['State', user.active ? 'active' : ['inactive since ', when(user.deactivatedAt, 'unknown')]],
       ['External id', user.externalId ?? '–'],
       ['Updated', when(user.updatedAt)],
+      ...Object.entries(user.customAttributes ?? {}).map(([name, value]) => [name, typeof value === 'object' ? JSON.stringify(value) : String(value)]),
     ]),
     h('section', { 'aria-labelledby': 'roles-heading' }, h('h2', { id: 'roles-heading' }, 'Roles'),
       user.roles.length
@@ -70,5 +72,7 @@ export async function userDetailView(ui, id) {
         : h('p', {}, 'No roles.')),
     h('section', { 'aria-labelledby': 'groups-heading' }, h('h2', { id: 'groups-heading' }, 'Groups'),
       user.groups.length ? h('ul', { class: 'groups' }, user.groups.map((g) => h('li', {}, g.displayName))) : h('p', {}, 'In no group.')),
+    provisionSection(ui, user),
+    historySection(ui, tenant, user),
   );
 }

@@ -17,15 +17,19 @@ import { LoginSyncService } from '../../login/index.js';
 import { ApiAuthenticator, type ApiCaller } from './auth.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/document.js';
 import { registerRoutes, type ApiRoute } from './route.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
+import { kindRoutes } from './routes/kinds.js';
 import { loginSyncRoutes } from './routes/login-sync.js';
+import { provisionRoutes } from './routes/provision.js';
 import { roleRoutes } from './routes/roles.js';
 import { runRoutes } from './routes/runs.js';
 import { provisioningLogRoutes } from './routes/provisioning-log.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -33,13 +37,17 @@ export const API_PREFIX = '/api/v1';
 export const API_ROUTES: readonly ApiRoute[] = [
   ...tenantRoutes,
   ...connectionRoutes,
+  ...kindRoutes,
   ...runRoutes,
   ...provisioningLogRoutes,
+  ...provisionRoutes,
   ...scimTokenRoutes,
   ...roleRoutes,
   ...userRoutes,
   ...eventRoutes,
   ...loginSyncRoutes,
+  ...webhookRoutes,
+  ...apiKeyRoutes,
 ];
 
 export interface ApiOptions {

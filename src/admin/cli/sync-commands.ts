@@ -4,8 +4,9 @@
  * then fails the command with one line saying why, so scripts and cron see it.
  */
 import { Command } from 'commander';
-import { RosterError } from '../../core/errors/index.js';
+import { RosterError, ValidationError } from '../../core/errors/index.js';
 import { ops } from '../operations/index.js';
+import type { ProvisionResult } from '../provision/index.js';
 import type { SyncReport } from '../../pull/reconcile/report.js';
 import { CONNECTION_REF, jsonOption, show, type CliRuntime, type Opts } from './context.js';
 import { details, table } from './output.js';
@@ -37,6 +38,29 @@ function humanReport(r: SyncReport): string {
   });
 }
 
+/** Provision on demand, for people: the steps with their timings, then the outcome and the user. */
+function humanProvision(r: ProvisionResult): string {
+  const steps = table(r.steps, [
+    ['STEP', (s) => s.step],
+    ['STATUS', (s) => s.status],
+    ['MS', (s) => s.ms.toFixed(1)],
+    ['SUMMARY', (s) => s.summary],
+  ]);
+  const user = r.user
+    ? `${r.user.userName} (${r.user.id}), ${r.user.active ? 'active' : 'inactive'}; groups: ${r.user.groups.join(', ') || 'none'}; roles: ${r.user.roles.map((x) => `${x.name} (${x.source})`).join(', ') || 'none'}`
+    : 'none stored';
+  return `${steps}\n\n${details({ outcome: r.dryRun ? `${r.outcome} (dry run: nothing applied)` : r.outcome, user })}`;
+}
+
+/** `roster sync <connection> --user <id>`: one user, now, step by step. */
+async function provisionOne(rt: CliRuntime, ref: string, user: string, opts: Opts): Promise<void> {
+  if (opts.full || opts.approve) throw new ValidationError('--user provisions one user: it cannot be combined with --full or --approve');
+  const r = await rt.run(ops.syncProvision, { connection: ref, user, dryRun: opts.dryRun === true });
+  show(rt, opts, r, humanProvision);
+  const failed = r.steps.find((s) => s.status === 'failed');
+  if (failed) throw new SyncNotApplied(`provision of ${user} on ${ref}: ${failed.step}: ${failed.summary}`);
+}
+
 function syncCommand(rt: CliRuntime): Command {
   return new Command('sync')
     .argument('<connection>')
@@ -44,9 +68,14 @@ function syncCommand(rt: CliRuntime): Command {
     .option('--full', 'read the whole directory instead of the changes since the last run')
     .option('--dry-run', 'plan and report only: apply nothing, leave the delta cursor where it is')
     .option('--approve <run>', 'apply the plan a held run is waiting with')
+    .option('--user <user>', 'provision one user now (their userName, email or IdP id), printing each step; with --dry-run, only show what would change')
     .addOption(jsonOption())
-    .addHelpText('after', `\n${CONNECTION_REF}\nExit codes: 0 succeeded, 1 failed, partial or held (the report is printed first).`)
+    .addHelpText(
+      'after',
+      `\n${CONNECTION_REF}\nExit codes: 0 succeeded, 1 failed, partial or held (the report is printed first); with --user, 1 when a step failed (the IdP could not be asked or has no such user, or the user is held back).`,
+    )
     .action(async (ref: string, opts: Opts) => {
+      if (typeof opts.user === 'string') return provisionOne(rt, ref, opts.user, opts);
       const report = await rt.run(
         ops.syncRun,
         { connection: ref, full: opts.full, dryRun: opts.dryRun, approve: opts.approve },

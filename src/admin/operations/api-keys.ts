@@ -91,9 +91,11 @@ export const apiKeyCreate = defineOperation({
 
 export const apiKeyList = defineOperation({
   name: 'apiKey.list',
-  input: z.strictObject({}),
-  async run(ctx): Promise<ApiKeyView[]> {
-    return (await listApiKeys(ctx.store.db)).map((row) => keyView(row, row.tenantSlug));
+  /** `tenant`: only the keys restricted to it; omitted = every key. */
+  input: z.strictObject({ tenant: z.string().min(1).optional() }),
+  async run(ctx, input): Promise<ApiKeyView[]> {
+    const tenant = input.tenant ? await resolveTenant(ctx.store.db, input.tenant) : undefined;
+    return (await listApiKeys(ctx.store.db, tenant?.id ?? null)).map((row) => keyView(row, row.tenantSlug));
   },
 });
 

@@ -12,6 +12,7 @@ import {
   parseSchedule,
   scheduleIntervalSeconds,
   parseWindow,
+  nextRunAt,
 } from '../../core/connections/index.js';
 import { acceptsScimPush, findDescriptor, isProviderKind } from '../../pull/providers/index.js';
 import { maskedSettings, mergeSettings, parseKind, validateSettings } from '../../pull/providers/connection-settings.js';
@@ -178,11 +179,13 @@ export const connectionList = defineOperation({
 export const connectionShow = defineOperation({
   name: 'connection.show',
   input: z.strictObject({ connection: z.string().min(1) }),
-  async run(ctx, input): Promise<ConnectionView & { users: number; groups: number }> {
+  async run(ctx, input): Promise<ConnectionView & { users: number; groups: number; nextRuns: { sync: string | null; full: string | null } }> {
     const db = ctx.store.db;
     const row = await resolveConnection(db, input.connection);
     const contents = await countConnectionContents(db, row.tenantId, row.id);
-    return { ...connectionView(ctx, row, row.tenant.slug), ...contents };
+    // Shown, not stored: the view that audit events hold stays free of a value that changes by the minute.
+    const nextRuns = { sync: nextRunAt(row.schedule), full: nextRunAt(row.fullSchedule) };
+    return { ...connectionView(ctx, row, row.tenant.slug), ...contents, nextRuns };
   },
 });
 

@@ -14,6 +14,7 @@ import { connectionCreate, connectionDelete, connectionList, connectionShow, con
 import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
 import { reportList, reportShow } from './reports.js';
 import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
+import { syncProvision } from './provision.js';
 import { connectionTest, syncRun } from './sync.js';
 import { auditSearch, runChanges, runReject, userHistory } from './provisioning-log.js';
 import { tenantCreate, tenantList } from './tenants.js';
@@ -45,6 +46,7 @@ export const ops = {
   tokenList,
   tokenRevoke,
   syncRun,
+  syncProvision,
   apiKeyCreate,
   apiKeyList,
   apiKeyRevoke,

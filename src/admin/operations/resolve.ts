@@ -10,6 +10,8 @@
  */
 import { NotFoundError, ValidationError } from '../../core/errors/index.js';
 import {
+  findApiKeyById,
+  findWebhook,
   findConnectionById,
   findConnectionByIdOrName,
   findConnectionByName,
@@ -31,6 +33,7 @@ import {
   type ScimTokenRow,
   type TenantRow,
   type UserRow,
+  type WebhookRow,
 } from '../../core/store/index.js';
 
 /** The tenants a caller reaches: only `tenantId` (a tenant-restricted API key), or every tenant (null). */
@@ -146,4 +149,18 @@ export async function resolveRole(db: Db, tenant: TenantRow, ref: string): Promi
   const role = (await findRoleById(db, tenant.id, ref)) ?? (await findRoleByName(db, tenant.id, ref));
   if (!role) throw new NotFoundError(`role "${ref}" not found in tenant "${tenant.slug}"`);
   return role;
+}
+
+/** A webhook of this tenant (the tenant was already resolved within the caller's reach). */
+export async function resolveWebhook(db: Db, tenant: TenantRow, id: string): Promise<WebhookRow> {
+  const webhook = isUuid(id) ? await findWebhook(db, id, tenant.id) : undefined;
+  if (!webhook) throw new NotFoundError(`webhook "${id}" not found in tenant "${tenant.slug}"`);
+  return webhook;
+}
+
+/** An API key the caller may manage: a tenant-restricted caller reaches only its own tenant's keys. */
+export async function resolveApiKey(db: Db, id: string, caller: TenantReach): Promise<{ id: string }> {
+  const key = await findApiKeyById(db, id, caller.tenantId);
+  if (!key) throw new NotFoundError(`API key "${id}" not found`);
+  return key;
 }

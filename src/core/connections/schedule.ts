@@ -51,6 +51,21 @@ function probeSchedule(expression: string, now: Date): string | undefined {
   }
 }
 
+/**
+ * When a schedule fires next (UTC, as the scheduler arms it), as ISO; null for
+ * no schedule or one node-cron cannot arm. The console shows it next to the
+ * expression, so an admin reads a date rather than a cron line.
+ */
+export function nextRunAt(expression: string | null): string | null {
+  if (!expression || scheduleProblem(expression)) return null;
+  const probe = createTask(expression.trim(), () => {}, { timezone: 'UTC' });
+  try {
+    return probe.getNextRuns(1)[0]?.toISOString() ?? null;
+  } finally {
+    void probe.destroy();
+  }
+}
+
 /** A sync schedule is a cron expression node-cron accepts (5 or 6 fields) and that fires; `field` names it in the error. */
 export function parseSchedule(expression: string, field = 'schedule'): string {
   const problem = scheduleProblem(expression);

@@ -18,21 +18,24 @@ export async function insertApiKey(
   return row!;
 }
 
-export function listApiKeys(db: Db): Promise<ApiKeyWithTenant[]> {
+/** `tenantId`: only the keys restricted to that tenant (what a key of that tenant may see); null = every key. */
+export function listApiKeys(db: Db, tenantId: string | null = null): Promise<ApiKeyWithTenant[]> {
   return db
     .select({ ...getTableColumns(apiKeys), tenantSlug: tenants.slug })
     .from(apiKeys)
     .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(tenantId ? eq(apiKeys.tenantId, tenantId) : undefined)
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
 }
 
-export async function findApiKeyById(db: Db, id: string): Promise<ApiKeyWithTenant | undefined> {
+/** `tenantId`: only a key restricted to that tenant matches; null = any key. */
+export async function findApiKeyById(db: Db, id: string, tenantId: string | null = null): Promise<ApiKeyWithTenant | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await db
     .select({ ...getTableColumns(apiKeys), tenantSlug: tenants.slug })
     .from(apiKeys)
     .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(eq(apiKeys.id, id))
+    .where(tenantId ? and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId)) : eq(apiKeys.id, id))
     .limit(1);
   return row;
 }

@@ -37,13 +37,18 @@ export async function membersOf(
 }
 
 /** Stored groups of this connection among `externalIds`. */
-export async function knownGroupsOf(db: Db, tenantId: string, connectionId: string, externalIds: string[]): Promise<Map<string, { id: string; sourceHash: string | null }>> {
+export async function knownGroupsOf(
+  db: Db,
+  tenantId: string,
+  connectionId: string,
+  externalIds: string[],
+): Promise<Map<string, { id: string; displayName: string; sourceHash: string | null }>> {
   if (externalIds.length === 0) return new Map();
-  const rows = await queryRows<{ id: string; external_id: string; source_hash: string | null }>(
+  const rows = await queryRows<{ id: string; external_id: string; display_name: string; source_hash: string | null }>(
     db,
-    sql`select g.id, g.external_id, g.source_hash from groups g
+    sql`select g.id, g.external_id, g.display_name, g.source_hash from groups g
         where g.tenant_id = ${tenantId}::uuid and g.connection_id = ${connectionId}::uuid
           and g.external_id in (select value from json_array_elements_text(${JSON.stringify(externalIds)}::text::json))`,
   );
-  return new Map(rows.map((r) => [r.external_id, { id: r.id, sourceHash: r.source_hash }]));
+  return new Map(rows.map((r) => [r.external_id, { id: r.id, displayName: r.display_name, sourceHash: r.source_hash }]));
 }

@@ -18,8 +18,9 @@ export function listWebhooks(db: Db, tenantId: string | null): Promise<WebhookRo
   return (tenantId ? q.where(eq(webhooks.tenantId, tenantId)) : q).orderBy(asc(webhooks.createdAt));
 }
 
-export async function findWebhook(db: Db, id: string): Promise<WebhookRow | undefined> {
-  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id)).limit(1);
+/** `tenantId`: only that tenant's webhook matches (the API's tenant path); omitted = any. */
+export async function findWebhook(db: Db, id: string, tenantId?: string): Promise<WebhookRow | undefined> {
+  const [row] = await db.select().from(webhooks).where(tenantId ? and(eq(webhooks.tenantId, tenantId), eq(webhooks.id, id)) : eq(webhooks.id, id)).limit(1);
   return row;
 }
 

@@ -16,8 +16,8 @@ import { apiHarness, type ApiHarness } from './support.js';
 
 let h: ApiHarness;
 let globexKey: string;
-const acme: Record<'tenant' | 'connection' | 'token' | 'run' | 'mapping' | 'user' | 'role', string> = {
-  tenant: '', connection: '', token: '', run: '', mapping: '', user: '', role: '',
+const acme: Record<'tenant' | 'connection' | 'token' | 'run' | 'mapping' | 'user' | 'role' | 'webhook' | 'apiKey', string> = {
+  tenant: '', connection: '', token: '', run: '', mapping: '', user: '', role: '', webhook: '', apiKey: '',
 };
 
 beforeAll(async () => {
@@ -37,6 +37,8 @@ beforeAll(async () => {
     .values({ tenantId: acme.tenant, connectionId: acme.connection, trigger: 'manual', mode: 'delta', status: 'held', heldPlan: { changes: [], counts: {} } })
     .returning();
   acme.run = run!.id;
+  acme.webhook = (await op(h.ctx, 'webhook.create', { tenant: 'acme', url: 'https://hooks.example.com/acme' })).id;
+  acme.apiKey = (await h.key('admin', 'acme', 'acme console')).id;
   globexKey = (await h.key('admin', 'globex')).key;
 });
 afterAll(() => h.close());
@@ -86,6 +88,14 @@ const CASES: Record<string, () => Case> = {
   'DELETE /tenants/{tenant}/users/{user}/roles/{role}': () => ({ url: `${u()}/roles/${acme.role}`, status: 404 }),
   // The feed filters on the key's tenant; asking for another one is refused outright.
   'GET /events': () => ({ url: '/events?tenant=acme', status: 403 }),
+  'GET /connection-kinds': () => ({ url: '/connection-kinds', status: 200 }),
+  'GET /tenants/{tenant}/webhooks': () => ({ url: '/tenants/acme/webhooks', status: 404 }),
+  'POST /tenants/{tenant}/webhooks': () => ({ url: '/tenants/acme/webhooks', body: { url: 'https://planted.example.com/' }, status: 404 }),
+  'DELETE /tenants/{tenant}/webhooks/{webhookId}': () => ({ url: `/tenants/acme/webhooks/${acme.webhook}`, status: 404 }),
+  // Lists globex's keys only: acme's key (and its tenant) must not show.
+  'GET /api-keys': () => ({ url: '/api-keys', status: 200 }),
+  'POST /api-keys': () => ({ url: '/api-keys', body: { name: 'planted', scope: 'admin', tenant: 'acme' }, status: 404 }),
+  'DELETE /api-keys/{keyId}': () => ({ url: `/api-keys/${acme.apiKey}`, status: 404 }),
 };
 
 /** Everything of acme's a refused request could have touched. */
@@ -97,6 +107,8 @@ async function acmeState() {
       (select count(*)::int from connections where tenant_id = ${acme.tenant}::uuid and enabled) as enabled_connections,
       (select count(*)::int from scim_tokens where tenant_id = ${acme.tenant}::uuid and revoked_at is null) as live_tokens,
       (select count(*)::int from sync_runs where tenant_id = ${acme.tenant}::uuid) as runs,
+      (select count(*)::int from webhooks where tenant_id = ${acme.tenant}::uuid) as webhooks,
+      (select count(*)::int from api_keys where tenant_id = ${acme.tenant}::uuid and revoked_at is null) as live_api_keys,
       (select count(*)::int from tenants) as tenants`,
   );
   return row;

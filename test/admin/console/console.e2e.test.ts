@@ -187,7 +187,8 @@ describe('the admin console at /admin', () => {
     expect(heldRun.status).toBe('held');
     await op(ctx, 'sync.run', { connection: entraId, approve: heldRun.runId });
     await main().getByRole('button', { name: 'Approve' }).click();
-    const alert = main().locator('section.held [role="alert"]');
+    // The section's own alert (its list of affected users has its own place for errors).
+    const alert = main().locator('section.held > [role="alert"]');
     await eventually(() => alert.textContent()).toMatch(/conflict, HTTP 409/);
     await screenshot(page, '05-approve-refused');
   });

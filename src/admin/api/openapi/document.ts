@@ -132,7 +132,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], options: { ver
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: ['tenants', 'connections', 'runs', 'scim-tokens', 'roles', 'users', 'events', 'login-sync', 'meta'].map((name) => ({ name })),
+    tags: ['tenants', 'connections', 'runs', 'scim-tokens', 'roles', 'users', 'events', 'login-sync', 'webhooks', 'api-keys', 'meta'].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...) or ROSTER_ADMIN_TOKEN' } },

@@ -53,7 +53,19 @@ const ConnectionSummary = Connection.extend({
   groupsSynced: z.int(),
 });
 
-const ConnectionDetail = Connection.extend({ users: z.int(), groups: z.int() });
+const ConnectionDetail = Connection.extend({
+  users: z.int(),
+  groups: z.int(),
+  nextRuns: z.object({ sync: when, full: when }).describe('When schedule and fullSchedule fire next (UTC); null without one'),
+});
+
+const ConnectionKind = z.object({
+  kind: z.string(),
+  direction: z.enum(['pull', 'push']).describe('pull: Roster reads the IdP; push: the IdP sends SCIM to Roster'),
+  secretFields: z.array(z.string()).describe('Settings kept encrypted: write-only, shown as "(set)"'),
+  endpointFields: z.array(z.string()).describe('Settings naming where credentials are sent: changing one needs the secrets again'),
+  settings: z.record(z.string(), z.unknown()).describe('The settings the kind takes, as JSON Schema'),
+});
 
 const ConnectionTestResult = z.object({
   connection: z.string(),
@@ -202,6 +214,34 @@ const EventPage = z.object({
   pending: z.boolean().describe('Older transactions are still open: read again shortly'),
 });
 
+const Webhook = z.object({
+  id: uuid,
+  tenant: z.string().describe('Tenant slug'),
+  url: z.string(),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  deliveredThrough: z.int().describe('The last event id the endpoint acknowledged'),
+  lastDeliveryAt: when,
+  consecutiveFailures: z.int(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: when,
+  createdAt: when,
+});
+
+const ApiKey = z.object({
+  id: uuid,
+  name: z.string(),
+  prefix: z.string().describe('The first characters of the key, never the key'),
+  scope: z.enum(['admin', 'login-sync']),
+  tenant: z.string().nullable().describe('The only tenant the key reaches (slug); null = every tenant'),
+  tenantId: uuid.nullable(),
+  createdAt: when,
+  createdBy: z.string().nullable(),
+  lastUsedAt: when,
+  revokedAt: when,
+  status: z.enum(['active', 'revoked']),
+});
+
 /** The answer of POST /login-sync (its request body is the route's own schema). */
 const LoginSyncResponse = z.object({
   allowed: z.boolean().describe('false for a deactivated, deleted or unknown user'),
@@ -266,6 +306,27 @@ const RunChanges = z.object({
   nextCursor: z.string().nullable(),
 });
 
+/** The answer of POST /connections/{id}/provision: one user provisioned on demand, step by step. */
+const ProvisionStep = z.object({
+  step: z.enum(['fetch', 'match', 'scope', 'attributes', 'groups', 'apply']),
+  status: z.enum(['ok', 'skipped', 'failed']),
+  ms: z.number().describe('How long the step took, in milliseconds'),
+  summary: z.string().describe('One line, e.g. "matched to stored user … by externalId …" or "out of scope: in none of the scope groups (Staff)"'),
+  detail: z.record(z.string(), z.unknown()).describe('fetch: the IdP\'s record and groups; scope: inScope, matchedGroups; attributes: changes [{field, before, after}], active; groups: add, remove, rolesGranted, rolesRevoked; apply: changes by kind, auditEvents'),
+});
+
+const ProvisionResult = z.object({
+  dryRun: z.boolean(),
+  outcome: z.enum(['created', 'updated', 'reactivated', 'deactivated', 'no-change', 'skipped', 'not-found']),
+  steps: z.array(ProvisionStep),
+  user: UserSummary.extend({
+    groups: z.array(z.string()).describe('Display names of the user\'s groups'),
+    roles: z.array(z.object({ name: z.string(), source: z.enum(['idp', 'manual']) })),
+  })
+    .nullable()
+    .describe('The user as stored after the provision (dry run: as stored now); null when there is none'),
+});
+
 export const COMPONENT_SCHEMAS = {
   ErrorResponse,
   Tenant,
@@ -274,6 +335,7 @@ export const COMPONENT_SCHEMAS = {
   ConnectionDetail,
   ConnectionList: z.object({ connections: z.array(ConnectionSummary) }),
   ConnectionTestResult,
+  ConnectionKindList: z.object({ kinds: z.array(ConnectionKind) }),
   SyncReport,
   RunList: z.object({ runs: z.array(RunSummary) }),
   ConnectionReport,
@@ -297,6 +359,13 @@ export const COMPONENT_SCHEMAS = {
     nextCursor: z.string().nullable(),
   }),
   AuditPage: z.object({ events: z.array(LogItem).describe('Newest first'), nextCursor: z.string().nullable() }),
+  Webhook,
+  WebhookCreated: Webhook.extend({ secret: z.string().describe('The signing secret (whsec_...): shown in this answer only') }),
+  WebhookList: z.object({ webhooks: z.array(Webhook) }),
+  ApiKey,
+  ApiKeyCreated: ApiKey.extend({ key: z.string().describe('The key: shown in this answer only') }),
+  ApiKeyList: z.object({ keys: z.array(ApiKey) }),
+  ProvisionResult,
 } satisfies Record<string, z.ZodType>;
 
 export type ComponentName = keyof typeof COMPONENT_SCHEMAS;
