@@ -67,6 +67,7 @@ const CASES: Record<string, () => Case> = {
   'DELETE /connections/{id}': () => ({ url: `${c()}?force=true`, status: 404 }),
   'POST /connections/{id}/test': () => ({ url: `${c()}/test`, status: 404 }),
   'POST /connections/{id}/sync': () => ({ url: `${c()}/sync`, body: {}, status: 404 }),
+  'POST /connections/{id}/provision': () => ({ url: `${c()}/provision`, body: { userName: 'x', dryRun: true }, status: 404 }),
   'POST /connections/{id}/runs/{runId}/approve': () => ({ url: `${c()}/runs/${acme.run}/approve`, status: 404 }),
   'GET /connections/{id}/runs': () => ({ url: `${c()}/runs`, status: 404 }),
   'GET /connections/{id}/runs/{runId}/changes': () => ({ url: `${c()}/runs/${acme.run}/changes`, status: 404 }),
