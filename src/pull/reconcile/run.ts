@@ -23,7 +23,7 @@ import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
 import { findRun, finishRun, insertRun, latestRun, saveCursor, type RunPatch } from '../../core/store/index.js';
 import { findUserNameHolders, loadStoredState } from './store.js';
-import { recordHeldBack, skippedOf } from './log.js';
+import { recordFailedApply, recordHeldBack, skippedOf } from './log.js';
 
 export interface SyncProgress {
   pages: number;
@@ -211,6 +211,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       try {
         withheldMembers = await applyPlan(target, plan, guard, admitted);
       } catch (err) {
+        await recordFailedApply(deps.db, { tenantId, connectionId: connection.id, runId: run.id }, target.failed, err);
         return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
       }
       // Users the database refused while applying were held back like the pre-check's.

@@ -1,7 +1,7 @@
 /** What a run records of what it did not do: the scope's skip summary, conflict and oversize outcomes (pure). */
 import { describe, expect, it } from 'vitest';
 import { NOT_IN_SCOPE_GROUP, planChanges, SKIPPED_SAMPLE } from '../../../src/pull/reconcile/plan.js';
-import { conflictOutcomes, oversizeOutcomes, skippedOf } from '../../../src/pull/reconcile/log.js';
+import { conflictOutcomes, failedOutcomes, oversizeOutcomes, skippedOf } from '../../../src/pull/reconcile/log.js';
 import { buildSnapshot } from '../../../src/pull/reconcile/snapshot.js';
 import { groupEvent, members, seqId, storedState, userEvent } from './fixtures.js';
 
@@ -51,5 +51,23 @@ describe('held outcomes', () => {
     const [row] = oversizeOutcomes(run, plan.held);
     expect(row).toMatchObject({ outcome: 'held', entityType: 'user', externalId: 'ann', reason: expect.stringContaining('"userName" is 5000 characters long') });
     expect(row!.userName!.length).toBeLessThan(100);
+  });
+});
+
+describe('failed outcomes', () => {
+  it('names each user, group and membership of the transaction that failed, with the error', () => {
+    const rows = failedOutcomes(run, [
+      { kind: 'user.create', connectionId: 'c', id: 'n1', externalId: 'e1', attributes: { userName: 'ann@x' } },
+      { kind: 'user.deactivate', userId: 'u2', reason: 'disabled in the IdP' },
+      { kind: 'membership.add', groupId: 'g1', userId: 'u3' },
+      { kind: 'group.delete', groupId: 'g2' },
+    ], 'boom');
+    expect(rows.map((r) => [r.entityType, r.entityId ?? r.externalId, r.outcome, r.reason])).toEqual([
+      ['user', 'e1', 'failed', 'apply failed: boom'],
+      ['user', 'u2', 'failed', 'apply failed: boom'],
+      ['membership', 'u3', 'failed', 'apply failed: boom'],
+      ['group', 'g2', 'failed', 'apply failed: boom'],
+    ]);
+    expect(rows[0]).toMatchObject({ userName: 'ann@x', detail: { action: 'user.create' } });
   });
 });
