@@ -33,6 +33,32 @@ interface Queue {
   waiting: Waiting[];
 }
 
+/**
+ * The request of each object a batch changes, by the ids its audit events
+ * name (a membership's group and user, a role grant's user). An object two
+ * requests of the batch both change is named by neither (null): rare, and
+ * a wrong id would be worse than none.
+ */
+export function requestsByObject(batch: Array<{ options: ApplyOptions; changes: LifecycleChange[] }>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const w of batch) {
+    const request = w.options.actor.requestId ?? null;
+    for (const c of w.changes) {
+      const ids = [
+        'id' in c ? c.id : undefined,
+        'userId' in c ? c.userId : undefined,
+        'groupId' in c ? c.groupId : undefined,
+        'mappingId' in c ? c.mappingId : undefined,
+      ];
+      for (const id of ids) {
+        if (id === undefined) continue;
+        out[id] = id in out && out[id] !== request ? null : request;
+      }
+    }
+  }
+  return out;
+}
+
 /** Requests per batch at most: keeps one batch's transaction short. */
 export const MAX_BATCH_REQUESTS = 100;
 
@@ -72,8 +98,8 @@ export class WriteCoalescer {
 
   private async applyBatch(options: ApplyOptions, batch: Waiting[]): Promise<void> {
     if (batch.length === 1) return this.applyOne(batch[0]!.options, batch[0]!);
-    // One transaction for several requests: its events name no one request (a request alone, or refused, names its own).
-    options = { ...options, actor: { ...options.actor, requestId: undefined } };
+    // One transaction for several requests: each object's events name the request that changed it.
+    options = { ...options, actor: { ...options.actor, requestId: undefined, requestIds: requestsByObject(batch) } };
     let reads: PromiseSettledResult<unknown>[];
     try {
       ({ read: reads } = await applyThenRead(
