@@ -20,6 +20,7 @@ import {
   findConnectionById,
   findLoginUsers,
   findTenant,
+  insertChangeOutcomes,
   knownGroupsOf,
   listLoginSyncConnectionIds,
   listUserGroups,
@@ -138,9 +139,13 @@ export class LoginSyncService {
     const started = Date.now();
     const late = () => Date.now() - started >= connection.loginSyncTimeoutMs;
     const db = this.deps.store.db;
+    // The login sync's own id, on its audit events and in the provisioning log.
+    const requestId = randomUUID();
+    let fetched = false;
     try {
       const settings = (connection.settings ?? {}) as Record<string, unknown>;
       const live = await (await this.providerFor(connection)).fetchUser(lookup);
+      fetched = true;
       // Past the budget the login was answered from the store already; applying now would only race the next sync.
       if (late()) return { ok: false, reason: `the IdP did not answer within ${connection.loginSyncTimeoutMs} ms` };
 
@@ -161,12 +166,39 @@ export class LoginSyncService {
         scope: (settings as { scope?: ScopeSettings }).scope,
         newId: randomUUID,
       });
-      if (plan.changes.length) await applyChanges(db, { tenantId, actor: { type: 'login', id: actor.id } }, plan.changes);
+      if (plan.changes.length) await applyChanges(db, { tenantId, actor: { type: 'login', id: actor.id, requestId } }, plan.changes);
       return { ok: true, userId: plan.userId, ...(plan.reason ? { denied: plan.reason } : {}) };
     } catch (err) {
       const reason = `the IdP could not be asked: ${(err as Error).message}`;
       this.deps.logger.warn('sync on login fell back to the stored state', { connectionId: connection.id, reason });
+      if (!fetched) await this.recordFetchFailure(tenantId, connection, lookup, requestId, reason);
       return { ok: false, reason };
+    }
+  }
+
+  /** A live fetch that failed, in the provisioning log of the user it was for (when Roster holds one of this connection). */
+  private async recordFetchFailure(tenantId: string, connection: ConnectionRow, lookup: LoginLookup, requestId: string, reason: string): Promise<void> {
+    const db = this.deps.store.db;
+    try {
+      const known = await findLoginUser(db, tenantId, lookup);
+      if (!known || known.connection_id !== connection.id) return;
+      await insertChangeOutcomes(db, [
+        {
+          tenantId,
+          connectionId: connection.id,
+          requestId,
+          source: 'login',
+          entityType: 'user',
+          entityId: known.id,
+          externalId: known.external_id,
+          userName: lookup.userName ?? null,
+          outcome: 'failed',
+          reason,
+          detail: { action: 'login.sync' },
+        },
+      ]);
+    } catch (err) {
+      this.deps.logger.warn('could not record a failed login sync in the provisioning log', { connectionId: connection.id, error: err });
     }
   }
 

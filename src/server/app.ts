@@ -4,6 +4,7 @@
  * Errors become responses in one place (the error handler, via
  * apiErrorResponse); an unknown error is a 500 with a logged id.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { NotFoundError, UnauthorizedError } from '../core/errors/index.js';
 import { apiErrorResponse } from '../admin/api/errors.js';
@@ -46,6 +47,10 @@ export function buildServer(ctx: OperationContext, options: ServerOptions = {}):
     logger: false,
     bodyLimit: SCIM_BODY_LIMIT,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // Request ids are kept in the provisioning log (audit_events.request_id): unique across replicas and
+    // restarts (fastify's default counts from 1 in each process), and never taken from a client's header.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -25,6 +25,7 @@ import { loginSyncRoutes } from './routes/login-sync.js';
 import { provisionRoutes } from './routes/provision.js';
 import { roleRoutes } from './routes/roles.js';
 import { runRoutes } from './routes/runs.js';
+import { provisioningLogRoutes } from './routes/provisioning-log.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
@@ -38,6 +39,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...connectionRoutes,
   ...kindRoutes,
   ...runRoutes,
+  ...provisioningLogRoutes,
   ...provisionRoutes,
   ...scimTokenRoutes,
   ...roleRoutes,

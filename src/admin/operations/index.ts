@@ -16,6 +16,7 @@ import { reportList, reportShow } from './reports.js';
 import { roleCreate, roleGrant, roleList, roleRevoke } from './roles.js';
 import { syncProvision } from './provision.js';
 import { connectionTest, syncRun } from './sync.js';
+import { auditSearch, runChanges, runReject, userHistory } from './provisioning-log.js';
 import { tenantCreate, tenantList } from './tenants.js';
 import { tokenCreate, tokenList, tokenRevoke } from './tokens.js';
 import type { Operation, OperationContext } from './types.js';
@@ -54,6 +55,10 @@ export const ops = {
   webhookCreate,
   webhookList,
   webhookDelete,
+  runChanges,
+  runReject,
+  userHistory,
+  auditSearch,
 } as const;
 
 const BY_NAME: ReadonlyMap<string, Operation> = new Map(Object.values(ops).map((op): [string, Operation] => [op.name, op]));

@@ -11,6 +11,14 @@ export interface Actor {
   id?: string | undefined;
   /** The sync run that produced the change, if any. */
   runId?: string | undefined;
+  /** The request that brought the change (a SCIM request's id, a login sync's), kept on its audit events. */
+  requestId?: string | undefined;
+  /**
+   * One transaction carrying several requests' changes (SCIM writes applied
+   * together): each object's request, by the id of the user, group, role or
+   * mapping its audit events name; `requestId` for any other.
+   */
+  requestIds?: Readonly<Record<string, string | null>> | undefined;
 }
 
 export interface UserAttributes {

@@ -75,11 +75,17 @@ export interface AuditSpec {
 /** `INSERT INTO audit_events ... SELECT ...` for use as a data-modifying CTE. */
 export function auditInsert(ctx: ApplyContext, spec: AuditSpec): SQL {
   return sql`insert into audit_events
-      (tenant_id, connection_id, action, entity_type, entity_id, actor_type, actor_id, run_id, reason, before, after)
+      (tenant_id, connection_id, action, entity_type, entity_id, actor_type, actor_id, run_id, request_id, reason, before, after)
     select ${ctx.tenantId}::uuid, ${sql.raw(spec.connectionId)}, ${spec.actionExpr ? sql.raw(spec.actionExpr) : spec.action}, ${spec.entityType},
-      ${sql.raw(spec.entityId)}::text, ${ctx.actor.type}, ${ctx.actor.id ?? null}::text, ${ctx.actor.runId ?? null}::uuid,
+      ${sql.raw(spec.entityId)}::text, ${ctx.actor.type}, ${ctx.actor.id ?? null}::text, ${ctx.actor.runId ?? null}::uuid, ${requestIdOf(ctx.actor, spec.entityId)},
       ${sql.raw(spec.reason ?? 'null')}::text, ${sql.raw(spec.before)}, ${sql.raw(spec.after)}
     from ${sql.raw(spec.from)}`;
+}
+
+/** The request id column of an event: the actor's, or the one its object's request had (Actor.requestIds). */
+function requestIdOf(actor: Actor, entityId: string): SQL {
+  if (!actor.requestIds) return sql`${actor.requestId ?? null}::text`;
+  return sql`coalesce(${JSON.stringify(actor.requestIds)}::jsonb ->> (${sql.raw(entityId)})::text, ${actor.requestId ?? null}::text)`;
 }
 
 export async function firstRow<T>(db: Db, query: SQL): Promise<T> {

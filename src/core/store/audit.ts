@@ -17,6 +17,8 @@ export interface AuditInput {
   entityId: string;
   actorType: string;
   actorId?: string | null;
+  runId?: string | null;
+  requestId?: string | null;
   reason?: string | null;
   /** Must never hold secrets: callers pass masked views. */
   before?: unknown;
@@ -32,6 +34,8 @@ export async function insertAuditEvent(db: Db, event: AuditInput): Promise<void>
     entityId: event.entityId,
     actorType: event.actorType,
     actorId: event.actorId ?? null,
+    runId: event.runId ?? null,
+    requestId: event.requestId ?? null,
     reason: event.reason ?? null,
     before: event.before ?? null,
     after: event.after ?? null,

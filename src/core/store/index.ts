@@ -20,3 +20,4 @@ export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './sync-runs.js';
 export * from './rate-limits.js';
+export * from './provisioning-log.js';

@@ -25,7 +25,7 @@ export async function insertRun(db: Db, values: { tenantId: string; connectionId
   return row!;
 }
 
-export type RunPatch = Partial<Pick<SyncRunRow, 'mode' | 'status' | 'usersSynced' | 'groupsSynced' | 'counts' | 'apiRequests' | 'error' | 'heldPlan'>>;
+export type RunPatch = Partial<Pick<SyncRunRow, 'mode' | 'status' | 'usersSynced' | 'groupsSynced' | 'counts' | 'apiRequests' | 'error' | 'heldPlan' | 'skipped'>>;
 
 export async function finishRun(db: Db, tenantId: string, id: string, patch: RunPatch): Promise<SyncRunRow> {
   const [row] = await db

@@ -36,6 +36,8 @@ export interface ApplyTarget {
   notCreated: Set<string>;
   /** Conflicts found while applying, added to the admission's. */
   conflicts: UserNameConflict[];
+  /** The changes of the transaction that failed the apply (the smallest, when a conflict split it): the log's `failed` rows. */
+  failed?: LifecycleChange[];
 }
 
 /** Changes a unique rule can refuse for one user: those that write a userName. */
@@ -53,7 +55,10 @@ async function applyHoldingBack(target: ApplyTarget, changes: LifecycleChange[])
   try {
     await applyOnce(target, changes);
   } catch (err) {
-    if (!(err instanceof ConflictError) || !changes.some(mayConflict)) throw err;
+    if (!(err instanceof ConflictError) || !changes.some(mayConflict)) {
+      target.failed ??= changes;
+      throw err;
+    }
     if (changes.length > 1) {
       const half = Math.ceil(changes.length / 2);
       await applyHoldingBack(target, changes.slice(0, half));
@@ -73,7 +78,7 @@ async function holdBack(target: ApplyTarget, change: LifecycleChange, err: Confl
     return;
   }
   const update = change as ChangeOf<'user.update'>;
-  target.conflicts.push({ user: update.userId, userName: update.attributes.userName!, heldBy });
+  target.conflicts.push({ user: update.userId, userId: update.userId, userName: update.attributes.userName!, heldBy });
   const rest = withoutRename(update);
   if (Object.keys(rest.attributes).length === 0) return;
   await target.lease.confirm();

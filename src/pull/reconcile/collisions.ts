@@ -39,6 +39,8 @@ export interface UserNameConflict {
   /** The IdP id of the user held back (or its stored id, for a rename). */
   user: string;
   userName: string;
+  /** The stored user's id, for a rename held back (a create has none yet). */
+  userId?: string;
   /**
    * Who holds the name: a stored user's connection, another user of this
    * listing, or (found only when applied) the database's refusal.
@@ -112,7 +114,7 @@ export function admitUserNames(changes: LifecycleChange[], lookup: NameLookup): 
       const name = key(c.attributes.userName);
       const heldBy = takenBy(name, c.userId);
       if (heldBy) {
-        conflicts.push({ user: c.userId, userName: c.attributes.userName, heldBy });
+        conflicts.push({ user: c.userId, userId: c.userId, userName: c.attributes.userName, heldBy });
         out.push(withoutRename(c));
         continue;
       }
@@ -132,17 +134,18 @@ export function withoutRename(c: ChangeOf<'user.update'>): ChangeOf<'user.update
   return { kind: 'user.update', userId: c.userId, attributes };
 }
 
+/** Who holds the name, in words (the report's line and the provisioning log's reason). */
+export function heldByWords(c: UserNameConflict): string {
+  return 'connection' in c.heldBy
+    ? `held by a user of ${c.heldBy.connection}`
+    : 'listing' in c.heldBy
+      ? `also claimed by ${c.heldBy.listing} in this listing`
+      : `refused when applied: ${c.heldBy.applying}`;
+}
+
 /** One line for the run's report: how many, the first few names, who holds them. */
 export function describeConflicts(conflicts: UserNameConflict[], shown = 5): string {
-  const first = conflicts.slice(0, shown).map((c) => {
-    const by =
-      'connection' in c.heldBy
-        ? `held by a user of ${c.heldBy.connection}`
-        : 'listing' in c.heldBy
-          ? `also claimed by ${c.heldBy.listing} in this listing`
-          : `refused when applied: ${c.heldBy.applying}`;
-    return `"${c.userName}" (${by})`;
-  });
+  const first = conflicts.slice(0, shown).map((c) => `"${c.userName}" (${heldByWords(c)})`);
   const more = conflicts.length > shown ? ` and ${conflicts.length - shown} more` : '';
   return (
     `${conflicts.length} user(s) not created or renamed because their userName is taken: ${first.join(', ')}${more}; ` +

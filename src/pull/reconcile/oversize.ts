@@ -10,6 +10,8 @@ import type { DirectoryUser } from '../providers/types.js';
  */
 export class HeldBack {
   readonly groups = new Set<string>();
+  /** Each record held back and why, for the provisioning log (values cut short: they may be the oversize ones). */
+  readonly held: HeldRecord[] = [];
   private readonly users: string[] = [];
   private readonly groupNotes: string[] = [];
   private readonly userNotes: string[] = [];
@@ -18,6 +20,7 @@ export class HeldBack {
     const why = overLimit('userName', r.userName) ?? overLimit('email', r.email) ?? overLimit('externalId', r.externalId) ?? overLimit('displayName', r.displayName);
     if (!why) return false;
     this.users.push(r.externalId);
+    this.held.push({ entityType: 'user', externalId: shortId(r.externalId), name: shortId(r.userName), reason: why });
     if (this.userNotes.length < SHOWN) this.userNotes.push(`"${shortId(r.externalId)}" (${why})`);
     return true;
   }
@@ -26,6 +29,7 @@ export class HeldBack {
     const why = overLimit('groupDisplayName', displayName, 'displayName') ?? overLimit('externalId', externalId);
     if (!why) return false;
     this.groups.add(externalId);
+    this.held.push({ entityType: 'group', externalId: shortId(externalId), name: shortId(displayName), reason: why });
     if (this.groupNotes.length < SHOWN) this.groupNotes.push(`"${shortId(externalId)}" (${why})`);
     return true;
   }
@@ -38,6 +42,14 @@ export class HeldBack {
     if (this.groups.size) out.push(line(this.groups.size, 'group', this.groupNotes));
     return out;
   }
+}
+
+export interface HeldRecord {
+  entityType: 'user' | 'group';
+  externalId: string;
+  /** userName or display name. */
+  name: string;
+  reason: string;
 }
 
 const SHOWN = 3;

@@ -12,7 +12,7 @@ import type { ChangeOf, LifecycleChange } from '../../core/lifecycle/index.js';
 import type { SyncMode } from '../providers/types.js';
 import { flattenAll, type GroupEdges } from './flatten.js';
 import { planMemberships, type MembershipPlan } from './memberships.js';
-import { HeldBack } from './oversize.js';
+import { HeldBack, type HeldRecord } from './oversize.js';
 import { createScopeFilter, type ScopeSettings } from './scope.js';
 import type { Snapshot } from './snapshot.js';
 import type { SyncedGroupRow, SyncedUserRow } from '../../core/store/index.js';
@@ -69,7 +69,20 @@ export interface Plan {
   nesting: Nesting;
   /** Scope groups that matched nothing (a typo in settings should be visible). */
   warnings: string[];
+  /** Users the scope left out: counts per reason and a bounded sample (sync_runs.skipped), never a row per user. */
+  skipped: SkippedSummary;
+  /** Records held back because a value is too long to store (a provisioning log row each). */
+  held: HeldRecord[];
 }
+
+export interface SkippedSummary {
+  byReason: Record<string, number>;
+  sample: Array<{ externalId: string; userName: string | null; email: string | null; reason: string }>;
+}
+
+/** Skipped users named in a run's summary at most (a scoped connection of 100k leaves most of them out every run). */
+export const SKIPPED_SAMPLE = 1000;
+export const NOT_IN_SCOPE_GROUP = 'not in a scope group';
 
 /** The order the lifecycle layer applies a batch in: creates first, destruction last. */
 const ORDER: LifecycleChange['kind'][] = [
@@ -193,9 +206,19 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     for (const g of scope.groupIds) for (const u of flat.get(g) ?? []) allowed.add(u);
     inScope = (id) => allowed.has(id);
   }
+  const skipped: SkippedSummary = { byReason: {}, sample: [] };
   const wanted = (id: string) => {
     const u = users.get(id);
-    return !!u && inScope(id) && !scope.excludesEmail(u.email);
+    if (!u) return false;
+    const pattern = inScope(id) ? scope.excludedBy(u.email) : undefined;
+    const reason = !inScope(id) ? NOT_IN_SCOPE_GROUP : pattern !== undefined ? `email matches excluded pattern ${pattern}` : undefined;
+    if (reason === undefined) return true;
+    skipped.byReason[reason] = (skipped.byReason[reason] ?? 0) + 1;
+    if (skipped.sample.length < SKIPPED_SAMPLE) {
+      const name = directory.users.get(id)?.record?.userName ?? storedUsers.get(id)?.userName ?? null;
+      skipped.sample.push({ externalId: id, userName: name, email: u.email, reason });
+    }
+    return false;
   };
 
   const changes: LifecycleChange[] = [];
@@ -290,6 +313,8 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
     groupsSynced: groups.size,
     nesting,
     warnings,
+    skipped,
+    held: held.held,
   };
 }
 

@@ -2,7 +2,7 @@
 import type { ApplyCounts, LifecycleChange } from '../../core/lifecycle/index.js';
 import type { SyncRunRow } from '../../core/store/index.js';
 
-export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'held';
+export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'held' | 'rejected';
 
 export interface SyncReport {
   runId: string;

@@ -23,6 +23,7 @@ import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder } from './snapshot.js';
 import { findRun, finishRun, insertRun, latestRun, saveCursor, type RunPatch } from '../../core/store/index.js';
 import { findUserNameHolders, loadStoredState } from './store.js';
+import { recordFailedApply, recordHeldBack, skippedOf } from './log.js';
 
 export interface SyncProgress {
   pages: number;
@@ -189,7 +190,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       const admitted = await admit(deps, tenantId, guard.apply);
       const { mode, nextCursor } = read;
       const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting };
-      const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced };
+      const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced, skipped: skippedOf(plan.skipped) };
       // userName conflicts make a run partial (its cursor stays, so the next run tries them again);
       // a held or incomplete run keeps its own status and says both.
       const outcome = (conflicts: Admission['conflicts']) => {
@@ -210,11 +211,13 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       try {
         withheldMembers = await applyPlan(target, plan, guard, admitted);
       } catch (err) {
+        await recordFailedApply(deps.db, { tenantId, connectionId: connection.id, runId: run.id }, target.failed, err);
         return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
       }
       // Users the database refused while applying were held back like the pre-check's.
       const { said: conflicts, status, why } = outcome([...admitted.conflicts, ...target.conflicts]);
       if (target.conflicts.length) deps.logger.warn('sync held back users refused when applied', { connection: options.label, runId: run.id, users: target.conflicts.length });
+      await recordHeldBack(deps.db, { tenantId, connectionId: connection.id, runId: run.id }, [...admitted.conflicts, ...target.conflicts], plan.held);
       if (guard.status === 'held') {
         // Removals before deactivations and deletes, as the plan orders them.
         const changes = [...withheldMembers, ...guard.withheld];

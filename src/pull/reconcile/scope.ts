@@ -24,10 +24,13 @@ export interface ScopeFilter {
   /** Scope group references that matched no group (reported, never fatal). */
   unmatched: string[];
   excludesEmail(email: string | null | undefined): boolean;
+  /** The excluded pattern the email matches (as configured), if any: the reason the log gives. */
+  excludedBy(email: string | null | undefined): string | undefined;
 }
 
 export function createScopeFilter(scope: ScopeSettings | undefined, groups: Iterable<[externalId: string, displayName: string]>): ScopeFilter {
-  const patterns = (scope?.excludeEmailPatterns ?? []).map(globToRegExp);
+  const globs = scope?.excludeEmailPatterns ?? [];
+  const patterns = globs.map(globToRegExp);
   const refs = scope?.groups ?? [];
   const groupIds = new Set<string>();
   const matched = new Set<string>();
@@ -49,5 +52,10 @@ export function createScopeFilter(scope: ScopeSettings | undefined, groups: Iter
     groupIds: [...groupIds],
     unmatched: refs.filter((r) => !matched.has(r) && !matched.has(r.toLowerCase())),
     excludesEmail: (email) => !!email && patterns.some((p) => p.test(email)),
+    excludedBy: (email) => {
+      if (!email) return undefined;
+      const i = patterns.findIndex((p) => p.test(email));
+      return i < 0 ? undefined : globs[i];
+    },
   };
 }

@@ -37,6 +37,7 @@ import { WriteCoalescer } from './service/coalescer.js';
 import { RowLoader } from './service/loader.js';
 import * as groups from './service/groups.js';
 import * as users from './service/users.js';
+import { recordRefusal } from './service/refusals.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -219,7 +220,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     return {
       db,
       scope: { tenantId: caller.tenantId, connectionId: caller.connectionId },
-      apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}` } },
+      apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}`, requestId: request.id } },
       baseUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
       connectionKind: caller.connectionKind,
       writes,
@@ -257,16 +258,21 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
     return single(reply, 200, resource, etag, request.query);
   });
   app.post<{ Querystring: ListQuery }>('/Users', async (request, reply) => {
-    const { resource, etag, created } = await users.createUser(context(request), request.body);
+    const ctx = context(request);
+    const { resource, etag, created } = await users.createUser(ctx, request.body).catch((err) => recordRefusal(ctx, logger, err, { action: 'user.create', body: request.body }));
     if (created) void reply.header('Location', (resource.meta as { location: string }).location);
     return single(reply, 201, resource, etag, request.query);
   });
   app.put<{ Params: { id: string }; Querystring: ListQuery }>('/Users/:id', async (request, reply) => {
-    const { resource, etag } = await users.replaceUser(context(request), request.params.id, request.body, request.headers['if-match']);
+    const ctx = context(request);
+    const refused = (err: unknown) => recordRefusal(ctx, logger, err, { action: 'user.replace', userId: request.params.id, body: request.body });
+    const { resource, etag } = await users.replaceUser(ctx, request.params.id, request.body, request.headers['if-match']).catch(refused);
     return single(reply, 200, resource, etag, request.query);
   });
   app.patch<{ Params: { id: string }; Querystring: ListQuery }>('/Users/:id', async (request, reply) => {
-    const { resource, etag } = await users.patchUser(context(request), request.params.id, request.body, request.headers['if-match']);
+    const ctx = context(request);
+    const refused = (err: unknown) => recordRefusal(ctx, logger, err, { action: 'user.patch', userId: request.params.id, body: request.body });
+    const { resource, etag } = await users.patchUser(ctx, request.params.id, request.body, request.headers['if-match']).catch(refused);
     if (wantsMinimal(request) || request.scimCaller!.patchNoContent) return reply.status(204).header('ETag', etag).send();
     return single(reply, 200, resource, etag, request.query);
   });

@@ -63,7 +63,7 @@ describe('applyInChunks with a conflict found only when applied', () => {
     expect([...target.notCreated]).toEqual([clashing.id]);
     expect(target.conflicts).toEqual([
       { user: 'ext-6', userName: 'TAKEN@example.test', heldBy: { applying: 'userName "TAKEN@example.test" is already taken in this tenant' } },
-      { user: renamed!.id, userName: 'Also-Taken@example.test', heldBy: { applying: expect.stringContaining('already taken') } },
+      { user: renamed!.id, userId: renamed!.id, userName: 'Also-Taken@example.test', heldBy: { applying: expect.stringContaining('already taken') } },
     ]);
     expect(await userByName('user1@example.test')).toMatchObject({ active: false });
     expect(await userByName('user2@example.test')).toMatchObject({ display_name: 'Renamed' });

@@ -57,7 +57,7 @@ describe('admitUserNames', () => {
       ]),
     );
     expect(r.changes).toEqual([{ kind: 'user.update', userId: 'u1', attributes: { displayName: 'New' } }, changes[1]]);
-    expect(r.conflicts).toEqual([{ user: 'u1', userName: 'taken@x.test', heldBy: { connection: 'acme/a' } }]);
+    expect(r.conflicts).toEqual([{ user: 'u1', userId: 'u1', userName: 'taken@x.test', heldBy: { connection: 'acme/a' } }]);
     expect(r.notCreated.size).toBe(0);
   });
 

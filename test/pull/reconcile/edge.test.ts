@@ -183,6 +183,12 @@ describe('Okta: an apply that fails part way', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/apply failed/);
     expect(failed.counts.usersCreated).toBeGreaterThan(0); // chunks before the failure stay applied
+    // The provisioning log names the object of the transaction that failed, with the run's error.
+    const outcomes = await queryRows<{ user_name: string; outcome: string; reason: string }>(
+      store.db,
+      sql`select user_name, outcome, reason from change_outcomes where run_id = ${failed.runId}::uuid`,
+    );
+    expect(outcomes).toEqual([{ user_name: 'dup@okta.test', outcome: 'failed', reason: expect.stringContaining('refused by the test') }]);
     expect((await queryRows<{ c: unknown }>(store.db, sql`select delta_cursor as c from connections where name = 'okta'`))[0]!.c).toBeNull();
 
     const done = await syncConnection(deps, okta!, { label: 'acme/okta', secrets: { apiToken: 'test-token' } });

@@ -81,7 +81,7 @@ const SyncReport = z.object({
   connection: z.string(),
   trigger: z.string(),
   mode: z.enum(['full', 'delta', 'dry-run']),
-  status: z.enum(['running', 'succeeded', 'failed', 'partial', 'held']),
+  status: z.enum(['running', 'succeeded', 'failed', 'partial', 'held', 'rejected']),
   usersSynced: z.int(),
   groupsSynced: z.int(),
   counts: SyncCounts,
@@ -253,6 +253,59 @@ const LoginSyncResponse = z.object({
   syncedAt: when,
 });
 
+/** One entry of the provisioning log: a change made, held, failed or skipped (run changes, user history, audit search). */
+const LogItem = z.object({
+  at: when,
+  kind: z.string().describe('user, group, membership, role (or run, tenant, connection... for admin events)'),
+  outcome: z.string().describe('created, updated, deactivated, reactivated, deleted, added, removed, granted, revoked, held, failed, skipped'),
+  action: z.string().describe('The audit action (user.deactivated) or, for a change not made, the change it would have been (user.deactivate)'),
+  entity: z.object({
+    type: z.string(),
+    id: z.string().nullable(),
+    externalId: z.string().nullable(),
+    userName: z.string().nullable().describe('The user\'s userName (a group\'s display name for a group)'),
+    group: z.object({ id: z.string(), displayName: z.string().nullable() }).optional().describe('For a membership: its group'),
+  }),
+  before: z.record(z.string(), z.unknown()).nullable().describe('For an update: the fields that moved, as they were'),
+  after: z.record(z.string(), z.unknown()).nullable().describe('For an update: the fields that moved, as they are; for a change not made, its details'),
+  reason: z.string().nullable(),
+  source: z.object({
+    type: z.string().describe('sync, scim, login, admin, cli'),
+    runId: z.string().nullable(),
+    requestId: z.string().nullable().describe('The SCIM request or login sync that brought the change'),
+    actorId: z.string().nullable(),
+  }),
+});
+
+const Skipped = z
+  .object({
+    byReason: z.record(z.string(), z.int()),
+    sample: z.array(z.object({ externalId: z.string(), userName: z.string().nullable(), email: z.string().nullable(), reason: z.string() })),
+  })
+  .nullable()
+  .describe('Users the scope left out: counts per reason and a sample (at most 1,000); null when none');
+
+const RunChanges = z.object({
+  run: z.object({
+    id: uuid,
+    connection: z.string(),
+    connectionId: uuid,
+    status: z.string(),
+    mode: z.string(),
+    trigger: z.string(),
+    startedAt: when,
+    finishedAt: when,
+    usersSynced: z.int(),
+    groupsSynced: z.int(),
+    counts: z.record(z.string(), z.unknown()),
+    held: z.record(z.string(), z.int()).nullable(),
+    error: z.string().nullable(),
+  }),
+  changes: z.array(LogItem).describe('Applied changes in order, then those held or failed, then (a held run) the changes waiting for approval'),
+  skipped: Skipped,
+  nextCursor: z.string().nullable(),
+});
+
 /** The answer of POST /connections/{id}/provision: one user provisioned on demand, step by step. */
 const ProvisionStep = z.object({
   step: z.enum(['fetch', 'match', 'scope', 'attributes', 'groups', 'apply']),
@@ -298,6 +351,14 @@ export const COMPONENT_SCHEMAS = {
   GrantResult,
   EventPage,
   LoginSyncResponse,
+  LogItem,
+  RunChanges,
+  UserHistory: z.object({
+    user: z.object({ id: uuid, userName: z.string(), email: z.string().nullable(), displayName: z.string().nullable(), active: z.boolean(), externalId: z.string().nullable(), connectionId: uuid, tenant: z.string() }),
+    history: z.array(LogItem).describe('Newest first'),
+    nextCursor: z.string().nullable(),
+  }),
+  AuditPage: z.object({ events: z.array(LogItem).describe('Newest first'), nextCursor: z.string().nullable() }),
   Webhook,
   WebhookCreated: Webhook.extend({ secret: z.string().describe('The signing secret (whsec_...): shown in this answer only') }),
   WebhookList: z.object({ webhooks: z.array(Webhook) }),

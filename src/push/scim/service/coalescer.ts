@@ -20,6 +20,8 @@ import { applyThenRead, type ApplyOptions, type LifecycleChange } from '../../..
 import type { Db } from '../../../core/store/index.js';
 
 interface Waiting {
+  /** This request's own options: its actor carries its request id. */
+  options: ApplyOptions;
   changes: LifecycleChange[];
   read: (db: Db) => Promise<unknown>;
   resolve(value: unknown): void;
@@ -29,6 +31,32 @@ interface Waiting {
 interface Queue {
   options: ApplyOptions;
   waiting: Waiting[];
+}
+
+/**
+ * The request of each object a batch changes, by the ids its audit events
+ * name (a membership's group and user, a role grant's user). An object two
+ * requests of the batch both change is named by neither (null): rare, and
+ * a wrong id would be worse than none.
+ */
+export function requestsByObject(batch: Array<{ options: ApplyOptions; changes: LifecycleChange[] }>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const w of batch) {
+    const request = w.options.actor.requestId ?? null;
+    for (const c of w.changes) {
+      const ids = [
+        'id' in c ? c.id : undefined,
+        'userId' in c ? c.userId : undefined,
+        'groupId' in c ? c.groupId : undefined,
+        'mappingId' in c ? c.mappingId : undefined,
+      ];
+      for (const id of ids) {
+        if (id === undefined) continue;
+        out[id] = id in out && out[id] !== request ? null : request;
+      }
+    }
+  }
+  return out;
 }
 
 /** Requests per batch at most: keeps one batch's transaction short. */
@@ -44,7 +72,7 @@ export class WriteCoalescer {
   apply<R>(options: ApplyOptions, changes: LifecycleChange[], read: (db: Db) => Promise<R>): Promise<R> {
     const key = JSON.stringify([options.tenantId, options.actor.type, options.actor.id ?? null, options.actor.runId ?? null]);
     return new Promise<R>((resolve, reject) => {
-      const entry: Waiting = { changes, read, resolve: resolve as (value: unknown) => void, reject };
+      const entry: Waiting = { options, changes, read, resolve: resolve as (value: unknown) => void, reject };
       const queue = this.queues.get(key);
       if (queue) {
         queue.waiting.push(entry);
@@ -69,7 +97,9 @@ export class WriteCoalescer {
   }
 
   private async applyBatch(options: ApplyOptions, batch: Waiting[]): Promise<void> {
-    if (batch.length === 1) return this.applyOne(options, batch[0]!);
+    if (batch.length === 1) return this.applyOne(batch[0]!.options, batch[0]!);
+    // One transaction for several requests: each object's events name the request that changed it.
+    options = { ...options, actor: { ...options.actor, requestId: undefined, requestIds: requestsByObject(batch) } };
     let reads: PromiseSettledResult<unknown>[];
     try {
       ({ read: reads } = await applyThenRead(

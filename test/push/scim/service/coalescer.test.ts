@@ -48,6 +48,18 @@ describe('WriteCoalescer', () => {
     expect(await transactionsOf(creates.map((c) => c.id!))).toBe(1);
   });
 
+  it('names each object\'s own request on its audit events, though the requests shared one transaction', async () => {
+    const creates = Array.from({ length: 6 }, (_, i) => userCreate(acme.connection, 900 + i));
+    const withRequest = (i: number) => ({ tenantId: acme.tenant, actor: { type: 'scim' as const, id: 'token:1', requestId: `req-${i}` } });
+    await Promise.all(creates.map((c, i) => coalescer.apply(withRequest(i), [c], (db) => userRow(db, c.id!))));
+    expect(await transactionsOf(creates.map((c) => c.id!))).toBe(1);
+    const events = await queryRows<{ entity_id: string; request_id: string | null }>(
+      store.db,
+      sql`select entity_id, request_id from audit_events where entity_id in (select value from json_array_elements_text(${JSON.stringify(creates.map((c) => c.id))}::text::json))`,
+    );
+    expect(Object.fromEntries(events.map((e) => [e.entity_id, e.request_id]))).toEqual(Object.fromEntries(creates.map((c, i) => [c.id, `req-${i}`])));
+  });
+
   it('gives a failing request its own error and applies the others', async () => {
     const creates = [userCreate(acme.connection, 200), userCreate(acme.connection, 100), userCreate(acme.connection, 201)];
     const settled = await Promise.allSettled(creates.map((c) => coalescer.apply(token(acme.tenant), [c], (db) => userRow(db, c.id!))));
