@@ -16,7 +16,7 @@
  * - JumpCloud user groups do not nest (a user group's members are users), so
  *   members carry no groups and fetchUser's groups are all of the user's groups.
  */
-import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { withSource, type ConnectionTestResult, type DirectoryGroup, type DirectoryProvider, type OneUserLookup, type ProviderContext, type UserWithGroups } from '../types.js';
 import { ProviderError } from '../types.js';
 import { mergeConcurrent } from '../concurrency.js';
 import { JumpCloudClient } from './client.js';
@@ -119,7 +119,7 @@ export function createJumpCloudProvider(context: ProviderContext): DirectoryProv
       else throw new Error('fetchUser needs externalId, userName or email');
       if (!user) return null;
       const groups = await groupsOf(user._id);
-      return groups ? { user: mapUser(user, m), groups } : null;
+      return groups ? { user: withSource(mapUser(user, m), user, context.sourceAttributes), groups } : null;
     },
   };
 }

@@ -20,7 +20,7 @@
  * - The login hook reads the user's direct groups (`/users/{id}/groups`):
  *   parent groups come from the scheduled sync (groupsComplete: false).
  */
-import type { ConnectionTestResult, DirectoryEvent, DirectoryGroup, DirectoryRun, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { withSource, type ConnectionTestResult, type DirectoryEvent, type DirectoryGroup, type DirectoryRun, type DirectoryProvider, type OneUserLookup, type ProviderContext, type UserWithGroups } from '../types.js';
 import { ProviderError } from '../types.js';
 import { KeycloakApi } from './client.js';
 import { eventsAvailability, parseCursor } from './events.js';
@@ -144,7 +144,7 @@ export function createKeycloakProvider(context: ProviderContext): DirectoryProvi
         if (e instanceof ProviderError && e.kind === 'not-found') return null;
         throw e;
       }
-      return { user: mapUser(user, mapping), groups };
+      return { user: withSource(mapUser(user, mapping), user, context.sourceAttributes), groups };
     },
   };
 }

@@ -24,7 +24,7 @@
  * the delta runs as a full listing: absence from a *complete* snapshot is
  * then what removes them.
  */
-import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
+import { withSource, type DirectoryEvent, type DirectoryRun, type ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import type { OktaClient } from './client.js';
 import { mergeConcurrent } from '../concurrency.js';
@@ -131,7 +131,7 @@ export function startRun(deps: RunDeps, cursor: OktaCursor | null, log: SystemLo
     )) {
       if (first) userStart = serverNow();
       first = false;
-      yield page.map((u) => ({ type: 'user', user: mapUser(u, settings.mapping) }));
+      yield page.map((u) => ({ type: 'user', user: withSource(mapUser(u, settings.mapping), u, context.sourceAttributes) }));
     }
 
     let groupStart = Date.now();

@@ -78,3 +78,27 @@ export function mapRole(project: { id: string; name: string }, role: { key: stri
     profile: { projectId: project.id, projectName: project.name, ...(str(role.displayName) ? { description: role.displayName } : {}) },
   };
 }
+
+/**
+ * A v2 user as plain JSON for attribute expressions, close to what Zitadel's
+ * REST API answers: protobuf's `$typeName` dropped, a oneof `{ case, value }`
+ * as `{ [case]: value }` (so `human.profile.givenName`), 64-bit numbers and
+ * timestamps' seconds as strings, bytes left out.
+ */
+export function plainUser(u: User): Record<string, unknown> {
+  const plain = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v instanceof Uint8Array ? undefined : v;
+    if (Array.isArray(v)) return v.map(plain);
+    const o = v as Record<string, unknown>;
+    if ('case' in o && 'value' in o && Object.keys(o).length === 2) return o.case === undefined ? undefined : { [String(o.case)]: plain(o.value) };
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) {
+      if (k === '$typeName') continue;
+      const p = plain(x);
+      if (p !== undefined) out[k] = p;
+    }
+    return out;
+  };
+  return plain(u) as Record<string, unknown>;
+}
