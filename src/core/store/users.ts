@@ -277,6 +277,7 @@ export interface ScimUserRow extends VersionedRow {
   family_name: string | null;
   active: boolean;
   profile: Record<string, unknown> | null;
+  custom_attributes: Record<string, unknown> | null;
 }
 
 export const listScimUserRows = (db: Db, scope: ConnectionScope, options: ListOptions): Promise<Page<ScimUserRow>> => pageOf<ScimUserRow>(db, 'users', scope, options);

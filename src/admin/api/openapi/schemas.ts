@@ -151,6 +151,10 @@ const UserSummary = z.object({
   externalId: z.string().nullable(),
   connectionId: uuid,
   deactivatedAt: when,
+  customAttributes: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe("Named custom attributes computed by the connection's attribute expressions (settings.expressions.custom); null when it has none"),
 });
 
 const UserRole = z.object({
