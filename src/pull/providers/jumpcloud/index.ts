@@ -34,7 +34,7 @@ const NO_INSIGHTS = 'deltas run as full listings';
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export function createJumpCloudProvider(context: ProviderContext): DirectoryProvider {
-  const settings = parseJumpCloudSettings(context.settings, context.secrets);
+  const settings = { ...parseJumpCloudSettings(context.settings, context.secrets), source: context.sourceAttributes ?? null };
   const client = new JumpCloudClient(context, settings);
   const deps: RunDeps = { client, context };
 
