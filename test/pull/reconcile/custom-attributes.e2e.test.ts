@@ -101,4 +101,14 @@ describe.each(ADAPTERS.map((a) => [a.kind, a] as const))('custom attributes from
     expect(events[0]!.before.custom_attributes).toEqual({ costCenter: 'CC-0042', costCode: '42' });
     expect(events[0]!.after.custom_attributes).toEqual({ costCenter: 'CC-7', costCode: '7' });
   });
+
+  it('the login hook\'s one-user fetch evaluates them too', async () => {
+    ids.cy = fake.addUser(personNamed('cy', fake.domain));
+    fake.setCustomAttribute(ids.cy, 'CC-0100');
+    const { key } = await op<{ key: string }>(ctx, 'apiKey.create', { name: 'login', scope: 'login-sync', tenant: 'acme' });
+    const res = await app.inject({ method: 'POST', url: '/api/v1/login-sync', headers: { authorization: `Bearer ${key}` }, payload: { tenant: 'acme', externalId: ids.cy } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ allowed: true, source: 'live', user: { customAttributes: { costCenter: 'CC-0100', costCode: '100' } } });
+    expect((await userOf('cy')).customAttributes).toEqual({ costCenter: 'CC-0100', costCode: '100' });
+  });
 });
