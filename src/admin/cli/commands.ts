@@ -13,6 +13,7 @@ import { demoCommand } from './demo.js';
 import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
 import { registerSyncCommands } from './sync-commands.js';
+import { registerAttributeCommands } from './attribute-commands.js';
 import { tokenCommands } from './token-commands.js';
 
 function tenantCommands(rt: CliRuntime): Command {
@@ -311,6 +312,7 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(grantCommand(rt, 'revoke'));
   program.addCommand(tokenCommands(rt));
   registerSyncCommands(program, rt);
+  registerAttributeCommands(program, rt);
   program.addCommand(apiKeyCommands(rt));
   program.addCommand(reportCommand(rt));
   program.addCommand(webhookCommands(rt));
