@@ -38,8 +38,8 @@ describe.each(SOURCES.map((s) => [s.kind, s] as const))('custom attributes from 
     const [row] = await queryRows<{ id: string }>(store.db, sql`select id from users where external_id = ${ids[name]!}`);
     return op<{ id: string; customAttributes: Record<string, unknown> | null }>(ctx, 'user.show', { tenant: 'acme', user: row!.id });
   };
-  const feedAfter = async (after: number) => (await readEventFeed(store.db, { after, limit: 500, tenantId: null, waitMs: 0 })).events;
-  const feedEnd = async () => (await readEventFeed(store.db, { after: 0, limit: 100_000, tenantId: null, waitMs: 0 })).next;
+  const feedAfter = async (after: number) => (await readEventFeed(store.db, { after, limit: 500, tenantId: null, waitMs: 30_000 })).events;
+  const feedEnd = async () => (await readEventFeed(store.db, { after: 0, limit: 100_000, tenantId: null, waitMs: 30_000 })).next;
 
   beforeAll(async () => {
     store = await createTestStore();

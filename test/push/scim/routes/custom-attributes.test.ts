@@ -37,7 +37,7 @@ const jane = (costCenter: string) => ({
 
 describe('SCIM push with attribute expressions', () => {
   it('maps enterprise and custom schema attributes to custom attributes, served by SCIM GET, the admin API and the feed', async () => {
-    const start = (await readEventFeed(h.store.db, { after: 0, limit: 1000, tenantId: null, waitMs: 0 })).next;
+    const start = (await readEventFeed(h.store.db, { after: 0, limit: 1000, tenantId: null, waitMs: 30_000 })).next;
     const created = await h.request('POST', '/scim/v2/Users', jane('CC-1'));
     expect(created.status).toBe(201);
     expect(created.body[CUSTOM]).toEqual({ costCenter: 'CC-1', badge: '0042', division: 'none' });
@@ -49,7 +49,7 @@ describe('SCIM push with attribute expressions', () => {
     const view = await op(h.ctx, 'user.show', { tenant: 'acme', user: created.body.id });
     expect(view).toMatchObject({ email: 'jane@acme.test', customAttributes: { costCenter: 'CC-1', badge: '0042', division: 'none' } });
 
-    const feed = await readEventFeed(h.store.db, { after: start, limit: 100, tenantId: null, waitMs: 0 });
+    const feed = await readEventFeed(h.store.db, { after: start, limit: 100, tenantId: null, waitMs: 30_000 });
     const event = feed.events.find((e) => e.action === 'user.created' && e.entityId === created.body.id);
     expect((event as unknown as { after: { custom_attributes: unknown } }).after.custom_attributes).toEqual({ costCenter: 'CC-1', badge: '0042', division: 'none' });
   });
@@ -57,9 +57,9 @@ describe('SCIM push with attribute expressions', () => {
   it('updates a changed custom attribute with before and after, and writes nothing for the same User again', async () => {
     const list = await h.request('GET', '/scim/v2/Users?filter=userName eq "jane@acme.test"');
     const id = list.body.Resources[0].id;
-    const start = (await readEventFeed(h.store.db, { after: 0, limit: 1000, tenantId: null, waitMs: 0 })).next;
+    const start = (await readEventFeed(h.store.db, { after: 0, limit: 1000, tenantId: null, waitMs: 30_000 })).next;
     expect((await h.request('PUT', `/scim/v2/Users/${id}`, jane('CC-1'))).status).toBe(200);
-    expect((await readEventFeed(h.store.db, { after: start, limit: 100, tenantId: null, waitMs: 0 })).events).toEqual([]);
+    expect((await readEventFeed(h.store.db, { after: start, limit: 100, tenantId: null, waitMs: 30_000 })).events).toEqual([]);
 
     const patched = await h.request('PATCH', `/scim/v2/Users/${id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
@@ -67,7 +67,7 @@ describe('SCIM push with attribute expressions', () => {
     });
     expect(patched.status).toBe(200);
     expect(patched.body[CUSTOM].costCenter).toBe('CC-2');
-    const events = (await readEventFeed(h.store.db, { after: start, limit: 100, tenantId: null, waitMs: 0 })).events;
+    const events = (await readEventFeed(h.store.db, { after: start, limit: 100, tenantId: null, waitMs: 30_000 })).events;
     expect(events.map((e) => e.action)).toEqual(['user.updated']);
     const e = events[0] as unknown as { before: { custom_attributes: { costCenter: string } }; after: { custom_attributes: { costCenter: string } } };
     expect([e.before.custom_attributes.costCenter, e.after.custom_attributes.costCenter]).toEqual(['CC-1', 'CC-2']);
