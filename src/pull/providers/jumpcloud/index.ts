@@ -16,8 +16,8 @@
  * - JumpCloud user groups do not nest (a user group's members are users), so
  *   members carry no groups and fetchUser's groups are all of the user's groups.
  */
-import { withSource, type ConnectionTestResult, type DirectoryGroup, type DirectoryProvider, type OneUserLookup, type ProviderContext, type UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { mergeConcurrent } from '../concurrency.js';
 import { JumpCloudClient } from './client.js';
 import { openInsights } from './insights.js';

@@ -16,8 +16,8 @@
  * after the change, and an event read twice is harmless.
  */
 import { mergeConcurrent } from '../concurrency.js';
-import { withSource, type DirectoryEvent, type DirectoryRun, type ProviderContext } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import type { JumpCloudClient } from './client.js';
 import type { InsightsRead } from './insights.js';
 import { getGroup, getUser, groupPages, memberPages, userCount, userPages } from './listing.js';

@@ -20,8 +20,8 @@
  * - The login hook reads the user's direct groups (`/users/{id}/groups`):
  *   parent groups come from the scheduled sync (groupsComplete: false).
  */
-import { withSource, type ConnectionTestResult, type DirectoryEvent, type DirectoryGroup, type DirectoryRun, type DirectoryProvider, type OneUserLookup, type ProviderContext, type UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { ConnectionTestResult, DirectoryEvent, DirectoryGroup, DirectoryRun, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { KeycloakApi } from './client.js';
 import { eventsAvailability, parseCursor } from './events.js';
 import { fieldOf, mapGroup, mapUser, needsAttributes, type KeycloakGroupLike, type KeycloakUserLike } from './map.js';

@@ -17,8 +17,8 @@
  * list (`set`). Deletions come from DELETE events, last.
  */
 import { mergeConcurrent } from '../concurrency.js';
-import { withSource, type DirectoryEvent, type DirectoryRun, type ProviderContext } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import type { KeycloakApi } from './client.js';
 import { currentMark, readChanges, type KeycloakCursor } from './events.js';
 import { mapGroup, mapUser, needsAttributes, type KeycloakGroupLike, type KeycloakUserLike } from './map.js';

@@ -16,8 +16,8 @@
  * - The built-in Everyone group is skipped (run.ts): every user is in it.
  */
 import { ConfigError } from '../../../core/errors/index.js';
-import { withSource, type ConnectionTestResult, type DirectoryGroup, type DirectoryProvider, type OneUserLookup, type ProviderContext, type UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { ThrottleBudget } from '../throttle.js';
 import { buildClient } from './client.js';
 import { toProviderError } from './errors.js';

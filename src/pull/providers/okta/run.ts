@@ -24,8 +24,8 @@
  * the delta runs as a full listing: absence from a *complete* snapshot is
  * then what removes them.
  */
-import { withSource, type DirectoryEvent, type DirectoryRun, type ProviderContext } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import type { OktaClient } from './client.js';
 import { mergeConcurrent } from '../concurrency.js';
 import { toProviderError } from './errors.js';

@@ -14,8 +14,8 @@
 import type { User } from '@zitadel/proto/zitadel/user/v2/user_pb.js';
 import { ConfigError } from '../../../core/errors/index.js';
 import { ThrottleBudget } from '../throttle.js';
-import { withSource, type ConnectionTestResult, type DirectoryGroup, type DirectoryProvider, type OneUserLookup, type ProviderContext, type UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { buildApi } from './client.js';
 import { readChanges } from './events.js';
 import { groupId, mapUser, plainUser } from './map.js';
