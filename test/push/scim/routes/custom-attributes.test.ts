@@ -1,6 +1,8 @@
 /** SCIM push with attribute expressions: enterprise and custom schema attributes mapped to named custom attributes, read back by SCIM GET, the admin API and the event feed. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { readEventFeed } from '../../../../src/admin/events/index.js';
+import { queryRows } from '../../../../src/core/store/index.js';
 import { op } from '../../../admin/operations/support.js';
 import { scimHarness, type ScimHarness } from './support.js';
 
@@ -71,6 +73,16 @@ describe('SCIM push with attribute expressions', () => {
     expect(events.map((e) => e.action)).toEqual(['user.updated']);
     const e = events[0] as unknown as { before: { custom_attributes: { costCenter: string } }; after: { custom_attributes: { costCenter: string } } };
     expect([e.before.custom_attributes.costCenter, e.after.custom_attributes.costCenter]).toEqual(['CC-1', 'CC-2']);
+  });
+
+  it('keeps what the expressions computed when a client sends the custom extension back', async () => {
+    const list = await h.request('GET', '/scim/v2/Users?filter=userName eq "jane@acme.test"');
+    const id = list.body.Resources[0].id;
+    const put = await h.request('PUT', `/scim/v2/Users/${id}`, { ...jane('CC-2'), [CUSTOM]: { costCenter: 'forged', planted: true } });
+    expect(put.status).toBe(200);
+    expect(put.body[CUSTOM]).toEqual({ costCenter: 'CC-2', badge: '0042', division: 'none' });
+    const [row] = await queryRows<{ profile: Record<string, unknown> }>(h.store.db, sql`select profile from users where id = ${id}`);
+    expect(Object.keys(row!.profile)).not.toContain(CUSTOM);
   });
 
   it('declares the custom extension, with the connection\'s names, in /Schemas and the User ResourceType', async () => {
