@@ -36,7 +36,7 @@ describe.each(SOURCES.map((s) => [s.kind, s] as const))('custom attributes from 
   const sync = () => op<SyncReport>(ctx, 'sync.run', { connection: conn });
   const userOf = async (name: string) => {
     const [row] = await queryRows<{ id: string }>(store.db, sql`select id from users where external_id = ${ids[name]!}`);
-    return op<{ id: string; customAttributes: Record<string, unknown> | null }>(ctx, 'user.show', { tenant: 'acme', user: row!.id });
+    return op<{ id: string; displayName: string | null; customAttributes: Record<string, unknown> | null }>(ctx, 'user.show', { tenant: 'acme', user: row!.id });
   };
   const feedAfter = async (after: number) => (await readEventFeed(store.db, { after, limit: 500, tenantId: null, waitMs: 30_000 })).events;
   const feedEnd = async () => (await readEventFeed(store.db, { after: 0, limit: 100_000, tenantId: null, waitMs: 30_000 })).next;
@@ -103,6 +103,18 @@ describe.each(SOURCES.map((s) => [s.kind, s] as const))('custom attributes from 
     expect(events.map((e) => e.action)).toEqual(['user.updated']);
     expect(events[0]!.before.custom_attributes).toEqual({ costCenter: 'CC-0042', costCode: '42' });
     expect(events[0]!.after.custom_attributes).toEqual({ costCenter: 'CC-7', costCode: '7' });
+  });
+
+  it('a SCIM push to the pull connection leaves them alone (its expressions read the IdP\'s record, not a SCIM User)', async () => {
+    const ann = await userOf('ann');
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/scim/v2/Users/${ann.id}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+      payload: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Ann (pushed)' }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(await userOf('ann')).toMatchObject({ displayName: 'Ann (pushed)', customAttributes: { costCenter: 'CC-7', costCode: '7' } });
   });
 
   it('the login hook\'s one-user fetch evaluates them too', async () => {

@@ -71,10 +71,12 @@ function attributesDiffer(row: UserRowForScim, parsed: ParsedUser): boolean {
  * (a PATCH: as it is after the operations), enterprise and custom schema
  * attributes included: the fields they name replace the parsed ones, and the
  * named custom attributes are set. A userName that comes out empty keeps the
- * one sent. Without expressions, `parsed` as it is.
+ * one sent. Without expressions (or on a pull connection), `parsed` as it is.
  */
 async function withExpressions(ctx: ScimRequestContext, parsed: ParsedUser, resource: unknown): Promise<ParsedUser> {
-  if (!ctx.mapping) return parsed;
+  // A pull connection's expressions read its IdP's API record, not a SCIM User: a push to it
+  // (scimPush) leaves the custom attributes and fields the pull computed alone.
+  if (!ctx.mapping || isProviderKind(ctx.connectionKind)) return parsed;
   const result = await evaluateMapping(ctx.mapping, resource);
   const attributes = { ...parsed.attributes };
   for (const [field, value] of Object.entries(result.fields)) {
