@@ -49,6 +49,15 @@ describe.each([entraAdapter, googleAdapter].map((a) => [a.kind, a] as const))('a
     expect((await op<{ settings: Record<string, unknown> }>(h.ctx, 'connection.show', { connection: connectionId })).settings.expressions).toBeUndefined();
   });
 
+  it('reads the first page of users and stops there', async () => {
+    fake.resetRequests();
+    expect((await preview({ users: 2, expressions: { custom: { costCenter: adapter.customAttributeExpression } } })).statusCode).toBe(200);
+    const tally = fake.tally();
+    expect(tally).toMatchObject({ users: 1, members: 0 });
+    // Graph's provider reads the groups round's first page ahead as the users round ends: at most that one.
+    expect(tally.groups).toBeLessThanOrEqual(1);
+  });
+
   it('refuses a bad expression with the field and JSONata\'s message', async () => {
     const res = await preview({ expressions: { custom: { costCenter: 'a +' } } });
     expect(res.statusCode).toBe(400);
