@@ -53,7 +53,7 @@ export const OUT_OF_SCOPE_AT_LOGIN = 'outside the connection’s scope (seen at 
 
 const attributesOf = (live: UserWithGroups) => {
   const u = live.user;
-  return { userName: u.userName, email: u.email, displayName: u.displayName, givenName: u.givenName, familyName: u.familyName, profile: u.profile ?? null };
+  return { userName: u.userName, email: u.email, displayName: u.displayName, givenName: u.givenName, familyName: u.familyName, profile: u.profile ?? null, customAttributes: u.customAttributes ?? null };
 };
 
 function oversize(u: DirectoryUser): string | undefined {

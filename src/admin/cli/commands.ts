@@ -14,6 +14,7 @@ import { details, table } from './output.js';
 import { blameSettingsFile, readSettingsFile } from './settings-file.js';
 import { registerSyncCommands } from './sync-commands.js';
 import { registerLogCommands } from './log-commands.js';
+import { registerAttributeCommands } from './attribute-commands.js';
 import { tokenCommands } from './token-commands.js';
 
 function tenantCommands(rt: CliRuntime): Command {
@@ -313,6 +314,7 @@ export function buildProgram(rt: CliRuntime): Command {
   program.addCommand(tokenCommands(rt));
   registerSyncCommands(program, rt);
   registerLogCommands(program, rt);
+  registerAttributeCommands(program, rt);
   program.addCommand(apiKeyCommands(rt));
   program.addCommand(reportCommand(rt));
   program.addCommand(webhookCommands(rt));

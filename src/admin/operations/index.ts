@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from '../../core/errors/index.js';
 import { inspectJson } from '../../core/input/index.js';
 import { parseWith } from '../../core/validation/index.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys.js';
+import { connectionAttributePreview } from './attributes.js';
 import { connectionCreate, connectionDelete, connectionList, connectionShow, connectionUpdate } from './connections.js';
 import { mappingAdd, mappingList, mappingRemove } from './mappings.js';
 import { reportList, reportShow } from './reports.js';
@@ -33,6 +34,7 @@ export const ops = {
   connectionUpdate,
   connectionDelete,
   connectionTest,
+  connectionAttributePreview,
   roleCreate,
   roleList,
   roleGrant,

@@ -17,6 +17,8 @@ export interface UserView {
   createdAt: string | null;
   updatedAt: string | null;
   deactivatedAt: string | null;
+  /** Named custom attributes from the connection's attribute expressions; null when it has none. */
+  customAttributes: Record<string, unknown> | null;
 }
 
 const userView = (u: UserRow): UserView => ({
@@ -32,6 +34,7 @@ const userView = (u: UserRow): UserView => ({
   createdAt: iso(u.createdAt),
   updatedAt: iso(u.updatedAt),
   deactivatedAt: iso(u.deactivatedAt),
+  customAttributes: (u.customAttributes as Record<string, unknown> | null) ?? null,
 });
 
 /** One page of a tenant's users; `nextCursor` continues after it while `more` is true. */

@@ -29,6 +29,8 @@ export interface UserAttributes {
   familyName?: string | null;
   /** Further SCIM-shaped attributes (emails, phoneNumbers, title, enterprise extension...); replaced whole when given. */
   profile?: Record<string, unknown> | null;
+  /** Named custom attributes from the connection's expressions (src/core/mapping); replaced whole when given. */
+  customAttributes?: Record<string, unknown> | null;
 }
 
 export interface CreateUser {

@@ -6,7 +6,7 @@ import { queryRows, schema } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
 import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, recordColumns, schemaColumns, type ApplyContext } from './sql.js';
 
-const USER_COLUMNS = `ord int, ${recordColumns(schema.users, ['id', 'connectionId', 'externalId', 'userName', 'email', 'displayName', 'givenName', 'familyName', 'profile', 'active', 'sourceHash'])}`;
+const USER_COLUMNS = `ord int, ${recordColumns(schema.users, ['id', 'connectionId', 'externalId', 'userName', 'email', 'displayName', 'givenName', 'familyName', 'profile', 'customAttributes', 'active', 'sourceHash'])}`;
 
 function requireUserName(userName: unknown): string {
   if (typeof userName !== 'string' || userName.trim() === '') throw new ValidationError('userName is required');
@@ -30,6 +30,7 @@ export async function createUsers(ctx: ApplyContext, changes: ChangeOf<'user.cre
       given_name: a.givenName ?? null,
       family_name: a.familyName ?? null,
       profile: a.profile ?? null,
+      custom_attributes: a.customAttributes ?? null,
       active: c.active ?? true,
       source_hash: c.sourceHash ?? null,
     };
@@ -40,8 +41,8 @@ export async function createUsers(ctx: ApplyContext, changes: ChangeOf<'user.cre
     ctx.tx,
     sql`with input as (${jsonInput(rows, USER_COLUMNS)}),
     ins as (
-      insert into users (id, tenant_id, connection_id, external_id, user_name, email, display_name, given_name, family_name, profile, active, source_hash, deactivated_at)
-      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.user_name, i.email, i.display_name, i.given_name, i.family_name, i.profile,
+      insert into users (id, tenant_id, connection_id, external_id, user_name, email, display_name, given_name, family_name, profile, custom_attributes, active, source_hash, deactivated_at)
+      select i.id, ${t}::uuid, i.connection_id, i.external_id, i.user_name, i.email, i.display_name, i.given_name, i.family_name, i.profile, i.custom_attributes,
              i.active, i.source_hash, case when i.active then null else now() end
       from input i join connections c on c.id = i.connection_id and c.tenant_id = ${t}::uuid
       order by i.ord
@@ -88,7 +89,7 @@ async function explainCreateConflict(ctx: ApplyContext, rows: Array<{ id: string
 }
 
 /** What a user update may set, by attribute (the schema's key): its column and SQL type. */
-const UPDATABLE = schemaColumns(schema.users, ['userName', 'email', 'displayName', 'givenName', 'familyName', 'externalId', 'profile', 'sourceHash']);
+const UPDATABLE = schemaColumns(schema.users, ['userName', 'email', 'displayName', 'givenName', 'familyName', 'externalId', 'profile', 'customAttributes', 'sourceHash']);
 
 /**
  * The source hash is the fingerprint of the (mapped) source record: an update

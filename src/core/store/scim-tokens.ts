@@ -63,6 +63,8 @@ export interface ScimTokenCredential {
   scim_rate_per_minute: number | null;
   scim_burst: number | null;
   patch_response: string | null;
+  /** The connection's attribute expressions (settings.expressions), or null. */
+  expressions: unknown;
 }
 
 /** The token with this hash, revoked or expired alike (the caller says which), with its connection's settings. */
@@ -73,7 +75,8 @@ export async function findScimTokenCredential(db: Db, tokenHash: string): Promis
                (extract(epoch from t.expires_at) * 1000)::float8 as expires_ms,
                (t.revoked_at is not null) as revoked,
                c.push_enabled, c.enabled, c.kind,
-               c.scim_rate_per_minute, c.scim_burst, c.settings->>'patchResponse' as patch_response
+               c.scim_rate_per_minute, c.scim_burst, c.settings->>'patchResponse' as patch_response,
+               c.settings->'expressions' as expressions
         from scim_tokens t join connections c on c.id = t.connection_id
         where t.token_hash = ${tokenHash}`,
   );

@@ -254,6 +254,8 @@ export interface LoginUserView {
   connectionId: string;
   deactivatedAt: string | null;
   updatedAt: string;
+  /** Named custom attributes from the connection's attribute expressions; null when it has none. */
+  customAttributes: Record<string, unknown> | null;
 }
 
 export async function loginUserView(db: Db, tenantId: string, userId: string): Promise<LoginUserView | undefined> {
@@ -261,7 +263,8 @@ export async function loginUserView(db: Db, tenantId: string, userId: string): P
     db,
     sql`select u.id, u.user_name as "userName", u.email, u.display_name as "displayName", u.external_id as "externalId", u.active,
                u.connection_id as "connectionId",
-               to_char(u.deactivated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "deactivatedAt", to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt"
+               to_char(u.deactivated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "deactivatedAt", to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt",
+               u.custom_attributes as "customAttributes"
         from users u where u.tenant_id = ${tenantId}::uuid and u.id = ${userId}::uuid`,
   );
   return row;
@@ -277,6 +280,7 @@ export interface ScimUserRow extends VersionedRow {
   family_name: string | null;
   active: boolean;
   profile: Record<string, unknown> | null;
+  custom_attributes: Record<string, unknown> | null;
 }
 
 export const listScimUserRows = (db: Db, scope: ConnectionScope, options: ListOptions): Promise<Page<ScimUserRow>> => pageOf<ScimUserRow>(db, 'users', scope, options);

@@ -9,6 +9,7 @@
  * of Okta never loads @azure/identity, the Graph client or googleapis.
  */
 import { ValidationError } from '../../core/errors/index.js';
+import { compileMapping } from '../../core/mapping/index.js';
 import type { ProviderDescriptor, PullDescriptor } from './descriptor.js';
 import { entra } from './entra/descriptor.js';
 import { google } from './google/descriptor.js';
@@ -18,6 +19,7 @@ import { ldap } from './ldap/descriptor.js';
 import { okta } from './okta/descriptor.js';
 import { scim } from './scim/descriptor.js';
 import { zitadel } from './zitadel/descriptor.js';
+import { withExpressions } from './expressions.js';
 import type { DirectoryProvider, ProviderContext } from './types.js';
 
 const BUILTIN = [
@@ -103,7 +105,11 @@ export function acceptsScimPush(connection: { kind: string; pushEnabled: boolean
 export async function createProvider(kind: string, context: ProviderContext): Promise<DirectoryProvider> {
   const descriptor = pullDescriptorOf(kind);
   if (!descriptor) throw new ValidationError(`connections of kind ${kind} are not pulled: there is no provider to open`);
-  return descriptor.open(context);
+  // Attribute expressions: the provider keeps each raw record (and requests what they read) only when there are some.
+  const mapping = compileMapping(context.settings.expressions);
+  if (!mapping) return descriptor.open(context);
+  const provider = await descriptor.open({ ...context, sourceAttributes: mapping.attributes });
+  return withExpressions(provider, mapping, context.logger);
 }
 
 export type * from './types.js';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors/index.js';
+import { expressionsSetting } from '../../core/mapping/index.js';
 import { urlRefusal } from '../../core/net/url-policy.js';
 import { throttleBudgetSeconds } from './throttle.js';
 
@@ -44,6 +45,8 @@ export const pullCommon = {
   concurrency: z.number().int().min(1).max(16).optional(),
   /** How long one run may wait out the IdP's throttling (429, rate-limit resets) before it gives up; default 300. */
   throttleBudgetSeconds: throttleBudgetSeconds().optional(),
+  /** JSONata expressions over the IdP's raw user record: standard fields and named custom attributes (src/core/mapping). */
+  expressions: expressionsSetting(),
 };
 
 /**

@@ -23,6 +23,14 @@ export interface DirectoryUser {
   status?: string;
   /** Further attributes in SCIM shape (title, phoneNumbers, enterprise extension...). */
   profile?: Record<string, unknown>;
+  /**
+   * The IdP's raw user record, only when the connection has attribute
+   * expressions (ProviderContext.sourceAttributes): they are evaluated over it
+   * (./expressions.ts), and it is dropped right after.
+   */
+  source?: Record<string, unknown>;
+  /** Named custom attributes, set by the connection's expressions; absent when it has none. */
+  customAttributes?: Record<string, unknown> | null;
 }
 
 /**
@@ -115,6 +123,20 @@ export interface ProviderContext {
   /** How many requests to the IdP may run at once for this connection (default 4). */
   concurrency: number;
   signal?: AbortSignal;
+  /**
+   * Set when the connection has attribute expressions: the top-level
+   * attributes of the IdP's user record they read. The provider then requests
+   * them too (Graph `$select`, Google's projection, LDAP's attribute list)
+   * and puts each user's raw record in `DirectoryUser.source`. Absent: no
+   * raw record is kept.
+   */
+  sourceAttributes?: readonly string[];
+}
+
+/** `user` with its raw record attached when the connection's expressions need it (see ProviderContext.sourceAttributes). */
+export function withSource(user: DirectoryUser, raw: unknown, keep: unknown): DirectoryUser {
+  if (keep && raw && typeof raw === 'object') user.source = raw as Record<string, unknown>;
+  return user;
 }
 
 export interface DirectoryProvider {

@@ -17,10 +17,23 @@ function stable(value: unknown): string {
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 27);
 
-/** `active` is not part of it: it is a column of its own, changed by (de)activation. */
+/**
+ * `active` is not part of it: it is a column of its own, changed by (de)activation.
+ * Custom attributes are, when the connection's expressions give some: absent
+ * (no expressions), the key drops out and the hash is the one stored before them.
+ */
 export function userHash(u: DirectoryUser): string {
   return digest(
-    stable({ v: 1, userName: u.userName, email: u.email, displayName: u.displayName, givenName: u.givenName, familyName: u.familyName, profile: u.profile ?? null }),
+    stable({
+      v: 1,
+      userName: u.userName,
+      email: u.email,
+      displayName: u.displayName,
+      givenName: u.givenName,
+      familyName: u.familyName,
+      profile: u.profile ?? null,
+      custom: u.customAttributes,
+    }),
   );
 }
 

@@ -268,7 +268,7 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
       changes.push({
         kind: 'user.update',
         userId: s.id,
-        attributes: { userName: r.userName, email: r.email, displayName: r.displayName, givenName: r.givenName, familyName: r.familyName, profile: r.profile ?? null },
+        attributes: { userName: r.userName, email: r.email, displayName: r.displayName, givenName: r.givenName, familyName: r.familyName, profile: r.profile ?? null, customAttributes: r.customAttributes ?? null },
         sourceHash: d.hash,
       });
     }

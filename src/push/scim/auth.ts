@@ -11,6 +11,7 @@ import type { RateLimit } from './rate-limit.js';
 import { bearerOf } from '../../core/security/bearer.js';
 import { acceptsScimPush } from '../../pull/providers/index.js';
 import { hashScimToken } from '../../core/security/credentials.js';
+import { compileMapping, type CompiledMapping } from '../../core/mapping/index.js';
 
 export interface ScimCaller {
   tokenId: string;
@@ -21,6 +22,19 @@ export interface ScimCaller {
   patchNoContent: boolean;
   /** `scim`, or the pull kind of a connection that also accepts pushes. */
   connectionKind: string;
+  /** The connection's attribute expressions, evaluated over each pushed User; null when it has none. */
+  mapping: CompiledMapping | null;
+}
+
+/** Compiled once per cached credential row: a SCIM request does not parse expressions. */
+const compiled = new WeakMap<ScimTokenCredential, CompiledMapping | null>();
+function mappingOf(row: ScimTokenCredential): CompiledMapping | null {
+  let mapping = compiled.get(row);
+  if (mapping === undefined) {
+    mapping = compileMapping(row.expressions);
+    compiled.set(row, mapping);
+  }
+  return mapping;
 }
 
 /**
@@ -117,5 +131,6 @@ export async function authenticateScim(db: Db, authorization: string | undefined
     },
     patchNoContent: row.patch_response === 'no-content',
     connectionKind: row.kind,
+    mapping: mappingOf(row),
   };
 }

@@ -4,7 +4,7 @@
  * what Roster really does: PATCH, filter, sort and ETags yes; bulk and
  * password changes no.
  */
-import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA } from './resources/common.js';
+import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, CUSTOM_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA } from './resources/common.js';
 
 /** Most resources a list response returns at once (`count` above it is capped). */
 export const MAX_PAGE_SIZE = 200;
@@ -119,7 +119,10 @@ export function resourceTypes(baseUrl: string) {
       endpoint: '/Users',
       description: 'User Account',
       schema: CORE_USER_SCHEMA,
-      schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
+      schemaExtensions: [
+        { schema: ENTERPRISE_USER_SCHEMA, required: false },
+        { schema: CUSTOM_USER_SCHEMA, required: false },
+      ],
       meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
     },
     {
@@ -134,10 +137,22 @@ export function resourceTypes(baseUrl: string) {
   ];
 }
 
-export function schemas(baseUrl: string) {
+/**
+ * The custom extension's attributes are the connection's own (the names in
+ * its settings.expressions.custom): computed by Roster, so read-only. Their
+ * values may also be numbers, booleans or arrays; SCIM has no "any" type, so
+ * they are declared as strings.
+ */
+function customAttributes(names: readonly string[]): Attr[] {
+  return names.map((n) => str(n, { mutability: 'readOnly', description: "Computed by the connection's attribute expression of this name" }));
+}
+
+/** `customNames`: the custom attributes of the caller's connection. */
+export function schemas(baseUrl: string, customNames: readonly string[] = []) {
   return [
     schema(CORE_USER_SCHEMA, 'User', 'User Account', USER_ATTRIBUTES, baseUrl),
     schema(ENTERPRISE_USER_SCHEMA, 'EnterpriseUser', 'Enterprise User', ENTERPRISE_ATTRIBUTES, baseUrl),
+    schema(CUSTOM_USER_SCHEMA, 'RosterCustomUser', "Named custom attributes from the connection's attribute expressions", customAttributes(customNames), baseUrl),
     schema(CORE_GROUP_SCHEMA, 'Group', 'Group', GROUP_ATTRIBUTES, baseUrl),
   ];
 }

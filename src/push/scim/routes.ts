@@ -223,6 +223,7 @@ const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logg
       apply: { tenantId: caller.tenantId, actor: { type: 'scim', id: `token:${caller.tokenId}`, requestId: request.id } },
       baseUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/scim/v2${connectionId ? `/enterprise-idps/${connectionId}` : ''}`,
       connectionKind: caller.connectionKind,
+      mapping: caller.mapping,
       writes,
       userRows,
       groupRows,
@@ -348,8 +349,9 @@ function registerDiscovery(app: FastifyInstance, context: (r: FastifyRequest) =>
   for (const path of ['/ServiceProviderConfig', '/serviceConfiguration']) app.get(path, async (r) => serviceProviderConfig(base(r)));
   app.get('/ResourceTypes', async (r) => listResponse(resourceTypes(base(r))));
   app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (r) => byId(resourceTypes(base(r)), r.params.id, 'ResourceType'));
-  app.get('/Schemas', async (r) => listResponse(schemas(base(r))));
-  app.get<{ Params: { id: string } }>('/Schemas/:id', async (r) => byId(schemas(base(r)), r.params.id, 'Schema'));
+  const customNames = (r: FastifyRequest) => Object.keys(context(r).mapping?.custom ?? {});
+  app.get('/Schemas', async (r) => listResponse(schemas(base(r), customNames(r))));
+  app.get<{ Params: { id: string } }>('/Schemas/:id', async (r) => byId(schemas(base(r), customNames(r)), r.params.id, 'Schema'));
 }
 
 export const SCIM_PREFIXES = ['/scim/v2', '/scim/v2/enterprise-idps/:connectionId'] as const;

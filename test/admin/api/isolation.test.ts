@@ -66,6 +66,7 @@ const CASES: Record<string, () => Case> = {
   'PATCH /connections/{id}': () => ({ url: c(), body: { enabled: false }, status: 404 }),
   'DELETE /connections/{id}': () => ({ url: `${c()}?force=true`, status: 404 }),
   'POST /connections/{id}/test': () => ({ url: `${c()}/test`, status: 404 }),
+  'POST /connections/{id}/attribute-preview': () => ({ url: `${c()}/attribute-preview`, status: 404, body: { users: 1 } }),
   'POST /connections/{id}/sync': () => ({ url: `${c()}/sync`, body: {}, status: 404 }),
   'POST /connections/{id}/provision': () => ({ url: `${c()}/provision`, body: { userName: 'x', dryRun: true }, status: 404 }),
   'POST /connections/{id}/runs/{runId}/approve': () => ({ url: `${c()}/runs/${acme.run}/approve`, status: 404 }),

@@ -82,3 +82,18 @@ describe('connection settings', () => {
     expect(messageOf(() => parseDeletionThreshold('lots'))).toMatch(/must be a number/);
   });
 });
+
+describe('attribute expressions in connection settings', () => {
+  it('keeps valid expressions with the settings of a pull and a SCIM connection', () => {
+    const expressions = { fields: { email: '$lowercase(mail)' }, custom: { costCenter: 'extension_app_costCenter' } };
+    expect(validateSettings('entra', { ...entra, expressions }).settings.expressions).toEqual(expressions);
+    expect(validateSettings('scim', { expressions }).settings.expressions).toEqual(expressions);
+  });
+
+  it('refuses a bad expression at save, naming the field and JSONata\'s message', () => {
+    const msg = messageOf(() => validateSettings('okta', { orgUrl: 'https://acme.okta.com', apiToken: 't', expressions: { custom: { costCenter: 'profile.costCenter +' } } }));
+    expect(msg).toMatch(/okta settings: "expressions\.custom\.costCenter" is not a valid JSONata expression: .*end of expression/i);
+    const name = messageOf(() => validateSettings('scim', { expressions: { custom: { 'cost-center': 'x' } } }));
+    expect(name).toMatch(/"expressions\.custom\.cost-center" is not a valid name/);
+  });
+});

@@ -74,6 +74,18 @@ const ConnectionTestResult = z.object({
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })),
 });
 
+const AttributePreview = z.object({
+  users: z.array(
+    z.object({
+      externalId: z.string(),
+      userName: z.string(),
+      fields: z.object({ userName: z.string(), email: z.string().nullable(), displayName: z.string().nullable(), givenName: z.string().nullable(), familyName: z.string().nullable() }),
+      custom: z.record(z.string(), z.unknown()).nullable().describe('The named custom attributes; null when the expressions name none'),
+      errors: z.array(z.object({ field: z.string().describe('fields.<name> or custom.<name>'), message: z.string() })),
+    }),
+  ),
+});
+
 const SyncCounts = z.record(z.string(), z.int()).describe('usersCreated, usersUpdated, usersDeactivated, usersReactivated, usersDeleted, groupsCreated, ..., membershipsAdded, membershipsRemoved, rowsWritten');
 
 const SyncReport = z.object({
@@ -163,6 +175,10 @@ const UserSummary = z.object({
   externalId: z.string().nullable(),
   connectionId: uuid,
   deactivatedAt: when,
+  customAttributes: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe("Named custom attributes computed by the connection's attribute expressions (settings.expressions.custom); null when it has none"),
 });
 
 const UserRole = z.object({
@@ -336,6 +352,7 @@ export const COMPONENT_SCHEMAS = {
   ConnectionList: z.object({ connections: z.array(ConnectionSummary) }),
   ConnectionTestResult,
   ConnectionKindList: z.object({ kinds: z.array(ConnectionKind) }),
+  AttributePreview,
   SyncReport,
   RunList: z.object({ runs: z.array(RunSummary) }),
   ConnectionReport,

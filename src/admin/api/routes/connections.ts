@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../../core/errors/index.js';
 import { ops } from '../../operations/index.js';
 import { connectionCreate, connectionUpdate } from '../../operations/connections.js';
+import { PREVIEW_USERS } from '../../operations/attributes.js';
 import type { ConnectionReport } from '../../reports/index.js';
 import { defineRoute, operate } from '../route.js';
 import { resolveConnectionById, resolveOptionalTenant, resolveTenant } from '../../operations/resolve.js';
@@ -17,6 +18,14 @@ const listQuery = z.strictObject({ tenant: z.string().min(1).optional().describe
 
 /** A restricted key may leave `tenant` out: its own tenant is meant. */
 const createBody = connectionCreate.input.partial({ tenant: true });
+
+const previewBody = z.strictObject({
+  expressions: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Unsaved expressions, shaped as settings.expressions ({ fields?, custom? }); the connection\'s own when left out'),
+  users: z.number().int().min(1).max(PREVIEW_USERS.max).optional().describe(`How many users to read (default ${PREVIEW_USERS.default})`),
+});
 
 const deleteQuery = z.strictObject({
   force: z.enum(['true', 'false']).optional().describe('Delete the users and groups the connection still holds too').transform((v) => v === 'true'),
@@ -139,6 +148,24 @@ export const connectionRoutes = [
     async handle({ params, caller, deps }) {
       const connection = await resolveConnectionById(deps.db, params.id, caller);
       return operate(deps, caller, ops.connectionTest, { connection: connection.id });
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/connections/{id}/attribute-preview',
+    operationId: 'previewAttributes',
+    summary: 'Evaluate attribute expressions (unsaved, or the connection\'s own) over a few users read live from the IdP; nothing is saved',
+    tag: 'connections',
+    scope: 'admin',
+    params: connectionParams,
+    body: previewBody,
+    status: 200,
+    response: 'AttributePreview',
+    errors: [404],
+    async handle({ params, body, caller, deps }) {
+      const connection = await resolveConnectionById(deps.db, params.id, caller);
+      const { users } = await operate(deps, caller, ops.connectionAttributePreview, { connection: connection.id, ...body });
+      return { users };
     },
   }),
 ];

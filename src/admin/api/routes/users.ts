@@ -35,6 +35,7 @@ const userSummary = (u: UserRow) => ({
   externalId: u.externalId,
   connectionId: u.connectionId,
   deactivatedAt: iso(u.deactivatedAt),
+  customAttributes: (u.customAttributes as Record<string, unknown> | null) ?? null,
 });
 
 export const userRoutes = [

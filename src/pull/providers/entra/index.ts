@@ -19,10 +19,15 @@ import pLimit from 'p-limit';
 import { connectGraph, toProviderError, type GraphConnection } from './client.js';
 import { mapGroup, mapUser, userSelect } from './map.js';
 import { startRun } from './run.js';
-import { readSettings, type EntraSettings } from './settings.js';
+import { readSettings, SOURCE_PROPERTY, type EntraSettings } from './settings.js';
 
 export type { EntraCursor } from './run.js';
 export type { AttributeMapping, EntraSettings } from './settings.js';
+
+/** What the expressions read that Graph can $select (a name with other characters cannot be a Graph property). */
+function sourceProperties(attributes: readonly string[] | undefined): string[] | null {
+  return attributes ? attributes.filter((a) => SOURCE_PROPERTY.test(a)) : null;
+}
 
 /** OData string literal: single quotes are doubled (OData ABNF, SQUOTE-in-string). */
 export function odataString(value: string): string {
@@ -30,7 +35,7 @@ export function odataString(value: string): string {
 }
 
 export function createEntraProvider(context: ProviderContext): DirectoryProvider {
-  const settings = readSettings(context.settings, context.secrets);
+  const settings: EntraSettings = { ...readSettings(context.settings, context.secrets), source: sourceProperties(context.sourceAttributes) };
   const logger = context.logger.child({ component: 'entra' });
   const conn = connectGraph(settings, { stats: context.stats, logger, signal: context.signal });
   const limit = pLimit(Math.max(1, context.concurrency));
@@ -48,7 +53,7 @@ async function fetchUser(
   get: GraphConnection['get'],
   lookup: OneUserLookup,
 ): Promise<UserWithGroups | null> {
-  const select = userSelect(settings.mapping).join(',');
+  const select = userSelect(settings).join(',');
   const groupsOf = (id: string) => readAll(get, `/users/${encodeURIComponent(id)}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName`, 'groups of the user');
   let raw: Record<string, unknown> | null;
   let groups: Array<Record<string, unknown>>;
@@ -79,7 +84,7 @@ async function fetchUser(
     if (!memberOf) return null;
     groups = memberOf;
   }
-  return { user: mapUser(raw, settings.mapping), groups: groups.map(mapGroup) };
+  return { user: mapUser(raw, settings), groups: groups.map(mapGroup) };
 }
 
 function notFoundAsNull(err: unknown): null {

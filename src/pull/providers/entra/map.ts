@@ -3,17 +3,18 @@
  * Graph charges less for narrow selects and, for users/delta, tracks changes
  * only on selected properties (https://learn.microsoft.com/graph/delta-query-users).
  */
-import type { DirectoryGroup, DirectoryUser } from '../types.js';
-import type { AttributeMapping } from './settings.js';
+import { withSource, type DirectoryGroup, type DirectoryUser } from '../types.js';
+import type { EntraSettings } from './settings.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 /** Properties behind `profile` (SCIM shape): jobTitle → title, department/employeeId → enterprise extension, mobilePhone → phoneNumbers. */
 const PROFILE_PROPERTIES = ['jobTitle', 'department', 'employeeId', 'mobilePhone'];
 
-export function userSelect(mapping: AttributeMapping): string[] {
+export function userSelect({ mapping, source }: Pick<EntraSettings, 'mapping' | 'source'>): string[] {
   // accountEnabled is outside Graph's default property set: without it every user would look active.
   // userPrincipalName is always there: it is the userName fallback when the mapped property is empty.
-  const props = ['id', 'accountEnabled', 'userPrincipalName', ...Object.values(mapping), ...PROFILE_PROPERTIES];
+  // `source`: what the attribute expressions read (extension attributes come only when named here).
+  const props = ['id', 'accountEnabled', 'userPrincipalName', ...Object.values(mapping), ...PROFILE_PROPERTIES, ...(source ?? [])];
   return [...new Set(props)];
 }
 
@@ -23,7 +24,7 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-export function mapUser(raw: Record<string, unknown>, mapping: AttributeMapping): DirectoryUser {
+export function mapUser(raw: Record<string, unknown>, { mapping, source }: Pick<EntraSettings, 'mapping' | 'source'>): DirectoryUser {
   const profile: Record<string, unknown> = {};
   const title = str(raw.jobTitle);
   if (title) profile.title = title;
@@ -46,7 +47,7 @@ export function mapUser(raw: Record<string, unknown>, mapping: AttributeMapping)
     active: raw.accountEnabled !== false,
   };
   if (Object.keys(profile).length) user.profile = profile;
-  return user;
+  return withSource(user, raw, source);
 }
 
 export function mapGroup(raw: Record<string, unknown>): DirectoryGroup {

@@ -49,7 +49,7 @@ export async function startRun(
 ): Promise<DirectoryRun> {
   const get: Get = (link, what) => limit(() => conn.get(link, what));
   const start: EntraCursor = {
-    users: `/users/delta?$select=${userSelect(settings.mapping).join(',')}`,
+    users: `/users/delta?$select=${userSelect(settings).join(',')}`,
     groups: `/groups/delta?$select=${GROUP_DELTA_SELECT.join(',')}`,
   };
   let mode: 'full' | 'delta' = 'full';
@@ -97,7 +97,7 @@ export async function startRun(
   function userEvents(items: Array<Record<string, unknown>>): DirectoryEvent[] {
     return items.map((item): DirectoryEvent => {
       const removed = item['@removed'] as { reason?: string } | undefined;
-      if (!removed) return { type: 'user', user: mapUser(item, settings.mapping) };
+      if (!removed) return { type: 'user', user: mapUser(item, settings) };
       // "changed" = in the recycle bin, restorable for 30 days; "deleted" = gone for good.
       // Anything else is treated as the restorable case: never hard-delete on a guess.
       return { type: 'user.removed', externalId: String(item.id), reason: removed.reason === 'deleted' ? 'deleted' : 'soft-deleted' };

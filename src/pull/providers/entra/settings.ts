@@ -36,7 +36,16 @@ export interface EntraSettings {
   retryDelayMs: number;
   /** How long one run may wait out throttling (../throttle.ts). */
   throttleBudgetMs: number;
+  /**
+   * Further properties the connection's attribute expressions read (extension
+   * attributes `extension_<appId>_<name>`, `onPremisesExtensionAttributes`...),
+   * or null when it has none: Graph returns them only when $selected.
+   */
+  source?: string[] | null;
 }
+
+/** A property name the expressions read that can go into $select (an extension attribute's name can be long). */
+export const SOURCE_PROPERTY = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
 
 // A Graph property name: it goes into $select and $filter, so nothing else may pass.
 const PROPERTY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -23,7 +23,7 @@ import type {
   ProviderContext,
   UserWithGroups,
 } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, createClient, readSettings, toProviderError, type GoogleSettings } from './client.js';
 import { customerGroup, mapGroup, mapMembersPage, mapUser } from './map.js';
 import { mergeConcurrent } from '../concurrency.js';
@@ -45,7 +45,8 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
   const client = createClient(settings, context);
   const { directory } = client;
   // customFieldMask needs projection=full (custom) to return customSchemas; basic is lighter.
-  const projection = Object.values(settings.mapping).some((p) => p.startsWith('customSchemas.')) ? 'full' : 'basic';
+  // Google returns customSchemas only with projection custom or full: `full` when a mapping or an expression reads them.
+  const projection = Object.values(settings.mapping).some((p) => p.startsWith('customSchemas.')) || context.sourceAttributes?.includes('customSchemas') ? 'full' : 'basic';
   const scope = settings.domain ? { domain: settings.domain } : { customer: settings.customer };
 
   /** Pages of one listing; a failed page (after retries) throws a ProviderError naming it. */
@@ -81,7 +82,7 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
     for await (const data of listUsers(false, signal)) {
       const users = data.users ?? [];
       for (const u of users) if (u.id) userIds.push(u.id);
-      yield users.map((u) => ({ type: 'user', user: mapUser(u, settings.mapping) }));
+      yield users.map((u) => ({ type: 'user', user: withSource(mapUser(u, settings.mapping), u, context.sourceAttributes) }));
     }
     for await (const data of listUsers(true, signal)) {
       yield (data.users ?? []).filter((u) => u.id).map((u) => ({ type: 'user.removed', externalId: u.id!, reason: 'deleted' }));
@@ -176,7 +177,7 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
       directory.groups.list({ userKey: user.id!, maxResults: GROUPS_PAGE, pageToken }, signal ? { signal } : {}),
     );
     for await (const data of pages) for (const g of data.groups ?? []) if (g.id) groups.push(mapGroup(g));
-    return { user: mapUser(user, settings.mapping), groups };
+    return { user: withSource(mapUser(user, settings.mapping), user, context.sourceAttributes), groups };
   }
 
   async function test(): Promise<ConnectionTestResult> {

@@ -17,7 +17,7 @@
  *   members carry no groups and fetchUser's groups are all of the user's groups.
  */
 import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { mergeConcurrent } from '../concurrency.js';
 import { JumpCloudClient } from './client.js';
 import { openInsights } from './insights.js';
@@ -34,7 +34,7 @@ const NO_INSIGHTS = 'deltas run as full listings';
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export function createJumpCloudProvider(context: ProviderContext): DirectoryProvider {
-  const settings = parseJumpCloudSettings(context.settings, context.secrets);
+  const settings = { ...parseJumpCloudSettings(context.settings, context.secrets), source: context.sourceAttributes ?? null };
   const client = new JumpCloudClient(context, settings);
   const deps: RunDeps = { client, context };
 
@@ -119,7 +119,7 @@ export function createJumpCloudProvider(context: ProviderContext): DirectoryProv
       else throw new Error('fetchUser needs externalId, userName or email');
       if (!user) return null;
       const groups = await groupsOf(user._id);
-      return groups ? { user: mapUser(user, m), groups } : null;
+      return groups ? { user: withSource(mapUser(user, m), user, context.sourceAttributes), groups } : null;
     },
   };
 }

@@ -22,7 +22,7 @@ const enc = encodeURIComponent;
 
 export async function* userPages(client: JumpCloudClient): AsyncGenerator<SystemUser[]> {
   const limit = client.settings.pageSize;
-  const fields = fieldsFor(client.settings.mapping);
+  const fields = fieldsFor(client.settings.mapping, client.settings.source);
   let skip = 0;
   let highest = 0;
   for (;;) {
@@ -92,7 +92,7 @@ async function orNull<T>(read: () => Promise<T>): Promise<T | null> {
 
 export const getUser = (client: JumpCloudClient, id: string): Promise<SystemUser | null> =>
   orNull(async () => (await client.request(systemUser, {
-    url: client.apiUrl(`/api/systemusers/${enc(id)}`, { fields: fieldsFor(client.settings.mapping) }),
+    url: client.apiUrl(`/api/systemusers/${enc(id)}`, { fields: fieldsFor(client.settings.mapping, client.settings.source) }),
     what: `reading JumpCloud user ${id}`,
   })).data);
 
@@ -105,7 +105,7 @@ export async function findUsers(client: JumpCloudClient, field: string, value: s
     method: 'POST',
     // Paging in the query, as on every v1 listing; the filter (and fields) in the body, as the search routes take them.
     url: client.apiUrl('/api/search/systemusers', { limit: 2, skip: 0 }),
-    body: { filter: { and: [{ [field]: value }] }, fields: fieldsFor(client.settings.mapping) },
+    body: { filter: { and: [{ [field]: value }] }, fields: fieldsFor(client.settings.mapping, client.settings.source) },
     what: `looking up the JumpCloud user with ${field} ${value}`,
   });
   return data.results;

@@ -25,8 +25,10 @@ const BASE_FIELDS = [
 ];
 
 /** The `fields` parameter: what the mapping and the profile read, nothing more (smaller pages). */
-export function fieldsFor(mapping: AttributeMapping): string {
-  return [...new Set([...BASE_FIELDS, ...Object.values(mapping)])].join(' ');
+export function fieldsFor(mapping: AttributeMapping, source?: readonly string[] | null): string {
+  // `fields` is space-separated: only plain names of what the expressions read can go in.
+  const extra = (source ?? []).filter((f) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(f));
+  return [...new Set([...BASE_FIELDS, ...Object.values(mapping), ...extra])].join(' ');
 }
 
 export function stateOf(u: SystemUser): string {

@@ -17,7 +17,7 @@
  */
 import { mergeConcurrent } from '../concurrency.js';
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import type { JumpCloudClient } from './client.js';
 import type { InsightsRead } from './insights.js';
 import { getGroup, getUser, groupPages, memberPages, userCount, userPages } from './listing.js';
@@ -71,7 +71,7 @@ export function startRun(deps: RunDeps, delta: { cursor: JumpCloudCursor; read: 
   }
 
   async function* allUsers(): AsyncGenerator<DirectoryEvent[]> {
-    for await (const page of userPages(client)) yield page.map((u) => ({ type: 'user', user: mapUser(u, mapping) }));
+    for await (const page of userPages(client)) yield page.map((u) => ({ type: 'user', user: withSource(mapUser(u, mapping), u, context.sourceAttributes) }));
   }
 
   async function* full(): AsyncGenerator<DirectoryEvent[]> {
@@ -98,7 +98,7 @@ export function startRun(deps: RunDeps, delta: { cursor: JumpCloudCursor; read: 
       yield* mergeConcurrent(users, width, async function* (id) {
         const user = await getUser(client, id);
         // Gone without a user_delete event read yet: the next delta or full run says so.
-        if (user) yield [{ type: 'user', user: mapUser(user, mapping) }] as DirectoryEvent[];
+        if (user) yield [{ type: 'user', user: withSource(mapUser(user, mapping), user, context.sourceAttributes) }] as DirectoryEvent[];
       });
     }
     const groups = [...changes.groups].filter((id) => !changes.deletedGroups.has(id));

@@ -22,6 +22,8 @@ export const DEFAULT_MAPPING: AttributeMapping = {
 };
 
 export interface JumpCloudSettings {
+  /** Attributes the connection's expressions read (ProviderContext.sourceAttributes): the listing's `fields` must name them. */
+  source?: readonly string[] | null;
   baseUrl: string;
   insightsUrl: string;
   apiKey: string;

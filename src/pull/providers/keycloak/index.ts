@@ -21,7 +21,7 @@
  *   parent groups come from the scheduled sync (groupsComplete: false).
  */
 import type { ConnectionTestResult, DirectoryEvent, DirectoryGroup, DirectoryRun, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { KeycloakApi } from './client.js';
 import { eventsAvailability, parseCursor } from './events.js';
 import { fieldOf, mapGroup, mapUser, needsAttributes, type KeycloakGroupLike, type KeycloakUserLike } from './map.js';
@@ -144,7 +144,7 @@ export function createKeycloakProvider(context: ProviderContext): DirectoryProvi
         if (e instanceof ProviderError && e.kind === 'not-found') return null;
         throw e;
       }
-      return { user: mapUser(user, mapping), groups };
+      return { user: withSource(mapUser(user, mapping), user, context.sourceAttributes), groups };
     },
   };
 }

@@ -18,7 +18,7 @@
  */
 import { mergeConcurrent } from '../concurrency.js';
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import type { KeycloakApi } from './client.js';
 import { currentMark, readChanges, type KeycloakCursor } from './events.js';
 import { mapGroup, mapUser, needsAttributes, type KeycloakGroupLike, type KeycloakUserLike } from './map.js';
@@ -41,7 +41,8 @@ export async function* paged<T>(deps: RunDeps, what: string, fetch: (first: numb
 
 export function listUsers(deps: RunDeps): AsyncGenerator<KeycloakUserLike[]> {
   const { api } = deps;
-  const briefRepresentation = !needsAttributes(api.settings.mapping);
+  // Custom attributes come only with the full representation: the expressions may read them.
+  const briefRepresentation = !needsAttributes(api.settings.mapping) && !deps.context.sourceAttributes;
   return paged(deps, 'listing Keycloak users', (first, max) =>
     api.call('listing Keycloak users', (kc) => kc.users.find({ first, max, briefRepresentation }) as Promise<KeycloakUserLike[]>),
   );
@@ -118,7 +119,7 @@ export function fullRun(deps: RunDeps, deltas: boolean): DirectoryRun {
           return null;
         })
       : null;
-    for await (const page of listUsers(deps)) yield page.map((u) => ({ type: 'user', user: mapUser(u, api.settings.mapping) }));
+    for await (const page of listUsers(deps)) yield page.map((u) => ({ type: 'user', user: withSource(mapUser(u, api.settings.mapping), u, deps.context.sourceAttributes) }));
 
     const order: string[] = [];
     const children = new Map<string, string[]>();
@@ -200,7 +201,7 @@ export function deltaRun(deps: RunDeps, cursor: KeycloakCursor): DirectoryRun {
     if (ids.length >= pageSize) {
       const count = await api.call('counting Keycloak users', (kc) => kc.users.count());
       if (Math.floor(Number(count) / pageSize) + 1 < ids.length) {
-        for await (const page of listUsers(deps)) yield page.map((u) => ({ type: 'user', user: mapUser(u, mapping) }));
+        for await (const page of listUsers(deps)) yield page.map((u) => ({ type: 'user', user: withSource(mapUser(u, mapping), u, context.sourceAttributes) }));
         return;
       }
     }
@@ -212,7 +213,7 @@ export function deltaRun(deps: RunDeps, cursor: KeycloakCursor): DirectoryRun {
         if (user?.id) yield user;
       })();
     for await (const user of mergeConcurrent(ids, context.concurrency, read)) {
-      batch.push({ type: 'user', user: mapUser(user, mapping) });
+      batch.push({ type: 'user', user: withSource(mapUser(user, mapping), user, context.sourceAttributes) });
       if (batch.length >= pageSize) yield batch.splice(0);
     }
     if (batch.length) yield batch;

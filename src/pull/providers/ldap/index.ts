@@ -18,7 +18,7 @@
 import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
 import { ProviderError } from '../types.js';
 import { openClient, RESULT, toProviderError } from './client.js';
-import { escapeValue, firstOf, mapGroup, mapUser, userAttributes } from './map.js';
+import { escapeValue, firstOf, mapGroup, mapUser, sourceAttributes, userAttributes } from './map.js';
 import { referralTarget, SkippedSubtrees } from './referrals.js';
 import { parseCursor, startRun } from './run.js';
 import { parseLdapSettings } from './settings.js';
@@ -30,7 +30,7 @@ export type { LdapCursor } from './run.js';
 export type { AdCursor } from './active-directory/run.js';
 
 export function createLdapProvider(context: ProviderContext): DirectoryProvider {
-  const settings = parseLdapSettings(context.settings, context.secrets);
+  const settings = { ...parseLdapSettings(context.settings, context.secrets), source: sourceAttributes(context.sourceAttributes) };
 
   async function withClient<T>(use: (opened: Awaited<ReturnType<typeof openClient>>) => Promise<T>): Promise<T> {
     const opened = await openClient(context, settings);

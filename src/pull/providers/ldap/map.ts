@@ -4,7 +4,7 @@
  * as the server spells them, so lookups ignore case (RFC 4512 §2.5).
  */
 import type { Entry } from 'ldapts';
-import type { DirectoryGroup, DirectoryUser } from '../types.js';
+import { withSource, type DirectoryGroup, type DirectoryUser } from '../types.js';
 import type { LdapSettings } from './settings.js';
 
 type Value = Entry[string];
@@ -46,7 +46,27 @@ export function userAttributes(settings: LdapSettings): string[] {
   const m = settings.mapping;
   const names = [settings.idAttribute, m.userName, m.email, m.displayName, m.givenName, m.familyName, 'modifyTimestamp'];
   if (settings.inactive) names.push(settings.inactive.attribute);
-  return [...new Set(names)];
+  return [...new Set([...names, ...(settings.source ?? [])])];
+}
+
+/** An attribute description (RFC 4512 §2.5: a descriptor or an OID, options after `;`): what an expression may name in a search. */
+const ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)(?:;[A-Za-z0-9-]+)*$/;
+
+/** The attributes the expressions read that can go into a search's attribute list, or null when the connection has no expressions. */
+export function sourceAttributes(names: readonly string[] | undefined): string[] | null {
+  return names ? names.filter((n) => ATTRIBUTE.test(n) && n.toLowerCase() !== 'dn') : null;
+}
+
+/**
+ * An entry as the expressions see it: `dn`, then each attribute as the
+ * server spelled it, one value as a string and several as an array (bytes
+ * as UTF-8 text), as ldapts returns them.
+ */
+export function plainEntry(entry: Entry): Record<string, unknown> {
+  const text = (x: unknown) => (Buffer.isBuffer(x) ? x.toString('utf8') : x);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) out[k] = Array.isArray(v) ? v.map(text) : text(v);
+  return out;
 }
 
 export const GROUP_ATTRIBUTES = ['cn', 'description', 'member', 'uniqueMember', 'memberUid', 'objectClass', 'modifyTimestamp'];
@@ -66,7 +86,7 @@ export function mapUser(entry: Entry, settings: LdapSettings): DirectoryUser | n
   const userName = firstOf(entry, m.userName);
   if (!externalId || !userName) return null;
   const active = isActive(entry, settings);
-  return {
+  const user: DirectoryUser = {
     externalId,
     userName,
     email: firstOf(entry, m.email),
@@ -77,6 +97,7 @@ export function mapUser(entry: Entry, settings: LdapSettings): DirectoryUser | n
     ...(active ? {} : { status: settings.inactive!.attribute }),
     // No DN in `profile`: it is served as SCIM JSON, which has no such attribute.
   };
+  return settings.source ? withSource(user, plainEntry(entry), true) : user;
 }
 
 export function mapGroup(entry: Entry, settings: LdapSettings): DirectoryGroup | null {

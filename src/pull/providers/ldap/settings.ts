@@ -47,6 +47,8 @@ export const DEFAULT_FILTERS: Record<LdapFlavor, { users: string; groups: string
 };
 
 export interface LdapSettings {
+  /** Attributes the connection's expressions read (ProviderContext.sourceAttributes), or absent when it has none. */
+  source?: readonly string[] | null;
   /** Tried in order; the first that connects (and binds) is used. */
   urls: string[];
   bindDn: string;

@@ -17,7 +17,7 @@
  */
 import { ConfigError } from '../../../core/errors/index.js';
 import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { ThrottleBudget } from '../throttle.js';
 import { buildClient } from './client.js';
 import { toProviderError } from './errors.js';
@@ -159,7 +159,7 @@ export function createOktaProvider(context: ProviderContext): DirectoryProvider 
         if (e instanceof ProviderError && e.kind === 'not-found') return null;
         throw e;
       }
-      return { user: mapUser(user, m), groups };
+      return { user: withSource(mapUser(user, m), user, context.sourceAttributes), groups };
     },
   };
 }

@@ -25,7 +25,7 @@
  * then what removes them.
  */
 import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import type { OktaClient } from './client.js';
 import { mergeConcurrent } from '../concurrency.js';
 import { toProviderError } from './errors.js';
@@ -131,7 +131,7 @@ export function startRun(deps: RunDeps, cursor: OktaCursor | null, log: SystemLo
     )) {
       if (first) userStart = serverNow();
       first = false;
-      yield page.map((u) => ({ type: 'user', user: mapUser(u, settings.mapping) }));
+      yield page.map((u) => ({ type: 'user', user: withSource(mapUser(u, settings.mapping), u, context.sourceAttributes) }));
     }
 
     let groupStart = Date.now();

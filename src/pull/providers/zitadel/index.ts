@@ -15,10 +15,10 @@ import type { User } from '@zitadel/proto/zitadel/user/v2/user_pb.js';
 import { ConfigError } from '../../../core/errors/index.js';
 import { ThrottleBudget } from '../throttle.js';
 import type { ConnectionTestResult, DirectoryGroup, DirectoryProvider, OneUserLookup, ProviderContext, UserWithGroups } from '../types.js';
-import { ProviderError } from '../types.js';
+import { ProviderError, withSource } from '../types.js';
 import { buildApi } from './client.js';
 import { readChanges } from './events.js';
-import { groupId, mapUser } from './map.js';
+import { groupId, mapUser, plainUser } from './map.js';
 import { GRANTS_PAGE, offsetPages, parseCursor, startRun, userFilters, type RunDeps } from './run.js';
 import { parseZitadelSettings, type UserField } from './settings.js';
 
@@ -135,7 +135,7 @@ export function createZitadelProvider(context: ProviderContext): DirectoryProvid
           for (const key of a.roles) groups.push({ externalId: groupId(a.projectId, key), displayName: key, profile: { projectId: a.projectId, projectName: a.projectName } });
         }
       }
-      return { user: mapUser(user, m), groups };
+      return { user: withSource(mapUser(user, m), context.sourceAttributes && plainUser(user), context.sourceAttributes), groups };
     },
   };
 }

@@ -78,3 +78,30 @@ export function mapRole(project: { id: string; name: string }, role: { key: stri
     profile: { projectId: project.id, projectName: project.name, ...(str(role.displayName) ? { description: role.displayName } : {}) },
   };
 }
+
+/**
+ * A v2 user as plain JSON for attribute expressions, close to what Zitadel's
+ * REST API answers: protobuf's `$typeName` dropped, a oneof `type: { case, value }`
+ * as its case's field (so `human.profile.givenName`), 64-bit numbers and
+ * timestamps' seconds as strings, bytes left out.
+ */
+const isOneof = (x: unknown): x is { case: string | undefined; value: unknown } =>
+  x !== null && typeof x === 'object' && 'case' in x && Object.keys(x).every((k) => k === 'case' || k === 'value');
+
+export function plainUser(u: User): Record<string, unknown> {
+  const plain = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v instanceof Uint8Array ? undefined : v;
+    if (Array.isArray(v)) return v.map(plain);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === '$typeName') continue;
+      const oneof = isOneof(x) ? x : null;
+      const [key, value] = oneof ? [oneof.case, oneof.value] : [k, x];
+      const p = key === undefined ? undefined : plain(value);
+      if (p !== undefined) out[String(key)] = p;
+    }
+    return out;
+  };
+  return plain(u) as Record<string, unknown>;
+}

@@ -19,10 +19,10 @@
  */
 import type { User } from '@zitadel/proto/zitadel/user/v2/user_pb.js';
 import { mergeConcurrent } from '../concurrency.js';
-import { ProviderError, type DirectoryEvent, type DirectoryRun, type ProviderContext } from '../types.js';
+import { ProviderError, type DirectoryEvent, type DirectoryRun, type ProviderContext, withSource } from '../types.js';
 import type { ZitadelApi } from './client.js';
 import type { EventChanges } from './events.js';
-import { groupId, mapRole, mapUser } from './map.js';
+import { groupId, mapRole, mapUser, plainUser } from './map.js';
 import type { ZitadelSettings } from './settings.js';
 
 /** Zitadel's default cap for `limit` on list calls (DefaultLimits.MaxLimit... 1000). */
@@ -186,7 +186,7 @@ export function startRun(deps: RunDeps, cursor: ZitadelCursor | null, changes: E
     if (!changes) {
       for await (const page of userPages(deps)) {
         mark();
-        yield page.map((u) => ({ type: 'user' as const, user: mapUser(u, settings.mapping) }));
+        yield page.map((u) => ({ type: 'user' as const, user: withSource(mapUser(u, settings.mapping), context.sourceAttributes && plainUser(u), context.sourceAttributes) }));
       }
       yield* groupsAndMembers(deps, listed);
     } else {
@@ -194,7 +194,7 @@ export function startRun(deps: RunDeps, cursor: ZitadelCursor | null, changes: E
       for (let i = 0; i < ids.length; i += USERS_PAGE) {
         const batch = ids.slice(i, i + USERS_PAGE);
         for await (const page of userPages(deps, [{ query: { case: 'inUserIdsQuery', value: { userIds: batch } } }])) {
-          yield page.map((u) => ({ type: 'user' as const, user: mapUser(u, settings.mapping) }));
+          yield page.map((u) => ({ type: 'user' as const, user: withSource(mapUser(u, settings.mapping), context.sourceAttributes && plainUser(u), context.sourceAttributes) }));
         }
       }
       if (changes.groupsChanged) yield* groupsAndMembers(deps, listed);

@@ -4,6 +4,8 @@ import type { VersionedRow } from '../../../core/store/index.js';
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** Roster's extension: the named custom attributes a connection's attribute expressions compute (read-only). */
+export const CUSTOM_USER_SCHEMA = 'urn:roster:params:scim:schemas:extension:custom:2.0:User';
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 /** Columns every SCIM query selects besides the resource's own. */

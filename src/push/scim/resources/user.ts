@@ -7,7 +7,7 @@ import { overLimit } from '../../../core/input/index.js';
 import type { UserAttributes } from '../../../core/lifecycle/index.js';
 import type { ScimUserRow } from '../../../core/store/index.js';
 import { fail, ok, scimErrors, type Result } from '../errors.js';
-import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, metaOf, withoutNulls } from './common.js';
+import { CORE_USER_SCHEMA, CUSTOM_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, metaOf, withoutNulls } from './common.js';
 
 export type ScimUser = Record<string, unknown> & { id: string; userName: string };
 
@@ -15,7 +15,8 @@ export type ScimUser = Record<string, unknown> & { id: string; userName: string 
 export type UserRowForScim = ScimUserRow;
 
 /** Attributes a client may send that are not kept: read-only or write-only (RFC 7643 §7). */
-const NOT_STORED = new Set(['schemas', 'id', 'meta', 'password', 'groups', 'username', 'externalid', 'active', 'displayname']);
+// The custom extension is computed by the connection's expressions: what a client sends back of it is not kept.
+const NOT_STORED = new Set(['schemas', 'id', 'meta', 'password', 'groups', 'username', 'externalid', 'active', 'displayname', CUSTOM_USER_SCHEMA.toLowerCase()]);
 
 export function renderUser(row: UserRowForScim, location: string): ScimUser {
   const profile = row.profile ?? {};
@@ -24,6 +25,8 @@ export function renderUser(row: UserRowForScim, location: string): ScimUser {
     profile.emails ?? (row.email ? [{ value: row.email, type: 'work', primary: true }] : undefined);
   const schemas = [CORE_USER_SCHEMA];
   if (profile[ENTERPRISE_USER_SCHEMA]) schemas.push(ENTERPRISE_USER_SCHEMA);
+  const custom = row.custom_attributes && Object.keys(row.custom_attributes).length ? row.custom_attributes : null;
+  if (custom) schemas.push(CUSTOM_USER_SCHEMA);
   return withoutNulls({
     schemas,
     id: row.id,
@@ -34,6 +37,7 @@ export function renderUser(row: UserRowForScim, location: string): ScimUser {
     displayName: row.display_name,
     emails,
     active: row.active,
+    ...(custom ? { [CUSTOM_USER_SCHEMA]: custom } : {}),
     meta: metaOf('User', row, location),
   }) as ScimUser;
 }

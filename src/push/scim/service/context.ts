@@ -1,5 +1,6 @@
 /** What a SCIM request's work needs: the database, the caller's scope, and who is acting. */
 import type { ApplyOptions, LifecycleChange } from '../../../core/lifecycle/index.js';
+import type { CompiledMapping } from '../../../core/mapping/index.js';
 import type { Result } from '../errors.js';
 import type { ConnectionScope, Db } from '../../../core/store/index.js';
 import type { GroupRowForScim } from '../resources/group.js';
@@ -18,6 +19,8 @@ export interface ScimRequestContext {
   connectionKind: string;
   /** Where writes go: the lifecycle layer, batched with the caller's concurrent writes. */
   writes: WriteCoalescer;
+  /** The connection's attribute expressions, evaluated over each User a client sends; null when it has none. */
+  mapping: CompiledMapping | null;
   /** Users by id, read together with other requests' reads. */
   userRows: RowLoader<UserRowForScim>;
   /** Groups by id, likewise. */

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LifecycleChange } from '../../../core/lifecycle/index.js';
+import { evaluateMapping } from '../../../core/mapping/index.js';
 import { findLinkableUser, type Db } from '../../../core/store/index.js';
 import { scimErrors } from '../errors.js';
 import { applyUserPatch, parsePatchRequest, type ScimUser as PatchableUser } from '../patch/index.js';
@@ -59,9 +60,31 @@ function canonicalJson(value: unknown): string {
  * and costs no update statement.
  */
 function attributesDiffer(row: UserRowForScim, parsed: ParsedUser): boolean {
+  if (parsed.attributes.customAttributes !== undefined && canonicalJson(row.custom_attributes ?? null) !== canonicalJson(parsed.attributes.customAttributes)) return true;
   const current = parseUser(renderUser(row, ''));
   if (!current.ok) return true;
   return canonicalJson({ ...current.value, active: null, activeSent: null }) !== canonicalJson({ ...parsed, active: null, activeSent: null });
+}
+
+/**
+ * The connection's attribute expressions over the User as the client sent it
+ * (a PATCH: as it is after the operations), enterprise and custom schema
+ * attributes included: the fields they name replace the parsed ones, and the
+ * named custom attributes are set. A userName that comes out empty keeps the
+ * one sent. Without expressions (or on a pull connection), `parsed` as it is.
+ */
+async function withExpressions(ctx: ScimRequestContext, parsed: ParsedUser, resource: unknown): Promise<ParsedUser> {
+  // A pull connection's expressions read its IdP's API record, not a SCIM User: a push to it
+  // (scimPush) leaves the custom attributes and fields the pull computed alone.
+  if (!ctx.mapping || isProviderKind(ctx.connectionKind)) return parsed;
+  const result = await evaluateMapping(ctx.mapping, resource);
+  const attributes = { ...parsed.attributes };
+  for (const [field, value] of Object.entries(result.fields)) {
+    if (field === 'userName') attributes.userName = value ?? attributes.userName;
+    else attributes[field as Exclude<keyof typeof result.fields, 'userName'>] = value ?? null;
+  }
+  if (result.custom) attributes.customAttributes = result.custom;
+  return { ...parsed, attributes };
 }
 
 /** The changes that make a stored user equal to `parsed`: attributes, then the active state (when the body gave one). */
@@ -87,7 +110,7 @@ export async function getUser(ctx: ScimRequestContext, id: string): Promise<User
  * userName is a 409 uniqueness error, as RFC 7644 §3.3 and Okta expect.
  */
 export async function createUser(ctx: ScimRequestContext, body: unknown): Promise<UserResult> {
-  const parsed = orThrow(parseUser(body));
+  const parsed = await withExpressions(ctx, orThrow(parseUser(body)), body);
   if (isProviderKind(ctx.connectionKind)) {
     const existing = await findLinkableUser(ctx.db, ctx.scope, parsed.externalId, parsed.attributes.userName);
     if (existing) {
@@ -115,7 +138,7 @@ export async function replaceUser(ctx: ScimRequestContext, id: string, body: unk
   checkIfMatch(ifMatch, etagOf(row));
   const sentId = (body as { id?: unknown } | null)?.id;
   if (typeof sentId === 'string' && sentId !== id) throw scimErrors.mutability('"id" is read-only and does not match the URL');
-  const parsed = orThrow(parseUser(body));
+  const parsed = await withExpressions(ctx, orThrow(parseUser(body)), body);
   const changes = changesToMatch(row, parsed, 'SCIM PUT active:false');
   return render(ctx, changes.length ? await applyAndLoad(ctx, id, changes) : row);
 }
@@ -127,7 +150,7 @@ export async function patchUser(ctx: ScimRequestContext, id: string, body: unkno
   checkIfMatch(ifMatch, etagOf(row));
   const current = renderUser(row, '');
   const patched = orThrow(applyUserPatch(current as unknown as PatchableUser, ops));
-  const parsed = orThrow(parseUser(patched));
+  const parsed = await withExpressions(ctx, orThrow(parseUser(patched)), patched);
   const changes = changesToMatch(row, parsed, 'SCIM PATCH active:false');
   if (changes.length === 0) return render(ctx, row);
   return render(ctx, await applyAndLoad(ctx, id, changes));

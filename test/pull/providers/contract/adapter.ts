@@ -71,6 +71,8 @@ export interface ContractFake {
   addUser(person: PersonSpec): string;
   setState(userId: string, state: string): void;
   rename(userId: string, displayName: string): void;
+  /** Sets a custom attribute the IdP's way (an Entra extension attribute, an Okta profile attribute, a Google custom schema field...). */
+  setCustomAttribute(userId: string, value: string): void;
   addGroup(name: string): string;
   /** A `group` member throws where the IdP has no nesting or refuses the nesting (a cycle where cycles are refused). */
   addMember(groupId: string, member: { user: string } | { group: string }): void;
@@ -172,6 +174,8 @@ export interface ContractAdapter {
   memberListing: 'per-group' | 'inline' | 'per-project';
   /** Where the common `email` comes from by default: its own field, or the login (Google: primaryEmail). */
   defaultEmail: 'email' | 'login';
+  /** The JSONata expression (src/core/mapping) that reads what `setCustomAttribute` set from the IdP's raw user record. */
+  customAttributeExpression: string;
   /** An `attributeMapping` naming the IdP fields the adapter fills from `PersonSpec.alt`. */
   alternateMapping: Partial<AttributeMapping>;
   nesting: Nesting;

@@ -59,6 +59,8 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
     }).id,
     setState: (id, state) => void (state === 'enabled' ? dir.enableUser(id) : dir.disableUser(id)),
     rename: (id, displayName) => void dir.updateUser(id, { displayName }),
+    // A directory extension of an app registration: Graph returns it only when $selected.
+    setCustomAttribute: (id, value) => void dir.updateUser(id, { extension_8a1e3c_costCenter: value }),
     addGroup: (name) => dir.addGroup({ displayName: name }).id,
     addMember: (g, m) => dir.addMember(g, 'user' in m ? m.user : m.group),
     removeMember: (g, m) => dir.removeMember(g, m),
@@ -109,6 +111,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
 
 export const entraAdapter: ContractAdapter = {
   kind: 'entra',
+  customAttributeExpression: 'extension_8a1e3c_costCenter',
   start,
   pageSizes: { users: OBJECTS_PER_PAGE, groups: OBJECTS_PER_PAGE, members: LINKS_PER_PAGE },
   memberListing: 'inline',

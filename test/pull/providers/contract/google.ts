@@ -80,6 +80,12 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
       const user = dir.user(id)!;
       dir.updateUser(id, { name: { ...user.name, fullName: displayName } });
     },
+    // A field of a custom schema: Google returns customSchemas only with projection custom or full.
+    setCustomAttribute: (id, value) => {
+      const user = dir.user(id)!;
+      const schemas = (user.customSchemas ?? {}) as Record<string, Record<string, unknown>>;
+      dir.updateUser(id, { customSchemas: { ...schemas, HR: { costCenter: value } } });
+    },
     addGroup: (name) => dir.addGroup({ name }).id,
     addMember: (g, m) => void dir.addMember(g, m),
     removeMember: (g, m) => dir.removeMember(g, m),
@@ -134,6 +140,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
 
 export const googleAdapter: ContractAdapter = {
   kind: 'google',
+  customAttributeExpression: 'customSchemas.HR.costCenter',
   start,
   pageSizes: { users: USERS_PAGE, groups: GROUPS_PAGE, members: MEMBERS_PAGE },
   memberListing: 'per-group',

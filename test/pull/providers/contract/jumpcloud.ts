@@ -69,6 +69,8 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
     },
     setState: (id, state) => setState(id, state as State),
     rename: (id, displayname) => void org.updateUser(id, { displayname }),
+    // JumpCloud's custom attributes: `attributes`, a list of name/value pairs.
+    setCustomAttribute: (id, value) => void org.updateUser(id, { attributes: [{ name: 'costCenter', value }] }),
     addGroup: (name) => org.addGroup({ name }).id,
     addMember: (g, m) => {
       if (!('user' in m)) throw new Error('JumpCloud user groups do not nest: a user group holds users only');
@@ -123,6 +125,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
 
 export const jumpcloudAdapter: ContractAdapter = {
   kind: 'jumpcloud',
+  customAttributeExpression: 'attributes[name="costCenter"].value',
   start,
   pageSizes: { users: PAGE, groups: PAGE, members: PAGE },
   memberListing: 'per-group',

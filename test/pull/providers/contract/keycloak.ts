@@ -52,6 +52,8 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
       }).id,
     setState: (id, state) => void realm.updateUser(id, { enabled: state === 'enabled' }),
     rename: (id, displayName) => void realm.updateUser(id, { attributes: { ...realm.user(id).attributes, displayName: [displayName] } }),
+    // User attributes are lists of strings in Keycloak.
+    setCustomAttribute: (id, value) => void realm.updateUser(id, { attributes: { ...realm.user(id).attributes, costCenter: [value] } }),
     addGroup: (name) => realm.addGroup(name).id,
     // Keycloak's groups are a tree: a group joins another by moving under it (its one parent).
     addMember: (g, m) => ('user' in m ? realm.addMember(g, m.user) : realm.moveGroup(m.group, g)),
@@ -113,6 +115,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
 
 export const keycloakAdapter: ContractAdapter = {
   kind: 'keycloak',
+  customAttributeExpression: 'attributes.costCenter[0]',
   start,
   pageSizes: { users: PAGE, groups: PAGE, members: PAGE },
   memberListing: 'per-group',

@@ -37,6 +37,9 @@ export async function startLdapScenario(): Promise<ScenarioIdp> {
     addUser: (login) =>
       add(`uid=${login},ou=people,${slapd.baseDn}`, ['objectClass: inetOrgPerson', `uid: ${login}`, `cn: ${login}`, `givenName: ${login}`, 'sn: Test', `mail: ${login}@${DOMAIN}`]),
     rename: (id, displayName) => modify(id, 'replace', 'cn', displayName),
+    // inetOrgPerson's departmentNumber (RFC 2798), which no mapping reads: only an expression brings it.
+    setCustomAttribute: (id, value) => modify(id, 'replace', 'departmentNumber', value),
+    customAttributeExpression: 'departmentNumber',
     // ppolicy's lock: a pwdAccountLockedTime of 000001010000Z locks for good until removed.
     disable: (id) => modify(id, 'replace', 'pwdAccountLockedTime', '000001010000Z'),
     enable: (id) => modify(id, 'delete', 'pwdAccountLockedTime'),

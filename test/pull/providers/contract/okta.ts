@@ -51,6 +51,8 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
     }).id,
     setState: (id, state) => void dir.setStatus(id, state as OktaUserStatus),
     rename: (id, displayName) => void dir.updateUser(id, { displayName }),
+    // A custom attribute added to the Okta user profile schema.
+    setCustomAttribute: (id, value) => void dir.updateUser(id, { costCenter: value }),
     addGroup: (name) => dir.addGroup({ name }).id,
     addMember: (g, m) => {
       // https://developer.okta.com/docs/reference/api/groups/: a group's members are users.
@@ -117,6 +119,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
 
 export const oktaAdapter: ContractAdapter = {
   kind: 'okta',
+  customAttributeExpression: 'profile.costCenter',
   start,
   pageSizes: { users: USERS_PAGE, groups: GROUPS_PAGE, members: MEMBERS_PAGE },
   // https://developer.okta.com/docs/reference/api/users/#user-status

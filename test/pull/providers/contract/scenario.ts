@@ -15,6 +15,9 @@ export interface ScenarioIdp {
   /** A user signing in as `${login}@${fake.domain}`, named after the login. */
   addUser(login: string): string;
   rename(id: string, displayName: string): void;
+  /** Sets a custom attribute the IdP's way; `customAttributeExpression` reads it from the raw user record (absent: not scripted for this IdP). */
+  setCustomAttribute?(id: string, value: string): void;
+  customAttributeExpression?: string;
   disable(id: string): void;
   enable(id: string): void;
   /** Delete for good, as the IdP allows it. */
@@ -82,6 +85,11 @@ export async function startScenario(adapter: ContractAdapter, options: FakeOptio
     fake,
     addUser: (login) => fake.addUser(personNamed(login, fake.domain)),
     rename: (id, displayName) => fake.rename(id, displayName),
+    setCustomAttribute: (id, value) => {
+      fake.setCustomAttribute(id, value);
+      fake.settle();
+    },
+    customAttributeExpression: adapter.customAttributeExpression,
     disable: (id) => fake.setState(id, inactive),
     enable: (id) => fake.setState(id, active),
     hardDelete: (id) => deletion.apply(fake, id),

@@ -53,6 +53,8 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
     }).userId,
     setState: (id, state) => dir.setState(id, state as UserState),
     rename: (id, displayName) => dir.updateUser(id, { displayName }),
+    // Zitadel's v2 user has no free-form attributes (metadata is another API): the nickname stands in.
+    setCustomAttribute: (id, value) => dir.updateUser(id, { nickName: value }),
     addGroup: (name) => {
       dir.addRole(project.id, name);
       return `${project.id}:${name}`;
@@ -113,6 +115,7 @@ async function start(options: FakeOptions = {}): Promise<ContractFake> {
 
 export const zitadelAdapter: ContractAdapter = {
   kind: 'zitadel',
+  customAttributeExpression: 'human.profile.nickName',
   start,
   pageSizes: { users: PAGE, groups: PAGE, members: PAGE },
   // Members come from one listing of each project's grants (not per role), read projects up to the concurrency.

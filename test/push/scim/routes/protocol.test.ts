@@ -24,7 +24,7 @@ describe('discovery', () => {
     const types = await h.request('GET', '/scim/v2/ResourceTypes');
     expect(types.body.Resources.map((r: { endpoint: string }) => r.endpoint)).toEqual(['/Users', '/Groups']);
     const schemas = await h.request('GET', '/scim/v2/Schemas');
-    expect(schemas.body.Resources.map((s: { name: string }) => s.name)).toEqual(['User', 'EnterpriseUser', 'Group']);
+    expect(schemas.body.Resources.map((s: { name: string }) => s.name)).toEqual(['User', 'EnterpriseUser', 'RosterCustomUser', 'Group']);
     expect(JSON.stringify(schemas.body)).not.toContain('null');
     expect((await h.request('GET', '/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group')).body.name).toBe('Group');
   });

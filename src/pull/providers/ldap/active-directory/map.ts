@@ -6,8 +6,8 @@
  */
 import type { Entry } from 'ldapts';
 import type { DirectoryGroup, DirectoryUser } from '../../types.js';
-import { ProviderError } from '../../types.js';
-import { firstOf } from '../map.js';
+import { ProviderError, withSource } from '../../types.js';
+import { firstOf, plainEntry } from '../map.js';
 import type { LdapSettings } from '../settings.js';
 import { hasExpired, isAccountDisabled } from './account.js';
 import { bufferValue } from './entry.js';
@@ -25,7 +25,7 @@ export const AD_GROUP_LISTING_ATTRIBUTES = [...AD_GROUP_ATTRIBUTES, 'member'];
 export function adUserAttributes(settings: LdapSettings): string[] {
   const m = settings.mapping;
   const primary = settings.includePrimaryGroup ? ['objectSid', 'primaryGroupID'] : [];
-  return [...new Set(['objectGUID', m.userName, 'sAMAccountName', m.email, m.displayName, m.givenName, m.familyName, 'userAccountControl', 'accountExpires', ...primary])];
+  return [...new Set(['objectGUID', m.userName, 'sAMAccountName', m.email, m.displayName, m.givenName, m.familyName, 'userAccountControl', 'accountExpires', ...primary, ...(settings.source ?? [])])];
 }
 
 export const adId = (entry: Entry): string => formatObjectGuid(bufferValue(entry, 'objectGUID'));
@@ -47,7 +47,7 @@ export function mapAdUser(entry: Entry, settings: LdapSettings, now: Date): Dire
   const disabled = uac !== null && isAccountDisabled(uac);
   const expired = hasExpired(firstOf(entry, 'accountExpires') ?? undefined, now);
   const active = !disabled && !expired;
-  return {
+  const user: DirectoryUser = {
     externalId: adId(entry),
     userName,
     email: firstOf(entry, m.email),
@@ -57,6 +57,7 @@ export function mapAdUser(entry: Entry, settings: LdapSettings, now: Date): Dire
     active,
     ...(active ? {} : { status: disabled ? 'disabled' : 'expired' }),
   };
+  return settings.source ? withSource(user, plainEntry(entry), true) : user;
 }
 
 export function mapAdGroup(entry: Entry): DirectoryGroup {
