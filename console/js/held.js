@@ -8,6 +8,8 @@ import { get, post } from './api.js';
 import { changes, h, when } from './dom.js';
 
 const HELD_PAGE = 500;
+/** What a held plan waits to do (src/admin/operations/log-items.ts, heldItem). */
+const PLAN_ACTIONS = new Set(['user.deactivate', 'user.delete', 'membership.remove', 'group.delete']);
 
 /** `done(verb, result)`: what the page does once the run is approved or rejected. */
 export function heldPanel(ui, { connectionId, run, done }) {
@@ -30,12 +32,17 @@ export function heldPanel(ui, { connectionId, run, done }) {
   };
   get(`${base}/changes?outcome=held&limit=${HELD_PAGE}`)
     .then((page) => {
-      const affected = page.changes;
+      // The plan's waiting changes, apart from users the run held back for another reason
+      // (a userName another connection holds): approving applies the first list only.
+      const affected = page.changes.filter((c) => PLAN_ACTIONS.has(c.action));
+      const heldBack = page.changes.filter((c) => !PLAN_ACTIONS.has(c.action));
+      const items = (changes) => h('ul', { class: 'affected' }, changes.map((c) => h('li', { dataset: { action: c.action ?? '' } },
+        h('strong', {}, (c.action ?? '').replace(/^user\./, '')), ' ', c.entity?.userName ?? c.entity?.externalId ?? c.entity?.id ?? '',
+        c.reason ? h('span', { class: 'reason' }, ` (${c.reason})`) : '')));
       list.replaceChildren(
         h('p', { id: 'held-summary' }, `${affected.length}${page.nextCursor ? '+' : ''} change${affected.length === 1 ? '' : 's'} waiting:`),
-        h('ul', { class: 'affected' }, affected.map((c) => h('li', { dataset: { action: c.action ?? '' } },
-          h('strong', {}, (c.action ?? '').replace(/^user\./, '')), ' ', c.entity?.userName ?? c.entity?.externalId ?? c.entity?.id ?? '',
-          c.reason ? h('span', { class: 'reason' }, ` (${c.reason})`) : ''))),
+        items(affected),
+        ...(heldBack.length ? [h('p', { class: 'hint' }, 'Also held back, and not applied by an approval:'), items(heldBack)] : []),
         ...(page.nextCursor ? [h('p', { class: 'hint' }, h('a', { href: `#/connections/${connectionId}/runs/${run.runId}?outcome=held` }, `Only the first ${HELD_PAGE} are listed: see them all`))] : []),
       );
       enable(true);
@@ -51,8 +58,9 @@ export function heldPanel(ui, { connectionId, run, done }) {
     ui.clearError(section);
     try {
       const result = await post(`${base}/${verb}`);
-      ui.announce(verb === 'approve' ? `Approved: the run ${result.status}, ${changes(result.counts)}.` : `Rejected: the run is ${result.status}; nothing was applied.`);
+      // After the page re-renders: its own announcements ("3 changes shown") would replace this one.
       await done(verb, result);
+      ui.announce(verb === 'approve' ? `Approved: the run ${result.status}, ${changes(result.counts)}.` : `Rejected: the run is ${result.status}; nothing was applied.`);
     } catch (err) {
       enable(true);
       ui.showError(err, section);

@@ -76,15 +76,29 @@ const ui = {
   clearError,
   tenant: () => tenants.find((t) => t.slug === tenantSelect.value) ?? null,
   tenants: () => tenants,
+  /** Resolves once the page the hash names is rendered (so what is announced after it is not overwritten). */
   go: (hash) => {
-    if (location.hash === hash) void route();
-    else location.hash = hash;
+    if (location.hash === hash) return route();
+    const rendered = new Promise((resolve) => routeWaiters.push(resolve));
+    location.hash = hash;
+    return rendered;
   },
   refresh: () => route({ keepFocus: true }),
 };
 
+/** Callers of `ui.go` waiting for the hashchange's render. */
+const routeWaiters = [];
+
+async function route(options) {
+  try {
+    await render(options);
+  } finally {
+    for (const resolve of routeWaiters.splice(0)) resolve();
+  }
+}
+
 /** Render the view the hash names; focus its heading so a screen reader starts there. */
-async function route({ keepFocus = false } = {}) {
+async function render({ keepFocus = false } = {}) {
   if (!session.key()) return showSignIn();
   const hash = location.hash || '#/connections';
   const [pattern, view] = routes.find(([re]) => re.test(hash)) ?? routes.at(-1);

@@ -24,6 +24,7 @@ import type { SecretKeyring } from '../../core/secrets/index.js';
 import {
   findLoginUsers,
   findUserById,
+  insertChangeOutcomes,
   knownGroupsOf,
   listMappings,
   listUserGroups,
@@ -206,6 +207,12 @@ async function provisionWith(deps: ProvisionDeps, connection: ConnectionRow, req
   const kinds = countKinds(plan.changes);
   const requestId = randomUUID();
   if (plan.blocked) {
+    // Held back like a sync's userName conflict, and logged like one (the provisioning log's `held`).
+    if (!request.dryRun && live) {
+      await insertChangeOutcomes(db, [
+        { tenantId, connectionId: connection.id, requestId, source: 'admin', entityType: 'user', entityId: stored?.id ?? null, externalId: live.user.externalId, userName: live.user.userName, outcome: 'held', reason: plan.blocked },
+      ]);
+    }
     steps.push({ step: 'apply', status: 'failed', ms: 0, summary: `held back, as a sync would hold it: ${plan.blocked}`, detail: { changes: {} } });
   } else if (plan.changes.length === 0) {
     steps.push({ step: 'apply', status: 'skipped', ms: 0, summary: plan.outcome === 'not-found' ? 'nothing applied' : 'nothing to apply: the store already holds this', detail: { changes: {} } });
@@ -213,8 +220,7 @@ async function provisionWith(deps: ProvisionDeps, connection: ConnectionRow, req
     steps.push({ step: 'apply', status: 'skipped', ms: 0, summary: `dry run: would apply ${describeKinds(kinds)}${plan.heldBack ? `; ${plan.heldBack}` : ''}`, detail: { changes: kinds } });
   } else {
     await lease?.confirm();
-    // TODO(lead, issue 14): pass `requestId` on the Actor once helper LOG's Actor.requestId lands, so audit_events.request_id is set.
-    const applied = await applyChanges(db, { tenantId, actor: deps.actor }, plan.changes);
+    const applied = await applyChanges(db, { tenantId, actor: { ...deps.actor, requestId } }, plan.changes);
     steps.push({
       step: 'apply',
       status: 'ok',

@@ -69,6 +69,10 @@ describe('POST /connections/{id}/provision', () => {
     expect(res.json().steps[5]).toMatchObject({ step: 'apply', status: 'ok', detail: { auditEvents: 4 } });
     const actors = await queryRows<{ actor: string }>(h.store.db, sql`select distinct actor from (select actor_type || ':' || actor_id as actor from audit_events order by id offset ${audit}) x`);
     expect(actors).toEqual([{ actor: 'admin:api-key:acme admin' }]);
+    // The provisioning log names the provision: every event carries its request id.
+    const requests = await queryRows<{ id: string | null }>(h.store.db, sql`select distinct request_id as id from (select request_id from audit_events order by id offset ${audit}) x`);
+    expect(requests).toEqual([{ id: res.json().steps[5].detail.requestId }]);
+    expect(requests[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('by externalId: a user the store holds as the IdP has them is no change', async () => {
