@@ -33,6 +33,7 @@ import {
   type ConnectionRow,
   type Db,
   type LoginLookup,
+  type LoginUserView,
 } from '../../core/store/index.js';
 import { openProvider } from '../../pull/providers/open.js';
 import { findDescriptor, pullDescriptorOf, type UserWithGroups } from '../../pull/providers/index.js';
@@ -58,18 +59,11 @@ export interface ProvisionRequest {
   dryRun: boolean;
 }
 
-export interface ProvisionedUser {
-  id: string;
-  userName: string;
-  email: string | null;
-  displayName: string | null;
-  externalId: string | null;
-  active: boolean;
-  connectionId: string;
-  deactivatedAt: string | null;
+/** The stored user as the login hook shows them, with their groups' names and their roles. */
+export type ProvisionedUser = Omit<LoginUserView, 'updatedAt'> & {
   groups: string[];
   roles: Array<{ name: string; source: 'idp' | 'manual' }>;
-}
+};
 
 export interface ProvisionResult {
   dryRun: boolean;

@@ -92,7 +92,7 @@ afterAll(async () => {
 /** Waits for what the page does after a click (a request, then a render). */
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 const main = () => page.locator('main');
-const heading = (name: string) => page.getByRole('heading', { level: 1, name });
+const heading = (name: string) => page.getByRole('heading', { level: 1, name, exact: true });
 const status = () => page.locator('#status');
 
 async function expectAccessible(): Promise<void> {

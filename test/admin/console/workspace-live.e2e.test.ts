@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const main = () => page.locator('main');
-const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name, exact: typeof name === 'string' });
 const status = () => page.locator('#status');
 const secret = () => String(s.idp.settings.clientSecret);
 
