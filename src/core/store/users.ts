@@ -140,10 +140,11 @@ export async function readUserNameHolders(db: Db, tenantId: string, names: strin
   for (let i = 0; i < names.length; i += 10_000) {
     const rows = await queryRows<UserNameHolderRow>(
       db,
+      // LATERAL with LIMIT: a probe per name whatever the statistics say (see probe in scoped-reads.ts).
       sql`with claimed as (select value as name from json_array_elements_text(${JSON.stringify(names.slice(i, i + 10_000))}::text::json))
           select n.name, lower(n.name) as key, u.id::text as "userId", u.user_name as "userName", t.slug || '/' || c.name as connection
           from claimed n
-          left join ${users} u on u.tenant_id = ${tenantId}::uuid and lower(u.user_name) = lower(n.name)
+          left join lateral (${probe(sql`select u.id, u.user_name, u.connection_id, u.tenant_id from ${users} u where u.tenant_id = ${tenantId}::uuid and lower(u.user_name) = lower(n.name)`)}) u on true
           left join ${connections} c on c.id = u.connection_id
           left join ${tenants} t on t.id = u.tenant_id`,
     );

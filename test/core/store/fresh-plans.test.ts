@@ -8,7 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../../src/core/lifecycle/index.js';
-import { queryRows, rowsByIdQuery, scimUsersByUserNameQuery, type ConnectionScope } from '../../../src/core/store/index.js';
+import { membersOfQuery, queryRows, rowsByIdQuery, scimUsersByUserNameQuery, type ConnectionScope } from '../../../src/core/store/index.js';
 import { groupCreate, makeConnection, makeTenant, userCreate } from '../../support/factories.js';
 import { createTestStore, type TestStore } from '../../support/store.js';
 
@@ -38,9 +38,14 @@ async function explain(query: SQL): Promise<PlanNode[]> {
   return nodes;
 }
 
-/** How each node that reads `table` reads it, e.g. "Index Scan using users_pkey". */
+/** How each node that reads `table` reads it, e.g. "Index Scan using users_pkey" (a bitmap scan names the indexes under it). */
 const accessesOf = (nodes: PlanNode[], table: string) =>
-  nodes.filter((n) => n['Relation Name'] === table).map((n) => (n['Index Name'] ? `${n['Node Type']} using ${n['Index Name']}` : n['Node Type']));
+  nodes
+    .filter((n) => n['Relation Name'] === table)
+    .map((n) => {
+      const index = n['Index Name'] ?? n.Plans?.map((p) => p['Index Name']).filter(Boolean).join(' and ');
+      return index ? `${n['Node Type']} using ${index}` : n['Node Type'];
+    });
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -55,6 +60,8 @@ beforeAll(async () => {
   for (let i = 0; i < USERS; i += 1_000) await apply(users.slice(i, i + 1_000));
   const groups = Array.from({ length: 300 }, (_, n) => groupCreate(connection.id, `group ${n}`));
   await apply(groups);
+  // Ten members each, 3,000 memberships: what a member PATCH's answer and GET /Groups read back.
+  await apply(groups.flatMap((g, k) => Array.from({ length: 10 }, (_, m) => ({ kind: 'membership.add' as const, groupId: g.id!, userId: users[(k * 10 + m) % USERS]!.id! }))));
   userIds = users.map((u) => u.id!);
   groupIds = groups.map((g) => g.id!);
 }, 120_000);
@@ -85,6 +92,17 @@ describe('keyed reads on a freshly loaded, never analysed database', () => {
   it('reads groups by id through the primary key', async () => {
     const ids = groupIds.slice(0, 20);
     expect(accessesOf(await explain(rowsByIdQuery('groups', scope, ids)), 'groups')).toEqual(['Index Scan using groups_pkey']);
+  });
+
+  it("reads groups' members through the memberships' primary key, a range per group", async () => {
+    const ids = groupIds.slice(0, 20);
+    const nodes = await explain(membersOfQuery(scope, ids));
+    // An index scan or a bitmap of the same range, as the planner likes: either reads one group's members.
+    const [access, ...more] = accessesOf(nodes, 'group_memberships');
+    expect(more).toEqual([]);
+    expect(access).toMatch(/^(Index Scan|Index Only Scan|Bitmap Heap Scan) using group_memberships_group_id_user_id_pk$/);
+    expect(accessesOf(nodes, 'users')).toEqual(['Index Scan using users_pkey']);
+    expect(await queryRows(store.db, membersOfQuery(scope, ids))).toHaveLength(200);
   });
 
   it('reads nothing of another connection of the tenant', async () => {
