@@ -9,6 +9,15 @@
  * limit is off. BENCH_KEEP_DATABASE=1 keeps the loaded database afterwards.
  *
  *   npm run build && npx tsx bench/scim/throughput.ts [--users 100000] [--groups 5000] [--seconds 10] [--connections 50]
+ *
+ * `--fresh` starts from an empty database that nobody has analysed, as an IdP's
+ * first push meets it: the users (10,000 unless --users says) are POSTed over
+ * SCIM by 50 workers, then GET filter=userName eq and GET by id are measured
+ * right away, with no ANALYZE, and once more after one (`analysed: true`).
+ * Each result says whether autovacuum had analysed the users table by the end
+ * of it, as that would measure its statistics instead of Roster's plans.
+ *
+ *   npm run build && npx tsx bench/scim/throughput.ts --fresh [--users 10000] [--seconds 10]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,10 +41,12 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     // Run only the workloads whose name contains one of these (comma-separated); the ceiling always runs.
     only: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
   },
 });
-const USERS = Number(args.users);
-const GROUPS = Number(args.groups);
+const FRESH = args.fresh!;
+const USERS = FRESH && process.argv.every((a) => !a.startsWith('--users')) ? 10_000 : Number(args.users);
+const GROUPS = FRESH ? 0 : Number(args.groups);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,9 +85,13 @@ try {
   await op('connection.update', { connection: connection.id, scimRatePerMinute: 0 });
   const { token } = await op<{ token: string }>('token.create', { connection: connection.id, name: 'bench' });
 
-  log(`loading ${USERS} users and ${GROUPS} groups`);
-  const userIds = Array.from({ length: USERS }, () => randomUUID());
+  const userIds: string[] = Array.from({ length: FRESH ? 0 : USERS }, () => randomUUID());
   const groupIds = Array.from({ length: GROUPS }, () => randomUUID());
+  if (!FRESH) await loadDirect();
+  else await store.close();
+
+  async function loadDirect() {
+  log(`loading ${USERS} users and ${GROUPS} groups`);
   const apply = (changes: LifecycleChange[]) => applyChanges(store.db, { tenantId: connection.tenantId, actor: { type: 'system' } }, changes);
   for (let i = 0; i < USERS; i += 10_000) {
     await apply(
@@ -98,13 +113,39 @@ try {
   // measure bad plans instead of Roster.
   const loaded = postgres(dbUrl, { max: 1, onnotice: () => {} });
   await loaded.unsafe('vacuum analyze');
-  if (process.env.BENCH_LOG_STATEMENTS) await loaded.unsafe(`alter database ${name} set log_min_duration_statement = 0`);
   await loaded.end();
+  }
+  if (process.env.BENCH_LOG_STATEMENTS) await admin.unsafe(`alter database ${name} set log_min_duration_statement = 0`);
 
   const rosterPort = await start([...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'bin/roster.js', 'serve', '--port', '0'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'production' }, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   const ceilingPort = await start(['--import', 'tsx', 'bench/scim/ceiling-server.ts'], { DATABASE_URL: dbUrl }, /listening (\d+)/);
   const scim = `http://127.0.0.1:${rosterPort}/scim/v2`;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+  // When autovacuum (or anyone) last analysed the users table: a fresh run's figures hold only while this is null.
+  const usersAnalysedAt = async () => {
+    const watch = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    const [row] = await watch.unsafe<{ at: Date | null }[]>(`select greatest(last_analyze, last_autoanalyze) as at from pg_stat_user_tables where relname = 'users'`);
+    await watch.end();
+    return row?.at ?? null;
+  };
+  let loadSeconds = 0;
+  if (FRESH) {
+    // The IdP's first push: 50 workers POST the users one request each, as Entra and Okta do.
+    log(`POSTing ${USERS} users over SCIM`);
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        for (let n = next++; n < USERS; n = next++) {
+          const body = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], externalId: `ext-${n}`, userName: `user${n}@bench.example`, name: { givenName: 'Bench', familyName: `${n}` }, displayName: `User ${n}`, emails: [{ value: `user${n}@bench.example`, type: 'work', primary: true }], active: true };
+          const res = await fetch(`${scim}/Users`, { method: 'POST', headers, body: JSON.stringify(body) });
+          if (res.status !== 201) throw new Error(`POST /Users answered ${res.status}: ${await res.text()}`);
+          userIds.push(((await res.json()) as { id: string }).id);
+        }
+      }),
+    );
+    loadSeconds = (performance.now() - started) / 1000;
+  }
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
   let sequence = 0;
 
@@ -150,7 +191,10 @@ try {
   ];
 
   const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
-  const selected = workloads.filter((w) => w.kind === 'ceiling' || w.kind === 'write-floor' || !only || only.some((o) => w.name.toLowerCase().includes(o)));
+  // A fresh run measures the two reads an IdP's push leans on, before and after an ANALYZE.
+  const selected = FRESH
+    ? [...workloads.slice(2, 4), ...workloads.slice(2, 4).map((w) => ({ ...w, name: `${w.name} (after ANALYZE)`, analysed: true }))]
+    : workloads.filter((w) => w.kind === 'ceiling' || w.kind === 'write-floor' || !only || only.some((o) => w.name.toLowerCase().includes(o)));
   // CPU seconds used so far by a process (Linux /proc; utime + stime in clock ticks of 1/100 s).
   const cpuSeconds = (pid: number) => {
     try {
@@ -166,7 +210,15 @@ try {
   };
   const results: Array<Record<string, unknown>> = [];
   let ceiling = 0;
-  for (const w of selected) {
+  let analysed = false;
+  for (const w of selected as Array<(typeof workloads)[number] & { analysed?: boolean }>) {
+    if (w.analysed && !analysed) {
+      analysed = true;
+      log('ANALYZE');
+      const analyse = postgres(dbUrl, { max: 1, onnotice: () => {} });
+      await analyse.unsafe('analyze');
+      await analyse.end();
+    }
     const run = (duration: number) =>
       autocannon({
         url: w.url,
@@ -194,10 +246,16 @@ try {
       cpuMicrosecondsPerRequest: { server: Math.round((cpu.server * 1e6) / r.requests.total), database: Math.round((cpu.db * 1e6) / r.requests.total) },
       non2xx: r.non2xx,
       errors: r.errors,
-      percentOfCeiling: w.kind === 'ceiling' ? 100 : Math.round((rps / ceiling) * 1000) / 10,
+      ...(FRESH ? { usersTableAnalysedAt: await usersAnalysedAt() } : { percentOfCeiling: w.kind === 'ceiling' ? 100 : Math.round((rps / ceiling) * 1000) / 10 }),
     });
   }
-  console.log(JSON.stringify({ benchmark: 'scim-throughput', users: USERS, groups: GROUPS, connections: CONNECTIONS, seconds: SECONDS, node: process.version, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      { benchmark: FRESH ? 'scim-throughput-fresh' : 'scim-throughput', users: USERS, groups: GROUPS, connections: CONNECTIONS, seconds: SECONDS, node: process.version, ...(FRESH ? { loadSeconds: Math.round(loadSeconds * 10) / 10, usersPostedPerSecond: Math.round(USERS / loadSeconds) } : {}), loadAverage: (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100), results },
+      null,
+      2,
+    ),
+  );
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));

@@ -2,7 +2,7 @@
  * Read-side group queries: for the SCIM routes and sync-on-login. Writes go
  * through src/core/lifecycle. Every query names the tenant and the connection.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from './db.js';
 import { pageOf, rowsById, type ConnectionScope, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
 
@@ -24,17 +24,24 @@ export async function membersOf(
 ): Promise<Map<string, Array<{ id: string; display: string | null }>>> {
   const result = new Map<string, Array<{ id: string; display: string | null }>>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return result;
-  const rows = await queryRows<{ group_id: string; id: string; display: string | null }>(
-    db,
-    sql`select m.group_id, u.id, coalesce(m.display, u.display_name, u.user_name) as display
-        from group_memberships m join users u on u.id = m.user_id
-        where m.tenant_id = ${scope.tenantId}::uuid and u.connection_id = ${scope.connectionId}::uuid
-          and m.group_id in (select value::uuid from json_array_elements_text(${JSON.stringify(groupIds)}::text::json))
-        order by m.group_id, u.user_name`,
-  );
+  const rows = await queryRows<{ group_id: string; id: string; display: string | null }>(db, membersOfQuery(scope, groupIds));
   for (const r of rows) result.get(r.group_id)?.push({ id: r.id, display: r.display });
   return result;
 }
+
+/**
+ * membersOf's statement: one range of the memberships' primary key (group_id,
+ * user_id) per group. Joined as a whole, a table nobody has analysed yet
+ * makes the planner read every membership of the tenant (see probe in
+ * scoped-reads.ts); OFFSET 0 keeps the per-group subquery apart.
+ */
+export const membersOfQuery = (scope: ConnectionScope, groupIds: string[]): SQL =>
+  sql`select r.group_id, r.id, r.display
+        from json_array_elements_text(${JSON.stringify(groupIds)}::text::json) as k(id)
+        cross join lateral (select m.group_id, u.id, u.user_name, coalesce(m.display, u.display_name, u.user_name) as display
+          from group_memberships m join users u on u.id = m.user_id
+          where m.group_id = k.id::uuid and m.tenant_id = ${scope.tenantId}::uuid and u.connection_id = ${scope.connectionId}::uuid offset 0) r
+        order by r.group_id, r.user_name`;
 
 /** Stored groups of this connection among `externalIds`. */
 export async function knownGroupsOf(
@@ -46,9 +53,10 @@ export async function knownGroupsOf(
   if (externalIds.length === 0) return new Map();
   const rows = await queryRows<{ id: string; external_id: string; display_name: string; source_hash: string | null }>(
     db,
-    sql`select g.id, g.external_id, g.display_name, g.source_hash from groups g
-        where g.tenant_id = ${tenantId}::uuid and g.connection_id = ${connectionId}::uuid
-          and g.external_id in (select value from json_array_elements_text(${JSON.stringify(externalIds)}::text::json))`,
+    // One probe of groups_connection_external_id_idx per externalId, not a read of the connection's groups (see membersOfQuery).
+    sql`select r.* from json_array_elements_text(${JSON.stringify(externalIds)}::text::json) as k(external_id)
+        cross join lateral (select g.id, g.external_id, g.display_name, g.source_hash from groups g
+          where g.connection_id = ${connectionId}::uuid and g.external_id = k.external_id and g.tenant_id = ${tenantId}::uuid offset 0) r`,
   );
   return new Map(rows.map((r) => [r.external_id, { id: r.id, displayName: r.display_name, sourceHash: r.source_hash }]));
 }

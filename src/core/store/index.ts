@@ -8,6 +8,7 @@ export * from './connections.js';
 export * from './users.js';
 export * from './groups.js';
 export type { ConnectionScope, ListOptions, Page, VersionedRow } from './scoped-reads.js';
+export { rowsByIdQuery } from './scoped-reads.js';
 export * from './roles.js';
 export * from './mappings.js';
 export * from './audit.js';

@@ -4,11 +4,11 @@
  * never here. Every query names the tenant, except finding which tenant a
  * user id belongs to.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from './db.js';
 import { connections, groupMemberships, groups, roles, tenants, userRoles, users, type UserRow } from './schema.js';
 import { isUuid } from './ids.js';
-import { inScope, pageOf, rowsById, versionColumn, type ConnectionScope, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
+import { inScope, pageOf, probe, rowsById, versionColumn, type ConnectionScope, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
 
 /** Where a page of a tenant's users ended: its last user's userName and id. */
 export interface UserListPosition {
@@ -140,10 +140,11 @@ export async function readUserNameHolders(db: Db, tenantId: string, names: strin
   for (let i = 0; i < names.length; i += 10_000) {
     const rows = await queryRows<UserNameHolderRow>(
       db,
+      // LATERAL with LIMIT: a probe per name whatever the statistics say (see probe in scoped-reads.ts).
       sql`with claimed as (select value as name from json_array_elements_text(${JSON.stringify(names.slice(i, i + 10_000))}::text::json))
           select n.name, lower(n.name) as key, u.id::text as "userId", u.user_name as "userName", t.slug || '/' || c.name as connection
           from claimed n
-          left join ${users} u on u.tenant_id = ${tenantId}::uuid and lower(u.user_name) = lower(n.name)
+          left join lateral (${probe(sql`select u.id, u.user_name, u.connection_id, u.tenant_id from ${users} u where u.tenant_id = ${tenantId}::uuid and lower(u.user_name) = lower(n.name)`)}) u on true
           left join ${connections} c on c.id = u.connection_id
           left join ${tenants} t on t.id = u.tenant_id`,
     );
@@ -292,14 +293,15 @@ export const getScimUsersById = (db: Db, scope: ConnectionScope, ids: string[]) 
  * filter's SQL and the unique index.
  */
 export async function getScimUsersByUserName(db: Db, scope: ConnectionScope, names: string[]): Promise<Map<string, ScimUserRow>> {
-  const rows = await queryRows<ScimUserRow & { asked: string }>(
-    db,
-    sql`select k.asked, u.*, ${versionColumn('u')}
-        from json_array_elements_text(${JSON.stringify(names)}::text::json) as k(asked)
-        join users u on lower(u.user_name) = lower(k.asked) and ${inScope('u', scope)}`,
-  );
+  const rows = await queryRows<ScimUserRow & { asked: string }>(db, scimUsersByUserNameQuery(scope, names));
   return new Map(rows.map(({ asked, ...row }) => [asked, row]));
 }
+
+/** getScimUsersByUserName's statement: one probe of users_tenant_username_uq per name (see probe in scoped-reads.ts). */
+export const scimUsersByUserNameQuery = (scope: ConnectionScope, names: string[]): SQL =>
+  sql`select k.asked, r.*
+        from json_array_elements_text(${JSON.stringify(names)}::text::json) as k(asked)
+        cross join lateral (${probe(sql`select u.*, ${versionColumn('u')} from users u where lower(u.user_name) = lower(k.asked) and ${inScope('u', scope)}`)}) r`;
 
 /** A user of this connection with this externalId or userName: what a SCIM POST may link to. */
 export async function findLinkableUser(db: Db, scope: ConnectionScope, externalId: string | null, userName: string): Promise<ScimUserRow | undefined> {
