@@ -8,7 +8,7 @@ import { decryptConnectionSecrets, openProvider } from '../../pull/providers/ope
 import { ValidationError } from '../../core/errors/index.js';
 import { resolvedUrlRefusal } from '../../core/net/outbound.js';
 import { pullDescriptorOf, pullKindsInWords, type ConnectionTestResult } from '../../pull/providers/index.js';
-import { approveHeldRun, syncConnection } from '../../pull/reconcile/run.js';
+import { APPLY_WORKERS, approveHeldRun, syncConnection } from '../../pull/reconcile/run.js';
 import type { SyncReport } from '../../pull/reconcile/report.js';
 import { resolveConnection } from './resolve.js';
 import { metrics } from '../../core/metrics/index.js';
@@ -27,7 +27,7 @@ export const syncRun = defineOperation({
   async run(ctx, input): Promise<SyncReport> {
     const row = await resolveConnection(ctx.store.db, input.connection);
     const label = `${row.tenant.slug}/${row.name}`;
-    const deps = { db: ctx.store.db, logger: ctx.logger, actor: ctx.actor };
+    const deps = { db: ctx.store.db, logger: ctx.logger, actor: ctx.actor, applyWorkers: ctx.store.backend === 'postgres' ? APPLY_WORKERS : 1 };
     if (input.approve) {
       if (input.dryRun || input.full) throw new ValidationError('--approve applies a held plan as it is: it cannot be combined with --full or --dry-run');
       return recorded(row.kind, await approveHeldRun(deps, row, { label, runId: input.approve, leaseTtlMs: ctx.syncLeaseMs }));

@@ -211,7 +211,7 @@ async function changeMembersOnce(ctx: ApplyContext, changes: MemberChange[], add
   const write = add
     ? sql`insert into group_memberships (group_id, user_id, tenant_id, display)
           select v.group_id, v.user_id, ${t}::uuid, v.display from valid v on conflict do nothing
-          returning group_id, user_id, (select connection_id from groups where id = group_id) as connection_id`
+          returning group_id, user_id`
     : sql`delete from group_memberships m using valid v
           where m.group_id = v.group_id and m.user_id = v.user_id and m.tenant_id = ${t}::uuid
           returning m.group_id, m.user_id, v.connection_id`;
@@ -223,9 +223,10 @@ async function changeMembersOnce(ctx: ApplyContext, changes: MemberChange[], add
     aud as (${auditInsert(ctx, {
       action: add ? 'membership.added' : 'membership.removed',
       entityType: 'group',
-      from: 'w',
+      // The group's connection from the validated input: a lookup per written row cost ~1 µs each (500k on a first sync).
+      from: add ? 'w join (select distinct group_id, connection_id from valid) gc on gc.group_id = w.group_id' : 'w',
       entityId: 'w.group_id',
-      connectionId: 'w.connection_id',
+      connectionId: add ? 'gc.connection_id' : 'w.connection_id',
       before: add ? 'null' : "jsonb_build_object('groupId', w.group_id, 'userId', w.user_id)",
       after: add ? "jsonb_build_object('groupId', w.group_id, 'userId', w.user_id)" : 'null',
     })}),

@@ -81,6 +81,16 @@ export function asStoreUnavailable(err: unknown): unknown {
 }
 
 /** Turn constraint violations into typed errors; anything else is rethrown as is. */
+/**
+ * A transaction the database aborted to break a lock cycle or a serialization
+ * conflict with another transaction: nothing in its changes was wrong, and the
+ * same changes apply when tried again on their own.
+ */
+export function isLockConflict(err: unknown): boolean {
+  const code = pgErrorOf(err)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 export function translateDbError(err: unknown): unknown {
   if (isConnectionError(err)) return asStoreUnavailable(err);
   const pg = pgErrorOf(err);

@@ -15,7 +15,7 @@
  */
 import { ConflictError } from '../../core/errors/index.js';
 import { applyChanges, type Actor, type ChangeOf, type LifecycleChange } from '../../core/lifecycle/index.js';
-import type { Db } from '../../core/store/index.js';
+import { isLockConflict, type Db } from '../../core/store/index.js';
 import type { Admission, UserNameConflict } from './collisions.js';
 import { withoutRename } from './collisions.js';
 import type { GuardResult } from './guard.js';
@@ -103,26 +103,72 @@ export async function applyInChunks(target: ApplyTarget, changes: LifecycleChang
  * changes, then the memberships drawn group by group and applied in chunks
  * (never all 500k of a first sync in memory at once), then the destructive
  * tail. Returns the membership removals a held plan keeps.
+ *
+ * Membership additions are the bulk of a first sync (five per user) and cost
+ * the database far more than the reconciler: with `workers` > 1 they apply in
+ * that many transactions at once, each on its own groups, so a server with
+ * cores to spare uses them (see applyConcurrently). Removals follow, one
+ * transaction at a time, after every addition: a user moved between two
+ * groups that map the same role never loses it in between, and no two
+ * transactions recompute one user's roles from what each sees of the other's
+ * half-made changes.
  */
-export async function applyPlan(target: ApplyTarget, plan: Plan, guard: GuardResult, admitted: Admission): Promise<LifecycleChange[]> {
+export async function applyPlan(target: ApplyTarget, plan: Plan, guard: GuardResult, admitted: Admission, workers = 1): Promise<LifecycleChange[]> {
   const { before, after } = splitAtMemberships(admitted.changes);
   await applyInChunks(target, before);
   const withheld: LifecycleChange[] = [];
-  let batch: LifecycleChange[] = [];
-  // Drawn after the users applied, so a user held back while applying gets no membership either.
-  for (const group of plan.memberships.byGroup(target.notCreated)) {
-    for (const change of group) {
-      if (change.kind === 'membership.remove' && guard.membershipRemovals !== 'apply') {
-        if (guard.membershipRemovals === 'withhold') withheld.push(change);
-        continue;
+  const removals: LifecycleChange[] = [];
+  function* additions(): Generator<LifecycleChange[]> {
+    let batch: LifecycleChange[] = [];
+    // Drawn after the users applied, so a user held back while applying gets no membership either.
+    for (const group of plan.memberships.byGroup(target.notCreated)) {
+      for (const change of group) {
+        if (change.kind === 'membership.remove') {
+          if (guard.membershipRemovals === 'apply') removals.push(change);
+          else if (guard.membershipRemovals === 'withhold') withheld.push(change);
+          continue;
+        }
+        batch.push(change);
+        if (batch.length < target.size) continue;
+        yield batch;
+        batch = [];
       }
-      batch.push(change);
-      if (batch.length < target.size) continue;
-      await applyHoldingBack(target, batch);
-      batch = [];
     }
+    if (batch.length) yield batch;
   }
-  if (batch.length) await applyHoldingBack(target, batch);
+  await applyConcurrently(target, additions(), workers);
+  await applyInChunks(target, removals);
   await applyInChunks(target, after);
   return withheld;
+}
+
+/**
+ * Apply the batches in up to `workers` transactions at once. The batches are
+ * drawn one at a time as a worker frees, so no more than `workers` of them are
+ * held. Two transactions can still meet on a row both must lock (a mapped
+ * role both grant one user); the database then aborts one of them to break
+ * the cycle, and that batch is applied again after the others, on its own.
+ * Any other failure stops the drawing and is thrown once the batches in
+ * flight are done.
+ */
+async function applyConcurrently(target: ApplyTarget, batches: Iterator<LifecycleChange[]>, workers: number): Promise<void> {
+  const again: LifecycleChange[][] = [];
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure) {
+      const next = batches.next();
+      if (next.done) return;
+      try {
+        await applyHoldingBack(target, next.value);
+      } catch (error) {
+        if (workers > 1 && isLockConflict(error)) {
+          if (target.failed === next.value) target.failed = undefined;
+          again.push(next.value);
+        } else failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
+  if (failure) throw failure.error;
+  for (const batch of again) await applyHoldingBack(target, batch);
 }

@@ -318,6 +318,12 @@ export function planChanges(stored: StoredState, directory: Snapshot, options: P
   };
 }
 
+/** The plan of a run that found nothing new: no change, the desired state is the stored one. */
+export function unchangedPlan(nesting: Nesting, usersSynced: number, groupsSynced: number): Plan {
+  const memberships = planMemberships({ desired: new Map(), stored: new Map(), groupIds: new Map(), userIds: new Map() });
+  return { changes: [], memberships, counts: {}, usersSynced, groupsSynced, nesting, warnings: [], skipped: { byReason: {}, sample: [] }, held: [] };
+}
+
 /**
  * userNames are unique per tenant. A new user whose userName a stored user of
  * this connection holds, where that user is deleted by this plan, is the

@@ -11,16 +11,16 @@ import { ConflictError, NotFoundError, ValidationError } from '../../core/errors
 import type { Actor, LifecycleChange } from '../../core/lifecycle/index.js';
 import type { Logger } from '../../core/logging/index.js';
 import { providerContext } from '../providers/open.js';
-import { createProvider, isProviderKind, pullKindsInWords, ProviderError, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../providers/index.js';
+import { createProvider, isProviderKind, pullKindsInWords, ProviderError, type DirectoryEvent, type DirectoryProvider, type ProviderContext, type ProviderStats } from '../providers/index.js';
 import type { ConnectionRow, Db } from '../../core/store/index.js';
 import { applyInChunks, applyPlan, type ApplyTarget } from './apply-plan.js';
 import { admitUserNames, claimedUserNames, describeConflicts, type Admission } from './collisions.js';
 import { guardPlan, type GuardResult } from './guard.js';
 import { DEFAULT_SYNC_LEASE_MS, withLease, type HeldLease } from './lease.js';
-import { NO_NESTING, planChanges, type Nesting, type Plan } from './plan.js';
+import { NO_NESTING, planChanges, unchangedPlan, type Nesting, type Plan, type StoredState } from './plan.js';
 import { approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
-import { createSnapshotBuilder } from './snapshot.js';
+import { createSnapshotBuilder, type SnapshotBuilder } from './snapshot.js';
 import { findRun, finishRun, insertRun, latestRun, saveCursor, type RunPatch } from '../../core/store/index.js';
 import { findUserNameHolders, loadStoredState } from './store.js';
 import { recordFailedApply, recordHeldBack, skippedOf } from './log.js';
@@ -35,6 +35,11 @@ export interface SyncDeps {
   db: Db;
   logger: Logger;
   actor: Actor;
+  /**
+   * Transactions that apply a plan's membership additions at once (default 1).
+   * The operation sets APPLY_WORKERS on Postgres; the embedded database has one connection.
+   */
+  applyWorkers?: number;
   /** Builds the provider; tests and the demo may swap it. Default: the registry. */
   providerFor?: (kind: string, context: ProviderContext) => DirectoryProvider | Promise<DirectoryProvider>;
 }
@@ -58,6 +63,8 @@ interface StoredCursor {
   v: 2;
   provider: unknown;
   nesting: Nesting;
+  /** What the run that saved the cursor synced: a delta that brings nothing reports it again (see readAndPlan). */
+  synced?: { users: number; groups: number };
 }
 
 interface HeldPlan {
@@ -65,6 +72,14 @@ interface HeldPlan {
   counts: Partial<Record<LifecycleChange['kind'], number>>;
   cursor: StoredCursor | null;
 }
+
+/**
+ * Membership transactions at once on Postgres. Two: a first sync spends most of
+ * its time in the database writing memberships with their audit events, and a
+ * second transaction puts a second core to work (measured in bench/sync); more
+ * would take connections from the pool that SCIM and the admin API share.
+ */
+export const APPLY_WORKERS = 2;
 
 function readCursor(raw: unknown): StoredCursor | null {
   if (raw && typeof raw === 'object' && (raw as { v?: unknown }).v === 2) return raw as StoredCursor;
@@ -105,10 +120,22 @@ interface ReadResult {
   storedGroups: number;
 }
 
+/** Events a delta may bring before the stored state is read (see readAndPlan). */
+const DEFERRED_EVENTS = 5_000;
+
 /**
  * Read the provider into a snapshot and plan against the stored state. Its
  * own function so that the stored state, the snapshot and their indexes are
  * garbage once the plan exists: only the plan is held while it applies.
+ *
+ * A full listing reads the stored state first: its hashes let the snapshot
+ * drop unchanged records as they arrive. A delta usually brings a handful of
+ * events, and reading 100k stored users to lay nothing over them was most of
+ * a no-change run: its pages wait (up to DEFERRED_EVENTS events) until it is
+ * known whether there is anything to plan. A delta that brought no event, on
+ * a connection without a scope, plans nothing: the desired state is the
+ * stored one, unchanged since the last run. (A scope is applied to the stored
+ * users on every run, so a scoped connection always reads them.)
  */
 async function readAndPlan(
   deps: SyncDeps,
@@ -118,26 +145,43 @@ async function readAndPlan(
   stored0: StoredCursor | null,
   lease: HeldLease,
 ): Promise<ReadResult> {
-  // Stored state first: its hashes let the snapshot drop unchanged records as they arrive.
-  const stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
-  const builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
+  const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
+  let stored: StoredState | undefined;
+  let builder: SnapshotBuilder | undefined;
+  const waiting: DirectoryEvent[][] = [];
+  let waitingEvents = 0;
+  const readStored = async () => {
+    stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
+    builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
+    for (const page of waiting.splice(0)) builder.add(page);
+  };
+  const mayDefer = !options.full && stored0 !== null && !hasScope(scope);
+  if (!mayDefer) await readStored();
   const provider = await (deps.providerFor ?? createProvider)(connection.kind, providerContext(connection, options.secrets, { logger: deps.logger, stats }));
 
   let error: string | undefined;
   let mode: 'full' | 'delta' = 'full';
   let nextCursor: unknown = null;
+  let pages = 0;
   let users = 0;
   let groups = 0;
   try {
     const dir = await provider.run({ cursor: options.full ? null : (stored0?.provider ?? null), full: !!options.full });
     mode = dir.mode;
+    if (mode === 'full' && !builder) await readStored();
     for await (const page of dir.pages) {
-      builder.add(page);
+      pages += 1;
+      if (builder) builder.add(page);
+      else {
+        waiting.push(page);
+        waitingEvents += page.length;
+        if (waitingEvents > DEFERRED_EVENTS) await readStored();
+      }
       for (const e of page) {
         if (e.type === 'user') users += 1;
         else if (e.type === 'group') groups += 1;
       }
-      options.onProgress?.({ pages: builder.snapshot.pages, users, groups });
+      options.onProgress?.({ pages, users, groups });
       lease.assertHeld();
     }
     nextCursor = dir.nextCursor();
@@ -145,9 +189,13 @@ async function readAndPlan(
     if (!(err instanceof ProviderError)) throw err;
     error = `${err.kind}: ${err.message}`;
   }
-  const snapshot = builder.finish(error === undefined);
-  const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
-  const plan = planChanges(stored, snapshot, { mode, scope });
+  if (!builder && waitingEvents === 0 && error === undefined && mode === 'delta' && stored0?.synced) {
+    const { users: usersSynced, groups: groupsSynced } = stored0.synced;
+    return { plan: unchangedPlan(stored0.nesting, usersSynced, groupsSynced), mode, nextCursor, complete: true, error, pages, storedActiveUsers: usersSynced, storedGroups: groupsSynced };
+  }
+  if (!builder) await readStored();
+  const snapshot = builder!.finish(error === undefined);
+  const plan = planChanges(stored!, snapshot, { mode, scope });
   return {
     plan,
     mode,
@@ -155,9 +203,14 @@ async function readAndPlan(
     complete: snapshot.complete,
     error,
     pages: snapshot.pages,
-    storedActiveUsers: stored.users.filter((u) => u.active).length,
-    storedGroups: stored.groups.length,
+    storedActiveUsers: stored!.users.filter((u) => u.active).length,
+    storedGroups: stored!.groups.length,
   };
+}
+
+/** A scope that can leave someone out: its absence lets a delta without events plan nothing. */
+function hasScope(scope: ScopeSettings | undefined): boolean {
+  return (scope?.groups?.length ?? 0) > 0 || (scope?.excludeEmailPatterns?.length ?? 0) > 0;
 }
 
 export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, options: SyncOptions): Promise<SyncReport> {
@@ -189,7 +242,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       });
       const admitted = await admit(deps, tenantId, guard.apply);
       const { mode, nextCursor } = read;
-      const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting };
+      const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting, synced: { users: plan.usersSynced, groups: plan.groupsSynced } };
       const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced, skipped: skippedOf(plan.skipped) };
       // userName conflicts make a run partial (its cursor stays, so the next run tries them again);
       // a held or incomplete run keeps its own status and says both.
@@ -209,7 +262,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       const target: ApplyTarget = { db: deps.db, lease, tenantId, actor, size: options.chunkSize ?? 5000, counts, notCreated: admitted.notCreated, conflicts: [] };
       let withheldMembers: LifecycleChange[];
       try {
-        withheldMembers = await applyPlan(target, plan, guard, admitted);
+        withheldMembers = await applyPlan(target, plan, guard, admitted, deps.applyWorkers);
       } catch (err) {
         await recordFailedApply(deps.db, { tenantId, connectionId: connection.id, runId: run.id }, target.failed, err);
         return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
