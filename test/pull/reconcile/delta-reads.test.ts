@@ -43,7 +43,7 @@ const provider: DirectoryProvider = {
       mode: answer.mode,
       pages: (async function* () {
         for (const page of answer.pages) yield page;
-        if (answer.failAfterPages) throw new ProviderError('unavailable', 'the IdP went away');
+        if (answer.failAfterPages) throw new ProviderError('network', 'the IdP went away');
       })(),
       nextCursor: () => token,
     };
