@@ -26,7 +26,8 @@
  * process's memory by V8 space every 250 ms and at its log lines;
  * BENCH_HEAP_PROFILE=<file> writes a sampling heap profile of the initial
  * sync (what outlived young collections); BENCH_SYNC_NODE_ARGS passes flags
- * such as --trace-gc to the sync process.
+ * such as --trace-gc to the sync process; BENCH_CPU_PROFILE=<folder> writes a
+ * CPU profile of each phase's sync.
  * DATABASE_URL names the server (default
  * postgres://postgres@127.0.0.1:5432/test); each provider gets its own
  * database, dropped afterwards.

@@ -140,6 +140,29 @@ async function reopen(): Promise<void> {
   store = await openStore({ databaseUrl: url });
 }
 
+/**
+ * BENCH_CPU_PROFILE=<folder>: a CPU profile of each phase's sync.run, written
+ * as <folder>/<phase>.cpuprofile (open in Chrome DevTools, Performance tab).
+ */
+async function cpuProfiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const folder = process.env.BENCH_CPU_PROFILE;
+  if (!folder) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(`${folder}/${label.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function phase(label: string) {
   await reopen();
   if (tracing) traceMemory(`start: ${label}`);
@@ -147,7 +170,7 @@ async function phase(label: string) {
   await fake({ cmd: 'served' });
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const report = await op<SyncReport>('sync.run', { connection: `bench/${job.provider}` });
+  const report = await cpuProfiled(label, () => op<SyncReport>('sync.run', { connection: `bench/${job.provider}` }));
   const ms = Math.round(performance.now() - started);
   // CPU time of this process (user + system): what the sync costs Roster, less sensitive than wall time to a loaded machine.
   const cpu = process.cpuUsage(cpuBefore);

@@ -90,12 +90,31 @@ async function holdBack(target: ApplyTarget, change: LifecycleChange, err: Confl
  * chunk's entries are dropped at once, so a first sync's 600k changes do not
  * all stay in memory until the last chunk.
  */
-export async function applyInChunks(target: ApplyTarget, changes: LifecycleChange[]): Promise<void> {
+export async function applyInChunks(target: ApplyTarget, changes: LifecycleChange[], workers = 1): Promise<void> {
+  await applyConcurrently(target, chunksOf(changes, target.size), workers);
+}
+
+function* chunksOf(changes: LifecycleChange[], size: number): Generator<LifecycleChange[]> {
   const slots = changes as Array<LifecycleChange | undefined>;
-  for (let i = 0; i < changes.length; i += target.size) {
-    await applyHoldingBack(target, changes.slice(i, i + target.size));
-    slots.fill(undefined, i, Math.min(i + target.size, changes.length));
+  for (let i = 0; i < changes.length; i += size) {
+    yield changes.slice(i, i + size);
+    slots.fill(undefined, i, Math.min(i + size, changes.length));
   }
+}
+
+/**
+ * The plan's user creates, cut out of the changes before the memberships:
+ * `[lead, creates, rest]`. The plan orders them after any delete-and-recreate
+ * and the group creates, before the updates; nothing in one create depends on
+ * another, so they can apply side by side (a name two of them share is the
+ * database's to refuse, and applyHoldingBack holds back the one it refuses).
+ */
+function cutCreates(changes: LifecycleChange[]): [LifecycleChange[], LifecycleChange[], LifecycleChange[]] {
+  const first = changes.findIndex((c) => c.kind === 'user.create');
+  if (first < 0) return [changes, [], []];
+  let end = first;
+  while (end < changes.length && changes[end]!.kind === 'user.create') end += 1;
+  return [changes.slice(0, first), changes.slice(first, end), changes.slice(end)];
 }
 
 /**
@@ -104,10 +123,10 @@ export async function applyInChunks(target: ApplyTarget, changes: LifecycleChang
  * (never all 500k of a first sync in memory at once), then the destructive
  * tail. Returns the membership removals a held plan keeps.
  *
- * Membership additions are the bulk of a first sync (five per user) and cost
+ * A first sync's user creates and membership additions (five per user) cost
  * the database far more than the reconciler: with `workers` > 1 they apply in
- * that many transactions at once, each on its own groups, so a server with
- * cores to spare uses them (see applyConcurrently). Removals follow, one
+ * that many transactions at once (the additions each on its own groups), so a
+ * server with cores to spare uses them (see applyConcurrently). Removals follow, one
  * transaction at a time, after every addition: a user moved between two
  * groups that map the same role never loses it in between, and no two
  * transactions recompute one user's roles from what each sees of the other's
@@ -115,7 +134,10 @@ export async function applyInChunks(target: ApplyTarget, changes: LifecycleChang
  */
 export async function applyPlan(target: ApplyTarget, plan: Plan, guard: GuardResult, admitted: Admission, workers = 1): Promise<LifecycleChange[]> {
   const { before, after } = splitAtMemberships(admitted.changes);
-  await applyInChunks(target, before);
+  const [lead, creates, rest] = cutCreates(before);
+  await applyInChunks(target, lead);
+  await applyInChunks(target, creates, workers);
+  await applyInChunks(target, rest);
   const withheld: LifecycleChange[] = [];
   const removals: LifecycleChange[] = [];
   function* additions(): Generator<LifecycleChange[]> {
