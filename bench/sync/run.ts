@@ -4,7 +4,8 @@
  * directories (entra, okta, google, keycloak, zitadel, jumpcloud) are fakes
  * of 100,000 users, 5,000 groups and 500,000 memberships; ldap's is a real slapd (./ldap.ts) of 10,000 users, 500 groups
  * and 50,000 memberships, the size issue 12 asks for. Prints one JSON object
- * per provider: initial sync (wall time, peak RSS of the Roster process, API
+ * per provider: initial sync (wall time, CPU time of the Roster process and of
+ * the database's server processes for it, peak RSS of the Roster process, API
  * requests and the minimum the API allows), no-change resync (wall time, rows
  * written per pg_stat_user_tables) and resync after 1% of users changed
  * (wall time).
