@@ -150,6 +150,14 @@ interface Tenant {
 async function runMode(tenantCount: number, admin: postgres.Sql) {
   const name = `roster_bench_cycle_${randomBytes(4).toString('hex')}`;
   await admin.unsafe(`create database ${name}`);
+  // Profiling: BENCH_AUTO_EXPLAIN_MS=20 logs the plan (with timings) of every statement slower than that to Postgres's log.
+  if (process.env.BENCH_AUTO_EXPLAIN_MS) {
+    for (const setting of [`session_preload_libraries = 'auto_explain'`, `auto_explain.log_min_duration = ${Number(process.env.BENCH_AUTO_EXPLAIN_MS)}`, 'auto_explain.log_analyze = on', 'auto_explain.log_nested_statements = on']) {
+      await admin.unsafe(`alter database ${name} set ${setting}`);
+    }
+  }
+  // Profiling: BENCH_LOG_STATEMENTS=1 logs every statement with its duration.
+  if (process.env.BENCH_LOG_STATEMENTS) await admin.unsafe(`alter database ${name} set log_min_duration_statement = 0`);
   const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
   const children: ChildProcess[] = [];
   try {
@@ -290,7 +298,9 @@ async function runMode(tenantCount: number, admin: postgres.Sql) {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    // BENCH_KEEP_DATABASE=1 leaves the database behind for EXPLAIN and the like.
+    if (process.env.BENCH_KEEP_DATABASE) log(`kept database ${name}`);
+    else await admin.unsafe(`drop database if exists ${name} with (force)`);
   }
 }
 
