@@ -178,7 +178,9 @@ async function runMode(tenantCount: number, admin: postgres.Sql) {
     for (let n = 0; n < USERS; n++) tenants[n % tenantCount]!.users.push(n);
     for (let g = 0; g < GROUPS; g++) tenants[g % tenantCount]!.groups.push(g);
 
-    const port = Number(await start(['bin/roster.js', 'serve', '--port', '0'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'production' }, /listening on http:\/\/127\.0\.0\.1:(\d+)/, children));
+    // Profiling: BENCH_CPU_PROF=<dir> writes the server's CPU profile there when it stops.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const port = Number(await start([...profile, 'bin/roster.js', 'serve', '--port', '0'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'production' }, /listening on http:\/\/127\.0\.0\.1:(\d+)/, children));
     const server = children[0]!;
     const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
     const timings = new Timings();
