@@ -73,7 +73,7 @@ export interface AuditSpec {
 }
 
 /** `INSERT INTO audit_events ... SELECT ...` for use as a data-modifying CTE. */
-export function auditInsert(ctx: ApplyContext, spec: AuditSpec): SQL {
+export function auditInsert(ctx: Pick<ApplyContext, 'tenantId' | 'actor'>, spec: AuditSpec): SQL {
   return sql`insert into audit_events
       (tenant_id, connection_id, action, entity_type, entity_id, actor_type, actor_id, run_id, request_id, reason, before, after)
     select ${ctx.tenantId}::uuid, ${sql.raw(spec.connectionId)}, ${spec.actionExpr ? sql.raw(spec.actionExpr) : spec.action}, ${spec.entityType},

@@ -4,7 +4,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from './db.js';
-import { pageOf, rowsById, type ConnectionScope, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
+import { pageOf, rowsById, rowsByIdIn, type ConnectionScope, type ScopedKeys, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
 
 /** A groups row as the SCIM routes render it. */
 export interface ScimGroupRow extends VersionedRow {
@@ -15,6 +15,8 @@ export interface ScimGroupRow extends VersionedRow {
 
 export const listScimGroupRows = (db: Db, scope: ConnectionScope, options: ListOptions): Promise<Page<ScimGroupRow>> => pageOf<ScimGroupRow>(db, 'groups', scope, options);
 export const getScimGroupsById = (db: Db, scope: ConnectionScope, ids: string[]) => rowsById<ScimGroupRow>(db, 'groups', scope, ids);
+/** Groups by id for several scopes at once (one query; see rowsByIdIn). */
+export const getScimGroupsByIdIn = (db: Db, asks: ScopedKeys[]) => rowsByIdIn<ScimGroupRow>(db, 'groups', asks);
 
 /** Members of the given groups, by group id: one query for a whole page of groups. */
 export async function membersOf(

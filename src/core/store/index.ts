@@ -7,7 +7,7 @@ export * from './tenants.js';
 export * from './connections.js';
 export * from './users.js';
 export * from './groups.js';
-export type { ConnectionScope, ListOptions, Page, VersionedRow } from './scoped-reads.js';
+export type { ConnectionScope, ListOptions, Page, ScopedKeys, VersionedRow } from './scoped-reads.js';
 export { rowsByIdQuery } from './scoped-reads.js';
 export * from './roles.js';
 export * from './mappings.js';

@@ -85,18 +85,51 @@ export async function pageOf<T>(db: Db, table: ScopedTable, scope: ConnectionSco
   return { rows, total: rows[0]?.total ?? 0 };
 }
 
-/** The rows of this connection among `ids`, by id: one query for many requests' reads (see src/push/scim/service/loader.ts). */
-export async function rowsById<Row extends { id: string }>(db: Db, table: ScopedTable, scope: ConnectionScope, ids: string[]): Promise<Map<string, Row>> {
-  const candidates = ids.filter(isUuid);
-  if (candidates.length === 0) return new Map();
-  const rows = await queryRows<Row>(db, rowsByIdQuery(table, scope, candidates));
-  return new Map(rows.map((r) => [r.id, r]));
+/** Keys asked in one scope: the unit of a read batched across callers (src/push/scim/service/loader.ts). */
+export interface ScopedKeys {
+  scope: ConnectionScope;
+  keys: string[];
 }
 
-/** rowsById's statement (uuids only), apart so that a test can EXPLAIN it. */
+/** The keys of every scope as one document: `[{o: the scope's place, t, c, k}, ...]`. */
+export function scopedKeysDocument(asks: ScopedKeys[], accept: (key: string) => boolean = () => true): { doc: string; count: number } {
+  const rows = asks.flatMap((a, o) => a.keys.filter(accept).map((k) => ({ o, t: a.scope.tenantId, c: a.scope.connectionId, k })));
+  return { doc: JSON.stringify(rows), count: rows.length };
+}
+
+/**
+ * The rows among the ids of each scope, a map per scope in the order asked:
+ * one query for many requests' reads, of one tenant or of many (each id is
+ * checked against its own scope in the query).
+ */
+export async function rowsByIdIn<Row extends { id: string }>(db: Db, table: ScopedTable, asks: ScopedKeys[]): Promise<Array<Map<string, Row>>> {
+  const out = asks.map(() => new Map<string, Row>());
+  const { doc, count } = scopedKeysDocument(asks, isUuid);
+  if (count === 0) return out;
+  for (const { ask_, ...row } of await queryRows<Row & { ask_: number }>(db, rowsByIdInQuery(table, doc))) out[ask_]!.set(row.id, row as unknown as Row);
+  return out;
+}
+
+/** The rows of this connection among `ids`, by id. */
+export async function rowsById<Row extends { id: string }>(db: Db, table: ScopedTable, scope: ConnectionScope, ids: string[]): Promise<Map<string, Row>> {
+  return (await rowsByIdIn<Row>(db, table, [{ scope, keys: ids }]))[0]!;
+}
+
+/** rowsById's statement for one scope (uuids only), apart so that a test can EXPLAIN it. */
 export function rowsByIdQuery(table: ScopedTable, scope: ConnectionScope, ids: string[]): SQL {
+  return rowsByIdInQuery(table, scopedKeysDocument([{ scope, keys: ids }]).doc);
+}
+
+/**
+ * rowsByIdIn's statement over scopedKeysDocument's document. The scope is
+ * checked on the row found, outside the probe: inside, a plan made while the
+ * table was small (prepared statements keep one) could read the tenant's
+ * index instead of the primary key.
+ */
+function rowsByIdInQuery(table: ScopedTable, doc: string): SQL {
   const alias = ALIAS[table];
-  return sql`select r.* from json_array_elements_text(${JSON.stringify(ids)}::text::json) as k(id)
+  return sql`select k.o as ask_, r.* from json_to_recordset(${doc}::text::json) as k(o int, t uuid, c uuid, k text)
         cross join lateral (${probe(sql`select ${sql.raw(alias)}.*, ${versionColumn(alias)} from ${sql.raw(table)} ${sql.raw(alias)}
-          where ${sql.raw(alias)}.id = k.id::uuid and ${inScope(alias, scope)}`)}) r`;
+          where ${sql.raw(alias)}.id = k.k::uuid`)}) r
+        where r.tenant_id = k.t and r.connection_id = k.c`;
 }

@@ -8,7 +8,7 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from './db.js';
 import { connections, groupMemberships, groups, roles, tenants, userRoles, users, type UserRow } from './schema.js';
 import { isUuid } from './ids.js';
-import { inScope, pageOf, probe, rowsById, versionColumn, type ConnectionScope, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
+import { inScope, pageOf, probe, rowsById, rowsByIdIn, scopedKeysDocument, versionColumn, type ConnectionScope, type ScopedKeys, type ListOptions, type Page, type VersionedRow } from './scoped-reads.js';
 
 /** Where a page of a tenant's users ended: its last user's userName and id. */
 export interface UserListPosition {
@@ -286,22 +286,37 @@ export interface ScimUserRow extends VersionedRow {
 
 export const listScimUserRows = (db: Db, scope: ConnectionScope, options: ListOptions): Promise<Page<ScimUserRow>> => pageOf<ScimUserRow>(db, 'users', scope, options);
 export const getScimUsersById = (db: Db, scope: ConnectionScope, ids: string[]) => rowsById<ScimUserRow>(db, 'users', scope, ids);
+/** Users by id for several scopes at once (one query; see rowsByIdIn). */
+export const getScimUsersByIdIn = (db: Db, asks: ScopedKeys[]) => rowsByIdIn<ScimUserRow>(db, 'users', asks);
 
 /**
- * The users of this connection with these userNames, by the name as asked:
- * `userName eq` compares case-insensitively, with the same `lower()` as the
- * filter's SQL and the unique index.
+ * The users with these userNames, per scope in the order asked, by the name
+ * as asked: `userName eq` compares case-insensitively, with the same `lower()`
+ * as the filter's SQL and the unique index. One query for every scope.
  */
-export async function getScimUsersByUserName(db: Db, scope: ConnectionScope, names: string[]): Promise<Map<string, ScimUserRow>> {
-  const rows = await queryRows<ScimUserRow & { asked: string }>(db, scimUsersByUserNameQuery(scope, names));
-  return new Map(rows.map(({ asked, ...row }) => [asked, row]));
+export async function getScimUsersByUserNameIn(db: Db, asks: ScopedKeys[]): Promise<Array<Map<string, ScimUserRow>>> {
+  const out = asks.map(() => new Map<string, ScimUserRow>());
+  const { doc, count } = scopedKeysDocument(asks);
+  if (count === 0) return out;
+  // Planned at each call: see QueryOptions.planEachCall (the unique index and users_tenant_email_idx compete).
+  const rows = await queryRows<ScimUserRow & { ask_: number; asked_: string }>(db, usersByUserNameInQuery(doc), { planEachCall: true });
+  for (const { ask_, asked_, ...row } of rows) out[ask_]!.set(asked_, row);
+  return out;
 }
 
-/** getScimUsersByUserName's statement: one probe of users_tenant_username_uq per name (see probe in scoped-reads.ts). */
-export const scimUsersByUserNameQuery = (scope: ConnectionScope, names: string[]): SQL =>
-  sql`select k.asked, r.*
-        from json_array_elements_text(${JSON.stringify(names)}::text::json) as k(asked)
-        cross join lateral (${probe(sql`select u.*, ${versionColumn('u')} from users u where lower(u.user_name) = lower(k.asked) and ${inScope('u', scope)}`)}) r`;
+/** The users of this connection with these userNames, by the name as asked. */
+export async function getScimUsersByUserName(db: Db, scope: ConnectionScope, names: string[]): Promise<Map<string, ScimUserRow>> {
+  return (await getScimUsersByUserNameIn(db, [{ scope, keys: names }]))[0]!;
+}
+
+/** getScimUsersByUserName's statement for one scope, apart so that a test can EXPLAIN it. */
+export const scimUsersByUserNameQuery = (scope: ConnectionScope, names: string[]): SQL => usersByUserNameInQuery(scopedKeysDocument([{ scope, keys: names }]).doc);
+
+/** One probe of users_tenant_username_uq per name, in the name's own scope (see probe in scoped-reads.ts). */
+const usersByUserNameInQuery = (doc: string): SQL =>
+  sql`select k.o as ask_, k.k as asked_, r.*
+        from json_to_recordset(${doc}::text::json) as k(o int, t uuid, c uuid, k text)
+        cross join lateral (${probe(sql`select u.*, ${versionColumn('u')} from users u where lower(u.user_name) = lower(k.k) and u.tenant_id = k.t and u.connection_id = k.c`)}) r`;
 
 /** A user of this connection with this externalId or userName: what a SCIM POST may link to. */
 export async function findLinkableUser(db: Db, scope: ConnectionScope, externalId: string | null, userName: string): Promise<ScimUserRow | undefined> {

@@ -9,9 +9,9 @@ import { inspectJson } from '../../core/input/index.js';
 import type { Logger } from '../../core/logging/index.js';
 import type { BadKeyLimiter } from '../../core/security/bad-keys.js';
 import {
-  getScimGroupsById,
-  getScimUsersById,
-  getScimUsersByUserName,
+  getScimGroupsByIdIn,
+  getScimUsersByIdIn,
+  getScimUsersByUserNameIn,
   listScimGroupRows,
   listScimUserRows,
   touchScimToken,
@@ -148,9 +148,9 @@ function singleUserNameLookup(query: ListQuery, options: ListOptions): string | 
 const scimRoutes: FastifyPluginAsync<ScimRoutesOptions> = async (app, { db, logger, tokens, publicUrl, badKeys }) => {
   const lastUsed = new LastUsedRecorder({ db, logger, touch: touchScimToken, credential: 'SCIM token' });
   const writes = new WriteCoalescer(db);
-  const userRows = new RowLoader(getScimUsersById);
-  const groupRows = new RowLoader(getScimGroupsById);
-  const usersByName = new RowLoader(getScimUsersByUserName);
+  const userRows = new RowLoader(getScimUsersByIdIn);
+  const groupRows = new RowLoader(getScimGroupsByIdIn);
+  const usersByName = new RowLoader(getScimUsersByUserNameIn);
   // SCIM clients send application/scim+json or application/json (with a charset), and some
   // send a content type on bodiless DELETEs: an empty body is no body, not an error.
   app.removeAllContentTypeParsers();

@@ -8,7 +8,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../../src/core/lifecycle/index.js';
-import { membersOfQuery, queryRows, rowsByIdQuery, scimUsersByUserNameQuery, type ConnectionScope } from '../../../src/core/store/index.js';
+import { changeMembersStatement, queueMembersQuery } from '../../../src/core/lifecycle/groups.js';
+import { getScimUsersByIdIn, getScimUsersByUserName, getScimUsersByUserNameIn, membersOfQuery, queryRows, rowsByIdQuery, scimUsersByUserNameQuery, type ConnectionScope } from '../../../src/core/store/index.js';
 import { groupCreate, makeConnection, makeTenant, userCreate } from '../../support/factories.js';
 import { createTestStore, type TestStore } from '../../support/store.js';
 
@@ -79,8 +80,8 @@ describe('keyed reads on a freshly loaded, never analysed database', () => {
   it('reads users by userName eq through the unique (tenant, lower(userName)) index, one probe per name', async () => {
     const names = Array.from({ length: 50 }, (_, k) => `USER${k * 37}@example.test`);
     expect(accessesOf(await explain(scimUsersByUserNameQuery(scope, names)), 'users')).toEqual(['Index Scan using users_tenant_username_uq']);
-    const found = await queryRows<{ asked: string; id: string }>(store.db, scimUsersByUserNameQuery(scope, names));
-    expect(found.map((r) => r.id).sort()).toEqual(names.map((_, k) => userIds[k * 37]!).sort());
+    const found = await getScimUsersByUserName(store.db, scope, names);
+    expect([...found.values()].map((r) => r.id).sort()).toEqual(names.map((_, k) => userIds[k * 37]!).sort());
   });
 
   it('reads users by id through the primary key', async () => {
@@ -108,9 +109,54 @@ describe('keyed reads on a freshly loaded, never analysed database', () => {
     expect(await queryRows(store.db, membersOfQuery(scope, ids))).toHaveLength(200);
   });
 
+  it("adds a member PATCH's memberships probing each user and group by primary key, not the tenant's every user", async () => {
+    // What a batch of member PATCHes sends: 25 users into each of 4 groups.
+    const changes = groupIds.slice(0, 4).flatMap((groupId, g) => userIds.slice(1_000 + g * 25, 1_025 + g * 25).map((userId) => ({ kind: 'membership.add' as const, groupId, userId })));
+    const nodes = await explain(changeMembersStatement({ tenantId: scope.tenantId, actor: { type: 'system' } }, changes, true));
+    expect(accessesOf(nodes, 'users')).toEqual(['Index Scan using users_pkey']);
+    // The group is probed by key for the check and the event's connection; the update that moves
+    // its ETag names it by id only (its size estimate is then the table's own, not the 0.5% guessed
+    // for a tenant): never through the tenant's index, i.e. the tenant's every group.
+    const groupReads = accessesOf(nodes, 'groups');
+    expect(groupReads).toContain('Index Scan using groups_pkey');
+    expect(groupReads.filter((a) => a.includes('tenant'))).toEqual([]);
+    const removal = await explain(changeMembersStatement({ tenantId: scope.tenantId, actor: { type: 'system' } }, changes, false));
+    expect(accessesOf(removal, 'users')).toEqual(['Index Scan using users_pkey']);
+  });
+
+  it("reads a renamed or deleted group's members as a range of the memberships' primary key per group", async () => {
+    const nodes = await explain(queueMembersQuery(scope.tenantId, groupIds.slice(0, 3)));
+    const [access, ...more] = accessesOf(nodes, 'group_memberships');
+    expect(more).toEqual([]);
+    expect(access).toMatch(/^(Index Scan|Index Only Scan|Bitmap Heap Scan) using group_memberships_group_id_user_id_pk$/);
+    expect(await queryRows(store.db, queueMembersQuery(scope.tenantId, groupIds.slice(0, 3)))).toHaveLength(30);
+  });
+
+  it('plans the userName lookup with its parameters at each call, so a plan made on an empty table is not kept', async () => {
+    // Statements are prepared (queryRows); after five calls Postgres would otherwise keep a
+    // generic plan, costed against the table as it then was (empty, on an IdP's first push).
+    const other = await makeTenant(store.db);
+    const otherScope = { tenantId: other.id, connectionId: (await makeConnection(store.db, other.id)).id };
+    const plans = await store.db.transaction(async (tx) => {
+      for (let i = 0; i < 8; i++) expect(await getScimUsersByUserName(tx, otherScope, ['nobody@example.test'])).toEqual(new Map());
+      return queryRows<{ n: number }>(tx, sql`select count(*)::int as n from pg_prepared_statements where statement like 'select k.o as ask_, k.k as asked_%'`);
+    });
+    expect(plans[0]!.n).toBe(0);
+  });
+
+  it('answers several scopes in one query, each with its own rows only', async () => {
+    const other = { ...scope, connectionId: (await makeConnection(store.db, scope.tenantId)).id };
+    const stranger = { tenantId: (await makeTenant(store.db)).id, connectionId: scope.connectionId };
+    const asks = (keys: string[]) => [scope, other, stranger].map((s) => ({ scope: s, keys }));
+    const byId = await getScimUsersByIdIn(store.db, asks(userIds.slice(0, 3)));
+    expect(byId.map((m) => [...m.keys()].sort())).toEqual([[...userIds.slice(0, 3)].sort(), [], []]);
+    const byName = await getScimUsersByUserNameIn(store.db, asks(['user0@example.test', 'USER1@example.test']));
+    expect(byName.map((m) => [...m.keys()].sort())).toEqual([['USER1@example.test', 'user0@example.test'], [], []]);
+  });
+
   it('reads nothing of another connection of the tenant', async () => {
     const other = { ...scope, connectionId: (await makeConnection(store.db, scope.tenantId)).id };
     expect(await queryRows(store.db, rowsByIdQuery('users', other, userIds.slice(0, 5)))).toEqual([]);
-    expect(await queryRows(store.db, scimUsersByUserNameQuery(other, ['user1@example.test']))).toEqual([]);
+    expect(await getScimUsersByUserName(store.db, other, ['user1@example.test'])).toEqual(new Map());
   });
 });

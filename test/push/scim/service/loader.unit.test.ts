@@ -1,6 +1,7 @@
 /**
  * RowLoader: the loads made in one turn of the event loop are one fetch per
- * database handle and scope, each load gets the row the fetch gave for its key (or undefined), and a
+ * database handle, whatever their scopes (each scope's keys asked apart in
+ * it), each load gets the row the fetch gave for its key in its own scope (or undefined), and a
  * failed fetch fails every load that waited on it. The fetch is a plain
  * function here, so the batching itself is what is observed.
  */
@@ -15,11 +16,11 @@ const acme = { tenantId: 't-acme', connectionId: 'c-1' };
 const globex = { tenantId: 't-globex', connectionId: 'c-2' };
 
 function recordingLoader(fail = false) {
-  const calls: Array<{ db: Db; tenant: string; ids: string[] }> = [];
-  const loader = new RowLoader<{ id: string; tenant: string }>(async (db, scope, ids) => {
-    calls.push({ db, tenant: scope.tenantId, ids });
+  const calls: Array<{ db: Db; asks: Array<{ tenant: string; ids: string[] }> }> = [];
+  const loader = new RowLoader<{ id: string; tenant: string }>(async (db, asks) => {
+    calls.push({ db, asks: asks.map((a) => ({ tenant: a.scope.tenantId, ids: a.keys })) });
     if (fail) throw new Error('database down');
-    return new Map(ids.filter((id) => !id.startsWith('missing')).map((id) => [id, { id, tenant: scope.tenantId }]));
+    return asks.map((a) => new Map(a.keys.filter((id) => !id.startsWith('missing')).map((id) => [id, { id, tenant: a.scope.tenantId }])));
   });
   return { loader, calls };
 }
@@ -28,26 +29,32 @@ describe('RowLoader', () => {
   it('asks once for the loads of one turn, each id once, and answers each load', async () => {
     const { loader, calls } = recordingLoader();
     const rows = await Promise.all([loader.load(dbA, acme, 'u1'), loader.load(dbA, acme, 'u2'), loader.load(dbA, acme, 'u1'), loader.load(dbA, acme, 'missing-1')]);
-    expect(calls).toEqual([{ db: dbA, tenant: 't-acme', ids: ['u1', 'u2', 'missing-1'] }]);
+    expect(calls).toEqual([{ db: dbA, asks: [{ tenant: 't-acme', ids: ['u1', 'u2', 'missing-1'] }] }]);
     expect(rows).toEqual([{ id: 'u1', tenant: 't-acme' }, { id: 'u2', tenant: 't-acme' }, { id: 'u1', tenant: 't-acme' }, undefined]);
   });
 
-  it('keeps scopes and database handles apart', async () => {
+  it('asks for the scopes of one handle in one fetch, each scope with its own keys, and keeps handles apart', async () => {
     const { loader, calls } = recordingLoader();
-    const rows = await Promise.all([loader.load(dbA, acme, 'u1'), loader.load(dbA, globex, 'u1'), loader.load(dbB, acme, 'u1')]);
-    expect(calls.map((c) => [c.db === dbA ? 'A' : 'B', c.tenant])).toEqual([
-      ['A', 't-acme'],
-      ['A', 't-globex'],
-      ['B', 't-acme'],
+    const rows = await Promise.all([loader.load(dbA, acme, 'u1'), loader.load(dbA, globex, 'u1'), loader.load(dbB, acme, 'u1'), loader.load(dbA, globex, 'u2')]);
+    expect(calls.map((c) => [c.db === dbA ? 'A' : 'B', c.asks])).toEqual([
+      [
+        'A',
+        [
+          { tenant: 't-acme', ids: ['u1'] },
+          { tenant: 't-globex', ids: ['u1', 'u2'] },
+        ],
+      ],
+      ['B', [{ tenant: 't-acme', ids: ['u1'] }]],
     ]);
-    expect(rows.map((r) => r?.tenant)).toEqual(['t-acme', 't-globex', 't-acme']);
+    // The same key in two scopes is two rows: each load gets its own scope's.
+    expect(rows.map((r) => r?.tenant)).toEqual(['t-acme', 't-globex', 't-acme', 't-globex']);
   });
 
   it('starts a new batch in the next turn', async () => {
     const { loader, calls } = recordingLoader();
     await loader.load(dbA, acme, 'u1');
     await loader.load(dbA, acme, 'u2');
-    expect(calls.map((c) => c.ids)).toEqual([['u1'], ['u2']]);
+    expect(calls.map((c) => c.asks.map((a) => a.ids))).toEqual([[['u1']], [['u2']]]);
   });
 
   it('asks for a transaction handle’s loads at the end of the step that made them, before the next turn', async () => {
@@ -57,7 +64,7 @@ describe('RowLoader', () => {
     setImmediate(() => (nextTurn = true));
     const loads = [loader.load(tx, acme, 'u1'), loader.load(tx, acme, 'u2')];
     await Promise.resolve();
-    expect(calls.map((c) => c.ids)).toEqual([['u1', 'u2']]);
+    expect(calls.map((c) => c.asks.map((a) => a.ids))).toEqual([[['u1', 'u2']]]);
     expect(nextTurn).toBe(false);
     expect((await Promise.all(loads)).map((r) => r?.id)).toEqual(['u1', 'u2']);
   });
