@@ -68,15 +68,16 @@ const openClaims = (owner: string) =>
 
 describe('SyncScheduler at scale', () => {
   it('runs each tick once with three replicas racing for the same due ticks', async () => {
-    const ids = await Promise.all(Array.from({ length: 12 }, () => okta('*/2 * * * * *')));
+    // 24 connections due every 2 s, runs of 300 ms, 2 slots a replica: more than one replica can start.
+    const ids = await Promise.all(Array.from({ length: 24 }, () => okta('*/2 * * * * *')));
     const calls: Call[] = [];
-    const replicas = [scheduler(calls, { concurrency: 2 }), scheduler(calls, { concurrency: 2 }), scheduler(calls, { concurrency: 2 })];
+    const replicas = [1, 2, 3].map(() => scheduler(calls, { concurrency: 2, runMs: 300 }));
     await Promise.all(replicas.map((s) => s.refresh()));
     await sleep(5000);
     await Promise.all(replicas.map((s) => s.stop(5000)));
 
     const keys = calls.map((c) => c.key);
-    expect(calls.length).toBeGreaterThanOrEqual(12);
+    expect(calls.length).toBeGreaterThanOrEqual(24);
     expect(keys.every((k) => k !== undefined)).toBe(true);
     expect(new Set(keys).size).toBe(keys.length); // no tick started twice
     expect(new Set(calls.map((c) => c.replica)).size).toBeGreaterThan(1);
@@ -104,7 +105,7 @@ describe('SyncScheduler at scale', () => {
       await sleep(150);
     }
     await Promise.all([busy.stop(5000), free.stop(5000)]);
-    expect(busyPeak).toBe(1);
+    expect(busyPeak).toBeLessThanOrEqual(1); // never more than its one slot (the free replica may well take every tick)
     expect(freePeak).toBeLessThanOrEqual(4);
     const byBusy = calls.filter((c) => c.replica === busy.replicaId).length;
     const byFree = calls.filter((c) => c.replica === free.replicaId).length;
