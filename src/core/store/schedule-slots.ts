@@ -39,15 +39,6 @@ export async function completeScheduleSlot(db: Db, key: string, owner: string): 
   await queryRows(db, sql`update schedule_slots set completed_at = now() where key = ${key} and owner = ${owner} and completed_at is null`);
 }
 
-/** Claims that lapsed without completing: ticks whose replica died mid-run. */
-export async function listLapsedScheduleSlots(db: Db, limit = 20): Promise<Array<{ key: string; connectionId: string }>> {
-  return queryRows<{ key: string; connectionId: string }>(
-    db,
-    sql`select key, connection_id as "connectionId" from schedule_slots
-        where completed_at is null and lease_expires_at < now() order by lease_expires_at limit ${limit}`,
-  );
-}
-
 export interface ScheduleTick {
   key: string;
   connectionId: string;
