@@ -284,6 +284,7 @@ export class SyncScheduler {
       const parsed = parseKey(tick.key);
       // Two ticks of one connection in one batch (its delta and its full sync): one now, the other stays due.
       if (!parsed || connections.has(tick.connectionId) || this.stopped) {
+        // Should the release fail (database gone), the claim lapses by itself and the tick is due again.
         await releaseScheduleSlot(this.options.db, tick.key, this.replicaId).catch(() => {});
         continue;
       }
