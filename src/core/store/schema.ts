@@ -369,10 +369,14 @@ export const webhooks = pgTable('webhooks', {
 });
 
 /**
- * One row per scheduled tick of a connection (`<connection>:<mode>:<tick ISO>`),
- * claimed by the replica that runs it. A claim is a lease: its holder renews
- * it while the sync runs, and a claim that lapsed without `completed_at` (its
- * replica died) is taken over by another replica, so a due run is not lost.
+ * One row per scheduled tick of a connection (`<connection>:<mode>:<tick ISO>`).
+ * Replicas write each tick ahead of time, unclaimed (`owner` null), due at the
+ * nominal tick plus the connection's spread (src/pull/schedule/spread.ts). A
+ * replica claims due ticks only as it has free run slots. A claim is a lease:
+ * its holder renews it while the sync runs, and a claim that lapsed without
+ * `completed_at` (its replica died) is taken over by another replica, so a due
+ * run is not lost. Completed with `attempts` 0 = not run: a later tick of the
+ * same connection and mode was run for it (the connection was behind).
  */
 export const scheduleSlots = pgTable(
   'schedule_slots',
@@ -381,14 +385,24 @@ export const scheduleSlots = pgTable(
     connectionId: uuid('connection_id')
       .notNull()
       .references(() => connections.id, { onDelete: 'cascade' }),
-    owner: text('owner').notNull(),
-    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().defaultNow(),
-    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }).notNull(),
+    /** The replica holding (or that held) the claim; null while the tick waits to be claimed. */
+    owner: text('owner'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).defaultNow(),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     /** How many times the slot was claimed (more than 1 = taken over from a dead replica). */
     attempts: integer('attempts').notNull().default(1),
+    /** When the tick may start: the nominal tick plus the connection's spread. */
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The cron expression the tick came from: a tick whose schedule changed since is not claimed. */
+    schedule: text('schedule'),
   },
-  (t) => [index('schedule_slots_open_idx').on(t.leaseExpiresAt).where(sql`${t.completedAt} is null`)],
+  (t) => [
+    index('schedule_slots_open_idx').on(t.leaseExpiresAt).where(sql`${t.completedAt} is null`),
+    // The claim query: open ticks by due time, and a connection's open ticks (no overlap, catch-up).
+    index('schedule_slots_due_idx').on(t.dueAt).where(sql`${t.completedAt} is null`),
+    index('schedule_slots_connection_open_idx').on(t.connectionId, t.dueAt).where(sql`${t.completedAt} is null`),
+  ],
 );
 
 // The history tables (audit_events, change_outcomes) are in their own file; drizzle-kit reads them through this one.

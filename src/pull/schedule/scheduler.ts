@@ -1,52 +1,78 @@
 /**
  * Scheduled syncs. Each pull connection's `schedule` (delta) and
- * `full_schedule` become node-cron tasks in every `roster serve` replica; a
- * refresh pass (every 30 s by default) picks up schedules changed at run
- * time. node-cron's `distributed` mode asks our Postgres-backed run
- * coordinator who runs each tick: one replica claims the tick in
- * `schedule_slots`, renews the claim while the sync runs, and a claim that
- * lapses (its replica died) is taken over by the next refresh pass of any
- * replica. Runs of different connections proceed concurrently up to a global
- * limit; a failing connection backs off.
+ * `full_schedule` are cron expressions; a refresh pass (every 30 s by
+ * default, in every `roster serve` replica) picks up schedules changed at run
+ * time and writes each connection's upcoming ticks into `schedule_slots`,
+ * unclaimed, due at the nominal tick plus the connection's fixed spread
+ * (./spread.ts). Every replica writes the same ticks; the first write wins.
+ *
+ * A replica claims due ticks only as it has free run slots (each second, and
+ * as soon as a run ends): one statement locks up to that many due ticks with
+ * `for update skip locked`, so two replicas never claim the same tick, and a
+ * busy replica leaves ticks to the others rather than holding ticks it cannot
+ * start. The claim is renewed while the sync runs; a claim that lapses (its
+ * replica died) is due again and taken over the same way. A failing
+ * connection backs off (./backoff.ts). node-cron still parses and checks the
+ * expressions and gives the tick times; it no longer fires: a timer per
+ * connection in every replica was 5,000 claims racing at :00 (issue 15).
  */
 import { randomUUID } from 'node:crypto';
-import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
-import pLimit, { type LimitFunction } from 'p-limit';
+import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../../core/logging/index.js';
 import {
-  claimScheduleSlot,
+  claimDueScheduleSlots,
   completeScheduleSlot,
+  insertScheduleTicks,
   listAllConnections,
-  listLapsedScheduleSlots,
   pruneScheduleSlots,
   recentRunOutcomes,
+  releaseScheduleSlot,
   renewScheduleSlot,
+  supersedeScheduleSlots,
+  type ClaimedTick,
   type Db,
+  type ScheduleTick,
 } from '../../core/store/index.js';
 import { backoffUntil, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { DEFAULT_MAX_SPREAD_MS, tickDueAt } from './spread.js';
 
 export type SyncMode = 'delta' | 'full';
+
+/** The tick a scheduled run serves: its slot key and the time it was due. */
+export interface ScheduledTick {
+  key: string;
+  dueAt: Date;
+}
 
 export interface SchedulerOptions {
   db: Db;
   logger: Logger;
   /** Runs one sync of the connection and resolves with its status (the server passes the sync.run operation). */
-  runSync(connectionId: string, mode: SyncMode): Promise<{ status: string }>;
+  runSync(connectionId: string, mode: SyncMode, tick?: ScheduledTick): Promise<{ status: string }>;
   /** Connection kinds that are synced by pulling (the registry's pull kinds, src/pull/providers). */
   isPullKind(kind: string): boolean;
-  /** Runs of different connections at once, across this replica. */
+  /** Runs of different connections at once, across this replica: it claims no more ticks than that. */
   concurrency?: number;
   refreshMs?: number;
+  /** How often a replica with a free run slot looks for due ticks (and as soon as a run ends). */
+  pollMs?: number;
   /** A claim's lease; renewed every third of it while the run lasts. */
   slotTtlMs?: number;
+  /** The most a tick is spread after its nominal time (./spread.ts); 0 = every connection at the nominal time. */
+  maxSpreadMs?: number;
   backoff?: BackoffPolicy;
   timezone?: string;
   replicaId?: string;
 }
 
 interface ScheduledEntry {
+  connectionId: string;
+  mode: SyncMode;
   expression: string;
+  /** node-cron's parse of the expression: it is never started, only asked for the next tick times. */
   task: ScheduledTask;
+  /** Ticks up to this nominal time are written already (by this replica). */
+  writtenUntil: number;
 }
 
 /** A schedule node-cron could not arm (e.g. stored before schedules were checked): the others run regardless. */
@@ -63,6 +89,8 @@ function parseKey(key: string): { connectionId: string; mode: SyncMode } | undef
   const m = /^([0-9a-f-]{36}):(delta|full):/.exec(key);
   return m ? { connectionId: m[1]!, mode: m[2] as SyncMode } : undefined;
 }
+/** Ticks one schedule writes per refresh at most (an every-second schedule would otherwise write one a second of the horizon). */
+const MAX_TICKS_PER_REFRESH = 200;
 
 export class SyncScheduler {
   readonly replicaId: string;
@@ -70,29 +98,21 @@ export class SyncScheduler {
   private readonly failed = new Map<string, BrokenSchedule>();
   private readonly renewals = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly limit: LimitFunction;
+  private readonly concurrency: number;
   private readonly ttlMs: number;
+  private running = 0;
   private timer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private refreshing: Promise<void> | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
 
   constructor(private readonly options: SchedulerOptions) {
     this.replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
-    this.limit = pLimit(options.concurrency ?? 4);
+    this.concurrency = options.concurrency ?? 4;
     this.ttlMs = options.slotTtlMs ?? 60_000;
   }
-
-  /** The coordinator node-cron consults at each tick: a claim in the database decides. */
-  private readonly coordinator: RunCoordinator = {
-    shouldRun: async (key, ttlMs) => {
-      const parsed = parseKey(key);
-      if (!parsed || this.stopped) return false;
-      const won = await claimScheduleSlot(this.options.db, key, parsed.connectionId, this.replicaId, ttlMs);
-      if (won) this.keepRenewing(key, ttlMs);
-      return won;
-    },
-    onComplete: async (key) => this.complete(key),
-  };
 
   async start(): Promise<void> {
     await this.refresh();
@@ -104,8 +124,10 @@ export class SyncScheduler {
   async stop(graceMs = 30_000): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.pollTimer);
     for (const { task } of this.tasks.values()) await task.destroy();
     this.tasks.clear();
+    await this.polling;
     const settled = Promise.allSettled([...this.inFlight]);
     await Promise.race([settled, new Promise((r) => setTimeout(r, graceMs).unref())]);
     for (const t of this.renewals.values()) clearInterval(t);
@@ -122,7 +144,7 @@ export class SyncScheduler {
     return new Map(this.failed);
   }
 
-  /** Align the armed tasks with the database, and take over ticks whose replica died. */
+  /** Align the schedules with the database, write their upcoming ticks, and claim what is due (polling from then on). */
   refresh(): Promise<void> {
     this.refreshing ??= this.refreshOnce().finally(() => (this.refreshing = undefined));
     return this.refreshing;
@@ -148,40 +170,31 @@ export class SyncScheduler {
         if (this.tasks.has(name) || this.failed.has(name) || this.stopped) continue;
         this.arm(name, w.connectionId, w.mode, w.expression);
       }
-      await this.takeOverLapsed();
       await pruneScheduleSlots(this.options.db);
+      const { ticks, written } = this.upcomingTicks();
+      await insertScheduleTicks(this.options.db, ticks);
+      // Only once they are in the database: a failed write is retried at the next pass.
+      for (const [entry, until] of written) entry.writtenUntil = until;
     } catch (err) {
       this.options.logger.error('could not refresh the sync schedules', { error: err });
     }
+    if (this.stopped) return;
+    this.pollTimer ??= setInterval(() => void this.poll(), this.options.pollMs ?? 1000);
+    this.pollTimer.unref();
+    await this.poll();
   }
 
-  /** node-cron's own messages (a tick skipped because the last run is still going) into our log. */
-  private readonly cronLogger = {
-    info: (message: string) => this.options.logger.debug(`node-cron: ${message}`),
-    debug: (message: string | Error) => this.options.logger.debug(`node-cron: ${String(message)}`),
-    warn: (message: string) => this.options.logger.info(`node-cron: ${message}`),
-    error: (message: string | Error, err?: Error) => this.options.logger.error(`node-cron: ${String(message)}`, { error: err }),
-  };
-
   /**
-   * Arm one schedule, in isolation: node-cron throws from createTask or
-   * start() for an expression it cannot run, and one such row must never
-   * keep the connections after it from being scheduled. It is remembered
-   * as broken (and not retried until its expression changes).
+   * Arm one schedule, in isolation: node-cron throws for an expression it
+   * cannot parse, or that never matches, and one such row must never keep
+   * the connections after it from being scheduled. It is remembered as
+   * broken (and not retried until its expression changes).
    */
   private arm(name: string, connectionId: string, mode: SyncMode, expression: string): void {
     let task: ScheduledTask | undefined;
     try {
-      task = cron.createTask(expression, () => this.track(this.runScheduled(connectionId, mode)), {
-        name,
-        noOverlap: true,
-        distributed: true,
-        runCoordinator: this.coordinator,
-        distributedLease: this.ttlMs,
-        timezone: this.options.timezone ?? 'UTC',
-        logger: this.cronLogger,
-      });
-      void task.start();
+      task = cron.createTask(expression, () => {}, { name, timezone: this.options.timezone ?? 'UTC' });
+      task.getNextRuns(2);
     } catch (err) {
       void task?.destroy();
       const error = err instanceof Error ? err.message : String(err);
@@ -194,18 +207,98 @@ export class SyncScheduler {
       });
       return;
     }
-    this.tasks.set(name, { expression, task });
+    this.tasks.set(name, { connectionId, mode, expression, task, writtenUntil: 0 });
     this.options.logger.info('schedule armed', { task: name, schedule: expression, replica: this.replicaId });
   }
 
-  private async takeOverLapsed(): Promise<void> {
-    for (const { key } of await listLapsedScheduleSlots(this.options.db)) {
-      const parsed = parseKey(key);
-      if (!parsed || this.stopped) continue;
-      if (!(await claimScheduleSlot(this.options.db, key, parsed.connectionId, this.replicaId, this.ttlMs))) continue;
-      this.options.logger.warn('taking over a scheduled sync whose replica stopped before finishing it', { slot: key });
-      this.keepRenewing(key, this.ttlMs);
-      void this.track(this.runScheduled(parsed.connectionId, parsed.mode).finally(() => this.complete(key)));
+  /**
+   * Each schedule's ticks whose nominal time is within two refresh passes,
+   * not written yet by this replica. Written ahead, a tick is in the database
+   * before it is due whichever replica is up then; a tick whose nominal time
+   * passed while no replica was up is not run (as before: a missed tick).
+   */
+  private upcomingTicks(): { ticks: ScheduleTick[]; written: Map<ScheduledEntry, number> } {
+    const written = new Map<ScheduledEntry, number>();
+    const horizon = Date.now() + 2 * (this.options.refreshMs ?? 30_000) + 5000;
+    const maxSpread = this.options.maxSpreadMs ?? DEFAULT_MAX_SPREAD_MS;
+    const ticks: ScheduleTick[] = [];
+    for (const entry of this.tasks.values()) {
+      if (entry.writtenUntil > horizon) continue;
+      let runs: Date[];
+      try {
+        runs = entry.task.getNextRuns(3);
+        // More ticks than three before the horizon (a schedule of seconds or minutes): ask for enough.
+        if (runs[runs.length - 1]!.getTime() <= horizon) {
+          const period = Math.max(1000, runs[1]!.getTime() - runs[0]!.getTime());
+          runs = entry.task.getNextRuns(Math.min(MAX_TICKS_PER_REFRESH, Math.ceil((horizon - Date.now()) / period) + 2));
+        }
+      } catch (err) {
+        this.options.logger.warn('could not compute the next ticks of a schedule', { connectionId: entry.connectionId, mode: entry.mode, error: err });
+        continue;
+      }
+      // Each tick needs the next to place its spread; the last one waits for the next pass.
+      for (let i = 0; i < runs.length - 1; i++) {
+        const nominal = runs[i]!;
+        if (nominal.getTime() <= entry.writtenUntil) continue;
+        if (nominal.getTime() > horizon) break;
+        ticks.push({
+          key: `${taskName(entry.connectionId, entry.mode)}:${nominal.toISOString()}`,
+          connectionId: entry.connectionId,
+          dueAt: tickDueAt(entry.connectionId, entry.mode, nominal, runs[i + 1]!, maxSpread),
+          schedule: entry.expression,
+        });
+        written.set(entry, nominal.getTime());
+      }
+    }
+    return { ticks, written };
+  }
+
+  /** Claim as many due ticks as this replica has free run slots, and start them. */
+  private poll(): Promise<void> {
+    if (this.polling) {
+      this.pollAgain = true;
+      return this.polling;
+    }
+    this.polling = this.pollOnce().finally(() => {
+      this.polling = undefined;
+      if (this.pollAgain && !this.stopped) {
+        this.pollAgain = false;
+        void this.poll();
+      }
+    });
+    return this.polling;
+  }
+
+  private async pollOnce(): Promise<void> {
+    const free = this.concurrency - this.running;
+    if (this.stopped || free <= 0) return;
+    let claimed: ClaimedTick[];
+    try {
+      claimed = await claimDueScheduleSlots(this.options.db, this.replicaId, this.ttlMs, free);
+    } catch (err) {
+      this.options.logger.warn('could not claim due scheduled syncs', { error: err });
+      return;
+    }
+    const connections = new Set<string>();
+    for (const tick of claimed) {
+      const parsed = parseKey(tick.key);
+      // Two ticks of one connection in one batch (its delta and its full sync): one now, the other stays due.
+      if (!parsed || connections.has(tick.connectionId) || this.stopped) {
+        // Should the release fail (database gone), the claim lapses by itself and the tick is due again.
+        await releaseScheduleSlot(this.options.db, tick.key, this.replicaId).catch(() => {});
+        continue;
+      }
+      connections.add(tick.connectionId);
+      if (tick.attempts > 1) this.options.logger.warn('taking over a scheduled sync whose replica stopped before finishing it', { slot: tick.key });
+      this.running++;
+      this.keepRenewing(tick.key, this.ttlMs);
+      void this.track(
+        this.runTick(tick, parsed.mode).finally(async () => {
+          await this.complete(tick.key);
+          this.running--;
+          void this.poll();
+        }),
+      );
     }
   }
 
@@ -238,22 +331,24 @@ export class SyncScheduler {
   }
 
   /** One scheduled run: skipped while the connection backs off; never throws (the run records its own failure). */
-  private runScheduled(connectionId: string, mode: SyncMode): Promise<void> {
-    return this.limit(async () => {
-      const log = this.options.logger;
-      try {
-        const until = backoffUntil(await recentRunOutcomes(this.options.db, connectionId), new Date(), this.options.backoff ?? DEFAULT_BACKOFF);
-        if (until) {
-          log.warn('scheduled sync skipped: the connection is backing off after failed runs', { connectionId, mode, until: until.toISOString() });
-          return;
-        }
-        const started = Date.now();
-        const { status } = await this.options.runSync(connectionId, mode);
-        log.info('scheduled sync finished', { connectionId, mode, status, durationMs: Date.now() - started });
-      } catch (err) {
-        // A failed run is recorded by the reconciler; this is for what happened around it (a lease held elsewhere, a lost database).
-        log.warn('scheduled sync did not complete', { connectionId, mode, error: err });
+  private async runTick(tick: ClaimedTick, mode: SyncMode): Promise<void> {
+    const log = this.options.logger;
+    const { connectionId } = tick;
+    try {
+      // This run serves the connection's other due ticks of the same mode too (it fell behind).
+      const superseded = await supersedeScheduleSlots(this.options.db, tick.key, this.replicaId);
+      if (superseded) log.info('scheduled sync catches up ticks missed while the connection was behind', { slot: tick.key, superseded });
+      const until = backoffUntil(await recentRunOutcomes(this.options.db, connectionId), new Date(), this.options.backoff ?? DEFAULT_BACKOFF);
+      if (until) {
+        log.warn('scheduled sync skipped: the connection is backing off after failed runs', { connectionId, mode, until: until.toISOString() });
+        return;
       }
-    });
+      const started = Date.now();
+      const { status } = await this.options.runSync(connectionId, mode, { key: tick.key, dueAt: tick.dueAt });
+      log.info('scheduled sync finished', { connectionId, mode, status, durationMs: Date.now() - started, lagMs: started - tick.dueAt.getTime() });
+    } catch (err) {
+      // A failed run is recorded by the reconciler; this is for what happened around it (a lease held elsewhere, a lost database).
+      log.warn('scheduled sync did not complete', { connectionId, mode, error: err });
+    }
   }
 }
