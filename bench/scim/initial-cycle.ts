@@ -26,7 +26,7 @@
  *   npm run build && npx tsx bench/scim/initial-cycle.ts [--tenants 1,50] [--users 10000] [--groups 500]
  *     [--groups-per-user 2] [--members-per-patch 25] [--workers 50]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
@@ -39,6 +39,7 @@ import { silentLogger } from '../../src/core/logging/index.js';
 import { operationNamed, runOperation } from '../../src/admin/operations/index.js';
 import { SecretKeyring } from '../../src/core/secrets/index.js';
 import { migrateStore, openStore } from '../../src/core/store/index.js';
+import { startProcess } from './process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -122,21 +123,7 @@ function request(agent: http.Agent, port: number, method: string, urlPath: strin
   });
 }
 
-function start(command: string[], env: NodeJS.ProcessEnv, ready: RegExp, children: ChildProcess[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = ready.exec(seen);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}: ${seen.slice(-500)}`)));
-  });
-}
+const start = (command: string[], env: NodeJS.ProcessEnv, ready: RegExp, children: ChildProcess[]) => startProcess(root, command, env, ready, children);
 
 interface Tenant {
   token: string;

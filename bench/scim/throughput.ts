@@ -19,7 +19,7 @@
  *
  *   npm run build && npx tsx bench/scim/throughput.ts --fresh [--users 10000] [--seconds 10]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import { silentLogger } from '../../src/core/logging/index.js';
 import { operationNamed, runOperation } from '../../src/admin/operations/index.js';
 import { SecretKeyring } from '../../src/core/secrets/index.js';
 import { migrateStore, openStore } from '../../src/core/store/index.js';
+import { startProcess } from './process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,21 +60,7 @@ await admin.unsafe(`create database ${name}`);
 const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
 const children: ChildProcess[] = [];
 
-function start(command: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = ready.exec(seen);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}: ${seen.slice(-500)}`)));
-  });
-}
+const start = (command: string[], env: NodeJS.ProcessEnv, ready: RegExp) => startProcess(root, command, env, ready, children);
 
 try {
   const store = await openStore({ databaseUrl: dbUrl });
