@@ -31,7 +31,6 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -40,6 +39,7 @@ import { operationNamed, runOperation } from '../../src/admin/operations/index.j
 import { SecretKeyring } from '../../src/core/secrets/index.js';
 import { migrateStore, openStore } from '../../src/core/store/index.js';
 import { startProcess } from './process.js';
+import { databaseCpuSeconds, processCpuSeconds } from '../cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,15 +63,6 @@ const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-/** CPU seconds used so far by a process (Linux /proc; utime + stime in ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : 0);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -190,10 +181,7 @@ async function runMode(tenantCount: number, admin: postgres.Sql) {
         }),
       );
     };
-    const databaseCpu = async () => {
-      const pids = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
-      return pids.reduce((sum, { pid }) => sum + cpuSeconds(pid), 0);
-    };
+    const databaseCpu = () => databaseCpuSeconds(admin, name);
     const phases: Record<string, { seconds: number; requests: number; perSecond: number; unit: string }> = {};
     const phase = async (label: string, unit: string, units: number, body: () => Promise<void>) => {
       log(`${tenantCount} tenant(s): ${label}`);
@@ -204,7 +192,7 @@ async function runMode(tenantCount: number, admin: postgres.Sql) {
       phases[label] = { seconds: round(seconds, 2), requests: timings.count - requestsBefore, perSecond: Math.round(units / seconds), unit };
     };
 
-    const cpuBefore = { server: cpuSeconds(server.pid!), db: await databaseCpu(), generator: process.cpuUsage() };
+    const cpuBefore = { server: processCpuSeconds(server.pid!), db: await databaseCpu(), generator: process.cpuUsage() };
     const began = performance.now();
     await phase('users', 'users/s', USERS, () =>
       runPhase(
@@ -254,7 +242,7 @@ async function runMode(tenantCount: number, admin: postgres.Sql) {
     );
     const seconds = (performance.now() - began) / 1000;
     const generator = process.cpuUsage(cpuBefore.generator);
-    const cpu = { server: cpuSeconds(server.pid!) - cpuBefore.server, db: (await databaseCpu()) - cpuBefore.db, generator: (generator.user + generator.system) / 1e6 };
+    const cpu = { server: processCpuSeconds(server.pid!) - cpuBefore.server, db: (await databaseCpu()) - cpuBefore.db, generator: (generator.user + generator.system) / 1e6 };
 
     // Everything the cycle sent is there: a bench that loses writes measures nothing.
     const check = postgres(dbUrl, { max: 1, onnotice: () => {} });

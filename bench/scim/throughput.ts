@@ -23,7 +23,6 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
@@ -33,6 +32,7 @@ import { operationNamed, runOperation } from '../../src/admin/operations/index.j
 import { SecretKeyring } from '../../src/core/secrets/index.js';
 import { migrateStore, openStore } from '../../src/core/store/index.js';
 import { startProcess } from './process.js';
+import { databaseCpuSeconds, processCpuSeconds } from '../cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -182,19 +182,7 @@ try {
   const selected = FRESH
     ? [...workloads.slice(2, 4), ...workloads.slice(2, 4).map((w) => ({ ...w, name: `${w.name} (after ANALYZE)`, analysed: true }))]
     : workloads.filter((w) => w.kind === 'ceiling' || w.kind === 'write-floor' || !only || only.some((o) => w.name.toLowerCase().includes(o)));
-  // CPU seconds used so far by a process (Linux /proc; utime + stime in clock ticks of 1/100 s).
-  const cpuSeconds = (pid: number) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return 0;
-    }
-  };
-  const databaseCpu = async () => {
-    const pids = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
-    return pids.reduce((sum, { pid }) => sum + cpuSeconds(pid), 0);
-  };
+  const databaseCpu = () => databaseCpuSeconds(admin, name);
   const results: Array<Record<string, unknown>> = [];
   let ceiling = 0;
   let analysed = false;
@@ -220,9 +208,9 @@ try {
     // CPU per request, of the serving process and of the database: steadier than
     // requests/second on a machine shared with other work.
     const server = w.url.endsWith(`:${ceilingPort}`) ? children[1]! : children[0]!;
-    const before = { server: cpuSeconds(server.pid!), db: await databaseCpu() };
+    const before = { server: processCpuSeconds(server.pid!), db: await databaseCpu() };
     const r = await run(SECONDS);
-    const cpu = { server: cpuSeconds(server.pid!) - before.server, db: (await databaseCpu()) - before.db };
+    const cpu = { server: processCpuSeconds(server.pid!) - before.server, db: (await databaseCpu()) - before.db };
     const rps = Math.round(r.requests.average);
     if (w.kind === 'ceiling') ceiling = rps;
     results.push({

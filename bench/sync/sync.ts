@@ -6,7 +6,6 @@
  * IdP runs in another process; requests to it go through run.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import postgres from 'postgres';
@@ -17,6 +16,7 @@ import type { SyncReport } from '../../src/pull/reconcile/report.js';
 import { SecretKeyring } from '../../src/core/secrets/index.js';
 import { migrateStore, openStore, type Store } from '../../src/core/store/index.js';
 import type { FakeRequest, FakeResponse, RunMessage, SyncJob, SyncMessage } from './protocol.js';
+import { databaseCpuSeconds } from '../cpu.js';
 
 const send = (m: SyncMessage) => process.send!(m);
 const pending = new Map<number, (r: FakeResponse) => void>();
@@ -120,18 +120,9 @@ await op('connection.update', { connection: `bench/${job.provider}`, deletionThr
  */
 async function databaseCpuMs(url: string): Promise<number> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
-  const rows = await client<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and application_name = 'roster'`;
+  const seconds = await databaseCpuSeconds(client, new URL(url).pathname.slice(1), 'roster');
   await client.end();
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The backend ended between the query and the read: its CPU is lost to the figure (rare).
-    }
-  }
-  return ticks * 10;
+  return Math.round(seconds * 1000);
 }
 
 /** Statistics reach pg_stat_user_tables when a backend ends: close the pool around each phase. */

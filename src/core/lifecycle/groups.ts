@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/index.j
 import { queryRows, schema } from '../store/index.js';
 import type { ChangeOf } from './changes.js';
 import { flatJsonArray } from './encode.js';
-import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, probeByKey, recordColumns, schemaColumns, type ApplyContext } from './sql.js';
+import { assertIds, auditInsert, count, firstRow, jsonInput, missingIds, notFound, PROBE_UP_TO, probeByKey, recordColumns, schemaColumns, type ApplyContext } from './sql.js';
 
 /** A group update's input: per updatable column, whether it is set (`s_<column>`) and its value. */
 const GROUP_UPDATE_COLUMNS = [
@@ -166,9 +166,6 @@ type MemberChange = ChangeOf<'membership.add'> | ChangeOf<'membership.remove'>;
  */
 export const MEMBERS_PER_STATEMENT = 2500;
 
-/** Up to this many memberships per statement, each end is probed by key; a larger batch (a first sync) hash-joins. */
-const PROBE_MEMBERS_UP_TO = 1000;
-
 /**
  * The changes as one compact JSON document, by group in order of first
  * appearance: `[[groupId, [userId, ...], [display, ...]?], ...]`. A chunk
@@ -224,7 +221,8 @@ async function changeMembersOnce(ctx: ApplyContext, changes: MemberChange[], add
 export function changeMembersStatement(ctx: Pick<ApplyContext, 'tenantId' | 'actor'>, changes: MemberChange[], add: boolean): SQL {
   const t = ctx.tenantId;
   // Both ends must belong to the tenant: the join enforces it, the count reports it.
-  const valid = changes.length <= PROBE_MEMBERS_UP_TO
+  // Up to PROBE_UP_TO memberships each end is probed by key; a larger batch (a first sync) hash-joins.
+  const valid = changes.length <= PROBE_UP_TO
     ? // A probe of each primary key per membership (LIMIT keeps each apart, see probe in
       // scoped-reads.ts): joined as a whole with `tenant_id = $t`, a never-analysed table
       // had the planner AND a bitmap of the tenant's every user with the ids asked. The

@@ -29,6 +29,9 @@ export function chunks<T>(items: T[], size = CHUNK_SIZE): T[][] {
   return out;
 }
 
+/** Up to this many rows, a batch probes its keys one by one; a larger one hash-joins (see probeByKey). */
+export const PROBE_UP_TO = 1000;
+
 /**
  * For a small batch, `AND <alias>.<column> = ANY(ARRAY(SELECT ... FROM input))`: the
  * planner guesses 100 rows for any json_to_recordset and would rather scan a
@@ -36,7 +39,7 @@ export function chunks<T>(items: T[], size = CHUNK_SIZE): T[][] {
  * batch keeps the hash join, which is faster there.
  */
 export function probeByKey(rowCount: number, alias: string, column = 'id', inputColumn = 'id'): SQL {
-  if (rowCount > 1000) return sql``;
+  if (rowCount > PROBE_UP_TO) return sql``;
   return sql.raw(` and ${alias}.${column} = any(array(select ${inputColumn} from input))`);
 }
 
