@@ -17,7 +17,7 @@ export class HeldBack {
   private readonly userNotes: string[] = [];
 
   user(r: DirectoryUser): boolean {
-    const why = overLimit('userName', r.userName) ?? overLimit('email', r.email) ?? overLimit('externalId', r.externalId) ?? overLimit('displayName', r.displayName);
+    const why = oversizeUser(r);
     if (!why) return false;
     this.users.push(r.externalId);
     this.held.push({ entityType: 'user', externalId: shortId(r.externalId), name: shortId(r.userName), reason: why });
@@ -42,6 +42,11 @@ export class HeldBack {
     if (this.groups.size) out.push(line(this.groups.size, 'group', this.groupNotes));
     return out;
   }
+}
+
+/** Why a user's record cannot be stored as it is, or undefined when it can. */
+export function oversizeUser(r: DirectoryUser): string | undefined {
+  return overLimit('userName', r.userName) ?? overLimit('email', r.email) ?? overLimit('externalId', r.externalId) ?? overLimit('displayName', r.displayName);
 }
 
 export interface HeldRecord {

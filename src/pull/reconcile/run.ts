@@ -21,9 +21,10 @@ import { NO_NESTING, planChanges, unchangedPlan, type Nesting, type Plan, type S
 import { approveCommand, countsOfChanges, emptySyncCounts, reportOf, type SyncCounts, type SyncReport } from './report.js';
 import type { ScopeSettings } from './scope.js';
 import { createSnapshotBuilder, type SnapshotBuilder } from './snapshot.js';
+import { EarlyApplyFailure, earlyCreates, type EarlyCreates } from './early-creates.js';
 import { findRun, finishRun, insertRun, latestRun, saveCursor, type RunPatch } from '../../core/store/index.js';
 import { findUserNameHolders, loadStoredState } from './store.js';
-import { recordFailedApply, recordHeldBack, skippedOf } from './log.js';
+import { errorWords, recordFailedApply, recordHeldBack, skippedOf } from './log.js';
 
 export interface SyncProgress {
   pages: number;
@@ -110,7 +111,6 @@ async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[
   return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface ReadResult {
   plan: Plan;
@@ -119,9 +119,13 @@ interface ReadResult {
   complete: boolean;
   error: string | undefined;
   pages: number;
+  /** Active users stored before the run: the deletion threshold's base (users created while listing are not in it). */
   storedActiveUsers: number;
   storedGroups: number;
 }
+
+/** Changes per apply transaction, unless the caller says. */
+const DEFAULT_CHUNK = 5000;
 
 /** Events a delta may bring before the stored state is read (see readAndPlan). */
 const DEFERRED_EVENTS = 5_000;
@@ -147,14 +151,18 @@ async function readAndPlan(
   stats: ProviderStats,
   stored0: StoredCursor | null,
   lease: HeldLease,
+  apply: { actor: Actor; counts: SyncCounts },
 ): Promise<ReadResult> {
   const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
   let stored: StoredState | undefined;
+  let storedActiveUsers = 0;
   let builder: SnapshotBuilder | undefined;
+  let early: EarlyCreates | undefined;
   const waiting: DirectoryEvent[][] = [];
   let waitingEvents = 0;
   const readStored = async () => {
     stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
+    storedActiveUsers = stored.users.filter((u) => u.active).length;
     builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
     for (const page of waiting.splice(0)) builder.add(page);
   };
@@ -172,10 +180,18 @@ async function readAndPlan(
     const dir = await provider.run({ cursor: options.full ? null : (stored0?.provider ?? null), full: !!options.full });
     mode = dir.mode;
     if (mode === 'full' && !builder) await readStored();
+    if (mode === 'full' && !options.dryRun && !hasScope(scope)) {
+      const { tenantId, id: connectionId } = connection;
+      const size = options.chunkSize ?? DEFAULT_CHUNK;
+      early = earlyCreates({ db: deps.db, lease, tenantId, connectionId, ...apply, size, workers: deps.applyWorkers ?? 1, stored: stored!.users, builder: builder! });
+    }
     for await (const page of dir.pages) {
       pages += 1;
-      if (builder) builder.add(page);
-      else {
+      if (builder) {
+        builder.add(page);
+        early?.offer(page);
+        early?.check();
+      } else {
         waiting.push(page);
         waitingEvents += page.length;
         if (waitingEvents > DEFERRED_EVENTS) await readStored();
@@ -189,9 +205,14 @@ async function readAndPlan(
     }
     nextCursor = dir.nextCursor();
   } catch (err) {
-    if (!(err instanceof ProviderError)) throw err;
+    if (!(err instanceof ProviderError)) {
+      await early?.settle().catch(() => undefined);
+      throw err;
+    }
     error = `${err.kind}: ${err.message}`;
   }
+  // The batches still running are part of the stored state the plan reads.
+  await early?.settle();
   if (!builder && waitingEvents === 0 && error === undefined && mode === 'delta' && stored0?.synced) {
     const { users: usersSynced, groups: groupsSynced } = stored0.synced;
     return { plan: unchangedPlan(stored0.nesting, usersSynced, groupsSynced), mode, nextCursor, complete: true, error, pages, storedActiveUsers: usersSynced, storedGroups: groupsSynced };
@@ -206,7 +227,7 @@ async function readAndPlan(
     complete: snapshot.complete,
     error,
     pages: snapshot.pages,
-    storedActiveUsers: stored!.users.filter((u) => u.active).length,
+    storedActiveUsers,
     storedGroups: stored!.groups.length,
   };
 }
@@ -231,7 +252,16 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       reportOf(await finishRun(deps.db, tenantId, run.id, { apiRequests: stats.apiRequests, ...patch }), options.label, { warnings, throttled: stats.throttled });
 
     try {
-      const read = await readAndPlan(deps, connection, options, stats, stored0, lease);
+      // Counts from the start: a full listing's new users are created while it is read (early-creates.ts).
+      const counts = emptySyncCounts();
+      let read: ReadResult;
+      try {
+        read = await readAndPlan(deps, connection, options, stats, stored0, lease, { actor, counts });
+      } catch (err) {
+        if (!(err instanceof EarlyApplyFailure)) throw err;
+        await recordFailedApply(deps.db, { tenantId, connectionId: connection.id, runId: run.id }, err.failed, err.error);
+        return await finish({ mode: 'full', status: 'failed', counts, error: `apply failed: ${errorWords(err.error)}` });
+      }
       const { plan } = read;
       const guard = guardPlan({
         changes: plan.changes,
@@ -261,14 +291,13 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       if (options.dryRun) {
         return await finish({ ...base, status: planned.status, counts: dryRunCounts(plan, guard, admitted), error: planned.why }, plan.warnings);
       }
-      const counts = emptySyncCounts();
-      const target: ApplyTarget = { db: deps.db, lease, tenantId, actor, size: options.chunkSize ?? 5000, counts, notCreated: admitted.notCreated, conflicts: [] };
+      const target: ApplyTarget = { db: deps.db, lease, tenantId, actor, size: options.chunkSize ?? DEFAULT_CHUNK, counts, notCreated: admitted.notCreated, conflicts: [] };
       let withheldMembers: LifecycleChange[];
       try {
         withheldMembers = await applyPlan(target, plan, guard, admitted, deps.applyWorkers);
       } catch (err) {
         await recordFailedApply(deps.db, { tenantId, connectionId: connection.id, runId: run.id }, target.failed, err);
-        return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${message(err)}` }, plan.warnings);
+        return await finish({ ...base, mode, status: 'failed', counts, error: `apply failed: ${errorWords(err)}` }, plan.warnings);
       }
       // Users the database refused while applying were held back like the pre-check's.
       const { said: conflicts, status, why } = outcome([...admitted.conflicts, ...target.conflicts]);
@@ -285,7 +314,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
       return await finish({ ...base, mode, status, counts, error: why }, plan.warnings);
     } catch (err) {
       // Without a database the run row is written when it is back (before the lease is released).
-      const failed = { apiRequests: stats.apiRequests, status: 'failed' as const, error: message(err) };
+      const failed = { apiRequests: stats.apiRequests, status: 'failed' as const, error: errorWords(err) };
       await finishRun(deps.db, tenantId, run.id, failed).catch(() => lease.whenReachable(() => finishRun(deps.db, tenantId, run.id, failed)));
       throw err;
     }
@@ -317,7 +346,7 @@ export async function approveHeldRun(deps: SyncDeps, connection: ConnectionRow, 
     try {
       await applyInChunks(target, plan.changes);
     } catch (err) {
-      return reportOf(await finishRun(deps.db, tenantId, run.id, { status: 'failed', counts, error: `apply failed: ${message(err)}` }), options.label);
+      return reportOf(await finishRun(deps.db, tenantId, run.id, { status: 'failed', counts, error: `apply failed: ${errorWords(err)}` }), options.label);
     }
     if (plan.cursor) await saveCursor(deps.db, tenantId, connection.id, plan.cursor);
     const row = await finishRun(deps.db, tenantId, run.id, {

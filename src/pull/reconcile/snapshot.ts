@@ -43,12 +43,18 @@ export interface Snapshot {
 
 export interface SnapshotBuilder {
   add(page: DirectoryEvent[]): void;
+  /**
+   * The user is now stored with this hash (created while the listing is read,
+   * early-creates.ts): its record is dropped unless a later event changed it,
+   * and a later event bringing the same record keeps none either.
+   */
+  stored(externalId: string, hash: string): void;
   finish(complete: boolean): Snapshot;
   readonly snapshot: Snapshot;
 }
 
-/** `knownHashes`: stored source hashes by external id, to drop unchanged records early. */
-export function createSnapshotBuilder(knownHashes: ReadonlyMap<string, string> = new Map()): SnapshotBuilder {
+/** `knownHashes`: stored source hashes by external id, to drop unchanged records early (the builder's own: `stored` adds to it). */
+export function createSnapshotBuilder(knownHashes: Map<string, string> = new Map()): SnapshotBuilder {
   const strings = new Map<string, string>();
   const intern = (s: string) => {
     const known = strings.get(s);
@@ -119,6 +125,11 @@ export function createSnapshotBuilder(knownHashes: ReadonlyMap<string, string> =
 
   return {
     snapshot,
+    stored(externalId, hash) {
+      knownHashes.set(externalId, hash);
+      const u = snapshot.users.get(externalId);
+      if (u && u.hash === hash) u.record = null;
+    },
     add(page) {
       snapshot.pages += 1;
       for (const e of page) apply(e);
@@ -133,7 +144,7 @@ export function createSnapshotBuilder(knownHashes: ReadonlyMap<string, string> =
 
 /** Fold whole pages at once (tests, small directories). */
 export function buildSnapshot(pages: DirectoryEvent[][], complete = true, knownHashes?: ReadonlyMap<string, string>): Snapshot {
-  const b = createSnapshotBuilder(knownHashes);
+  const b = createSnapshotBuilder(new Map(knownHashes));
   for (const p of pages) b.add(p);
   return b.finish(complete);
 }

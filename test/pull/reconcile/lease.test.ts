@@ -80,18 +80,28 @@ describe('the sync lease', () => {
     expect(await storedUsers()).toBe(4);
   });
 
+  const steal = () => store.db.execute(sql`update connections set lease_owner = 'another-replica', lease_expires_at = now() + interval '1 hour' where id = ${connection.id}::uuid`);
+  const giveBack = () => store.db.execute(sql`update connections set lease_owner = null, lease_expires_at = null where id = ${connection.id}::uuid`);
+
   it('stops the apply when the lease was lost before an apply transaction, and applies nothing more', async () => {
     const before = await storedUsers();
-    const report = await sync(
-      provider([users(10)], async (page) => {
-        // Past the listing, another replica holds the lease (ours lapsed, say, in a database outage).
-        if (page === 1) await store.db.execute(sql`update connections set lease_owner = 'another-replica', lease_expires_at = now() + interval '1 hour' where id = ${connection.id}::uuid`);
-      }),
-    );
+    // Before the first page, another replica holds the lease (ours lapsed, say, in a database
+    // outage). The listing's new users are created while it is read (early-creates.ts): not one.
+    const report = await sync(provider([users(10)], async (page) => void (page === 0 && (await steal()))));
     expect(report.status).toBe('failed');
     expect(report.error).toMatch(/lost the sync lease of acme\/okta/);
     expect(await storedUsers()).toBe(before);
     const [row] = await queryRows<{ lease_owner: string }>(store.db, sql`select lease_owner from connections where id = ${connection.id}::uuid`);
     expect(row!.lease_owner).toBe('another-replica');
+  });
+
+  it('applies no update once the lease was lost past the listing', async () => {
+    await giveBack();
+    const renamed = users(4).map((e) => (e.type === 'user' ? { ...e, user: { ...e.user, displayName: 'Renamed' } } : e));
+    const report = await sync(provider([renamed], async (page) => void (page === 1 && (await steal()))));
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/lost the sync lease of acme\/okta/);
+    const [row] = await queryRows<{ n: number }>(store.db, sql`select count(*)::int as n from users where connection_id = ${connection.id}::uuid and display_name = 'Renamed'`);
+    expect(row!.n).toBe(0);
   });
 });

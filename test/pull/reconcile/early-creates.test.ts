@@ -1,0 +1,245 @@
+/**
+ * New users created while a full listing is still being read (issue 15:
+ * reading and applying overlap, and a created user's record is not held to
+ * the listing's end). The listing below stops at a gate after its user pages:
+ * the users must be in the store before the groups are read, and the run must
+ * end exactly as one that applied everything after the listing would: same
+ * users, same memberships, the deletion threshold counted on the users stored
+ * before the run, conflicts reported once, a failure failing the run.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/logging/index.js';
+import { ProviderError, type DirectoryEvent, type DirectoryProvider } from '../../../src/pull/providers/index.js';
+import { syncConnection } from '../../../src/pull/reconcile/run.js';
+import { findConnectionById, queryRows } from '../../../src/core/store/index.js';
+import { op, operationContext } from '../../admin/operations/support.js';
+import { createTestStore, type TestStore } from '../../support/store.js';
+import { groupEvent, members, userEvent } from './fixtures.js';
+
+let store: TestStore;
+let ctx: ReturnType<typeof operationContext>;
+
+const CHUNK = 7;
+const ids = (n: number, prefix: string, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
+const userPages = (list: string[], per = 10): DirectoryEvent[][] => {
+  const pages: DirectoryEvent[][] = [];
+  for (let i = 0; i < list.length; i += per) pages.push(list.slice(i, i + per).map((id) => userEvent(id)));
+  return pages;
+};
+
+interface Listing {
+  /** Pages before the gate (users), and after it (groups). */
+  before: DirectoryEvent[][];
+  after: DirectoryEvent[][];
+  /** Resolved by the listing when it reaches the gate. */
+  reached: Promise<void>;
+  /** Opens the gate. */
+  open: () => void;
+  /** Thrown by the listing after the gate instead of the `after` pages. */
+  failWith?: Error;
+}
+
+function listing(before: DirectoryEvent[][], after: DirectoryEvent[][], failWith?: Error): Listing {
+  let open!: () => void;
+  let reachedNow!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const reached = new Promise<void>((r) => (reachedNow = r));
+  const l: Listing = { before, after, reached, open, failWith };
+  (l as Listing & { gate: Promise<void>; reachedNow: () => void }).gate = gate;
+  (l as Listing & { gate: Promise<void>; reachedNow: () => void }).reachedNow = reachedNow;
+  return l;
+}
+
+const provider = (l: Listing): DirectoryProvider => ({
+  test: () => Promise.reject(new Error('not used')),
+  fetchUser: () => Promise.reject(new Error('not used')),
+  run: async () => ({
+    mode: 'full',
+    pages: (async function* () {
+      yield* l.before;
+      const { gate, reachedNow } = l as Listing & { gate: Promise<void>; reachedNow: () => void };
+      reachedNow();
+      await gate;
+      if (l.failWith) throw l.failWith;
+      yield* l.after;
+    })(),
+    nextCursor: () => null,
+  }),
+});
+
+async function connection(name: string, threshold = '100%', extra: Record<string, unknown> = {}) {
+  const settings = { orgUrl: 'https://acme.okta.test', apiToken: 'unused', ...extra };
+  const id = (await op(ctx, 'connection.create', { tenant: 'acme', name, kind: 'okta', settings })).id as string;
+  await op(ctx, 'connection.update', { connection: `acme/${name}`, deletionThreshold: threshold });
+  return id;
+}
+
+const sync = async (connectionId: string, l: Listing, extra: { dryRun?: boolean; workers?: number } = {}) =>
+  syncConnection(
+    { db: store.db, logger: silentLogger(), actor: { type: 'cli', id: 'tester' }, providerFor: () => provider(l), applyWorkers: extra.workers ?? 2 },
+    (await findConnectionById(store.db, connectionId))!,
+    { label: `acme/${(await findConnectionById(store.db, connectionId))!.name}`, secrets: {}, full: true, chunkSize: CHUNK, dryRun: extra.dryRun },
+  );
+
+const storedUsers = async (connectionId: string) =>
+  (await queryRows<{ external_id: string }>(store.db, sql`select external_id from users where connection_id = ${connectionId}::uuid order by 1`)).map((r) => r.external_id);
+
+/** Stored users once the listing waits at its gate: whatever was applied while it was being read. */
+async function storedAtGate(connectionId: string, l: Listing, settle: number) {
+  await l.reached;
+  // The batches in flight when the listing reached the gate need a moment to commit.
+  const deadline = Date.now() + 10_000;
+  let seen = await storedUsers(connectionId);
+  while (seen.length < settle && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    seen = await storedUsers(connectionId);
+  }
+  return seen;
+}
+
+beforeAll(async () => {
+  store = await createTestStore();
+  ctx = operationContext(store);
+  await op(ctx, 'tenant.create', { slug: 'acme' });
+});
+afterAll(() => store?.close());
+
+describe('users created while the listing is read', () => {
+  it('stores new users in batches before the listing ends, and ends as an apply-at-the-end run would', async () => {
+    const conn = await connection('idp');
+    const users = ids(60, 'u');
+    const l = listing(userPages(users), [[groupEvent('g0'), members('g0', users.slice(0, 30)), groupEvent('g1'), members('g1', users.slice(20))]]);
+    const running = sync(conn, l);
+    // 60 users in batches of 7: 8 whole batches (56 users) while reading; the last 4 wait for the plan.
+    const early = await storedAtGate(conn, l, 56);
+    expect(early.length).toBeGreaterThanOrEqual(56);
+    l.open();
+    const report = await running;
+    expect(report.status).toBe('succeeded');
+    expect(report.counts.usersCreated).toBe(60);
+    expect(report.counts.membershipsAdded).toBe(70);
+    expect(await storedUsers(conn)).toEqual([...users].sort());
+    const [audit] = await queryRows<{ created: number; added: number }>(
+      store.db,
+      sql`select count(*) filter (where action = 'user.created')::int as created, count(*) filter (where action = 'membership.added')::int as added
+          from audit_events where connection_id = ${conn}::uuid`,
+    );
+    expect(audit).toEqual({ created: 60, added: 70 });
+
+    // The same listing again: nothing to do.
+    const again = listing(userPages(users), l.after);
+    again.open();
+    const second = await sync(conn, again);
+    expect([second.status, second.counts.usersCreated, second.counts.usersUpdated, second.counts.rowsWritten]).toEqual(['succeeded', 0, 0, 0]);
+  });
+
+  it('counts the deletion threshold on the users stored before the run, not on those it created', async () => {
+    const conn = await connection('threshold', '10%');
+    const old = ids(20, 'o');
+    const first = listing(userPages(old), []);
+    first.open();
+    expect((await sync(conn, first)).status).toBe('succeeded');
+    // 5 of the 20 are gone and 200 are new: 5 > 10% of 20 must hold the run, whatever 10% of 215 would allow.
+    const l = listing(userPages([...old.slice(5), ...ids(200, 'n')]), []);
+    l.open();
+    const report = await sync(conn, l);
+    expect(report.status).toBe('held');
+    expect(report.counts.usersCreated).toBe(200);
+    expect(report.counts.usersDeactivated).toBe(0);
+  });
+
+  it('keeps what was created when the listing fails later, and deactivates nobody', async () => {
+    const conn = await connection('broken');
+    const old = ids(10, 'k');
+    const first = listing(userPages(old), []);
+    first.open();
+    await sync(conn, first);
+    const fresh = ids(30, 'f');
+    const l = listing(userPages(fresh), [], new ProviderError('network', 'groups page 1: 503'));
+    const running = sync(conn, l);
+    expect((await storedAtGate(conn, l, 10 + 28)).length).toBeGreaterThanOrEqual(38);
+    l.open();
+    const report = await running;
+    expect(report.status).toBe('partial');
+    expect(report.counts.usersCreated).toBe(30);
+    expect(report.counts.usersDeactivated).toBe(0);
+    expect(await storedUsers(conn)).toEqual([...old, ...fresh].sort());
+  });
+
+  it('applies the later of two records of one user listed twice', async () => {
+    const conn = await connection('twice');
+    const users = ids(14, 't');
+    const l = listing([...userPages(users), [userEvent('t3', { displayName: 'Renamed' })]], []);
+    l.open();
+    const report = await sync(conn, l);
+    expect(report.status).toBe('succeeded');
+    const [row] = await queryRows<{ display_name: string }>(store.db, sql`select display_name from users where connection_id = ${conn}::uuid and external_id = 't3'`);
+    expect(row!.display_name).toBe('Renamed');
+    expect((await storedUsers(conn)).length).toBe(14);
+  });
+
+  it('holds back a user whose userName another connection holds, and reports it once', async () => {
+    const other = await connection('other');
+    const taken = listing(userPages(['x1']), []);
+    taken.open();
+    await sync(other, taken);
+    const conn = await connection('clash');
+    // x1's record here has the same userName (x1@example.test) as the other connection's user.
+    const l = listing(userPages(['x1', ...ids(20, 'c')]), []);
+    l.open();
+    const report = await sync(conn, l);
+    expect(report.status).toBe('partial');
+    expect(report.counts.usersCreated).toBe(20);
+    expect(report.error).toContain('x1@example.test');
+    const held = await queryRows<{ n: number }>(store.db, sql`select count(*)::int as n from change_outcomes where connection_id = ${conn}::uuid and outcome = 'held'`);
+    expect(held[0]!.n).toBe(1);
+    expect(await storedUsers(conn)).toEqual(ids(20, 'c').sort());
+  });
+
+  it('fails the run when a batch cannot be written, and stops reading', async () => {
+    const conn = await connection('failing');
+    await store.db.execute(sql.raw(`create function refuse_boom() returns trigger language plpgsql as $$
+      begin if new.user_name = 'b9@example.test' then raise exception 'disk on fire'; end if; return new; end $$`));
+    await store.db.execute(sql.raw(`create trigger refuse_boom before insert on users for each row execute function refuse_boom()`));
+    try {
+      const l = listing(userPages(ids(30, 'b')), [[groupEvent('never')]]);
+      l.open();
+      const report = await sync(conn, l);
+      expect(report.status).toBe('failed');
+      expect(report.error).toContain('apply failed');
+      expect(report.error).toContain('disk on fire');
+      // The database's words, not the statement: its parameters hold the users' names and addresses.
+      expect(report.error).not.toContain('Failed query');
+      expect(report.error).not.toContain('@example.test');
+      const failed = await queryRows<{ n: number }>(store.db, sql`select count(*)::int as n from change_outcomes where connection_id = ${conn}::uuid and outcome = 'failed'`);
+      expect(failed[0]!.n).toBeGreaterThan(0);
+      expect((await queryRows(store.db, sql`select 1 from groups where connection_id = ${conn}::uuid`)).length).toBe(0);
+    } finally {
+      await store.db.execute(sql.raw('drop trigger refuse_boom on users'));
+      await store.db.execute(sql.raw('drop function refuse_boom()'));
+    }
+  });
+
+  it('creates nothing in a dry run', async () => {
+    const conn = await connection('dry');
+    const l = listing(userPages(ids(30, 'd')), []);
+    l.open();
+    const report = await sync(conn, l, { dryRun: true });
+    expect(report.counts.usersCreated).toBe(30);
+    expect(await storedUsers(conn)).toEqual([]);
+  });
+
+  it('creates nobody before the listing ends when a scope group decides who is in', async () => {
+    const conn = await connection('scoped', '100%', { scope: { groups: ['staff'] } });
+    const users = ids(30, 's');
+    const l = listing(userPages(users), [[groupEvent('staff'), members('staff', users.slice(0, 3))]]);
+    const running = sync(conn, l);
+    await l.reached;
+    expect(await storedUsers(conn)).toEqual([]);
+    l.open();
+    const report = await running;
+    expect(report.counts.usersCreated).toBe(3);
+    expect(await storedUsers(conn)).toEqual(users.slice(0, 3).sort());
+  });
+});
