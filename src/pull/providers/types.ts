@@ -75,6 +75,13 @@ export type DirectoryEvent =
       mode: 'set' | 'add' | 'remove';
       userExternalIds: string[];
       groupExternalIds: string[];
+      /**
+       * No further members event for this group follows in this listing: its
+       * list is whole. Optional: a provider that cannot know leaves it out. It
+       * lets the reconciler write a new group's memberships while the listing
+       * goes on (early-creates.ts).
+       */
+      last?: boolean;
     };
 
 export type SyncMode = 'full' | 'delta';

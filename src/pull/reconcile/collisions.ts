@@ -81,8 +81,9 @@ export function claimedUserNames(changes: LifecycleChange[]): string[] {
  * holder (the plan puts the delete of a deleted-and-recreated user first).
  * A holder renamed away in the same run does not free the name in time (one
  * UPDATE statement checks the unique index row by row): the claim waits a run.
+ * `listedEarlier`: users of this listing already stored, by id (their external ids).
  */
-export function admitUserNames(changes: LifecycleChange[], lookup: NameLookup): Admission {
+export function admitUserNames(changes: LifecycleChange[], lookup: NameLookup, listedEarlier: ReadonlyMap<string, string> = new Map()): Admission {
   const { keys, holders } = lookup;
   // Every claimed name was looked up; the fallback only keeps a caller's mistake from passing silently as "free".
   const key = (userName: string) => keys.get(userName) ?? userName.toLowerCase();
@@ -96,7 +97,9 @@ export function admitUserNames(changes: LifecycleChange[], lookup: NameLookup): 
     if (other !== undefined) return { listing: other };
     const holder = holders.get(name);
     if (!holder || holder.userId === self || deleted.has(holder.userId)) return null;
-    return { connection: holder.connection };
+    // A holder this run created while listing (early-creates.ts) was claimed in this listing.
+    const listed = listedEarlier.get(holder.userId);
+    return listed !== undefined ? { listing: listed } : { connection: holder.connection };
   };
   for (const c of changes) {
     if (c.kind === 'user.delete') deleted.add(c.userId);

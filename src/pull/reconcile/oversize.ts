@@ -26,7 +26,7 @@ export class HeldBack {
   }
 
   group(externalId: string, displayName: string): boolean {
-    const why = overLimit('groupDisplayName', displayName, 'displayName') ?? overLimit('externalId', externalId);
+    const why = oversizeGroup(externalId, displayName);
     if (!why) return false;
     this.groups.add(externalId);
     this.held.push({ entityType: 'group', externalId: shortId(externalId), name: shortId(displayName), reason: why });
@@ -47,6 +47,11 @@ export class HeldBack {
 /** Why a user's record cannot be stored as it is, or undefined when it can. */
 export function oversizeUser(r: DirectoryUser): string | undefined {
   return overLimit('userName', r.userName) ?? overLimit('email', r.email) ?? overLimit('externalId', r.externalId) ?? overLimit('displayName', r.displayName);
+}
+
+/** Why a group cannot be stored as it is, or undefined when it can. */
+export function oversizeGroup(externalId: string, displayName: string): string | undefined {
+  return overLimit('groupDisplayName', displayName, 'displayName') ?? overLimit('externalId', externalId);
 }
 
 export interface HeldRecord {

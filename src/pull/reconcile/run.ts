@@ -104,22 +104,26 @@ function dryRunCounts(plan: Plan, guard: GuardResult, admitted: Admission): Sync
 }
 
 /** Hold back users whose userName another user of the tenant (or of this listing) has. */
-async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[]): Promise<Admission> {
+async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[], early: EarlyCreates | undefined): Promise<Admission> {
   const names = claimedUserNames(changes);
   if (names.length === 0) return { changes, notCreated: new Set(), conflicts: [] };
   // The database's lower() of each name comes with its holders: keys are compared as the unique index compares them.
-  return admitUserNames(changes, await findUserNameHolders(deps.db, tenantId, names));
+  const lookup = await findUserNameHolders(deps.db, tenantId, names);
+  const listedEarlier = early?.createdAmong(new Set([...lookup.holders.values()].map((h) => h.userId)));
+  return admitUserNames(changes, lookup, listedEarlier);
 }
 
 
 interface ReadResult {
   plan: Plan;
+  /** What was written while listing (a full listing's new users, groups and their memberships). */
+  early: EarlyCreates | undefined;
   mode: 'full' | 'delta';
   nextCursor: unknown;
   complete: boolean;
   error: string | undefined;
   pages: number;
-  /** Active users stored before the run: the deletion threshold's base (users created while listing are not in it). */
+  /** Active users and groups stored before the run: the deletion thresholds' bases (what early-creates.ts wrote is not in them). */
   storedActiveUsers: number;
   storedGroups: number;
 }
@@ -156,6 +160,7 @@ async function readAndPlan(
   const scope = (connection.settings as { scope?: ScopeSettings } | null)?.scope;
   let stored: StoredState | undefined;
   let storedActiveUsers = 0;
+  let storedGroups = 0;
   let builder: SnapshotBuilder | undefined;
   let early: EarlyCreates | undefined;
   const waiting: DirectoryEvent[][] = [];
@@ -163,6 +168,7 @@ async function readAndPlan(
   const readStored = async () => {
     stored = await loadStoredState(deps.db, connection.tenantId, connection.id, stored0?.nesting ?? NO_NESTING);
     storedActiveUsers = stored.users.filter((u) => u.active).length;
+    storedGroups = stored.groups.length;
     builder = createSnapshotBuilder(new Map(stored.users.map((u) => [u.externalId, u.sourceHash ?? ''])));
     for (const page of waiting.splice(0)) builder.add(page);
   };
@@ -183,7 +189,7 @@ async function readAndPlan(
     if (mode === 'full' && !options.dryRun && !hasScope(scope)) {
       const { tenantId, id: connectionId } = connection;
       const size = options.chunkSize ?? DEFAULT_CHUNK;
-      early = earlyCreates({ db: deps.db, lease, tenantId, connectionId, ...apply, size, workers: deps.applyWorkers ?? 1, stored: stored!.users, builder: builder! });
+      early = earlyCreates({ db: deps.db, lease, tenantId, connectionId, ...apply, size, workers: deps.applyWorkers ?? 1, stored: stored!, builder: builder! });
     }
     for await (const page of dir.pages) {
       pages += 1;
@@ -213,9 +219,10 @@ async function readAndPlan(
   }
   // The batches still running are part of the stored state the plan reads.
   await early?.settle();
+  if (early) deps.logger.info('sync listing read', { connection: options.label, pages, users, groups, writtenWhileListing: early.created });
   if (!builder && waitingEvents === 0 && error === undefined && mode === 'delta' && stored0?.synced) {
     const { users: usersSynced, groups: groupsSynced } = stored0.synced;
-    return { plan: unchangedPlan(stored0.nesting, usersSynced, groupsSynced), mode, nextCursor, complete: true, error, pages, storedActiveUsers: usersSynced, storedGroups: groupsSynced };
+    return { plan: unchangedPlan(stored0.nesting, usersSynced, groupsSynced), mode, nextCursor, complete: true, error, pages, storedActiveUsers: usersSynced, storedGroups: groupsSynced, early };
   }
   if (!builder) await readStored();
   const snapshot = builder!.finish(error === undefined);
@@ -228,7 +235,8 @@ async function readAndPlan(
     error,
     pages: snapshot.pages,
     storedActiveUsers,
-    storedGroups: stored!.groups.length,
+    storedGroups,
+    early,
   };
 }
 
@@ -273,7 +281,7 @@ export async function syncConnection(deps: SyncDeps, connection: ConnectionRow, 
         storedGroups: read.storedGroups,
         threshold: { count: connection.deletionThresholdCount, percent: connection.deletionThresholdPercent },
       });
-      const admitted = await admit(deps, tenantId, guard.apply);
+      const admitted = await admit(deps, tenantId, guard.apply, read.early);
       const { mode, nextCursor } = read;
       const cursor: StoredCursor = { v: 2, provider: nextCursor, nesting: plan.nesting, synced: { users: plan.usersSynced, groups: plan.groupsSynced } };
       const base = { usersSynced: plan.usersSynced, groupsSynced: plan.groupsSynced, skipped: skippedOf(plan.skipped) };

@@ -221,6 +221,60 @@ describe('users created while the listing is read', () => {
     }
   });
 
+  it('writes the memberships of a new group once its list is whole, and the plan only the rest', async () => {
+    const conn = await connection('members');
+    const users = ids(60, 'm');
+    const whole = (g: string, list: string[], children: string[] = []) => ({ ...members(g, list, children), last: true });
+    const l = listing(
+      [...userPages(users), [groupEvent('g0'), groupEvent('g1'), groupEvent('nest')], [whole('g0', users.slice(0, 30))], [whole('g1', users.slice(20, 60)), whole('nest', users.slice(50, 55), ['g0'])]],
+      // A list whole only after the gate, and one the provider never says is whole.
+      [[groupEvent('late'), whole('late', users.slice(0, 10)), groupEvent('open'), members('open', users.slice(0, 5))]],
+    );
+    const running = sync(conn, l);
+    await l.reached;
+    // g0 and g1 (70 memberships) are written while the listing waits; `nest` names a child group: the plan's.
+    const deadline = Date.now() + 10_000;
+    let early = 0;
+    while (early < 70 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      early = (await queryRows<{ n: number }>(store.db, sql`select count(*)::int as n from group_memberships m join groups g on g.id = m.group_id where g.connection_id = ${conn}::uuid`))[0]!.n;
+    }
+    expect(early).toBe(70);
+    l.open();
+    const report = await running;
+    expect(report.status).toBe('succeeded');
+    // g0 30 + g1 40 + nest (30 through g0 and 5 of its own) 35 + late 10 + open 5.
+    expect([report.counts.groupsCreated, report.counts.membershipsAdded]).toEqual([5, 120]);
+    const byGroup = await queryRows<{ g: string; n: number }>(
+      store.db,
+      sql`select g.external_id as g, count(*)::int as n from group_memberships m join groups g on g.id = m.group_id where g.connection_id = ${conn}::uuid group by 1 order by 1`,
+    );
+    expect(byGroup).toEqual([{ g: 'g0', n: 30 }, { g: 'g1', n: 40 }, { g: 'late', n: 10 }, { g: 'nest', n: 35 }, { g: 'open', n: 5 }]);
+    const [audit] = await queryRows<{ n: number; distinct: number }>(
+      store.db,
+      sql`select count(*)::int as n, count(distinct (after->>'groupId') || (after->>'userId'))::int as distinct from audit_events where action = 'membership.added' and connection_id = ${conn}::uuid`,
+    );
+    expect(audit).toEqual({ n: 120, distinct: 120 });
+    const again = listing(l.before, l.after);
+    again.open();
+    const second = await sync(conn, again);
+    expect([second.status, second.counts.membershipsAdded, second.counts.groupsUpdated, second.counts.rowsWritten]).toEqual(['succeeded', 0, 0, 0]);
+  });
+
+  it('counts the group deletion threshold on the groups stored before the run', async () => {
+    const conn = await connection('group-threshold', '10%');
+    const old = ids(20, 'og');
+    const first = listing([old.map((g) => groupEvent(g))], []);
+    first.open();
+    expect((await sync(conn, first)).status).toBe('succeeded');
+    const l = listing([[...old.slice(5), ...ids(200, 'ng')].map((g) => groupEvent(g))], []);
+    l.open();
+    const report = await sync(conn, l);
+    expect(report.status).toBe('held');
+    expect(report.counts.groupsCreated).toBe(200);
+    expect(report.counts.groupsDeleted).toBe(0);
+  });
+
   it('creates nothing in a dry run', async () => {
     const conn = await connection('dry');
     const l = listing(userPages(ids(30, 'd')), []);

@@ -172,13 +172,17 @@ export function startRun(deps: RunDeps, cursor: OktaCursor | null, log: SystemLo
 
   async function* groupMembers(groupId: string): AsyncGenerator<DirectoryEvent[]> {
     let mode: 'set' | 'add' = 'set';
+    // Each page's event waits for the next page, so that the group's last one can say it is the last.
+    let held: (DirectoryEvent & { type: 'members' }) | undefined;
     try {
       for await (const page of pagesOf<OktaUserLike>(deps, `listing members of Okta group ${groupId}`, () =>
         client.groupApi.listGroupUsers({ groupId, limit: MEMBERS_PAGE }) as never,
       )) {
-        yield [{ type: 'members', groupExternalId: groupId, mode, userExternalIds: page.flatMap((u) => (u.id ? [u.id] : [])), groupExternalIds: [] }];
+        if (held) yield [held];
+        held = { type: 'members', groupExternalId: groupId, mode, userExternalIds: page.flatMap((u) => (u.id ? [u.id] : [])), groupExternalIds: [] };
         mode = 'add';
       }
+      if (held) yield [{ ...held, last: true }];
     } catch (e) {
       // Deleted between the group listing and its member listing. A delta says so; a
       // snapshot just leaves it out (the next snapshot no longer lists the group).
