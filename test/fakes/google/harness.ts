@@ -17,7 +17,7 @@ export interface FakeConnection {
 /** A provider acting as `subject` (default: a new admin user added to the directory). */
 export function connectToFake(
   fake: FakeGoogleServer,
-  options: { settings?: Record<string, unknown>; key?: ServiceAccountKey; concurrency?: number; signal?: AbortSignal } = {},
+  options: { settings?: Record<string, unknown>; key?: ServiceAccountKey; concurrency?: number; signal?: AbortSignal; sourceAttributes?: string[] } = {},
 ): FakeConnection {
   const subject = (options.settings?.subject as string | undefined) ?? adminOf(fake);
   const key = options.key ?? fake.createServiceAccount();
@@ -29,6 +29,7 @@ export function connectToFake(
     stats,
     concurrency: options.concurrency ?? 4,
     signal: options.signal,
+    sourceAttributes: options.sourceAttributes,
   });
   return { provider, stats, key };
 }

@@ -11,9 +11,11 @@
  * Plain node:http, no vitest: the benchmark and `roster demo` reuse it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { FakeGoogleDirectory, type FakeGroup, type FakeUser } from './directory.js';
 import { FakeTokenIssuer, SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, type IssuedToken, type ServiceAccountKey } from './token.js';
 import { closeNow, listenOnLoopback } from '../loopback.js';
+import { applyFields, FieldSelectionError, parseFields } from './fields.js';
 
 export type FakeGoogleEndpoint = 'token' | 'users' | 'user' | 'groups' | 'members';
 
@@ -50,6 +52,8 @@ export interface FakeRequestRecord {
   path: string;
   query: Record<string, string>;
   status: number;
+  /** `gzip` when the answer was compressed (FakeGoogleOptions.gzip). */
+  encoding?: string;
 }
 
 export interface FakeGoogleOptions {
@@ -58,6 +62,8 @@ export interface FakeGoogleOptions {
   maxPageSize?: number;
   /** Delay every API response by this many ms (the benchmark's network). */
   latencyMs?: number;
+  /** Compress answers to requests that accept gzip, as Google does (off by default: the benchmark measures without). */
+  gzip?: boolean;
 }
 
 const USER_SCOPES = [SCOPE_USER_READONLY, 'https://www.googleapis.com/auth/admin.directory.user'];
@@ -109,6 +115,7 @@ export class FakeGoogleServer {
   readonly permissions = { users: true, groups: true, members: true };
   latencyMs: number;
   private readonly maxPageSize: number;
+  private readonly gzip: boolean;
   /** Highest number of member listings answered at once (the provider's concurrency bound). */
   maxConcurrentMembers = 0;
   private concurrentMembers = 0;
@@ -122,6 +129,7 @@ export class FakeGoogleServer {
     this.directory = options.directory ?? new FakeGoogleDirectory();
     this.latencyMs = options.latencyMs ?? 0;
     this.maxPageSize = options.maxPageSize ?? Infinity;
+    this.gzip = options.gzip ?? false;
     this.tokens = new FakeTokenIssuer((email) => this.directory.user(email) !== undefined);
   }
 
@@ -183,9 +191,17 @@ export class FakeGoogleServer {
         req.socket.destroy();
         return;
       }
+      answer = partial(answer, url.searchParams.get('fields'));
       record.status = answer.status;
+      const json = JSON.stringify(answer.body);
+      if (this.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+        record.encoding = 'gzip';
+        res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip', ...answer.headers });
+        res.end(gzipSync(json));
+        return;
+      }
       res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...answer.headers });
-      res.end(JSON.stringify(answer.body));
+      res.end(json);
     } catch (error) {
       // A bug in the fake must show as a 500 to the client, not crash the process hosting it.
       record.status = 500;
@@ -381,6 +397,17 @@ export class FakeGoogleServer {
 
   private groupJson(g: FakeGroup) {
     return { kind: 'admin#directory#group', id: g.id, etag: etag(g.id), email: g.email, name: g.name, description: g.description ?? '', directMembersCount: String(this.directory.membersOf(g.id).length), adminCreated: true };
+  }
+}
+
+/** A successful answer cut down to the `fields` asked (./fields.ts); errors are never cut. */
+function partial(answer: HttpAnswer, fields: string | null): HttpAnswer {
+  if (fields === null || answer.status < 200 || answer.status >= 300) return answer;
+  try {
+    return new HttpAnswer(answer.status, applyFields(answer.body, parseFields(fields)), answer.headers);
+  } catch (error) {
+    if (error instanceof FieldSelectionError) return badRequest(error.message);
+    throw error;
   }
 }
 

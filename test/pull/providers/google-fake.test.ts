@@ -137,6 +137,24 @@ describe('fake Google: Directory API wire rules', () => {
     expect((await search('orgTitle:Boss isAdmin=true')).status).toBe(400);
   });
 
+  it('answers the fields asked (partial response), refuses a malformed selection with 400, never cuts an error', async () => {
+    fake.directory.addUser({ primaryEmail: 'partial@example.com', phones: [{ value: '+1 555 0100', type: 'work' }] });
+    const cut = await get(`admin/directory/v1/users?customer=my_customer&maxResults=2&fields=${encodeURIComponent('nextPageToken,users(id,name/givenName)')}`);
+    expect(cut.status).toBe(200);
+    expect(Object.keys(cut.body).sort()).toEqual(['nextPageToken', 'users']);
+    expect(cut.body.users).toHaveLength(2);
+    for (const u of cut.body.users) expect(Object.keys(u.name)).toEqual(['givenName']);
+    expect(cut.body.users.map((u: Record<string, unknown>) => Object.keys(u).sort())).toEqual([['id', 'name'], ['id', 'name']]);
+    const one = await get(`admin/directory/v1/users/partial%40example.com?fields=${encodeURIComponent('primaryEmail,phones/value')}`);
+    expect(one.body).toEqual({ primaryEmail: 'partial@example.com', phones: [{ value: '+1 555 0100' }] });
+    const bad = await get('admin/directory/v1/users?customer=my_customer&fields=users(id');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe('Invalid field selection users(id');
+    const missing = await get('admin/directory/v1/users/nobody%40example.com?fields=id');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.errors[0].reason).toBe('notFound');
+  });
+
   it('returns custom schemas with projection=full, or custom with their name in customFieldMask, never with basic', async () => {
     fake.directory.addUser({ primaryEmail: 'grace@example.com', customSchemas: { Roster: { login: 'ghopper' }, Other: { x: '1' } } });
     const user = (projection: string) => get(`admin/directory/v1/users/grace%40example.com?${projection}`);

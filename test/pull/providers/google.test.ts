@@ -55,6 +55,15 @@ describe('Google provider: a full listing', () => {
     expect(userPages.every((r) => r.query.maxResults === '500' && r.query.customer === 'my_customer' && r.query.projection === 'basic')).toBe(true);
   });
 
+  it('asks for partial responses: the fields it maps of users, groups and members, only the ids of deleted users', () => {
+    const fieldsOf = (endpoint: 'users' | 'groups' | 'members', deleted = false) =>
+      new Set(fake.requests.filter((r) => r.endpoint === endpoint && (r.query.showDeleted === 'true') === deleted).map((r) => r.query.fields));
+    expect(fieldsOf('users')).toEqual(new Set(['nextPageToken,users(id,primaryEmail,suspended,archived,orgUnitPath,organizations,externalIds,relations,phones,name)']));
+    expect(fieldsOf('users', true)).toEqual(new Set(['nextPageToken,users(id)']));
+    expect(fieldsOf('groups')).toEqual(new Set(['nextPageToken,groups(id,email,name,description)']));
+    expect(fieldsOf('members')).toEqual(new Set(['nextPageToken,members(id,type)']));
+  });
+
   it('maps the primary organization’s title and department to SCIM-shaped profile extras', () => {
     const byId = new Map(usersOut().map((u) => [u.externalId, u] as [string, DirectoryUser]));
     expect(byId.get(suspended.id)!.profile).toMatchObject({

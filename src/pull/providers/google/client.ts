@@ -11,7 +11,7 @@
  * `token_uri` says; checked in node_modules/google-auth-library/build/src/gtoken/getToken.js).
  * The same adapter sends each request through the outbound URL policy's
  * agents (src/core/net/outbound.ts), which check the address every connection
- * resolves to.
+ * resolves to; the API's reads through a lighter transport (./transport.ts).
  */
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT, type gaxios } from 'google-auth-library';
@@ -22,6 +22,7 @@ import { unusableSetting } from '../settings-fields.js';
 import { DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
 import { ThrottleBudget } from '../throttle.js';
 import { isThrottle, retryConfig, type RetryPolicy } from './retry.js';
+import { isPlainRead, sendRead } from './transport.js';
 
 export const SCOPE_USER_READONLY = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
 export const SCOPE_GROUP_READONLY = 'https://www.googleapis.com/auth/admin.directory.group.readonly';
@@ -112,6 +113,8 @@ export function createJwt(settings: GoogleSettings, context: ProviderContext, sc
     defaultAdapter: (options: gaxios.GaxiosOptionsPrepared) => gaxios.GaxiosPromise<T>,
   ): gaxios.GaxiosPromise<T> => {
     context.stats.apiRequests += 1;
+    // The Directory API's reads: a lighter transport than node-fetch (./transport.ts).
+    if (isPlainRead(options)) return sendRead<T>(options);
     const guarded = { ...options, agent: outboundAgent };
     if (settings.tokenUrl !== GOOGLE_TOKEN_URL && String(options.url) === GOOGLE_TOKEN_URL) {
       return defaultAdapter({ ...guarded, url: new URL(settings.tokenUrl) });

@@ -25,7 +25,7 @@ import type {
 } from '../types.js';
 import { ProviderError, withSource } from '../types.js';
 import { SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, createClient, readSettings, toProviderError, type GoogleSettings } from './client.js';
-import { customerGroup, mapGroup, mapMembersPage, mapUser } from './map.js';
+import { GROUP_FIELDS, MEMBER_FIELDS, customerGroup, mapGroup, mapMembersPage, mapUser, userFieldSelection } from './map.js';
 import { mergeConcurrent } from '../concurrency.js';
 import { diagnoseToken } from './diagnose.js';
 
@@ -48,6 +48,15 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
   // Google returns customSchemas only with projection custom or full: `full` when a mapping or an expression reads them.
   const projection = Object.values(settings.mapping).some((p) => p.startsWith('customSchemas.')) || context.sourceAttributes?.includes('customSchemas') ? 'full' : 'basic';
   const scope = settings.domain ? { domain: settings.domain } : { customer: settings.customer };
+  // Partial responses (`fields`): each listing asks for what Roster maps and no more, which is most
+  // of a resync's reading and parsing. Expressions read the raw record, anything in it: their
+  // connections get whole users.
+  const userSelection = context.sourceAttributes ? null : userFieldSelection(settings.mapping);
+  const liveUserFields = userSelection === null ? undefined : `nextPageToken,users(${userSelection})`;
+  // Only the ids of deleted users are read.
+  const deletedUserFields = 'nextPageToken,users(id)';
+  const groupFields = `nextPageToken,groups(${GROUP_FIELDS})`;
+  const memberFields = `nextPageToken,members(${MEMBER_FIELDS})`;
 
   /** Pages of one listing; a failed page (after retries) throws a ProviderError naming it. */
   async function* paginate<T extends Listing>(what: string, fetch: (pageToken: string | undefined) => Promise<{ data: T }>): AsyncGenerator<T> {
@@ -71,7 +80,7 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
   const listUsers = (showDeleted: boolean, signal: AbortSignal) =>
     paginate<admin_directory_v1.Schema$Users>(showDeleted ? 'listing deleted users' : 'listing users', (pageToken) =>
       directory.users.list(
-        { ...scope, maxResults: USERS_PAGE, projection, pageToken, ...(showDeleted ? { showDeleted: 'true' } : {}) },
+        { ...scope, maxResults: USERS_PAGE, projection, pageToken, fields: showDeleted ? deletedUserFields : liveUserFields, ...(showDeleted ? { showDeleted: 'true' } : {}) },
         { signal },
       ),
     );
@@ -90,7 +99,7 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
 
     const customers = new Set<string>();
     const groupPages = paginate<admin_directory_v1.Schema$Groups>('listing groups', (pageToken) =>
-      directory.groups.list({ ...scope, maxResults: GROUPS_PAGE, pageToken }, { signal }),
+      directory.groups.list({ ...scope, maxResults: GROUPS_PAGE, pageToken, fields: groupFields }, { signal }),
     );
     for await (const data of groupPages) {
       const groups = (data.groups ?? []).filter((g) => g.id);
@@ -101,7 +110,7 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
         async function* (group) {
           let mode: 'set' | 'add' = 'set';
           const pages = paginate<admin_directory_v1.Schema$Members>(`listing members of group ${group.email ?? group.id}`, (pageToken) =>
-            directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken }, { signal }),
+            directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken, fields: memberFields }, { signal }),
           );
           for await (const page of pages) {
             const { event, customers: seen } = mapMembersPage(group.id!, mode, page.members ?? []);
