@@ -16,6 +16,7 @@ import { FakeGoogleDirectory, type FakeGroup, type FakeUser } from './directory.
 import { FakeTokenIssuer, SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, type IssuedToken, type ServiceAccountKey } from './token.js';
 import { closeNow, listenOnLoopback } from '../loopback.js';
 import { applyFields, FieldSelectionError, parseFields } from './fields.js';
+import { etag, googleError, page, userJson } from './wire.js';
 
 export type FakeGoogleEndpoint = 'token' | 'users' | 'user' | 'groups' | 'members';
 
@@ -69,11 +70,6 @@ export interface FakeGoogleOptions {
 const USER_SCOPES = [SCOPE_USER_READONLY, 'https://www.googleapis.com/auth/admin.directory.user'];
 const GROUP_SCOPES = [SCOPE_GROUP_READONLY, 'https://www.googleapis.com/auth/admin.directory.group'];
 const MEMBER_SCOPES = [...GROUP_SCOPES, 'https://www.googleapis.com/auth/admin.directory.group.member.readonly'];
-
-/** The error shape of Google APIs (JSON error body with `errors[].reason`). */
-function googleError(code: number, reason: string, message: string, status: string) {
-  return { error: { code, message, errors: [{ message, domain: reason.endsWith('Exceeded') ? 'usageLimits' : 'global', reason }], status } };
-}
 
 const FAULT_RESPONSES: Record<Exclude<FakeFaultKind, 'latency' | 'hang' | 'drop'>, [number, ReturnType<typeof googleError>]> = {
   rateLimitExceeded: [403, googleError(403, 'rateLimitExceeded', 'Rate Limit Exceeded', 'PERMISSION_DENIED')],
@@ -409,34 +405,6 @@ function partial(answer: HttpAnswer, fields: string | null): HttpAnswer {
     if (error instanceof FieldSelectionError) return badRequest(error.message);
     throw error;
   }
-}
-
-/** A list page: the array is absent when empty, `nextPageToken` only when more follow. */
-function page(kind: string, field: string, items: unknown[], nextPageToken: string | null) {
-  return { kind, etag: etag(String(items.length)), ...(items.length ? { [field]: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) };
-}
-
-/**
- * A user as users.get / users.list return it. `projection` (default basic)
- * decides the custom fields: basic none, custom the schemas named in
- * customFieldMask, full all of them (users.list, query parameter `projection`).
- */
-function userJson(u: FakeUser, params: URLSearchParams) {
-  const { customSchemas, ...rest } = u;
-  const projection = params.get('projection') ?? 'basic';
-  let custom: Record<string, unknown> | undefined;
-  if (customSchemas && typeof customSchemas === 'object') {
-    if (projection === 'full') custom = customSchemas as Record<string, unknown>;
-    else if (projection === 'custom') {
-      const mask = new Set((params.get('customFieldMask') ?? '').split(',').map((s) => s.trim()));
-      custom = Object.fromEntries(Object.entries(customSchemas).filter(([schema]) => mask.has(schema)));
-    }
-  }
-  return { kind: 'admin#directory#user', etag: etag(u.id), ...rest, ...(custom && Object.keys(custom).length ? { customSchemas: custom } : {}) };
-}
-
-function etag(seed: string): string {
-  return `"fake-${seed}"`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
