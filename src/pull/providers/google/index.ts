@@ -112,12 +112,16 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
           const pages = paginate<admin_directory_v1.Schema$Members>(`listing members of group ${group.email ?? group.id}`, (pageToken) =>
             directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken, fields: memberFields }, { signal }),
           );
+          // Each page's event waits for the next page, so that the group's last one can say it is the last.
+          let held: (DirectoryEvent & { type: 'members' }) | undefined;
           for await (const page of pages) {
             const { event, customers: seen } = mapMembersPage(group.id!, mode, page.members ?? []);
             for (const c of seen) customers.add(c);
             mode = 'add';
-            yield [event];
+            if (held) yield [held];
+            held = event;
           }
+          if (held) yield [{ ...held, last: true }];
         },
         { onStop: stop },
       );
