@@ -37,7 +37,9 @@ interface Listing {
   /** Opens the gate. */
   open: () => void;
   /** Thrown by the listing after the gate instead of the `after` pages. */
-  failWith?: Error;
+  failWith?: Error | undefined;
+  gate: Promise<void>;
+  reachedNow: () => void;
 }
 
 function listing(before: DirectoryEvent[][], after: DirectoryEvent[][], failWith?: Error): Listing {
@@ -45,10 +47,7 @@ function listing(before: DirectoryEvent[][], after: DirectoryEvent[][], failWith
   let reachedNow!: () => void;
   const gate = new Promise<void>((r) => (open = r));
   const reached = new Promise<void>((r) => (reachedNow = r));
-  const l: Listing = { before, after, reached, open, failWith };
-  (l as Listing & { gate: Promise<void>; reachedNow: () => void }).gate = gate;
-  (l as Listing & { gate: Promise<void>; reachedNow: () => void }).reachedNow = reachedNow;
-  return l;
+  return { before, after, reached, open, failWith, gate, reachedNow };
 }
 
 const provider = (l: Listing): DirectoryProvider => ({
@@ -58,9 +57,8 @@ const provider = (l: Listing): DirectoryProvider => ({
     mode: 'full',
     pages: (async function* () {
       yield* l.before;
-      const { gate, reachedNow } = l as Listing & { gate: Promise<void>; reachedNow: () => void };
-      reachedNow();
-      await gate;
+      l.reachedNow();
+      await l.gate;
       if (l.failWith) throw l.failWith;
       yield* l.after;
     })(),
@@ -81,6 +79,13 @@ const sync = async (connectionId: string, l: Listing, extra: { dryRun?: boolean;
     (await findConnectionById(store.db, connectionId))!,
     { label: `acme/${(await findConnectionById(store.db, connectionId))!.name}`, secrets: {}, full: true, chunkSize: CHUNK, dryRun: extra.dryRun },
   );
+
+/** Sync a listing that never waits at its gate. */
+function syncAll(connectionId: string, pages: DirectoryEvent[][], extra: { dryRun?: boolean } = {}) {
+  const l = listing(pages, []);
+  l.open();
+  return sync(connectionId, l, extra);
+}
 
 const storedUsers = async (connectionId: string) =>
   (await queryRows<{ external_id: string }>(store.db, sql`select external_id from users where connection_id = ${connectionId}::uuid order by 1`)).map((r) => r.external_id);
@@ -128,22 +133,16 @@ describe('users created while the listing is read', () => {
     expect(audit).toEqual({ created: 60, added: 70 });
 
     // The same listing again: nothing to do.
-    const again = listing(userPages(users), l.after);
-    again.open();
-    const second = await sync(conn, again);
+    const second = await syncAll(conn, [...userPages(users), ...l.after]);
     expect([second.status, second.counts.usersCreated, second.counts.usersUpdated, second.counts.rowsWritten]).toEqual(['succeeded', 0, 0, 0]);
   });
 
   it('counts the deletion threshold on the users stored before the run, not on those it created', async () => {
     const conn = await connection('threshold', '10%');
     const old = ids(20, 'o');
-    const first = listing(userPages(old), []);
-    first.open();
-    expect((await sync(conn, first)).status).toBe('succeeded');
+    expect((await syncAll(conn, userPages(old))).status).toBe('succeeded');
     // 5 of the 20 are gone and 200 are new: 5 > 10% of 20 must hold the run, whatever 10% of 215 would allow.
-    const l = listing(userPages([...old.slice(5), ...ids(200, 'n')]), []);
-    l.open();
-    const report = await sync(conn, l);
+    const report = await syncAll(conn, userPages([...old.slice(5), ...ids(200, 'n')]));
     expect(report.status).toBe('held');
     expect(report.counts.usersCreated).toBe(200);
     expect(report.counts.usersDeactivated).toBe(0);
@@ -152,9 +151,7 @@ describe('users created while the listing is read', () => {
   it('keeps what was created when the listing fails later, and deactivates nobody', async () => {
     const conn = await connection('broken');
     const old = ids(10, 'k');
-    const first = listing(userPages(old), []);
-    first.open();
-    await sync(conn, first);
+    await syncAll(conn, userPages(old));
     const fresh = ids(30, 'f');
     const l = listing(userPages(fresh), [], new ProviderError('network', 'groups page 1: 503'));
     const running = sync(conn, l);
@@ -170,9 +167,7 @@ describe('users created while the listing is read', () => {
   it('applies the later of two records of one user listed twice', async () => {
     const conn = await connection('twice');
     const users = ids(14, 't');
-    const l = listing([...userPages(users), [userEvent('t3', { displayName: 'Renamed' })]], []);
-    l.open();
-    const report = await sync(conn, l);
+    const report = await syncAll(conn, [...userPages(users), [userEvent('t3', { displayName: 'Renamed' })]]);
     expect(report.status).toBe('succeeded');
     const [row] = await queryRows<{ display_name: string }>(store.db, sql`select display_name from users where connection_id = ${conn}::uuid and external_id = 't3'`);
     expect(row!.display_name).toBe('Renamed');
@@ -181,14 +176,10 @@ describe('users created while the listing is read', () => {
 
   it('holds back a user whose userName another connection holds, and reports it once', async () => {
     const other = await connection('other');
-    const taken = listing(userPages(['x1']), []);
-    taken.open();
-    await sync(other, taken);
+    await syncAll(other, userPages(['x1']));
     const conn = await connection('clash');
     // x1's record here has the same userName (x1@example.test) as the other connection's user.
-    const l = listing(userPages(['x1', ...ids(20, 'c')]), []);
-    l.open();
-    const report = await sync(conn, l);
+    const report = await syncAll(conn, userPages(['x1', ...ids(20, 'c')]));
     expect(report.status).toBe('partial');
     expect(report.counts.usersCreated).toBe(20);
     expect(report.error).toContain('x1@example.test');
@@ -203,9 +194,7 @@ describe('users created while the listing is read', () => {
       begin if new.user_name = 'b9@example.test' then raise exception 'disk on fire'; end if; return new; end $$`));
     await store.db.execute(sql.raw(`create trigger refuse_boom before insert on users for each row execute function refuse_boom()`));
     try {
-      const l = listing(userPages(ids(30, 'b')), [[groupEvent('never')]]);
-      l.open();
-      const report = await sync(conn, l);
+      const report = await syncAll(conn, [...userPages(ids(30, 'b')), [groupEvent('never')]]);
       expect(report.status).toBe('failed');
       expect(report.error).toContain('apply failed');
       expect(report.error).toContain('disk on fire');
@@ -255,21 +244,15 @@ describe('users created while the listing is read', () => {
       sql`select count(*)::int as n, count(distinct (after->>'groupId') || (after->>'userId'))::int as distinct from audit_events where action = 'membership.added' and connection_id = ${conn}::uuid`,
     );
     expect(audit).toEqual({ n: 120, distinct: 120 });
-    const again = listing(l.before, l.after);
-    again.open();
-    const second = await sync(conn, again);
+    const second = await syncAll(conn, [...l.before, ...l.after]);
     expect([second.status, second.counts.membershipsAdded, second.counts.groupsUpdated, second.counts.rowsWritten]).toEqual(['succeeded', 0, 0, 0]);
   });
 
   it('counts the group deletion threshold on the groups stored before the run', async () => {
     const conn = await connection('group-threshold', '10%');
     const old = ids(20, 'og');
-    const first = listing([old.map((g) => groupEvent(g))], []);
-    first.open();
-    expect((await sync(conn, first)).status).toBe('succeeded');
-    const l = listing([[...old.slice(5), ...ids(200, 'ng')].map((g) => groupEvent(g))], []);
-    l.open();
-    const report = await sync(conn, l);
+    expect((await syncAll(conn, [old.map((g) => groupEvent(g))])).status).toBe('succeeded');
+    const report = await syncAll(conn, [[...old.slice(5), ...ids(200, 'ng')].map((g) => groupEvent(g))]);
     expect(report.status).toBe('held');
     expect(report.counts.groupsCreated).toBe(200);
     expect(report.counts.groupsDeleted).toBe(0);
@@ -277,9 +260,7 @@ describe('users created while the listing is read', () => {
 
   it('creates nothing in a dry run', async () => {
     const conn = await connection('dry');
-    const l = listing(userPages(ids(30, 'd')), []);
-    l.open();
-    const report = await sync(conn, l, { dryRun: true });
+    const report = await syncAll(conn, userPages(ids(30, 'd')), { dryRun: true });
     expect(report.counts.usersCreated).toBe(30);
     expect(await storedUsers(conn)).toEqual([]);
   });
