@@ -113,7 +113,6 @@ async function admit(deps: SyncDeps, tenantId: string, changes: LifecycleChange[
   return admitUserNames(changes, lookup, listedEarlier);
 }
 
-
 interface ReadResult {
   plan: Plan;
   /** What was written while listing (a full listing's new users, groups and their memberships). */
