@@ -88,13 +88,14 @@ export interface EarlyCreates {
 
 export function earlyCreates(deps: EarlyCreatesDeps): EarlyCreates {
   const { snapshot } = deps.builder;
-  // Every external id stored or offered: each is offered to a batch once.
-  const seenUsers = new Set(deps.stored.users.map((u) => u.externalId));
-  const seenGroups = new Set(deps.stored.groups.map((g) => g.externalId));
+  // Each new external id is offered to a batch once (stored users the builder knows).
+  const offeredUsers = new Set<string>();
+  const offeredGroups = new Set(deps.stored.groups.map((g) => g.externalId));
   const users: UserCreate[] = [];
   const groups: GroupCreate[] = [];
   // Queued, not yet taken into a batch (an id removed later in the listing is dropped from it).
-  const queued = new Set<string>();
+  const queuedUsers = new Set<string>();
+  const queuedGroups = new Set<string>();
   /** Users written here: external id → Roster id. */
   const userIds = new Map<string, string>();
   /** Groups offered here, by external id: their id once written, null while queued or being written, false if not written. */
@@ -106,6 +107,7 @@ export function earlyCreates(deps: EarlyCreatesDeps): EarlyCreates {
   let failure: EarlyApplyFailure | undefined;
   let closed = false;
   const created = { users: 0, groups: 0, memberships: 0 };
+  const isOurs = (state: string | null | false | undefined) => state !== undefined && state !== false;
 
   const write = async (changes: LifecycleChange[], notCreated = new Set<string>()) => {
     const { db, lease, tenantId, actor, counts } = deps;
@@ -182,12 +184,12 @@ export function earlyCreates(deps: EarlyCreatesDeps): EarlyCreates {
   /** The next batch, groups first (members need them), then users, then additions. */
   const nextBatch = (): (() => Promise<void>) | undefined => {
     if (groups.length) {
-      const batch = groups.splice(0, deps.size).filter((c) => queued.delete(`g:${c.externalId}`));
+      const batch = groups.splice(0, deps.size).filter((c) => queuedGroups.delete(c.externalId));
       return () => createGroups(batch);
     }
     // Once a group's list is whole, the last users queued go too: its members are most likely among them.
     if (users.length >= deps.size || (users.length && whole.length)) {
-      const batch = users.splice(0, deps.size).filter((c) => queued.delete(`u:${c.externalId}`));
+      const batch = users.splice(0, deps.size).filter((c) => queuedUsers.delete(c.externalId));
       return () => createUsers(batch);
     }
     if (wholeMembers >= deps.size) {
@@ -223,17 +225,17 @@ export function earlyCreates(deps: EarlyCreatesDeps): EarlyCreates {
     const id = user.user.externalId;
     const folded = snapshot.users.get(id);
     // folded.record is this event's own record unless a later event of the page replaced it.
-    if (seenUsers.has(id) || folded?.record !== user.user || oversizeUser(user.user)) return;
-    seenUsers.add(id);
-    queued.add(`u:${id}`);
+    if (offeredUsers.has(id) || deps.builder.isStored(id) || folded?.record !== user.user || oversizeUser(user.user)) return;
+    offeredUsers.add(id);
+    queuedUsers.add(id);
     users.push({ kind: 'user.create', connectionId: deps.connectionId, id: randomUUID(), externalId: id, attributes: user.user, active: user.user.active, sourceHash: folded.hash });
   };
 
   const offerGroup = (externalId: string) => {
     const folded = snapshot.groups.get(externalId);
-    if (seenGroups.has(externalId) || !folded || oversizeGroup(externalId, folded.displayName)) return;
-    seenGroups.add(externalId);
-    queued.add(`g:${externalId}`);
+    if (offeredGroups.has(externalId) || !folded || oversizeGroup(externalId, folded.displayName)) return;
+    offeredGroups.add(externalId);
+    queuedGroups.add(externalId);
     ourGroups.set(externalId, null);
     groups.push({ kind: 'group.create', connectionId: deps.connectionId, id: randomUUID(), externalId, displayName: folded.displayName, profile: folded.profile, sourceHash: folded.hash });
   };
@@ -249,11 +251,11 @@ export function earlyCreates(deps: EarlyCreatesDeps): EarlyCreates {
       if (closed || failure) return;
       for (const e of page) {
         // Removed later in the same listing, before its batch started: not created.
-        if (e.type === 'user.removed') queued.delete(`u:${e.externalId}`);
-        else if (e.type === 'group.removed' && queued.delete(`g:${e.externalId}`)) ourGroups.set(e.externalId, false);
+        if (e.type === 'user.removed') queuedUsers.delete(e.externalId);
+        else if (e.type === 'group.removed' && queuedGroups.delete(e.externalId)) ourGroups.set(e.externalId, false);
         else if (e.type === 'user') offerUser(e);
         else if (e.type === 'group') offerGroup(e.group.externalId);
-        else if (e.type === 'members' && e.last && ourGroups.get(e.groupExternalId) !== false && ourGroups.has(e.groupExternalId)) {
+        else if (e.type === 'members' && e.last && isOurs(ourGroups.get(e.groupExternalId))) {
           // A group of ours (queued or written) whose list is whole.
           whole.push(e.groupExternalId);
           wholeMembers += snapshot.members.get(e.groupExternalId)?.users.size ?? 0;

@@ -49,6 +49,8 @@ export interface SnapshotBuilder {
    * and a later event bringing the same record keeps none either.
    */
   stored(externalId: string, hash: string): void;
+  /** Whether the user was stored before the run, or since (`stored`). */
+  isStored(externalId: string): boolean;
   finish(complete: boolean): Snapshot;
   readonly snapshot: Snapshot;
 }
@@ -125,6 +127,7 @@ export function createSnapshotBuilder(knownHashes: Map<string, string> = new Map
 
   return {
     snapshot,
+    isStored: (externalId) => knownHashes.has(externalId),
     stored(externalId, hash) {
       knownHashes.set(externalId, hash);
       const u = snapshot.users.get(externalId);

@@ -27,6 +27,7 @@ import { ProviderError, withSource } from '../types.js';
 import { SCOPE_GROUP_READONLY, SCOPE_USER_READONLY, createClient, readSettings, toProviderError, type GoogleSettings } from './client.js';
 import { GROUP_FIELDS, MEMBER_FIELDS, customerGroup, mapGroup, mapMembersPage, mapUser, userFieldSelection } from './map.js';
 import { mergeConcurrent } from '../concurrency.js';
+import { markingTheLast } from '../member-pages.js';
 import { diagnoseToken } from './diagnose.js';
 
 export { CUSTOMER_GROUP_PREFIX, DEFAULT_MAPPING, type GoogleAttributeMapping } from './map.js';
@@ -107,22 +108,21 @@ export function createGoogleProvider(context: ProviderContext): DirectoryProvide
       yield* mergeConcurrent<admin_directory_v1.Schema$Group, DirectoryEvent[]>(
         groups,
         context.concurrency,
-        async function* (group) {
-          let mode: 'set' | 'add' = 'set';
-          const pages = paginate<admin_directory_v1.Schema$Members>(`listing members of group ${group.email ?? group.id}`, (pageToken) =>
-            directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken, fields: memberFields }, { signal }),
-          );
-          // Each page's event waits for the next page, so that the group's last one can say it is the last.
-          let held: (DirectoryEvent & { type: 'members' }) | undefined;
-          for await (const page of pages) {
-            const { event, customers: seen } = mapMembersPage(group.id!, mode, page.members ?? []);
-            for (const c of seen) customers.add(c);
-            mode = 'add';
-            if (held) yield [held];
-            held = event;
-          }
-          if (held) yield [{ ...held, last: true }];
-        },
+        (group) =>
+          markingTheLast(
+            (async function* () {
+              let mode: 'set' | 'add' = 'set';
+              const pages = paginate<admin_directory_v1.Schema$Members>(`listing members of group ${group.email ?? group.id}`, (pageToken) =>
+                directory.members.list({ groupKey: group.id!, maxResults: MEMBERS_PAGE, pageToken, fields: memberFields }, { signal }),
+              );
+              for await (const page of pages) {
+                const { event, customers: seen } = mapMembersPage(group.id!, mode, page.members ?? []);
+                for (const c of seen) customers.add(c);
+                mode = 'add';
+                yield event;
+              }
+            })(),
+          ),
         { onStop: stop },
       );
     }

@@ -28,6 +28,7 @@ import type { DirectoryEvent, DirectoryRun, ProviderContext } from '../types.js'
 import { ProviderError, withSource } from '../types.js';
 import type { OktaClient } from './client.js';
 import { mergeConcurrent } from '../concurrency.js';
+import { markingTheLast } from '../member-pages.js';
 import { toProviderError } from './errors.js';
 import { isBuiltIn, isoOf, mapGroup, mapUser, type OktaGroupLike, type OktaUserLike } from './map.js';
 import type { OktaSettings } from './settings.js';
@@ -172,17 +173,16 @@ export function startRun(deps: RunDeps, cursor: OktaCursor | null, log: SystemLo
 
   async function* groupMembers(groupId: string): AsyncGenerator<DirectoryEvent[]> {
     let mode: 'set' | 'add' = 'set';
-    // Each page's event waits for the next page, so that the group's last one can say it is the last.
-    let held: (DirectoryEvent & { type: 'members' }) | undefined;
-    try {
+    async function* events(): AsyncGenerator<DirectoryEvent & { type: 'members' }> {
       for await (const page of pagesOf<OktaUserLike>(deps, `listing members of Okta group ${groupId}`, () =>
         client.groupApi.listGroupUsers({ groupId, limit: MEMBERS_PAGE }) as never,
       )) {
-        if (held) yield [held];
-        held = { type: 'members', groupExternalId: groupId, mode, userExternalIds: page.flatMap((u) => (u.id ? [u.id] : [])), groupExternalIds: [] };
+        yield { type: 'members', groupExternalId: groupId, mode, userExternalIds: page.flatMap((u) => (u.id ? [u.id] : [])), groupExternalIds: [] };
         mode = 'add';
       }
-      if (held) yield [{ ...held, last: true }];
+    }
+    try {
+      yield* markingTheLast(events());
     } catch (e) {
       // Deleted between the group listing and its member listing. A delta says so; a
       // snapshot just leaves it out (the next snapshot no longer lists the group).
